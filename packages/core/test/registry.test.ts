@@ -1,0 +1,7 @@
+import { describe, it } from 'vitest';
+import { registry } from '../src/index.js';
+import { checkEntry, registryCases } from '../src/testing/index.js';
+
+describe('every core transform passes the shared checker (cpu)', () => {
+  for (const c of registryCases(registry)) it(c.name, () => checkEntry(c.entry, c.shape));
+});
