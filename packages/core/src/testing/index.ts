@@ -9,3 +9,10 @@ export {
 export { jacobianRows, logAbsDet } from './jacobian.js';
 export { expectNoLeaks, disposeDeep } from './leaks.js';
 export { checkEntry, registryCases, type Registry, type RegistryEntry, type Shape } from './registry.js';
+export {
+  type FlowFingerprint,
+  type FingerprintOptions,
+  flowFingerprint,
+  compareFingerprints,
+  conformanceCases,
+} from './conformance.js';

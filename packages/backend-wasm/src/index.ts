@@ -1,0 +1,14 @@
+export { wasmBackend, type WasmBackendOptions, type WasmFileMap } from './wasmBackend.js';
+export { type WasmFlavour, type WasmBinaryInfo, WASM_BINARIES, wasmBinaryInfo } from './binary.js';
+export {
+  explicitTransposeMatMulGrad,
+  installMatMulGradient,
+  uninstallMatMulGradient,
+  matMulGradientInstalled,
+} from './matMulGradient.js';
+export {
+  installExplicitTransposeKernels,
+  uninstallExplicitTransposeKernels,
+  explicitTransposeKernelsInstalled,
+} from './explicitTransposeKernels.js';
+export { swapLastTwoPerm, transposeLastTwo } from './transposeLastTwo.js';
