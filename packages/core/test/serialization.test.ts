@@ -12,13 +12,12 @@ import {
   diagNormal,
   disposeParams,
   flow,
-  loadFlow,
   mapParams,
-  saveFlow,
   splineTransform,
   tf,
   logProb,
 } from '../src/index.js';
+import { loadFlow, saveFlow } from '../src/node.js';
 
 const build = (config: JsonObject): FlowDef<Params> => {
   const dim = config['dim'] as number;

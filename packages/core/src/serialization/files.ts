@@ -1,4 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { BijectiveError } from '../errors.js';
@@ -17,7 +19,8 @@ const ioError = (what: string) => (e: unknown) =>
  * weight names and shapes, byte length and checksum) and `weights.bin`
  * (float32, tfjs weights layout). Each file is written to a temporary name
  * and renamed into place, weights first, so a crash never leaves a manifest
- * pointing at a half-written weight file. Node only.
+ * pointing at a half-written weight file. Node only: import it from
+ * `@bijective/core/node` (browsers use `encodeFlow` / `decodeFlow`).
  *
  * @example
  * ```ts
@@ -26,15 +29,13 @@ const ioError = (what: string) => (e: unknown) =>
  */
 export const saveFlow = <P extends Params>(dir: string, def: FlowDef<P>, params: P): TE.TaskEither<BijectiveError, void> =>
   TE.tryCatch(async () => {
-    const fs = await import('node:fs/promises');
-    const path = await import('node:path');
     const { manifest, weightData } = encodeFlow(def, params, WEIGHTS);
-    await fs.mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true });
     const tag = `.tmp-${process.pid}-${Date.now()}`;
     const write = async (name: string, data: string | Uint8Array) => {
-      const target = path.join(dir, name);
-      await fs.writeFile(target + tag, data);
-      await fs.rename(target + tag, target);
+      const target = join(dir, name);
+      await writeFile(target + tag, data);
+      await rename(target + tag, target);
     };
     await write(WEIGHTS, new Uint8Array(weightData));
     await write(MANIFEST, JSON.stringify(manifest, null, 2));
@@ -61,12 +62,7 @@ export const loadFlow = (
 ): TE.TaskEither<BijectiveError, { def: FlowDef<Params>; params: Params; manifest: FlowManifest }> =>
   pipe(
     TE.tryCatch(async () => {
-      const fs = await import('node:fs/promises');
-      const path = await import('node:path');
-      const [text, weights] = await Promise.all([
-        fs.readFile(path.join(dir, MANIFEST), 'utf8'),
-        fs.readFile(path.join(dir, WEIGHTS)),
-      ]);
+      const [text, weights] = await Promise.all([readFile(join(dir, MANIFEST), 'utf8'), readFile(join(dir, WEIGHTS))]);
       return { text, weights: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer };
     }, ioError(`could not read flow from '${dir}'`)),
     TE.chainEitherK(({ text, weights }) =>

@@ -1,2 +1,1 @@
 export { type WeightSpec, type FlowManifest, fnv1a, encodeFlow, decodeFlow, parseManifest } from './encode.js';
-export { type FlowBuilders, saveFlow, loadFlow } from './files.js';
