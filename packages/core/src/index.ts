@@ -44,3 +44,4 @@ export { splineTransform, identitySplineParams, type SplineTransformParams } fro
 export * from './training/index.js';
 export { registry } from './registry.js';
 export * from './serialization/index.js';
+export { LOG_SCALE_BOUND, softClamp } from './nn/softClamp.js';

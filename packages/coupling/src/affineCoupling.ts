@@ -1,6 +1,5 @@
-import { type TransformDef, tf } from '@bijective/core';
+import { type TransformDef, softClamp, tf } from '@bijective/core';
 import { type CouplingOptions, type CouplingParams, coupling, thetaComponent } from './coupling.js';
-import { softClamp } from './softClamp.js';
 
 /**
  * Affine coupling (Dinh, Sohl-Dickstein & Bengio, "Density estimation using

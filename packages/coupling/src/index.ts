@@ -7,7 +7,6 @@ export {
   thetaComponent,
 } from './coupling.js';
 export { additiveCoupling } from './additiveCoupling.js';
-export { LOG_SCALE_BOUND, softClamp } from './softClamp.js';
 export { affineCoupling } from './affineCoupling.js';
 export { type SplineCouplingOptions, splineCoupling } from './splineCoupling.js';
 export { type DiagonalScalingParams, diagonalScaling } from './diagonalScaling.js';

@@ -11,11 +11,12 @@ import {
   encodeFlow,
   mapParams,
   sample,
+  LOG_SCALE_BOUND,
+  softClamp,
   standardNormalLogProb,
   tf,
 } from '@bijective/core';
 import {
-  LOG_SCALE_BOUND,
   alternatingMask,
   couplingMask,
   glow,
@@ -25,7 +26,6 @@ import {
   presets,
   randomMask,
   realNVP,
-  softClamp,
 } from '../src/index.js';
 
 const readScalarRows = (f: () => tf.Tensor): number[] => {

@@ -4,12 +4,13 @@ import type { Batch } from '../bijection.js';
 import type { BijectiveError } from '../errors.js';
 import { valueError } from '../errors.js';
 import type { FlowDef } from '../flow.js';
-import { type Params, cloneParams, disposeParams, flattenParams, unflattenParams } from '../params.js';
+import { type Params, cloneParams, disposeParams, flattenParams } from '../params.js';
 import { mulberry32 } from '../random.js';
 import { type BatchLike, validateBatch, validateContext } from '../validate.js';
-import { type AdamOptions, adamInit, adamStep, disposeAdam } from './adam.js';
+import { type AdamOptions, adamInit, disposeAdam } from './adam.js';
 import { DivergedError } from './diverged.js';
 import { lossAndGrads } from './step.js';
+import { isFiniteStep, optimizerUpdate } from './update.js';
 
 /** One epoch of {@link fit}'s history. Losses are mean negative log-likelihoods (nats). */
 export interface EpochRecord {
@@ -91,9 +92,6 @@ const shuffled = (n: number, rand: () => number): Int32Array => {
   }
   return p;
 };
-
-const clipScale = (normSquared: number, max: number | undefined): number =>
-  max === undefined || normSquared <= max * max ? 1 : max / Math.sqrt(normSquared);
 
 /**
  * Fit a flow by maximum likelihood (equivalently, forward KL from the data
@@ -206,11 +204,10 @@ export const fit = async <P extends Params>(
         const xb = tf.gather(trainX, idx) as Batch;
         const cb = trainCtx === undefined ? undefined : (tf.gather(trainCtx, idx) as Batch);
         idx.dispose();
-        const current = params;
-        const r = lossAndGrads(current, (p) => tf.neg(tf.mean(def.apply(p).logProb(xb, cb))) as tf.Scalar);
+        const r = lossAndGrads(params, (p) => tf.neg(tf.mean(def.apply(p).logProb(xb, cb))) as tf.Scalar);
         xb.dispose();
         cb?.dispose();
-        if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNormSquared)) {
+        if (!isFiniteStep(r)) {
           tf.dispose(r.grads);
           disposeAdam(adam);
           if (best !== undefined) disposeParams(best);
@@ -219,20 +216,11 @@ export const fit = async <P extends Params>(
               `training diverged at step ${steps} (epoch ${epoch}): loss ${r.loss}, squared gradient norm ${r.gradNormSquared}; ` +
                 'the last finite parameters are attached (try a lower learning rate or clipGradNorm)',
               steps,
-              current,
+              params,
             ),
           );
         }
-        const scale = clipScale(r.gradNormSquared, options.clipGradNorm);
-        const grads = scale === 1 ? r.grads : r.grads.map((g) => tf.tidy(() => tf.mul(g, scale)));
-        if (grads !== r.grads) tf.dispose(r.grads);
-        const leaves = flattenParams(current).map((l) => l.tensor);
-        const next = adamStep(leaves, grads, adam, { ...options, learningRate: lr });
-        tf.dispose(grads);
-        disposeAdam(adam);
-        adam = next.state;
-        params = unflattenParams(current, next.leaves);
-        if (current !== best) disposeParams(current);
+        ({ params, adam } = optimizerUpdate(params, r, adam, { ...options, learningRate: lr }));
         sum += r.loss;
         count++;
         steps++;

@@ -3,10 +3,11 @@ import { tf } from '../tf.js';
 import type { Batch, PerRow } from '../bijection.js';
 import { type BijectiveError, valueError } from '../errors.js';
 import type { FlowDef } from '../flow.js';
-import { type Params, cloneParams, disposeParams, flattenParams, splitSeed, unflattenParams } from '../params.js';
-import { type AdamOptions, adamInit, adamStep, disposeAdam } from './adam.js';
+import { type Params, cloneParams, flattenParams, splitSeed } from '../params.js';
+import { type AdamOptions, adamInit, disposeAdam } from './adam.js';
 import { DivergedError } from './diverged.js';
 import { lossAndGrads } from './step.js';
+import { isFiniteStep, optimizerUpdate } from './update.js';
 
 /** An unnormalized target log-density `log p̃(x)`: `[batch, dim]` → `[batch]`, differentiable in `x`. */
 export type LogDensity = (x: Batch) => PerRow;
@@ -56,6 +57,8 @@ export const fitReverseKL = async <P extends Params>(
   const batch = options.batchSize ?? 256;
   if (!(Number.isInteger(steps) && steps > 0)) return E.left(valueError('options.steps', 'a positive integer', String(steps)));
   if (!(Number.isInteger(batch) && batch > 0)) return E.left(valueError('options.batchSize', 'a positive integer', String(batch)));
+  const lr = options.learningRate ?? 1e-3;
+  if (!(lr > 0 && Number.isFinite(lr))) return E.left(valueError('options.learningRate', 'a positive number', String(lr)));
   if (def.contextDim > 0) return E.left(valueError('def', 'an unconditional flow', `contextDim ${def.contextDim}`));
   const seed = options.seed ?? 0;
   let params: P = options.params !== undefined ? cloneParams(options.params) : def.init(seed);
@@ -70,24 +73,14 @@ export const fitReverseKL = async <P extends Params>(
         return tf.mean(tf.sub(logProb, logTarget(x))) as tf.Scalar;
       }),
     );
-    if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNormSquared)) {
+    if (!isFiniteStep(r)) {
       tf.dispose(r.grads);
       disposeAdam(adam);
       return E.left(
         new DivergedError(`reverse-KL training diverged at step ${step}: estimate ${r.loss}; last finite parameters attached`, step, params),
       );
     }
-    const max = options.clipGradNorm;
-    const scale = max === undefined || r.gradNormSquared <= max * max ? 1 : max / Math.sqrt(r.gradNormSquared);
-    const grads = scale === 1 ? r.grads : r.grads.map((g) => tf.tidy(() => tf.mul(g, scale)));
-    if (grads !== r.grads) tf.dispose(r.grads);
-    const next = adamStep(flattenParams(params).map((l) => l.tensor), grads, adam, options);
-    tf.dispose(grads);
-    disposeAdam(adam);
-    adam = next.state;
-    const old = params;
-    params = unflattenParams(old, next.leaves);
-    disposeParams(old);
+    ({ params, adam } = optimizerUpdate(params, r, adam, options));
     history.push(r.loss);
     if ((step + 1) % every === 0 || step === steps - 1) {
       if (options.onProgress?.({ step: step + 1, kl: r.loss }) === 'stop') break;

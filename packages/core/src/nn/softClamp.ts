@@ -1,4 +1,4 @@
-import { tf } from '@bijective/core';
+import { tf } from '../tf.js';
 
 /** `-log(1e-3) ≈ 6.9078`: zuko's bound on an affine log-scale. */
 export const LOG_SCALE_BOUND = -Math.log(1e-3);

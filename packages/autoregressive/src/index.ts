@@ -1,0 +1,43 @@
+export {
+  type Ordering,
+  resolveOrdering,
+  inputDegrees,
+  hiddenDegrees,
+  maskMatrix,
+} from './ordering.js';
+export { type MadeParams, type MadeOptions, type MadeNetwork, type Made, made } from './made.js';
+export { type Univariate, maskedAutoregressive } from './autoregressive.js';
+export { inverseTransform } from './inverseTransform.js';
+export {
+  type AutoregressiveOptions,
+  affineUnivariate,
+  affineAutoregressive,
+  inverseAffineAutoregressive,
+} from './affineAutoregressive.js';
+export {
+  type SplineAutoregressiveOptions,
+  splineUnivariate,
+  splineAutoregressive,
+  inverseSplineAutoregressive,
+} from './splineAutoregressive.js';
+export {
+  type BatchNormParams,
+  type BatchNormStatistics,
+  type BatchNormOptions,
+  batchNorm,
+} from './batchNorm.js';
+export { type DistillOptions, distill } from './distill.js';
+export {
+  type ActivationName,
+  type IafOptions,
+  type MafOptions,
+  type MafSplineOptions,
+  type AutoregressiveFlowDef,
+  maf,
+  iaf,
+  mafSpline,
+  type PresetBuilders,
+  presets,
+  withBatchNormStatistics,
+} from './presets.js';
+export { registry } from './registry.js';

@@ -1,0 +1,185 @@
+import {
+  type Activation,
+  type Batch,
+  type DenseParams,
+  type Parametrized,
+  glorotUniform,
+  splitSeed,
+  tf,
+  valueError,
+} from '@bijective/core';
+import {
+  type Ordering,
+  hiddenDegrees,
+  inputDegrees,
+  maskMatrix,
+  resolveOrdering,
+} from './ordering.js';
+
+/**
+ * Parameters of a {@link made} network: one dense layer per hidden layer plus
+ * the output layer (`w` is `[in, out]`, stored unmasked: the masks are fixed
+ * structure kept in the closure), and one unmasked context weight
+ * `[contextDim, hidden_l]` per hidden layer (empty without a context).
+ */
+export type MadeParams = {
+  readonly layers: readonly DenseParams[];
+  readonly context: readonly tf.Tensor2D[];
+};
+
+/** Options of {@link made}. */
+export interface MadeOptions {
+  /** Number of autoregressive inputs `d`. */
+  readonly dim: number;
+  /** Width of the context vector (default 0: unconditional). */
+  readonly contextDim?: number;
+  /** Hidden layer widths (default `[64, 64]`). Use at least `d - 1` units per layer so every degree occurs. */
+  readonly hidden?: readonly number[];
+  /** Parameters produced per input dimension (2 for affine, `3K - 1` for a `K`-bin spline). */
+  readonly paramsPerDim: number;
+  /** Input ordering (default `'natural'`). */
+  readonly ordering?: Ordering;
+  /**
+   * Residual hidden layers: every hidden layer after the first computes
+   * `h ← h + act(h (W ⊙ M) + b + c V)`. Needs equal hidden widths (their
+   * degrees then coincide, so the skip connection respects the masks).
+   */
+  readonly residual?: boolean;
+  /** Hidden activation (default ReLU). */
+  readonly activation?: Activation;
+  /**
+   * Scale of the output layer's Glorot-uniform initial weights (default 0.01):
+   * a small value starts the transform near its output-bias map (the identity
+   * for the presets) while keeping every allowed connection non-zero.
+   */
+  readonly lastLayerScale?: number;
+  /** Initial output bias per parameter slot, length `paramsPerDim` (default all 0). */
+  readonly outputBias?: readonly number[];
+}
+
+/** An applied MADE: `x [batch, d]`, `context [batch, c]` → parameters `[batch, d, paramsPerDim]`. */
+export type MadeNetwork = (x: Batch, context?: Batch) => tf.Tensor3D;
+
+/** A MADE definition: the parametrized network plus its fixed ordering and degrees. */
+export interface Made extends Parametrized<MadeParams, MadeNetwork> {
+  readonly dim: number;
+  readonly contextDim: number;
+  readonly paramsPerDim: number;
+  /** Generation order: `order[k]` is the input generated `k`-th. */
+  readonly order: readonly number[];
+  /** MADE degree of each input (`1..d`); output `i` depends only on inputs of lower degree. */
+  readonly degrees: readonly number[];
+}
+
+/**
+ * MADE, the masked autoencoder for distribution estimation (Germain, Gregor,
+ * Murray & Larochelle, 2015): an MLP whose weights are multiplied by fixed
+ * binary masks so that output block `i` depends only on inputs `j` with
+ * `degree[j] < degree[i]`:
+ *
+ *   `h₁ = act(x (W₁ ⊙ M₁) + b₁ + c V₁)`, `hₗ = act(hₗ₋₁ (Wₗ ⊙ Mₗ) + bₗ + c Vₗ)`,
+ *   `out = h_L (W_out ⊙ M_out) + b_out`,
+ *
+ * with `M[j,k] = [m_k ≥ m_j]` between hidden layers and `[m_k > m_j]` into the
+ * output, input degrees from the {@link Ordering} and hidden degrees cycling
+ * through `1..d-1`. The context `c` enters every hidden layer through
+ * *unmasked* weights `Vₗ`, which cannot break the autoregressive property
+ * because `c` is not one of the autoregressive inputs. Masks live in the
+ * closure (as `Float32Array`s, turned into tensors inside each call) and are
+ * applied as `tf.mul(W, M)` on every call, so gradients of masked entries are
+ * exactly zero.
+ *
+ * Shapes: `x [batch, d]`, `context [batch, contextDim]` → `[batch, d, paramsPerDim]`
+ * (output unit `i·P + p` is parameter `p` of dimension `i`, zuko's layout).
+ *
+ * @example
+ * ```ts
+ * const net = made({ dim: 3, paramsPerDim: 2, hidden: [16, 16], ordering: 'reversed' });
+ * const params = net.init(0);
+ * const out = tf.tidy(() => net.apply(params)(tf.randomNormal([4, 3]))); // [4, 3, 2]
+ * ```
+ */
+export const made = (options: MadeOptions): Made => {
+  const { dim, paramsPerDim } = options;
+  const contextDim = options.contextDim ?? 0;
+  const hidden = options.hidden ?? [64, 64];
+  const activation: Activation = options.activation ?? ((h) => tf.relu(h));
+  const residual = options.residual ?? false;
+  const lastScale = options.lastLayerScale ?? 0.01;
+  if (!(Number.isInteger(dim) && dim > 0))
+    throw valueError('options.dim', 'a positive integer', String(dim));
+  if (!(Number.isInteger(paramsPerDim) && paramsPerDim > 0))
+    throw valueError('options.paramsPerDim', 'a positive integer', String(paramsPerDim));
+  if (residual && hidden.some((h) => h !== hidden[0]))
+    throw valueError(
+      'options.hidden',
+      'equal widths for residual blocks',
+      `[${hidden.join(', ')}]`,
+    );
+  if (options.outputBias !== undefined && options.outputBias.length !== paramsPerDim)
+    throw valueError(
+      'options.outputBias',
+      `${paramsPerDim} values`,
+      `${options.outputBias.length} values`,
+    );
+
+  const order = resolveOrdering(dim, options.ordering);
+  const degrees = inputDegrees(order);
+  const outDegrees = degrees.flatMap((d) => new Array<number>(paramsPerDim).fill(d));
+  const layerDegrees = [degrees, ...hidden.map((h) => hiddenDegrees(h, dim)), outDegrees];
+  const sizes = layerDegrees.map((d) => d.length);
+  const nLayers = sizes.length - 1;
+  const masks = Array.from({ length: nLayers }, (_, l) =>
+    maskMatrix(layerDegrees[l]!, layerDegrees[l + 1]!, l === nLayers - 1),
+  );
+  // Context weights feed every hidden layer; without hidden layers, the output layer.
+  const contextLayers = contextDim === 0 ? [] : hidden.length === 0 ? [0] : hidden.map((_, l) => l);
+  const outputBias = Float32Array.from(
+    Array.from(
+      { length: dim * paramsPerDim },
+      (_, u) => options.outputBias?.[u % paramsPerDim] ?? 0,
+    ),
+  );
+
+  return {
+    dim,
+    contextDim,
+    paramsPerDim,
+    order,
+    degrees,
+    init: (seed) => ({
+      layers: masks.map((_, l) => {
+        const isLast = l === nLayers - 1;
+        const [fanIn, fanOut] = [sizes[l]!, sizes[l + 1]!];
+        return {
+          w: glorotUniform(fanIn, fanOut, splitSeed(seed, l), isLast ? lastScale : 1),
+          b: isLast ? tf.tensor1d(outputBias) : tf.zeros([fanOut]),
+        };
+      }),
+      context: contextLayers.map((l) =>
+        glorotUniform(contextDim, sizes[l + 1]!, splitSeed(seed, 1000 + l)),
+      ),
+    }),
+    apply:
+      ({ layers, context: contextWeights }) =>
+      (x, context) => {
+        if (contextDim > 0 && context === undefined)
+          throw valueError(
+            'context',
+            `a [batch, ${contextDim}] context for this conditional MADE`,
+            'none',
+          );
+        let h: tf.Tensor2D = x;
+        layers.forEach((layer, l) => {
+          const mask = tf.tensor2d(masks[l]!, [sizes[l]!, sizes[l + 1]!]);
+          let z = tf.add(tf.matMul(h, tf.mul(layer.w, mask)), layer.b) as tf.Tensor2D;
+          const ci = contextLayers.indexOf(l);
+          if (ci >= 0 && context !== undefined)
+            z = tf.add(z, tf.matMul(context, contextWeights[ci]!));
+          if (l === nLayers - 1) h = z;
+          else h = residual && l > 0 ? (tf.add(h, activation(z)) as tf.Tensor2D) : activation(z);
+        });
+        return tf.reshape(h, [x.shape[0], dim, paramsPerDim]) as tf.Tensor3D;
+      },
+  };
+};
