@@ -1,0 +1,69 @@
+import {
+  type FlowDef,
+  type FlowParams,
+  type JsonObject,
+  type NoParams,
+  type Params,
+  flow,
+  standardNormal,
+} from '@bijective/core';
+import type { VectorField } from './dynamics/vectorField.js';
+import type { FfjordTransformDef } from './ffjord.js';
+
+/** Parameters of a {@link ContinuousFlowDef}: the dynamics network's, and none for the standard normal base. */
+export type ContinuousFlowParams<P extends Params = Params> = FlowParams<P, NoParams>;
+
+/**
+ * A flow definition whose bijection is one ODE map (an {@link ffjordTransform})
+ * over a standard normal base, exposing its vector field and time horizon so
+ * that simulation-free training ({@link fitFlowMatching}) can regress the
+ * field directly, while likelihood training (`fit`) and evaluation (`logProb`,
+ * `sample`, `sampleAndLogProb`) go through the ODE solve like any flow.
+ */
+export type ContinuousFlowDef<P extends Params = Params> = FlowDef<ContinuousFlowParams<P>> & {
+  /** Integration time: data at `t = 0`, base at `t = T`. */
+  readonly T: number;
+  /** The vector field `f(t, z; c)` for given flow parameters (raw tensor function, call inside `tf.tidy`). */
+  readonly vectorField: (params: ContinuousFlowParams<P>) => VectorField;
+};
+
+/** Options of {@link continuousFlow}. */
+export interface ContinuousFlowOptions<P extends Params> {
+  readonly name: string;
+  readonly dim: number;
+  readonly contextDim?: number;
+  /** JSON options that rebuild the definition (stored by serialization). */
+  readonly config?: JsonObject;
+  readonly transform: FfjordTransformDef<P>;
+}
+
+/**
+ * Wrap an ODE transform into a {@link ContinuousFlowDef} with a standard
+ * normal base: `log p(x) = log N(z(T); 0, I) + ∫₀ᵀ tr(∂f/∂z) dt`, `z(0) = x`.
+ *
+ * @example
+ * ```ts
+ * const t = ffjordTransform({ dynamics: concatSquashMlp({ dim: 2 }) });
+ * const def = continuousFlow({ name: 'myCnf', dim: 2, transform: t });
+ * const lp = logProb(def, def.init(0), [[0.1, 0.2]]);
+ * ```
+ */
+export const continuousFlow = <P extends Params>(
+  options: ContinuousFlowOptions<P>,
+): ContinuousFlowDef<P> => {
+  const { name, dim, transform } = options;
+  const contextDim = options.contextDim ?? 0;
+  const def = flow({
+    name,
+    dim,
+    contextDim,
+    transform,
+    base: standardNormal(dim),
+    ...(options.config !== undefined ? { config: options.config } : {}),
+  });
+  return {
+    ...def,
+    T: transform.T,
+    vectorField: (params) => transform.dynamics.apply(params.transform),
+  };
+};

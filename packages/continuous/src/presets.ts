@@ -1,0 +1,145 @@
+import type { FlowDef, JsonObject, Params } from '@bijective/core';
+import type { ActivationName } from './activations.js';
+import { type ContinuousFlowDef, continuousFlow } from './continuousFlow.js';
+import { type ConcatMlpParams, concatMlp } from './dynamics/concatMlp.js';
+import { type ConcatSquashParams, concatSquashMlp } from './dynamics/concatSquashMlp.js';
+import type { DynamicsDef } from './dynamics/vectorField.js';
+import { type GradientMethod, ffjordTransform } from './ffjord.js';
+import { type SolverConfig, solverFromConfig } from './solvers/fromConfig.js';
+import type { ProbeKind, TraceMethod } from './trace.js';
+
+/** Parameters of the presets' dynamics networks (concat-squash or concat layers). */
+export type MlpDynamicsParams = ConcatSquashParams | ConcatMlpParams;
+
+/** Options shared by {@link ffjord} and {@link flowMatching}; every field is JSON, stored in `config`. */
+export interface ContinuousPresetOptions {
+  readonly dim: number;
+  /** Hidden widths of the dynamics network (default `[64, 64]`). */
+  readonly hidden?: readonly number[];
+  /** Context width of a conditional flow (default 0). */
+  readonly contextDim?: number;
+  /** `'concatSquash'` (FFJORD's layer) or `'concat'` (time concatenated to every layer's input). */
+  readonly layer?: 'concatSquash' | 'concat';
+  /** A second-order-safe activation. */
+  readonly activation?: ActivationName;
+  /** Integration time (default 1). */
+  readonly T?: number;
+  /** Default `{ kind: 'dopri5', rtol: 1e-5, atol: 1e-5 }`. */
+  readonly solver?: SolverConfig;
+  readonly trace?: TraceMethod;
+  /** Hutchinson probe (default `'rademacher'`). */
+  readonly probe?: ProbeKind;
+  /** `'backprop'` (default) or `'adjoint'`. */
+  readonly gradient?: GradientMethod;
+  /** Seed of the Hutchinson probes (default: unseeded). */
+  readonly probeSeed?: number;
+}
+
+const build = (
+  name: string,
+  options: ContinuousPresetOptions,
+  defaults: { layer: 'concatSquash' | 'concat'; activation: ActivationName; trace: TraceMethod },
+): ContinuousFlowDef<MlpDynamicsParams> => {
+  const { dim } = options;
+  const contextDim = options.contextDim ?? 0;
+  const hidden = options.hidden ?? [64, 64];
+  const layer = options.layer ?? defaults.layer;
+  const act = options.activation ?? defaults.activation;
+  const trace = options.trace ?? defaults.trace;
+  const probe = options.probe ?? 'rademacher';
+  const gradient = options.gradient ?? 'backprop';
+  const T = options.T ?? 1;
+  const solver = solverFromConfig(options.solver ?? { kind: 'dopri5', rtol: 1e-5, atol: 1e-5 });
+  const netOptions = { dim, hidden, contextDim, activation: act };
+  const dynamics: DynamicsDef<MlpDynamicsParams> =
+    layer === 'concatSquash' ? concatSquashMlp(netOptions) : concatMlp(netOptions);
+  const config: JsonObject = {
+    dim,
+    contextDim,
+    hidden: [...hidden],
+    layer,
+    activation: act,
+    T,
+    solver: solver.config,
+    trace,
+    probe,
+    gradient,
+    ...(options.probeSeed !== undefined ? { probeSeed: options.probeSeed } : {}),
+  };
+  const transform = ffjordTransform({
+    dynamics,
+    T,
+    solver,
+    trace,
+    probe,
+    gradient,
+    ...(options.probeSeed !== undefined ? { probeSeed: options.probeSeed } : {}),
+  });
+  return continuousFlow({ name, dim, contextDim, config, transform });
+};
+
+/**
+ * FFJORD (Grathwohl et al., "FFJORD: Free-form Continuous Dynamics for
+ * Scalable Reversible Generative Models", 2019): one continuous normalizing
+ * flow over a standard normal base, trained by maximum likelihood (core's
+ * `fit`) through the ODE solve.
+ *
+ *   `log p(x) = log N(z(T); 0, I) + ∫₀ᵀ tr(∂f/∂z(t)) dt`, `dz/dt = f(t, z; c)`, `z(0) = x`.
+ *
+ * Defaults follow the paper: concat-squash dynamics `[64, 64]` with `tanh`
+ * (this package's second-order-safe one), Dopri5 at rtol = atol = 1e-5,
+ * Hutchinson's trace with a Rademacher probe, `T = 1`, backpropagation
+ * through the solver. With `trace: 'hutchinson'` log-densities are unbiased
+ * *estimates*; rebuild with `trace: 'exact'` (same parameters) for exact
+ * evaluation. Both directions cost one ODE solve.
+ *
+ * @example
+ * ```ts
+ * const def = ffjord({ dim: 2, hidden: [32, 32] });
+ * const r = await fit(def, data, { epochs: 50, seed: 0 });
+ * const exact = ffjord({ dim: 2, hidden: [32, 32], trace: 'exact' }); // same params
+ * if (E.isRight(r)) console.log(logProb(exact, r.right.params, data));
+ * ```
+ */
+export const ffjord = (options: ContinuousPresetOptions): ContinuousFlowDef<MlpDynamicsParams> =>
+  build('ffjord', options, { layer: 'concatSquash', activation: 'tanh', trace: 'hutchinson' });
+
+/**
+ * A flow-matching CNF (Lipman et al., "Flow Matching for Generative
+ * Modeling", 2023; rectified flow, Liu et al. 2023): the same ODE map as
+ * {@link ffjord}, meant to be trained without simulation by
+ * {@link fitFlowMatching} (regressing the vector field onto conditional
+ * straight-line velocities), then evaluated with exact log-densities through
+ * the FFJORD machinery.
+ *
+ * Defaults: time-concatenated MLP `[64, 64]` with swish, exact trace,
+ * Dopri5 at rtol = atol = 1e-5, `T = 1`.
+ *
+ * @example
+ * ```ts
+ * const def = flowMatching({ dim: 2, hidden: [64, 64] });
+ * const r = await fitFlowMatching(def, data, { steps: 2000, coupling: 'ot', seed: 0 });
+ * if (E.isRight(r)) console.log(logProb(def, r.right.params, data));
+ * ```
+ */
+export const flowMatching = (
+  options: ContinuousPresetOptions,
+): ContinuousFlowDef<MlpDynamicsParams> =>
+  build('flowMatching', options, { layer: 'concat', activation: 'swish', trace: 'exact' });
+
+/**
+ * The presets by name, rebuilding a definition from its saved `config` — what
+ * core's `loadFlow(dir, presets)` needs (`presets[def.name](def.config)`
+ * gives back an equivalent definition). Typed structurally as core's
+ * `FlowBuilders` (which lives in the Node-only entry `@bijective/core/node`).
+ *
+ * @example
+ * ```ts
+ * await saveFlow('./model', def, params)();
+ * const loaded = await loadFlow('./model', presets)(); // Either<BijectiveError, { def, params, manifest }>
+ * ```
+ */
+export const presets: Readonly<Record<string, (config: JsonObject) => FlowDef<Params>>> = {
+  ffjord: (config) => ffjord(config as unknown as ContinuousPresetOptions),
+  flowMatching: (config) => flowMatching(config as unknown as ContinuousPresetOptions),
+};
