@@ -45,3 +45,4 @@ export * from './training/index.js';
 export { registry } from './registry.js';
 export * from './serialization/index.js';
 export { LOG_SCALE_BOUND, softClamp } from './nn/softClamp.js';
+export { selectColumns, selectEntries } from './ops/selectColumns.js';

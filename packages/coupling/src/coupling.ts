@@ -7,6 +7,7 @@ import {
   type TransformDef,
   applyMlp,
   initMlp,
+  selectColumns,
   shapeError,
   tf,
   valueError,
@@ -102,8 +103,7 @@ export const coupling = (options: CouplingOptions, tau: ConditionalElementwise):
   mask.conditioning.forEach((j, i) => (merge[j] = i));
   mask.transformed.forEach((j, i) => (merge[j] = na + i));
 
-  const columns = (x: Batch, idx: readonly number[]): Batch =>
-    tf.gather(x, tf.tensor1d(idx as number[], 'int32'), 1) as Batch;
+  const columns = (x: Batch, idx: readonly number[]): Batch => selectColumns(x, idx);
   const theta = (net: readonly DenseParams[], xa: Batch, context: Batch | undefined): tf.Tensor3D => {
     let input = xa;
     if (contextDim > 0) {

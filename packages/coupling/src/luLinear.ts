@@ -1,4 +1,13 @@
-import { type Batch, type PerRow, type TransformDef, randomPermutationIndices, tf, valueError } from '@bijective/core';
+import {
+  type Batch,
+  type PerRow,
+  type TransformDef,
+  randomPermutationIndices,
+  selectColumns,
+  selectEntries,
+  tf,
+  valueError,
+} from '@bijective/core';
 import { lowerTriangularInverse } from './triangular.js';
 
 /**
@@ -78,13 +87,13 @@ export const luLinear = (options: LuLinearOptions): TransformDef<LuLinearParams>
   const packed = (d * (d - 1)) / 2;
 
   const factors = ({ lower, upper, logDiag }: LuLinearParams) => {
-    const l = tf.reshape(tf.gather(tf.concat([tf.tensor1d([0, 1]), lower]), tf.tensor1d(lowerIndex, 'int32')), [d, d]);
-    const strictUpper = tf.reshape(tf.gather(tf.concat([tf.tensor1d([0]), upper]), tf.tensor1d(upperIndex, 'int32')), [d, d]);
+    const l = tf.reshape(selectEntries(tf.concat([tf.tensor1d([0, 1]), lower]) as tf.Tensor1D, lowerIndex), [d, d]);
+    const strictUpper = tf.reshape(selectEntries(tf.concat([tf.tensor1d([0]), upper]) as tf.Tensor1D, upperIndex), [d, d]);
     const diag = tf.mul(tf.tensor1d(signs as number[]), tf.exp(logDiag));
     const u = tf.add(strictUpper, tf.mul(tf.eye(d), diag));
     return { l: l as tf.Tensor2D, u: u as tf.Tensor2D };
   };
-  const columns = (x: Batch, idx: readonly number[]) => tf.gather(x, tf.tensor1d(idx as number[], 'int32'), 1) as Batch;
+  const columns = (x: Batch, idx: readonly number[]): Batch => selectColumns(x, idx);
   const logDetRows = (logDiag: tf.Tensor1D, n: number, sign: 1 | -1) =>
     tf.mul(tf.mul(sign, tf.sum(logDiag)), tf.ones([n])) as PerRow;
 

@@ -3,16 +3,15 @@ import { tf } from '../tf.js';
 import type { Bijection } from '../bijection.js';
 import { type BijectiveError, valueError } from '../errors.js';
 import { randomPermutationIndices } from '../random.js';
+import { selectColumns } from '../ops/selectColumns.js';
 
-const gatherColumns = (x: tf.Tensor2D, idx: readonly number[]): tf.Tensor2D =>
-  tf.gather(x, tf.tensor1d(idx as number[], 'int32'), 1) as tf.Tensor2D;
 
 const unchecked = (perm: readonly number[]): Bijection => {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
   return {
-    forward: (x) => ({ y: gatherColumns(x, perm), logDet: tf.zeros([x.shape[0]]) }),
-    inverse: (y) => ({ x: gatherColumns(y, inv), logDet: tf.zeros([y.shape[0]]) }),
+    forward: (x) => ({ y: selectColumns(x, perm), logDet: tf.zeros([x.shape[0]]) }),
+    inverse: (y) => ({ x: selectColumns(y, inv), logDet: tf.zeros([y.shape[0]]) }),
   };
 };
 

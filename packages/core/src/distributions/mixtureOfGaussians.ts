@@ -15,8 +15,8 @@ export type MixtureParams = {
  * A mixture of `k` diagonal Gaussians with learnable weights, means and
  * scales: `p(z) = Σₖ πₖ N(z; μₖ, diag σₖ²)`, `π = softmax(logits)`,
  * evaluated stably with log-sum-exp. Means start spread by `N(0, 1)` draws so
- * components are not symmetric. Sampling picks a component (not
- * differentiable in the weights) then draws `μₖ + σₖ ⊙ ε` (differentiable in
+ * components are not symmetric. Sampling picks a component by inverse CDF
+ * (not differentiable in the weights; identical on every backend) then draws `μₖ + σₖ ⊙ ε` (differentiable in
  * means and scales).
  *
  * @example
@@ -43,9 +43,14 @@ export const mixtureOfGaussians = (dim: number, k: number): DistributionDef<Mixt
       return tf.logSumExp(tf.add(comp, tf.logSoftmax(logits)), 1) as tf.Tensor1D;
     },
     sample: (n, seed) => {
-      const idx = tf.reshape(tf.multinomial(tf.expandDims(logits, 0) as tf.Tensor2D, n, splitSeed(seed, 0)), [n]);
+      // Component by inverse CDF on JS-seeded uniforms (tf.multinomial's RNG differs per
+      // backend); one-hot matMul instead of gather keeps it differentiable everywhere.
+      const u = tf.randomUniform([n, 1], 0, 1, 'float32', splitSeed(seed, 0));
+      const cdf = tf.cumsum(tf.softmax(logits));
+      const idx = tf.minimum(tf.sum(tf.cast(tf.greaterEqual(u, tf.expandDims(cdf, 0)), 'int32'), 1), tf.scalar(k - 1, 'int32'));
+      const onehot = tf.oneHot(idx, k) as tf.Tensor2D;
       const eps = tf.randomNormal([n, dim], 0, 1, 'float32', splitSeed(seed, 1));
-      return tf.add(tf.gather(means, idx), tf.mul(tf.exp(tf.gather(logScales, idx)), eps)) as tf.Tensor2D;
+      return tf.add(tf.matMul(onehot, means), tf.mul(tf.exp(tf.matMul(onehot, logScales)), eps)) as tf.Tensor2D;
     },
   }),
 });

@@ -3,7 +3,7 @@ import type { Batch } from '../bijection.js';
 import type { FlowDef } from '../flow.js';
 import { type Params, disposeParams, flattenParams, mapParams, splitSeed, unflattenParams } from '../params.js';
 import type { Tolerance } from './checkBijection.js';
-import type { RegistryEntry, Shape } from './registry.js';
+import { type RegistryEntry, type Shape, checkEntry } from './registry.js';
 
 /** Everything conformance compares, read back as plain numbers. */
 export interface FlowFingerprint {
@@ -127,3 +127,47 @@ export const conformanceCases = (
       ];
     }),
   );
+
+/**
+ * The cross-backend conformance check for one preset: on `reference`
+ * (default `cpu`) and on `backend`, compare {@link flowFingerprint}s
+ * (log-densities, samples, parameter gradients); then, on `backend`, run the
+ * shared {@link checkBijection} once and a leak check. Returns the problems
+ * found (empty when conformant) and restores the backend that was active.
+ *
+ * @example
+ * ```ts
+ * for (const c of conformanceCases({ coupling: registry }))
+ *   it(c.name, async () => expect(await checkConformance(c.entry, c.shape, 'wasm')).toEqual([]));
+ * ```
+ */
+export const checkConformance = async (
+  entry: RegistryEntry & { kind: 'flow' },
+  shape: Shape,
+  backend: string,
+  options: { reference?: string; values?: Tolerance; gradients?: Tolerance; fingerprint?: FingerprintOptions } = {},
+): Promise<string[]> => {
+  const previous = tf.getBackend();
+  const def = entry.build(shape);
+  const fp: FingerprintOptions = { ...(entry.check?.input ? { input: entry.check.input } : {}), ...options.fingerprint };
+  const problems: string[] = [];
+  try {
+    await tf.setBackend(options.reference ?? 'cpu');
+    const ref = flowFingerprint(def, fp);
+    if (!(await tf.setBackend(backend))) return [`backend '${backend}' could not be selected`];
+    const got = flowFingerprint(def, fp);
+    problems.push(...compareFingerprints(ref, got, options.values, options.gradients));
+    try {
+      checkEntry(entry, shape, { numRuns: 1 });
+    } catch (e) {
+      problems.push(`checkBijection on '${backend}': ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const before = tf.memory().numTensors;
+    flowFingerprint(def, fp);
+    const after = tf.memory().numTensors;
+    if (after !== before) problems.push(`tensor leak on '${backend}': ${after - before} tensors`);
+  } finally {
+    await tf.setBackend(previous);
+  }
+  return problems;
+};

@@ -15,4 +15,5 @@ export {
   flowFingerprint,
   compareFingerprints,
   conformanceCases,
+  checkConformance,
 } from './conformance.js';

@@ -1,0 +1,21 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import { registry as core, useBackend } from '@bijective/core';
+import { checkConformance, conformanceCases } from '@bijective/core/testing';
+import { registry as coupling } from '@bijective/coupling';
+import { registry as autoregressive } from '@bijective/autoregressive';
+import { registry as continuous } from '@bijective/continuous';
+import { wasmBackend } from '../src/index.js';
+
+// Every preset of every flow package, on wasm against the cpu reference: log-densities and samples
+// to relative 1e-4, parameter gradients to 1e-3 of each tensor's largest entry, the shared checker
+// once on wasm, and no leaked tensor.
+describe('conformance: wasm against cpu', () => {
+  beforeAll(async () => {
+    const r = await useBackend(wasmBackend())();
+    if (E.isLeft(r)) throw r.left;
+  });
+  for (const c of conformanceCases({ core, coupling, autoregressive, continuous })) {
+    it(c.name, async () => expect(await checkConformance(c.entry, c.shape, 'wasm')).toEqual([]));
+  }
+});
