@@ -1,0 +1,57 @@
+// Declarations of the numeric kernels the N-API layer (addon.cc) exposes.
+// All arrays are dense row-major float32 owned by the caller (tfjs's
+// Float32Array storage); nothing here allocates tensors.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace bijective {
+
+enum class Activation : int { Linear = 0, Relu = 1, Relu6 = 2, Sigmoid = 3, Elu = 4, LeakyRelu = 5 };
+
+/** Strided view of an optional bias added to every [M, N] output matrix. */
+struct BiasView {
+  const float* data = nullptr;  // nullptr: no bias
+  ptrdiff_t batch_stride = 0;
+  ptrdiff_t row_stride = 0;
+  ptrdiff_t col_stride = 0;
+};
+
+/**
+ * out[b] = act(op(A[b % batchA]) @ op(B[b % batchB]) + bias), b < batch, where
+ * op transposes when the flag is set. A is stored [batchA, M, K] (or
+ * [batchA, K, M] transposed), B [batchB, K, N] (or [batchB, N, K]).
+ */
+void gemm(const float* a, const float* b, float* out, size_t batch, size_t batch_a, size_t batch_b,
+          size_t m, size_t n, size_t k, bool trans_a, bool trans_b, const BiasView& bias,
+          Activation act, float alpha);
+
+/** Whether the AVX2+FMA micro-kernel is in use (else the portable one). */
+bool gemm_uses_avx2();
+/** Request the portable kernel (true) or the best the CPU supports (false). */
+void gemm_force_portable(bool portable);
+/** Whether this CPU supports AVX2 and FMA. */
+bool cpu_has_avx2_fma();
+
+enum class BinaryOp : int { Add = 0, Sub = 1, Mul = 2, Div = 3, Max = 4, Min = 5, SquaredDiff = 6 };
+
+/**
+ * out = op(a, b) with broadcasting: `rank` collapsed output dims `shape`, and
+ * element strides of a and b over those dims (0 where broadcast).
+ */
+void binary(BinaryOp op, const float* a, const float* b, float* out, size_t rank, const int64_t* shape,
+            const int64_t* stride_a, const int64_t* stride_b);
+
+enum class UnaryOp : int {
+  Exp = 0, Log = 1, Tanh = 2, Softplus = 3, Sigmoid = 4, Sqrt = 5, Square = 6, Neg = 7, Relu = 8, Abs = 9
+};
+
+/** out[i] = op(x[i]) for i < n. */
+void unary(UnaryOp op, const float* x, float* out, size_t n);
+
+enum class ReduceOp : int { Sum = 0, Max = 1 };
+
+/** x viewed as [outer, red, inner]; out[o, i] = reduce_r x[o, r, i]. */
+void reduce(ReduceOp op, const float* x, float* out, size_t outer, size_t red, size_t inner);
+
+}  // namespace bijective

@@ -1,0 +1,131 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import * as E from 'fp-ts/lib/Either.js';
+
+/** What the addon reports about itself (see {@link NativeAddon.info}). */
+export type NativeAddonInfo = {
+  /** The GEMM micro-kernel in use: AVX2+FMA, or the portable 4-lane one. */
+  readonly simd: 'avx2+fma' | 'portable';
+  /** Threads in the persistent pool, the calling thread included. */
+  readonly threads: number;
+  /** Whether the CPU supports AVX2 and FMA (the portable kernel may still be forced). */
+  readonly cpuHasAvx2Fma: boolean;
+};
+
+/**
+ * The functions of the compiled addon (`native/addon.cc`). Every array is
+ * read or written in place, without copies; shapes are dense row-major.
+ * The addon checks lengths before touching memory and throws on a mismatch.
+ *
+ * @example
+ * ```ts
+ * const addon = E.getOrElseW(() => undefined)(loadNativeAddon());
+ * const c = new Float32Array(4);
+ * addon?.gemm(a, b, c, 1, 1, 1, 2, 2, 3, false, false, null, 0, 0, 0, 0, 0); // [2,3] @ [3,2]
+ * ```
+ */
+export type NativeAddon = {
+  /**
+   * out[i] = act(op(A[i % batchA]) @ op(B[i % batchB]) + bias) for i < batch;
+   * A is [batchA, m, k] ([batchA, k, m] if transA), B [batchB, k, n]
+   * ([batchB, n, k] if transB); bias(i, r, c) = bias[i*sB + r*sR + c*sC].
+   * activation: 0 linear, 1 relu, 2 relu6, 3 sigmoid, 4 elu, 5 leakyrelu(alpha).
+   */
+  gemm(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    batch: number,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    bias: Float32Array | null,
+    biasBatchStride: number,
+    biasRowStride: number,
+    biasColStride: number,
+    activation: number,
+    alpha: number,
+  ): void;
+  /** Broadcasting out = op(a, b) over `shape` with per-dim element strides (0 = broadcast). */
+  binary(
+    op: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    shape: Int32Array,
+    stridesA: Int32Array,
+    stridesB: Int32Array,
+  ): void;
+  /** out[i] = op(x[i]). */
+  unary(op: number, x: Float32Array, out: Float32Array): void;
+  /** x viewed as [outer, red, inner]; out[o, i] = sum or max over r of x[o, r, i]. */
+  reduce(
+    op: number,
+    x: Float32Array,
+    out: Float32Array,
+    outer: number,
+    red: number,
+    inner: number,
+  ): void;
+  info(): NativeAddonInfo;
+  /** Resize the thread pool (n >= 1, the caller included). */
+  setThreads(n: number): void;
+  /** Force the portable GEMM micro-kernel (true) or use the best available (false). */
+  setPortable(portable: boolean): void;
+};
+
+/** Where `pnpm -F @bijective/backend-node build:addon` (and the install script) puts the addon. */
+export const defaultAddonPath: string = fileURLToPath(
+  new URL('../build/Release/bijective_native.node', import.meta.url),
+);
+
+const FUNCTIONS = [
+  'gemm',
+  'binary',
+  'unary',
+  'reduce',
+  'info',
+  'setThreads',
+  'setPortable',
+] as const;
+
+const isNativeAddon = (m: unknown): m is NativeAddon =>
+  typeof m === 'object' &&
+  m !== null &&
+  FUNCTIONS.every((f) => typeof (m as Record<string, unknown>)[f] === 'function');
+
+/** Loads a module file the way Node loads `.node` addons; injectable for tests. */
+export type ModuleLoader = (path: string) => unknown;
+
+const nodeRequire: ModuleLoader = (path) => createRequire(import.meta.url)(path);
+
+/**
+ * Load the compiled addon from `path` (default {@link defaultAddonPath}).
+ * Returns `Left(reason)` when the file is missing, cannot be loaded (e.g.
+ * built for another Node ABI) or does not export the expected functions;
+ * never throws.
+ *
+ * @example
+ * ```ts
+ * const r = loadNativeAddon();
+ * if (E.isRight(r)) console.log(r.right.info()); // { simd: 'avx2+fma', threads: 2, ... }
+ * ```
+ */
+export const loadNativeAddon = (
+  path: string = defaultAddonPath,
+  load: ModuleLoader = nodeRequire,
+): E.Either<string, NativeAddon> => {
+  let m: unknown;
+  try {
+    m = load(path);
+  } catch (e) {
+    return E.left(e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e));
+  }
+  return isNativeAddon(m)
+    ? E.right(m)
+    : E.left(`${path} is not the bijective addon (expected functions ${FUNCTIONS.join(', ')})`);
+};

@@ -1,0 +1,100 @@
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { tf } from '@bijective/core';
+import type { NativeAddon } from '../addon.js';
+import { type KernelArgs, cpuStorage, float32Result, float32Values } from './kernelArgs.js';
+
+/** tfjs kernel name -> the addon's binary op code (native/kernels.h `BinaryOp`). */
+export const BINARY_OPS: Readonly<Record<string, number>> = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  Maximum: 4,
+  Minimum: 5,
+  SquaredDifference: 6,
+};
+
+/** Output shape and per-dim element strides of both operands (0 where broadcast), with dims merged where possible. */
+export type BroadcastPlan = {
+  readonly outShape: number[];
+  readonly shape: Int32Array;
+  readonly stridesA: Int32Array;
+  readonly stridesB: Int32Array;
+};
+
+const paddedStrides = (shape: readonly number[], outShape: readonly number[]): number[] => {
+  const rank = outShape.length;
+  const padded = [...Array<number>(rank - shape.length).fill(1), ...shape];
+  const strides = new Array<number>(rank).fill(0);
+  let s = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    const size = padded[d] ?? 1;
+    strides[d] = size === 1 ? 0 : s;
+    s *= size;
+  }
+  return strides;
+};
+
+/**
+ * Plan numpy-style broadcasting of a and b: drop size-1 output dims and merge
+ * neighbouring dims along which both operands stay contiguous (or both stay
+ * broadcast), so `[B, D] + [D]` becomes a 2-d loop and same-shape ops a 1-d one.
+ *
+ * @example
+ * ```ts
+ * const p = broadcastPlan([33, 17], [17]);
+ * // p.outShape = [33, 17], p.shape = [33, 17], p.stridesA = [17, 1], p.stridesB = [0, 1]
+ * broadcastPlan([2, 3, 4], [2, 3, 4]).shape; // [24]: one flat loop
+ * ```
+ */
+export const broadcastPlan = (
+  aShape: readonly number[],
+  bShape: readonly number[],
+): BroadcastPlan => {
+  const outShape = tf.backend_util.assertAndGetBroadcastShape([...aShape], [...bShape]);
+  const sa = paddedStrides(aShape, outShape);
+  const sb = paddedStrides(bShape, outShape);
+  const dims: { size: number; a: number; b: number }[] = [];
+  outShape.forEach((size, d) => {
+    if (size === 1) return;
+    const cur = { size, a: sa[d] ?? 0, b: sb[d] ?? 0 };
+    const prev = dims[dims.length - 1];
+    if (prev !== undefined && prev.a === cur.a * cur.size && prev.b === cur.b * cur.size) {
+      dims[dims.length - 1] = { size: prev.size * cur.size, a: cur.a, b: cur.b };
+    } else {
+      dims.push(cur);
+    }
+  });
+  return {
+    outShape,
+    shape: Int32Array.from(dims, (d) => d.size),
+    stridesA: Int32Array.from(dims, (d) => d.a),
+    stridesB: Int32Array.from(dims, (d) => d.b),
+  };
+};
+
+/**
+ * Native broadcasting binary op on float32 tensors (both operands read in
+ * place). Returns undefined for other dtypes, so the cpu kernel runs.
+ */
+export const nativeBinary =
+  (addon: NativeAddon, op: number) =>
+  (args: KernelArgs): TensorInfo | undefined => {
+    const backend = cpuStorage(args);
+    const { a, b } = args.inputs;
+    const av = float32Values(backend, a);
+    const bv = float32Values(backend, b);
+    if (a === undefined || b === undefined || av === undefined || bv === undefined)
+      return undefined;
+    let plan: BroadcastPlan;
+    try {
+      plan = broadcastPlan(a.shape, b.shape);
+    } catch {
+      return undefined; // incompatible shapes: the cpu kernel raises tfjs's error
+    }
+    const size = tf.util.sizeFromShape(plan.outShape);
+    if (size === 0) return undefined;
+    const out = new Float32Array(size);
+    addon.binary(op, av, bv, out, plan.shape, plan.stridesA, plan.stridesB);
+    return float32Result(backend, plan.outShape, out);
+  };

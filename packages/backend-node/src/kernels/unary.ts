@@ -1,0 +1,35 @@
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { NativeAddon } from '../addon.js';
+import { type KernelArgs, cpuStorage, float32Result, float32Values } from './kernelArgs.js';
+
+/** tfjs kernel name -> the addon's unary op code (native/kernels.h `UnaryOp`). */
+export const UNARY_OPS: Readonly<Record<string, number>> = {
+  Exp: 0,
+  Log: 1,
+  Tanh: 2,
+  Softplus: 3,
+  Sigmoid: 4,
+  Sqrt: 5,
+  Square: 6,
+  Neg: 7,
+  Relu: 8,
+  Abs: 9,
+};
+
+/**
+ * Native elementwise math on a float32 tensor, y[i] = f(x[i]), reading x in
+ * place. Softplus uses tfjs-backend-cpu's thresholds (x for large x, exp(x)
+ * for very negative x, log1p(exp(x)) between), so both backends agree.
+ * Returns undefined for other dtypes, so the cpu kernel runs.
+ */
+export const nativeUnary =
+  (addon: NativeAddon, op: number) =>
+  (args: KernelArgs): TensorInfo | undefined => {
+    const backend = cpuStorage(args);
+    const x = args.inputs['x'];
+    const xv = float32Values(backend, x);
+    if (x === undefined || xv === undefined || xv.length === 0) return undefined;
+    const out = new Float32Array(xv.length);
+    addon.unary(op, xv, out);
+    return float32Result(backend, x.shape, out);
+  };

@@ -1,0 +1,82 @@
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { tf } from '@bijective/core';
+import type { NativeAddon } from './addon.js';
+import { BINARY_OPS, nativeBinary } from './kernels/binary.js';
+import { type KernelArgs, withFallback } from './kernels/kernelArgs.js';
+import { nativeMatMul } from './kernels/matMul.js';
+import { REDUCE_OPS, nativeReduce } from './kernels/reduce.js';
+import { UNARY_OPS, nativeUnary } from './kernels/unary.js';
+
+/** The tfjs backend name the native backend registers. */
+export const NATIVE_BACKEND_NAME = 'native';
+
+/**
+ * Kernels the native backend implements in the addon (each still falls back
+ * to tfjs-backend-cpu's kernel for inputs it does not handle, e.g. int32).
+ * Every other kernel is tfjs-backend-cpu's, re-registered unchanged.
+ */
+export const NATIVE_KERNELS: readonly string[] = [
+  'BatchMatMul',
+  '_FusedMatMul',
+  ...Object.keys(BINARY_OPS),
+  ...Object.keys(UNARY_OPS),
+  'Sum',
+  'Max',
+];
+
+const nativeKernel = (
+  addon: NativeAddon,
+  name: string,
+): ((args: KernelArgs) => TensorInfo | undefined) | undefined => {
+  if (name === 'BatchMatMul') return nativeMatMul(addon, false);
+  if (name === '_FusedMatMul') return nativeMatMul(addon, true);
+  if (name === 'Sum') return nativeReduce(addon, REDUCE_OPS.Sum, 'axis');
+  if (name === 'Max') return nativeReduce(addon, REDUCE_OPS.Max, 'reductionIndices');
+  const binary = BINARY_OPS[name];
+  if (binary !== undefined) return nativeBinary(addon, binary);
+  const unary = UNARY_OPS[name];
+  if (unary !== undefined) return nativeUnary(addon, unary);
+  return undefined;
+};
+
+let registered = false;
+
+/** Whether {@link registerNativeBackend} has run in this process. */
+export const nativeBackendRegistered = (): boolean => registered;
+
+/**
+ * Register the tfjs backend `native`: a fresh `MathBackendCPU` (so tensors
+ * live in the same Float32Array storage as on `cpu`), every kernel of
+ * `tf.getKernelsForBackend('cpu')` copied for `native`, and the kernels in
+ * {@link NATIVE_KERNELS} replaced by addon calls that fall back to the cpu
+ * kernel for unsupported inputs. Gradients are registered per kernel name,
+ * not per backend, so autodiff works unchanged. Idempotent; priority 0, so
+ * tfjs never picks `native` by itself (use `useBackend(nativeBackend())`).
+ *
+ * @example
+ * ```ts
+ * const addon = loadNativeAddon();
+ * if (E.isRight(addon)) registerNativeBackend(addon.right);
+ * await tf.setBackend('native');
+ * ```
+ */
+export const registerNativeBackend = (addon: NativeAddon): void => {
+  if (registered) return;
+  if (tf.findBackendFactory(NATIVE_BACKEND_NAME) === null) {
+    tf.registerBackend(NATIVE_BACKEND_NAME, () => new MathBackendCPU(), 0);
+  }
+  for (const config of tf.getKernelsForBackend('cpu')) {
+    const native = nativeKernel(addon, config.kernelName);
+    const kernel: KernelConfig = {
+      ...config,
+      backendName: NATIVE_BACKEND_NAME,
+      ...(native === undefined ? {} : { kernelFunc: withFallback(config, native) }),
+    };
+    if (tf.getKernel(config.kernelName, NATIVE_BACKEND_NAME) !== undefined) {
+      tf.unregisterKernel(config.kernelName, NATIVE_BACKEND_NAME);
+    }
+    tf.registerKernel(kernel);
+  }
+  registered = true;
+};

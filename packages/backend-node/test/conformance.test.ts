@@ -1,0 +1,25 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import { registry as core, useBackend } from '@bijective/core';
+import { checkConformance, conformanceCases } from '@bijective/core/testing';
+import { registry as coupling } from '@bijective/coupling';
+import { registry as autoregressive } from '@bijective/autoregressive';
+import { registry as continuous } from '@bijective/continuous';
+import { nativeBackend } from '../src/index.js';
+
+// Every preset of every flow package, on the native backend against the cpu reference: log-densities
+// and samples to relative 1e-4, parameter gradients to 1e-3 of each tensor's largest entry, the shared
+// checker once on native, and no leaked tensor. Skipped only when the addon could not be built here.
+const ready = await useBackend(nativeBackend())();
+const skipReason = E.isLeft(ready) ? ready.left.message : undefined;
+
+describe.skipIf(skipReason !== undefined)('conformance: native against cpu', () => {
+  beforeAll(async () => {
+    const r = await useBackend(nativeBackend())();
+    if (E.isLeft(r)) throw r.left;
+  });
+  for (const c of conformanceCases({ core, coupling, autoregressive, continuous })) {
+    it(c.name, async () => expect(await checkConformance(c.entry, c.shape, 'native')).toEqual([]));
+  }
+});
+if (skipReason !== undefined) console.warn(`native conformance skipped: ${skipReason}`);

@@ -1,0 +1,266 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '@bijective/core';
+import {
+  SKIP_REASON,
+  addonBuilt,
+  agree,
+  calls,
+  rawAddon,
+  setupNative,
+  uniform,
+} from './helpers.js';
+
+const t = (shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor =>
+  tf.tensor(
+    uniform(
+      shape.reduce((p, q) => p * q, 1),
+      seed,
+      lo,
+      hi,
+    ),
+    shape,
+  );
+
+/** Asserts that `fn` made the addon's `name` function run at least once on native. */
+const usesNative = async (name: string, fn: () => Promise<void>): Promise<void> => {
+  const before = calls[name] ?? 0;
+  await fn();
+  expect(
+    calls[name] ?? 0,
+    `addon.${name} was not called (cpu fallback ran instead)`,
+  ).toBeGreaterThan(before);
+};
+
+describe.skipIf(!addonBuilt)(
+  `native kernels agree with tfjs-backend-cpu${addonBuilt ? '' : ` (skipped: ${SKIP_REASON})`}`,
+  () => {
+    beforeAll(setupNative);
+
+    const sizes: [number, number, number][] = [
+      [1, 1, 1],
+      [3, 17, 33],
+      [33, 257, 3],
+      [17, 3, 257],
+      [257, 33, 17],
+      [257, 33, 257], // 2.2M multiply-adds: runs on the thread pool
+    ];
+    const flags: [boolean, boolean][] = [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ];
+
+    for (const simd of ['auto', 'portable'] as const) {
+      it(`BatchMatMul (${simd} micro-kernel): odd sizes x all transposes`, async () => {
+        rawAddon?.setPortable(simd === 'portable');
+        try {
+          for (const [m, k, n] of sizes) {
+            for (const [ta, tb] of flags) {
+              const as = ta ? [k, m] : [m, k];
+              const bs = tb ? [n, k] : [k, n];
+              await usesNative('gemm', () =>
+                agree(() => tf.matMul(t(as, m * 7 + k), t(bs, n * 11 + k), ta, tb)),
+              );
+            }
+          }
+        } finally {
+          rawAddon?.setPortable(false);
+        }
+      });
+    }
+
+    it('results do not depend on the thread count (1, 2, 3 threads)', async () => {
+      const original = rawAddon?.info().threads ?? 1;
+      try {
+        for (const threads of [1, 2, 3]) {
+          rawAddon?.setThreads(threads);
+          await agree(() => tf.matMul(t([257, 300], 41), t([300, 129], 42)));
+          await agree(() => tf.add(t([300, 257], 43), t([257], 44)));
+          await agree(() => tf.exp(t([300, 257], 45)));
+          await agree(() => tf.sum(t([300, 257], 46), 0));
+        }
+      } finally {
+        rawAddon?.setThreads(original);
+      }
+    });
+
+    it('BatchMatMul broadcasts batch dims', async () => {
+      const cases: [number[], number[], boolean, boolean][] = [
+        [[2, 3, 17, 33], [33, 3], false, false],
+        [[17, 33], [4, 33, 3], false, false],
+        [[3, 17, 33], [3, 33, 5], false, false],
+        [[3, 33, 17], [1, 5, 33], true, true],
+        [[2, 3, 17, 33], [3, 33, 5], false, false], // batchA 6, batchB 3: cpu's pairing, via fallback
+      ];
+      for (const [as, bs, ta, tb] of cases) {
+        await agree(() => tf.matMul(t(as, 1), t(bs, 2), ta, tb));
+      }
+      await usesNative('gemm', () => agree(() => tf.matMul(t([2, 3, 17, 33], 3), t([33, 3], 4))));
+    });
+
+    it('_FusedMatMul with bias and activations', async () => {
+      const [m, k, n] = [17, 33, 3];
+      const biases: (number[] | undefined)[] = [undefined, [n], [1, n], [m, 1], [m, n], []];
+      const activations = ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu'] as const;
+      for (const biasShape of biases) {
+        for (const activation of activations) {
+          for (const [ta, tb] of flags) {
+            await usesNative('gemm', () =>
+              agree(() =>
+                tf.fused.matMul({
+                  a: t(ta ? [k, m] : [m, k], 5, -3, 3),
+                  b: t(tb ? [n, k] : [k, n], 6),
+                  transposeA: ta,
+                  transposeB: tb,
+                  ...(biasShape === undefined ? {} : { bias: t(biasShape, 7, -2, 2) }),
+                  activation,
+                  leakyreluAlpha: 0.3,
+                }),
+              ),
+            );
+          }
+        }
+      }
+      // Batched bias, and prelu (which falls back to the cpu kernel).
+      await agree(() =>
+        tf.fused.matMul({
+          a: t([2, m, k], 8),
+          b: t([2, k, n], 9),
+          bias: t([2, 1, n], 10),
+          activation: 'relu',
+        }),
+      );
+      await agree(() =>
+        tf.fused.matMul({
+          a: t([m, k], 8),
+          b: t([k, n], 9),
+          activation: 'prelu',
+          preluActivationWeights: t([n], 11),
+        }),
+      );
+    });
+
+    const binaryOps: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+      ['Add', tf.add],
+      ['Sub', tf.sub],
+      ['Multiply', tf.mul],
+      ['RealDiv', tf.div],
+      ['Maximum', tf.maximum],
+      ['Minimum', tf.minimum],
+      ['SquaredDifference', tf.squaredDifference],
+    ];
+    const shapePairs: [number[], number[]][] = [
+      [[1], [1]],
+      [[17], [17]],
+      [[33, 17], [17]],
+      [
+        [33, 1],
+        [1, 17],
+      ],
+      [
+        [3, 1, 17],
+        [33, 1],
+      ],
+      [[], [3, 17]],
+      [[257, 33], []],
+      [
+        [2, 3, 4, 5],
+        [3, 1, 5],
+      ],
+      [[300, 257], [257]], // 77k outputs: runs on the thread pool
+      [
+        [257, 300],
+        [257, 1],
+      ],
+    ];
+    for (const [name, op] of binaryOps) {
+      it(`${name} with broadcasting`, async () => {
+        for (const [sa, sb] of shapePairs) {
+          // Denominators stay in +-[0.5, 1.5] so RealDiv is well conditioned.
+          const b = (): tf.Tensor => tf.mul(t(sb, 13, 0.5, 1.5), tf.sign(t(sb, 14)));
+          await usesNative('binary', () => agree(() => op(t(sa, 12), b())));
+        }
+      });
+    }
+
+    it('binary ops on int32 fall back to the cpu kernel', async () => {
+      await agree(() => tf.add(tf.tensor([1, 2, 3], [3], 'int32'), tf.tensor([4], [1], 'int32')));
+      await agree(() =>
+        tf.maximum(tf.tensor([1, 5, 3], [3], 'int32'), tf.tensor([4], [1], 'int32')),
+      );
+    });
+
+    const unaryOps: [string, (x: tf.Tensor) => tf.Tensor, number, number][] = [
+      ['Exp', tf.exp, -5, 5],
+      ['Log', tf.log, 1e-3, 10],
+      ['Tanh', tf.tanh, -5, 5],
+      ['Softplus', tf.softplus, -20, 20],
+      ['Sigmoid', tf.sigmoid, -10, 10],
+      ['Sqrt', tf.sqrt, 0, 10],
+      ['Square', tf.square, -3, 3],
+      ['Neg', tf.neg, -3, 3],
+      ['Relu', tf.relu, -3, 3],
+      ['Abs', tf.abs, -3, 3],
+    ];
+    for (const [name, op, lo, hi] of unaryOps) {
+      it(`${name} on odd sizes`, async () => {
+        for (const shape of [[1], [3, 17], [257, 33]]) {
+          await usesNative('unary', () => agree(() => op(t(shape, 21, lo, hi))));
+        }
+      });
+    }
+
+    it('unary edge values match cpu (log 0, sqrt of negative, softplus extremes)', async () => {
+      const edge = [0, -1, 100, -100, 1e-30, -1e-30, 88, -88];
+      for (const [, op] of unaryOps) await agree(() => op(tf.tensor(edge)));
+    });
+
+    const reductions: [number[], number | number[] | undefined, boolean][] = [
+      [[257], 0, false],
+      [[17, 33], 0, false],
+      [[17, 33], 1, true],
+      [[17, 33], undefined, false],
+      [[3, 17, 33], 1, false],
+      [[3, 17, 33], [1, 2], true],
+      [[3, 17, 33], [0, 1], false],
+      [[3, 17, 33], -1, false],
+      [[300, 257], 0, false], // runs on the thread pool
+      [[300, 257], 1, false],
+    ];
+    for (const [name, op] of [
+      ['Sum', tf.sum],
+      ['Max', tf.max],
+    ] as const) {
+      it(`${name} over leading, trailing, middle and all axes`, async () => {
+        for (const [shape, axis, keepDims] of reductions) {
+          await usesNative('reduce', () => agree(() => op(t(shape, 31), axis, keepDims)));
+        }
+        // Scattered axes take the cpu kernel (it transposes first).
+        await agree(() => op(t([3, 17, 33], 32), [0, 2]));
+        await agree(() => op(tf.tensor([1, 2, 3, 4], [2, 2], 'int32'), 1));
+      });
+    }
+
+    it('Max propagates NaN like the cpu kernel', async () => {
+      await agree(() =>
+        tf.max(
+          tf.tensor([
+            [1, Number.NaN, 3],
+            [4, 5, 6],
+          ]),
+          1,
+        ),
+      );
+      await agree(() =>
+        tf.max(
+          tf.tensor([
+            [1, Number.NaN, 3],
+            [4, 5, 6],
+          ]),
+          0,
+        ),
+      );
+    });
+  },
+);
