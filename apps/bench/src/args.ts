@@ -1,0 +1,424 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { DatasetName } from './reference.js';
+
+/** What the app measures: throughput, trained log-likelihood, or wasm throughput inside Chromium. */
+export type Mode = 'speed' | 'quality' | 'browser';
+/** A bundle of defaults: `quick` fits the 3-minute budget on 2 cores, `full` is the complete protocol. */
+export type PresetName = 'quick' | 'full';
+/** A timed operation of the speed matrix. */
+export type Op = 'train' | 'logProb' | 'sample';
+/** A backend the app knows how to load. */
+export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow';
+
+/** The modes, in display order. */
+export const MODES: readonly Mode[] = ['speed', 'quality', 'browser'];
+/** The presets, quick first (the default). */
+export const PRESETS: readonly PresetName[] = ['quick', 'full'];
+/** The timed operations of the speed matrix. */
+export const OPS: readonly Op[] = ['train', 'logProb', 'sample'];
+/** The backends the app can load, in display order. */
+export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'native', 'tensorflow'];
+/** The bundled data sets of the quality mode. */
+export const DATASETS: readonly DatasetName[] = [
+  'moons',
+  '8gaussians',
+  'checkerboard',
+  'pinwheel',
+  '2spirals',
+  'digits',
+];
+
+/** The fully resolved options of one benchmark run (preset defaults overridden by flags). */
+export interface BenchOptions {
+  readonly mode: Mode;
+  readonly preset: PresetName;
+  /** Flow names (`maf`, `coupling/realNVP`) or `['all']`; `['default']` means the mode's default selection. */
+  readonly flows: readonly string[];
+  readonly backends: readonly BackendName[];
+  readonly ops: readonly Op[];
+  /** Data dimensions of the speed matrix (one matrix per dim). */
+  readonly dims: readonly number[];
+  /** Hidden layer widths; `undefined` picks RESULTS.md's: [64, 64] below dim 32, [128, 128] from dim 32. */
+  readonly hidden: readonly number[] | undefined;
+  readonly transforms: number;
+  /** Batch of a training step. */
+  readonly batch: number;
+  /** Batch of log-prob and sample. */
+  readonly evalBatch: number;
+  /** Timed repetitions per cell (at most; see `cellSeconds`). */
+  readonly reps: number;
+  /** Untimed warm-up calls per cell. */
+  readonly warmup: number;
+  /** Stop repeating a cell once its timed runs took this long (after at least 3 runs). */
+  readonly cellSeconds: number;
+  /** speed/browser: wall-clock cap of the whole matrix; quality: cap of each training run. */
+  readonly budgetSeconds: number | undefined;
+  readonly datasets: readonly DatasetName[];
+  readonly maxEpochs: number;
+  /** quality: cap on Adam steps per training run (default none). */
+  readonly maxSteps: number | undefined;
+  readonly seed: number;
+  readonly out: string;
+  readonly chromium: string;
+  readonly progress: boolean;
+}
+
+/** The result of parsing argv: either help was asked for, or a run. */
+export type ParsedArgs =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'list'; readonly options: BenchOptions }
+  | { readonly kind: 'run'; readonly options: BenchOptions };
+
+/** A command-line mistake: printed with a hint, exit code 2. */
+export interface UsageError {
+  readonly kind: 'UsageError';
+  readonly message: string;
+}
+
+const usage = (message: string): UsageError => ({ kind: 'UsageError', message });
+
+type Overrides = { -readonly [K in keyof BenchOptions]?: BenchOptions[K] };
+
+/**
+ * The defaults of each preset. `quick` is the one `pnpm bench` runs: the
+ * 2-D matrix at RESULTS.md's moons sizes with few repetitions and a total
+ * budget, so it ends within 3 minutes on 2 cores; `full` adds the digits
+ * sizes (dim 64), more repetitions and the whole quality protocol.
+ *
+ * @example
+ * ```ts
+ * presetDefaults('quick', 'speed').reps;   // 5
+ * presetDefaults('full', 'quality').datasets; // all six
+ * ```
+ */
+export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => {
+  const quick = preset === 'quick';
+  return {
+    mode,
+    preset,
+    flows: ['default'],
+    backends: BACKENDS,
+    ops: OPS,
+    dims: quick ? [2] : [2, 64],
+    hidden: undefined,
+    transforms: 5,
+    batch: 256,
+    evalBatch: 1024,
+    reps: quick ? 5 : 20,
+    warmup: quick ? 1 : 3,
+    cellSeconds: quick ? 0.6 : 5,
+    budgetSeconds: mode === 'quality' ? (quick ? 15 : 900) : quick ? 120 : 3600,
+    datasets: quick ? ['moons'] : DATASETS,
+    maxEpochs: quick ? 3 : 1000,
+    maxSteps: undefined,
+    seed: 0,
+    out: './bench-out',
+    chromium: '/usr/bin/chromium',
+    progress: true,
+  };
+};
+
+type Spec = {
+  readonly value: string;
+  readonly help: string;
+  readonly set: (raw: string, o: Overrides) => E.Either<UsageError, void>;
+};
+
+const int =
+  (flag: string, min: number) =>
+  (raw: string): E.Either<UsageError, number> => {
+    const n = Number(raw);
+    return /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(n) && n >= min
+      ? E.right(n)
+      : E.left(usage(`${flag}: expected an integer ≥ ${min}, got '${raw}'`));
+  };
+
+const positive =
+  (flag: string) =>
+  (raw: string): E.Either<UsageError, number> => {
+    const n = Number(raw);
+    return raw.trim() !== '' && Number.isFinite(n) && n > 0
+      ? E.right(n)
+      : E.left(usage(`${flag}: expected a positive number, got '${raw}'`));
+  };
+
+const list = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+const intList =
+  (flag: string, min: number) =>
+  (raw: string): E.Either<UsageError, number[]> => {
+    const items = list(raw);
+    if (items.length === 0)
+      return E.left(usage(`${flag}: expected a comma-separated list of integers, got '${raw}'`));
+    const out: number[] = [];
+    for (const item of items) {
+      const n = int(flag, min)(item);
+      if (E.isLeft(n)) return n;
+      out.push(n.right);
+    }
+    return E.right(out);
+  };
+
+const choice =
+  <T extends string>(flag: string, allowed: readonly T[]) =>
+  (raw: string): E.Either<UsageError, T> =>
+    (allowed as readonly string[]).includes(raw)
+      ? E.right(raw as T)
+      : E.left(usage(`${flag}: expected one of ${allowed.join(', ')}, got '${raw}'`));
+
+const choices =
+  <T extends string>(flag: string, allowed: readonly T[]) =>
+  (raw: string): E.Either<UsageError, T[]> => {
+    const items = list(raw);
+    if (items.length === 1 && items[0] === 'all') return E.right([...allowed]);
+    if (items.length === 0)
+      return E.left(
+        usage(`${flag}: expected a comma-separated list of ${allowed.join(', ')} (or 'all')`),
+      );
+    const out: T[] = [];
+    for (const item of items) {
+      const c = choice(flag, allowed)(item);
+      if (E.isLeft(c)) return c;
+      if (!out.includes(c.right)) out.push(c.right);
+    }
+    return E.right(out);
+  };
+
+const into =
+  <K extends keyof BenchOptions>(
+    key: K,
+    parse: (raw: string) => E.Either<UsageError, BenchOptions[K]>,
+  ) =>
+  (raw: string, o: Overrides): E.Either<UsageError, void> => {
+    const r = parse(raw);
+    if (E.isLeft(r)) return r;
+    o[key] = r.right;
+    return E.right(undefined);
+  };
+
+const FLAGS: Readonly<Record<string, Spec>> = {
+  '--mode': {
+    value: 'speed|quality|browser',
+    help: 'what to measure (default speed)',
+    set: into('mode', choice('--mode', MODES)),
+  },
+  '--preset': {
+    value: 'quick|full',
+    help: 'bundle of defaults (default quick: under 3 minutes on 2 cores)',
+    set: into('preset', choice('--preset', PRESETS)),
+  },
+  '--flows': {
+    value: 'LIST',
+    help: "presets by name (maf, realNVP) or package/name (coupling/glow); 'all' = every preset. Default: all in speed mode, the ones with a reference (MAF, RealNVP, NSF, FFJORD, flow matching) in quality mode",
+    set: into('flows', (raw) =>
+      list(raw).length === 0
+        ? E.left(usage('--flows: expected a comma-separated list of names'))
+        : E.right(list(raw)),
+    ),
+  },
+  '--backends': {
+    value: 'LIST',
+    help: "cpu,wasm,native,tensorflow or 'all' (default all; missing ones are reported and skipped; quality uses the first available)",
+    set: into('backends', choices('--backends', BACKENDS)),
+  },
+  '--ops': {
+    value: 'LIST',
+    help: "train,logProb,sample or 'all' (train = forward + backward + Adam)",
+    set: into('ops', choices('--ops', OPS)),
+  },
+  '--dim': {
+    value: 'N[,N…]',
+    help: 'data dimension(s) of the speed matrix (quick: 2; full: 2,64)',
+    set: into('dims', intList('--dim', 1)),
+  },
+  '--hidden': {
+    value: 'N[,N…]',
+    help: 'hidden layer widths (default [64,64] below dim 32, [128,128] from 32, as RESULTS.md)',
+    set: into('hidden', intList('--hidden', 1)),
+  },
+  '--transforms': {
+    value: 'N',
+    help: 'number of transforms per flow (default 5)',
+    set: into('transforms', int('--transforms', 1)),
+  },
+  '--batch': {
+    value: 'N',
+    help: 'batch of a training step (default 256)',
+    set: into('batch', int('--batch', 1)),
+  },
+  '--eval-batch': {
+    value: 'N',
+    help: 'batch of logProb and sample (default 1024)',
+    set: into('evalBatch', int('--eval-batch', 1)),
+  },
+  '--reps': {
+    value: 'N',
+    help: 'timed repetitions per cell, at most (quick 5, full 20)',
+    set: into('reps', int('--reps', 1)),
+  },
+  '--warmup': {
+    value: 'N',
+    help: 'untimed warm-up calls per cell (quick 1, full 3)',
+    set: into('warmup', int('--warmup', 0)),
+  },
+  '--cell-seconds': {
+    value: 'S',
+    help: 'stop repeating a cell after S seconds of timed runs, once 3 ran (quick 0.6, full 5)',
+    set: into('cellSeconds', positive('--cell-seconds')),
+  },
+  '--budget-seconds': {
+    value: 'S',
+    help: 'speed/browser: cap on the whole matrix (quick 120, full 3600); quality: cap on each training run (quick 15, full 900)',
+    set: into('budgetSeconds', positive('--budget-seconds')),
+  },
+  '--datasets': {
+    value: 'LIST',
+    help: "quality: moons,8gaussians,checkerboard,pinwheel,2spirals,digits or 'all' (quick: moons)",
+    set: into('datasets', choices('--datasets', DATASETS)),
+  },
+  '--max-epochs': {
+    value: 'N',
+    help: 'quality: cap on epochs per training run (quick 3, full 1000)',
+    set: into('maxEpochs', int('--max-epochs', 1)),
+  },
+  '--max-steps': {
+    value: 'N',
+    help: 'quality: cap on Adam steps per training run (default none)',
+    set: into('maxSteps', int('--max-steps', 1)),
+  },
+  '--seed': {
+    value: 'N',
+    help: 'seed of initialisation, data and shuffling (default 0)',
+    set: into('seed', int('--seed', 0)),
+  },
+  '--out': {
+    value: 'DIR',
+    help: 'output folder for report.json, report.md, report.html and pictures (default ./bench-out)',
+    set: into('out', (raw) =>
+      raw === '' ? E.left(usage('--out: expected a folder')) : E.right(raw),
+    ),
+  },
+  '--chromium': {
+    value: 'PATH',
+    help: 'browser mode: Chromium executable (default /usr/bin/chromium)',
+    set: into('chromium', (raw) =>
+      raw === '' ? E.left(usage('--chromium: expected a path')) : E.right(raw),
+    ),
+  },
+};
+
+const SWITCHES: Readonly<Record<string, { help: string; set: (o: Overrides) => void }>> = {
+  '--no-progress': { help: 'no live progress on stderr', set: (o) => (o.progress = false) },
+};
+
+/**
+ * `--help` text: every flag with its meaning and default.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(`${helpText()}\n`);
+ * ```
+ */
+export const helpText = (): string => {
+  const rows = [
+    ...Object.entries(FLAGS).map(([flag, s]) => [`${flag} ${s.value}`, s.help] as const),
+    ...Object.entries(SWITCHES).map(([flag, s]) => [flag, s.help] as const),
+    [
+      '--list',
+      'list the flows and backends found (and why others are missing), then exit',
+    ] as const,
+    ['-h, --help', 'show this help'] as const,
+  ];
+  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
+  return [
+    'bijective-bench: throughput, log-likelihood and pictures of bijective flows on every backend.',
+    '',
+    'Usage: bijective-bench [--mode speed|quality|browser] [--preset quick|full] [flags]',
+    '',
+    'Modes:',
+    '  speed    flows x backends x operations (train step, logProb, sample): median time, IQR, samples/s,',
+    '           a GEMM row (512x256 @ 256x256, GFLOP/s), tensor leaks, zuko reference column and ratio.',
+    '  quality  trains each flow on the bundled data sets (Adam 1e-3, batch 256, early stopping on val)',
+    '           and reports test log-likelihood ± standard error next to RESULTS.md, with pictures.',
+    '  browser  the wasm rows inside headless Chromium on a cross-origin-isolated localhost page.',
+    '',
+    'Flags:',
+    ...rows.map(([f, h]) => `  ${f.padEnd(width)}${h}`),
+    '',
+    'Output: a Markdown table on stdout, progress on stderr, report.{json,md,html} in --out.',
+    'Exit codes: 0 success, 1 a run failed, 2 bad command line.',
+  ].join('\n');
+};
+
+/**
+ * Parse argv (without `node` and the script) into {@link BenchOptions}:
+ * `--flag value` or `--flag=value`; preset defaults first, then the flags in
+ * any order. A bare `--` (as `pnpm bench -- …` passes through) is ignored.
+ * Unknown flags, missing values and impossible values are a `Left` with a
+ * message that names the flag.
+ *
+ * @example
+ * ```ts
+ * const r = parseArgs(['--mode', 'quality', '--datasets=moons,digits', '--max-epochs', '5']);
+ * if (E.isRight(r) && r.right.kind === 'run') r.right.options.datasets; // ['moons', 'digits']
+ * parseArgs(['--reps', '0']); // Left({ message: "--reps: expected an integer ≥ 1, got '0'" })
+ * ```
+ */
+export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedArgs> => {
+  const o: Overrides = {};
+  let list = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') continue;
+    if (arg === '-h' || arg === '--help') return E.right({ kind: 'help' });
+    if (arg === '--list') {
+      list = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const sw = SWITCHES[name];
+    if (sw !== undefined) {
+      if (name !== arg) return E.left(usage(`${name} takes no value`));
+      sw.set(o);
+      continue;
+    }
+    const spec = FLAGS[name];
+    if (spec === undefined) {
+      return E.left(
+        usage(
+          arg.startsWith('-')
+            ? `unknown flag '${name}' (see --help)`
+            : `unexpected argument '${arg}' (flags start with --; see --help)`,
+        ),
+      );
+    }
+    let raw: string;
+    if (name !== arg) raw = arg.slice(eq + 1);
+    else {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2))
+        return E.left(usage(`${name} needs a value: ${name} ${spec.value}`));
+      raw = next;
+      i++;
+    }
+    const r = spec.set(raw, o);
+    if (E.isLeft(r)) return r;
+  }
+  const base = presetDefaults(o.preset ?? 'quick', o.mode ?? 'speed');
+  const options: BenchOptions = { ...base, ...o };
+  if (
+    options.mode === 'browser' &&
+    options.backends.length > 0 &&
+    !options.backends.includes('wasm')
+  ) {
+    return E.left(
+      usage("--mode browser runs only the wasm backend; leave out --backends or include 'wasm'"),
+    );
+  }
+  return E.right({ kind: list ? 'list' : 'run', options });
+};

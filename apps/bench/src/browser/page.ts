@@ -1,0 +1,119 @@
+/**
+ * The browser-mode page: runs the wasm rows of the speed matrix inside
+ * Chromium. Bundled by `browser.ts` together with a generated entry that
+ * imports the flow packages statically and calls {@link runPage}. Talks to
+ * the Node side through `window.__bench` (polled) and `console.log` lines
+ * prefixed with `bench:` (progress).
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { type BackendPlugin, tf, useBackend } from '@bijective/core';
+import type { Op } from '../args.js';
+import { type FamilyModule, catalogFromModules } from '../flows.js';
+import type { SpeedRow } from '../model.js';
+import { type ProgressSink, type SpeedSize, planMatrix, runMatrix } from '../speed.js';
+
+/** What the Node side asks the page to run (passed as JSON in the `o` query parameter). */
+export interface PageOptions {
+  readonly flows: readonly string[];
+  readonly ops: readonly Op[];
+  readonly sizes: readonly SpeedSize[];
+  readonly warmup: number;
+  readonly reps: number;
+  readonly cellSeconds: number;
+  readonly budgetSeconds: number | undefined;
+  readonly seed: number;
+}
+
+/** What the page reports back when done. */
+export interface PageResult {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly userAgent: string;
+  readonly crossOriginIsolated: boolean;
+  readonly wasm: Readonly<Record<string, string | number | boolean>>;
+  readonly gemm: readonly SpeedRow[];
+  readonly rows: readonly SpeedRow[];
+}
+
+/** The page's shared state, polled by the Node side. */
+export interface PageState {
+  done: boolean;
+  result: PageResult | undefined;
+}
+
+/** The backend label of browser rows. */
+export const BROWSER_BACKEND = 'browser-wasm';
+
+const consoleProgress = (): ProgressSink => ({
+  start: (total) => console.log(`bench:${JSON.stringify({ kind: 'start', total })}`),
+  begin: (index, label) => console.log(`bench:${JSON.stringify({ kind: 'begin', index, label })}`),
+  done: (index, row) => console.log(`bench:${JSON.stringify({ kind: 'done', index, row })}`),
+  finish: () => console.log(`bench:${JSON.stringify({ kind: 'finish' })}`),
+});
+
+/** `wasmBackend` of @bijective/backend-wasm, passed in by the generated entry (so this module builds without it). */
+export type WasmBackendFactory = (options: { readonly wasmPaths: string }) => BackendPlugin;
+
+/**
+ * Entry of the page: select the wasm backend (binaries served from
+ * `/wasm/`), run GEMM and the requested cells, and publish a
+ * {@link PageResult} on `window.__bench`.
+ *
+ * @example
+ * ```ts
+ * import * as coupling from '@bijective/coupling';
+ * import { wasmBackend } from '@bijective/backend-wasm';
+ * void runPage([{ family: 'coupling', packageName: '@bijective/coupling', ok: true, module: coupling }], wasmBackend);
+ * ```
+ */
+export const runPage = async (
+  modules: readonly FamilyModule[],
+  wasmBackend: WasmBackendFactory,
+): Promise<void> => {
+  const state: PageState = { done: false, result: undefined };
+  (globalThis as { __bench?: PageState }).__bench = state;
+  const base = {
+    userAgent: navigator.userAgent,
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+  };
+  try {
+    const o = JSON.parse(new URLSearchParams(location.search).get('o') ?? '{}') as PageOptions;
+    const plugin = wasmBackend({ wasmPaths: '/wasm/' });
+    const ready = await useBackend(plugin)();
+    if (E.isLeft(ready)) {
+      state.result = {
+        ...base,
+        ok: false,
+        error: ready.left.message,
+        wasm: plugin.describe?.() ?? {},
+        gemm: [],
+        rows: [],
+      };
+      return;
+    }
+    const catalog = catalogFromModules(modules);
+    const entries = o.flows.flatMap((id) => catalog.entries.filter((e) => e.id === id));
+    const cells = planMatrix(entries, o.ops, o.sizes, [BROWSER_BACKEND]);
+    const { gemm, rows } = await runMatrix([BROWSER_BACKEND], cells, {
+      timing: { warmup: o.warmup, reps: o.reps, maxSeconds: o.cellSeconds },
+      seed: o.seed,
+      budgetSeconds: o.budgetSeconds,
+      activate: async () => {
+        if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
+      },
+      progress: consoleProgress(),
+    });
+    state.result = { ...base, ok: true, wasm: plugin.describe?.() ?? {}, gemm, rows };
+  } catch (e) {
+    state.result = {
+      ...base,
+      ok: false,
+      error: e instanceof Error ? e.message : String(e),
+      wasm: {},
+      gemm: [],
+      rows: [],
+    };
+  } finally {
+    state.done = true;
+  }
+};

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/**
+ * `bijective-bench` entry point: runs {@link main} on `process.argv` and
+ * exits with its code (0 ok, 1 a run failed, 2 bad command line).
+ */
+import { main } from './run.js';
+
+main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+  (r) => {
+    process.exitCode = r.code;
+  },
+  (e: unknown) => {
+    process.stderr.write(
+      `bijective-bench: unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

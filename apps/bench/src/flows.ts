@@ -1,0 +1,420 @@
+import {
+  type FlowDef,
+  type JsonObject,
+  type Params,
+  registry as coreRegistry,
+  tf,
+} from '@bijective/core';
+import type { ReferenceModel } from './reference.js';
+
+/** A preset constructor: JSON options (at least `dim`) to a flow definition (core's serialization builders have this shape). */
+export type PresetBuilder = (config: JsonObject) => FlowDef<Params>;
+
+/** A flow package's `presets` table: preset name to constructor. */
+export type Presets = Readonly<Record<string, PresetBuilder>>;
+
+/** The sizes a flow is built at: data dimension, hidden widths, number of transforms. */
+export interface FlowSize {
+  readonly dim: number;
+  readonly hidden: readonly number[];
+  readonly transforms: number;
+}
+
+/** One benchmarkable flow: a preset of a flow package (or one of core's own flows). */
+export interface FlowEntry {
+  /** `family/name`, e.g. `autoregressive/maf`. */
+  readonly id: string;
+  readonly family: string;
+  readonly name: string;
+  /** Build an unconditional flow definition at the given sizes, plus extra preset options (may throw; callers catch). */
+  readonly build: (size: FlowSize, extra?: JsonObject) => FlowDef<Params>;
+  /**
+   * The training loss of one step when it is not `-mean log p(x)`: flow
+   * matching's regression loss for the flow-matching preset. Called under
+   * autodiff inside `tf.tidy`.
+   */
+  readonly trainLoss?: TrainLoss;
+  /** The RESULTS.md model this preset reproduces, if any (NSF = autoregressive spline MAF). */
+  readonly reference: ReferenceModel | 'FFJORD' | 'flow matching' | undefined;
+  /** A continuous-time flow (ODE-based): trained by flow matching where the package offers it. */
+  readonly continuous: boolean;
+}
+
+/** A flow package that could not be loaded or exports no usable `presets`. */
+export interface MissingFamily {
+  readonly family: string;
+  readonly reason: string;
+}
+
+/** What was found: every usable preset, and the packages that were skipped with their reasons. */
+export interface FlowCatalog {
+  readonly entries: readonly FlowEntry[];
+  readonly missing: readonly MissingFamily[];
+  /** Families whose module loaded, with their package name (used to bundle the browser page). */
+  readonly loaded: readonly { readonly family: string; readonly packageName: string }[];
+  /** `fitFlowMatching` of @bijective/continuous, when that package exports it. */
+  readonly fitFlowMatching: FitFlowMatching | undefined;
+}
+
+/** A custom training loss: parameters, a `[batch, dim]` data batch and a seed to a scalar. */
+export type TrainLoss = (
+  def: FlowDef<Params>,
+  params: Params,
+  x: tf.Tensor2D,
+  seed: number,
+) => tf.Scalar;
+
+/** The shape of `fitFlowMatching` the quality mode relies on (checked at run time). */
+export type FitFlowMatching = (
+  def: FlowDef<Params>,
+  data: unknown,
+  options: Readonly<Record<string, unknown>>,
+) => Promise<unknown>;
+
+/** The flow packages the bench knows, in display order. */
+export const FLOW_PACKAGES: readonly { readonly family: string; readonly packageName: string }[] = [
+  { family: 'coupling', packageName: '@bijective/coupling' },
+  { family: 'autoregressive', packageName: '@bijective/autoregressive' },
+  { family: 'continuous', packageName: '@bijective/continuous' },
+];
+
+const REFERENCE_OF: Readonly<Record<string, FlowEntry['reference']>> = {
+  'autoregressive/maf': 'MAF',
+  'coupling/realNVP': 'RealNVP',
+  'autoregressive/mafSpline': 'NSF',
+  'continuous/ffjord': 'FFJORD',
+  'continuous/flowMatching': 'flow matching',
+};
+
+const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
+  typeof x === 'object' && x !== null;
+
+const message = (e: unknown): string =>
+  e instanceof Error ? e.message.split('\n')[0]! : String(e);
+
+/**
+ * Import a module by a name held in a variable, so a package without an index yet is a skip, not a compile error.
+ *
+ * @example
+ * ```ts
+ * const r = await importOptional('@bijective/coupling');
+ * if (!r.ok) console.error(r.reason);
+ * ```
+ */
+export const importOptional = async (
+  specifier: string,
+): Promise<
+  { ok: true; module: Readonly<Record<string, unknown>> } | { ok: false; reason: string }
+> => {
+  try {
+    const mod: unknown = await import(specifier);
+    return isRecord(mod)
+      ? { ok: true, module: mod }
+      : { ok: false, reason: `${specifier} is not a module namespace` };
+  } catch (e) {
+    // Shorten absolute paths: '/…/node_modules/@bijective/x/src/index.ts' says enough.
+    const why = message(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/");
+    return { ok: false, reason: `cannot import ${specifier}: ${why}` };
+  }
+};
+
+/** Named exports used as presets when a package has no `presets` table (yet). */
+const KNOWN_PRESETS: readonly string[] = [
+  'nice',
+  'realNVP',
+  'glow',
+  'nsfCoupling',
+  'maf',
+  'iaf',
+  'mafSpline',
+  'ffjord',
+  'flowMatching',
+];
+
+/**
+ * The usable presets of a module namespace (functions of a config), or why there are none.
+ *
+ * @example
+ * ```ts
+ * presetsOf({ presets: { maf } }); // { maf }
+ * presetsOf({});                // 'exports no `presets` table'
+ * ```
+ */
+export const presetsOf = (module: Readonly<Record<string, unknown>>): Presets | string => {
+  let presets = module['presets'];
+  if (!isRecord(presets)) {
+    const named = Object.fromEntries(
+      KNOWN_PRESETS.filter((n) => typeof module[n] === 'function').map((n) => [n, module[n]]),
+    );
+    if (Object.keys(named).length === 0) return 'exports no `presets` table';
+    presets = named;
+  }
+  if (!isRecord(presets)) return 'exports no `presets` table';
+  const out: Record<string, PresetBuilder> = {};
+  for (const [name, f] of Object.entries(presets))
+    if (typeof f === 'function') out[name] = f as PresetBuilder;
+  return Object.keys(out).length === 0 ? '`presets` has no constructors' : out;
+};
+
+const sizeConfig = (size: FlowSize): JsonObject => ({
+  dim: size.dim,
+  contextDim: 0,
+  hidden: [...size.hidden],
+  transforms: size.transforms,
+});
+
+const isFlowDef = (x: unknown): x is FlowDef<Params> =>
+  isRecord(x) &&
+  typeof x['init'] === 'function' &&
+  typeof x['apply'] === 'function' &&
+  typeof x['dim'] === 'number';
+
+type FlowMatchingLoss = (
+  field: unknown,
+  x: tf.Tensor2D,
+  z: tf.Tensor2D,
+  t: tf.Tensor1D,
+  options: { T: number; sigmaMin: number },
+) => tf.Scalar;
+
+/**
+ * Flow matching's training step loss (Lipman et al. 2023) for a continuous
+ * flow definition that exposes `vectorField(params)` and `T`, using the
+ * continuous package's `flowMatchingLoss`: base draws `z`, times `t ~ U(0, T)`.
+ *
+ * @example
+ * ```ts
+ * const loss = flowMatchingTrainLoss(flowMatchingLoss);
+ * const l = tf.tidy(() => loss(def, params, x, 0)); // scalar
+ * ```
+ */
+export const flowMatchingTrainLoss =
+  (loss: FlowMatchingLoss): TrainLoss =>
+  (def, params, x, seed) => {
+    const d = def as unknown as { readonly vectorField?: unknown; readonly T?: unknown };
+    if (typeof d.vectorField !== 'function' || typeof d.T !== 'number')
+      throw new Error(`${def.name} has no vectorField/T for flow matching`);
+    const field: unknown = (d.vectorField as (p: Params) => unknown)(params);
+    const n = x.shape[0];
+    const z = def.apply(params).base.sample(n, seed);
+    const t = tf.randomUniform([n], 0, d.T, 'float32', seed + 1) as tf.Tensor1D;
+    return loss(field, x, z, t, { T: d.T, sigmaMin: 0 });
+  };
+
+/**
+ * Catalog entries for one family's presets (`trainLoss` overrides the training loss of named presets).
+ *
+ * @example
+ * ```ts
+ * entriesOf('coupling', { realNVP }).map((e) => e.id); // ['coupling/realNVP']
+ * ```
+ */
+export const entriesOf = (
+  family: string,
+  presets: Presets,
+  trainLoss: Readonly<Record<string, TrainLoss>> = {},
+): FlowEntry[] =>
+  Object.entries(presets).map(([name, make]) => ({
+    id: `${family}/${name}`,
+    family,
+    name,
+    ...(trainLoss[name] === undefined ? {} : { trainLoss: trainLoss[name] }),
+    build: (size, extra = {}) => {
+      const def: unknown = make({ ...sizeConfig(size), ...extra });
+      if (!isFlowDef(def))
+        throw new Error(`preset ${family}/${name} did not return a flow definition`);
+      if (def.dim !== size.dim)
+        throw new Error(`preset ${family}/${name} built dim ${def.dim}, asked for ${size.dim}`);
+      return def;
+    },
+    reference: REFERENCE_OF[`${family}/${name}`],
+    continuous: family === 'continuous',
+  }));
+
+/**
+ * Core's own flows (its registry's `flow` entries): tiny, always present,
+ * used by the smoke tests and as the fallback when no flow package loads.
+ * They ignore `hidden` and `transforms`.
+ *
+ * @example
+ * ```ts
+ * coreEntries().map((e) => e.id); // ['core/diagonalGaussianFlow', 'core/splineMixtureFlow']
+ * ```
+ */
+export const coreEntries = (): FlowEntry[] =>
+  Object.entries(coreRegistry).flatMap(([name, entry]) =>
+    entry.kind === 'flow'
+      ? [
+          {
+            id: `core/${name}`,
+            family: 'core',
+            name,
+            build: (size: FlowSize) => entry.build({ dim: size.dim, contextDim: 0 }),
+            reference: undefined,
+            continuous: false,
+          },
+        ]
+      : [],
+  );
+
+/** A flow package's module as imported (statically in the browser bundle, dynamically in Node), or why it is missing. */
+export type FamilyModule =
+  | {
+      readonly family: string;
+      readonly packageName: string;
+      readonly ok: true;
+      readonly module: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly family: string;
+      readonly packageName: string;
+      readonly ok: false;
+      readonly reason: string;
+    };
+
+/**
+ * Build a catalog from imported flow-package modules: every usable `presets`
+ * entry (the flow-matching preset gets its flow-matching training loss), the
+ * packages that are missing or export no presets, and core's own flows.
+ *
+ * @example
+ * ```ts
+ * const catalog = catalogFromModules([{ family: 'coupling', packageName: '@bijective/coupling', ok: true, module: coupling }]);
+ * catalog.entries.map((e) => e.id);
+ * ```
+ */
+export const catalogFromModules = (modules: readonly FamilyModule[]): FlowCatalog => {
+  const entries: FlowEntry[] = [];
+  const missing: MissingFamily[] = [];
+  const loaded: { family: string; packageName: string }[] = [];
+  let fitFlowMatching: FitFlowMatching | undefined;
+  for (const m of modules) {
+    const { family, packageName } = m;
+    if (!m.ok) {
+      missing.push({ family, reason: m.reason });
+      continue;
+    }
+    const presets = presetsOf(m.module);
+    if (typeof presets === 'string') {
+      missing.push({ family, reason: `${packageName} ${presets}` });
+      continue;
+    }
+    loaded.push({ family, packageName });
+    const fmLoss = m.module['flowMatchingLoss'];
+    const losses: Record<string, TrainLoss> =
+      family === 'continuous' && typeof fmLoss === 'function'
+        ? { flowMatching: flowMatchingTrainLoss(fmLoss as FlowMatchingLoss) }
+        : {};
+    entries.push(...entriesOf(family, presets, losses));
+    const fm = m.module['fitFlowMatching'];
+    if (family === 'continuous' && typeof fm === 'function')
+      fitFlowMatching = fm as FitFlowMatching;
+  }
+  entries.push(...coreEntries());
+  return { entries, missing, loaded, fitFlowMatching };
+};
+
+/**
+ * Load every flow package by dynamic import and collect its `presets`. A
+ * package that is missing, fails to import, or exports no presets becomes a
+ * {@link MissingFamily} with the reason; nothing here throws.
+ *
+ * @example
+ * ```ts
+ * const catalog = await loadCatalog();
+ * catalog.entries.map((e) => e.id); // ['coupling/realNVP', …, 'autoregressive/maf', …]
+ * catalog.missing;                  // [{ family: 'continuous', reason: 'cannot import …' }]
+ * ```
+ */
+export const loadCatalog = async (): Promise<FlowCatalog> => {
+  const modules: FamilyModule[] = [];
+  for (const { family, packageName } of FLOW_PACKAGES) {
+    const r = await importOptional(packageName);
+    modules.push(
+      r.ok
+        ? { family, packageName, ok: true, module: r.module }
+        : { family, packageName, ok: false, reason: r.reason },
+    );
+  }
+  return catalogFromModules(modules);
+};
+
+/** The result of choosing flows by name. */
+export type Selection =
+  | { readonly ok: true; readonly entries: readonly FlowEntry[] }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Resolve `--flows` against a catalog: `default` (the mode's default set),
+ * `all`, a preset name (`maf`, matching every family that has it) or a
+ * qualified `family/name`. Unknown names are an error listing what exists.
+ *
+ * @example
+ * ```ts
+ * selectFlows(catalog, ['maf', 'coupling/glow'], 'speed');
+ * ```
+ */
+export const selectFlows = (
+  catalog: FlowCatalog,
+  names: readonly string[],
+  mode: 'speed' | 'quality' | 'browser',
+): Selection => {
+  const packaged = catalog.entries.filter((e) => e.family !== 'core');
+  const out: FlowEntry[] = [];
+  const add = (e: FlowEntry) => {
+    if (!out.includes(e)) out.push(e);
+  };
+  for (const name of names) {
+    if (name === 'default') {
+      const pool =
+        mode === 'quality' ? packaged.filter((e) => e.reference !== undefined) : packaged;
+      (pool.length > 0 ? pool : catalog.entries.filter((e) => e.family === 'core')).forEach(add);
+      continue;
+    }
+    if (name === 'all') {
+      catalog.entries.forEach(add);
+      continue;
+    }
+    const hits = catalog.entries.filter((e) => e.id === name || e.name === name);
+    if (hits.length === 0) {
+      const known = catalog.entries.map((e) => e.id).join(', ');
+      const why = catalog.missing.map((m) => `${m.family}: ${m.reason}`).join('; ');
+      return {
+        ok: false,
+        message: `--flows: unknown flow '${name}'. Available: ${known}${why === '' ? '' : `. Not loaded: ${why}`}`,
+      };
+    }
+    hits.forEach(add);
+  }
+  return { ok: true, entries: out };
+};
+
+/**
+ * RESULTS.md's hidden widths for a dimension: [64, 64] for the 2-D sets, [128, 128] for digits (dim 64).
+ *
+ * @example
+ * ```ts
+ * defaultHidden(2);  // [64, 64]
+ * defaultHidden(64); // [128, 128]
+ * ```
+ */
+export const defaultHidden = (dim: number): readonly number[] =>
+  dim >= 32 ? [128, 128] : [64, 64];
+
+/**
+ * Matrix order: the presets with a zuko reference first (MAF, RealNVP, NSF),
+ * then the other discrete flows, then continuous ones (an ODE solve per call),
+ * so a time budget cuts the least comparable rows.
+ *
+ * @example
+ * ```ts
+ * prioritize(catalog.entries).map((e) => e.name); // ['realNVP', 'maf', 'mafSpline', 'nice', …, 'ffjord']
+ * ```
+ */
+export const prioritize = (entries: readonly FlowEntry[]): FlowEntry[] => {
+  const rank = (e: FlowEntry) => (e.continuous ? 2 : e.reference !== undefined ? 0 : 1);
+  return entries
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i)
+    .map(({ e }) => e);
+};

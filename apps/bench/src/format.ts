@@ -1,0 +1,57 @@
+/** Number formatting shared by the terminal display and the report writers. */
+
+/**
+ * A throughput with an SI suffix: `1234` → `1.23k`, `5.6e6` → `5.60M`.
+ *
+ * @example
+ * ```ts
+ * si(62000);  // '62.0k'
+ * si(245);    // '245'
+ * ```
+ */
+export const si = (x: number | undefined): string => {
+  if (x === undefined || !Number.isFinite(x)) return '–';
+  const a = Math.abs(x);
+  if (a >= 1e9) return `${(x / 1e9).toPrecision(3)}G`;
+  if (a >= 1e6) return `${(x / 1e6).toPrecision(3)}M`;
+  if (a >= 1e3) return `${(x / 1e3).toPrecision(3)}k`;
+  return a >= 100 ? x.toFixed(0) : x.toPrecision(3);
+};
+
+/**
+ * Seconds as a readable duration: µs, ms or s with three significant digits.
+ *
+ * @example
+ * ```ts
+ * duration(0.01234); // '12.3 ms'
+ * ```
+ */
+export const duration = (s: number | undefined): string => {
+  if (s === undefined || !Number.isFinite(s)) return '–';
+  if (s < 1e-3) return `${(s * 1e6).toPrecision(3)} µs`;
+  if (s < 1) return `${(s * 1e3).toPrecision(3)} ms`;
+  return `${s.toPrecision(3)} s`;
+};
+
+/**
+ * A ratio as `0.42×`; `–` when undefined.
+ *
+ * @example
+ * ```ts
+ * ratio(0.4213); // '0.42×'
+ * ```
+ */
+export const ratio = (r: number | undefined): string =>
+  r === undefined || !Number.isFinite(r) ? '–' : `${r.toPrecision(2)}×`;
+
+/**
+ * A fixed-decimals number; `–` when undefined or not finite.
+ *
+ * @example
+ * ```ts
+ * fixed(-1.73812, 3); // '-1.738'
+ * fixed(undefined, 3); // '–'
+ * ```
+ */
+export const fixed = (x: number | undefined, digits: number): string =>
+  x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);

@@ -1,0 +1,229 @@
+import { deflateSync } from 'node:zlib';
+import { escapeXml } from './report/svg.js';
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+const crc32 = (bytes: Uint8Array): number => {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+
+const chunk = (type: string, data: Uint8Array): Buffer => {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'ascii');
+  Buffer.from(data).copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+};
+
+/**
+ * Encode an RGB image as a PNG file (8-bit truecolour, no filtering,
+ * zlib-deflated; PNG spec, W3C 2003). `rgb` is `width·height·3` bytes, row-major.
+ *
+ * @example
+ * ```ts
+ * const png = encodePng(2, 1, new Uint8Array([255, 0, 0, 0, 0, 255])); // a red and a blue pixel
+ * ```
+ */
+export const encodePng = (width: number, height: number, rgb: Uint8Array): Buffer => {
+  if (rgb.length !== width * height * 3)
+    throw new Error(`encodePng: expected ${width * height * 3} bytes, got ${rgb.length}`);
+  const raw = new Uint8Array(height * (1 + width * 3));
+  for (let y = 0; y < height; y++)
+    raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: truecolour
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+};
+
+// Viridis at 9 stops (van der Walt & Smith 2015), linearly interpolated.
+const VIRIDIS: readonly (readonly [number, number, number])[] = [
+  [68, 1, 84],
+  [71, 44, 122],
+  [59, 81, 139],
+  [44, 113, 142],
+  [33, 144, 141],
+  [39, 173, 129],
+  [92, 200, 99],
+  [170, 220, 50],
+  [253, 231, 37],
+];
+
+/**
+ * Viridis colour of `t ∈ [0, 1]` (clamped).
+ *
+ * @example
+ * ```ts
+ * viridis(0); // [68, 1, 84]
+ * viridis(1); // [253, 231, 37]
+ * ```
+ */
+export const viridis = (t: number): readonly [number, number, number] => {
+  const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(u));
+  const f = u - i;
+  const a = VIRIDIS[i]!;
+  const b = VIRIDIS[i + 1]!;
+  return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
+};
+
+/**
+ * A heat map PNG of a `size × size` grid of non-negative values (row 0 at
+ * the top), scaled so the largest value is the brightest colour.
+ *
+ * @example
+ * ```ts
+ * const png = heatmapPng(histogram2d(points, window, 96), 96);
+ * ```
+ */
+export const heatmapPng = (grid: Float32Array | readonly number[], size: number): Buffer => {
+  let max = 0;
+  for (const v of grid) if (Number.isFinite(v) && v > max) max = v;
+  const rgb = new Uint8Array(size * size * 3);
+  for (let i = 0; i < size * size; i++) {
+    const [r, g, b] = viridis(max > 0 ? (grid[i] ?? 0) / max : 0);
+    rgb[i * 3] = r;
+    rgb[i * 3 + 1] = g;
+    rgb[i * 3 + 2] = b;
+  }
+  return encodePng(size, size, rgb);
+};
+
+/** The square window `[lo, hi]²` the 2-D pictures show. */
+export interface Window {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/**
+ * Centres of a `size × size` grid over the window, row-major with the top
+ * row (largest y) first: `[size², 2]` flattened.
+ *
+ * @example
+ * ```ts
+ * gridPoints({ lo: -1, hi: 1 }, 2); // [-0.5, 0.5, 0.5, 0.5, -0.5, -0.5, 0.5, -0.5]
+ * ```
+ */
+export const gridPoints = (w: Window, size: number): Float32Array => {
+  const out = new Float32Array(size * size * 2);
+  const step = (w.hi - w.lo) / size;
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      out[(r * size + c) * 2] = w.lo + (c + 0.5) * step;
+      out[(r * size + c) * 2 + 1] = w.hi - (r + 0.5) * step;
+    }
+  }
+  return out;
+};
+
+/**
+ * A 2-D histogram of points `[n, 2]` (flattened) on the same grid as
+ * {@link gridPoints}: counts per cell, points outside the window dropped.
+ *
+ * @example
+ * ```ts
+ * histogram2d(new Float32Array([0, 0]), { lo: -1, hi: 1 }, 2); // [0, 0, 0, 1]: (0,0) falls in the bottom-right cell
+ * ```
+ */
+export const histogram2d = (points: Float32Array, w: Window, size: number): Float32Array => {
+  const counts = new Float32Array(size * size);
+  const scale = size / (w.hi - w.lo);
+  for (let i = 0; i + 1 < points.length; i += 2) {
+    const c = Math.floor((points[i]! - w.lo) * scale);
+    const r = Math.floor((w.hi - points[i + 1]!) * scale);
+    if (c >= 0 && c < size && r >= 0 && r < size) counts[r * size + c]! += 1;
+  }
+  return counts;
+};
+
+/**
+ * A PNG as a `data:` URI.
+ *
+ * @example
+ * ```ts
+ * `<image href="${dataUri(png)}"/>`;
+ * ```
+ */
+export const dataUri = (png: Buffer): string => `data:image/png;base64,${png.toString('base64')}`;
+
+/** One panel of a picture: a caption above a PNG. */
+export interface Panel {
+  readonly caption: string;
+  readonly png: Buffer;
+}
+
+/**
+ * Panels side by side in one self-contained SVG (PNG panels inlined as data
+ * URIs, drawn with crisp pixels), with a title.
+ *
+ * @example
+ * ```ts
+ * const svg = panelsSvg('moons · maf', [{ caption: 'data', png }, { caption: 'density', png: png2 }], 220);
+ * ```
+ */
+export const panelsSvg = (title: string, panels: readonly Panel[], panelSize: number): string => {
+  const gap = 12;
+  const width = panels.length * panelSize + (panels.length - 1) * gap + 8;
+  const height = panelSize + 44;
+  const items = panels
+    .map((p, i) => {
+      const x = 4 + i * (panelSize + gap);
+      return (
+        `<text x="${x + panelSize / 2}" y="36" text-anchor="middle">${escapeXml(p.caption)}</text>` +
+        `<image x="${x}" y="40" width="${panelSize}" height="${panelSize}" preserveAspectRatio="none" style="image-rendering:pixelated" href="${dataUri(p.png)}"/>`
+      );
+    })
+    .join('');
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">` +
+    `<title>${escapeXml(title)}</title><text x="4" y="16" font-size="13" font-weight="600">${escapeXml(title)}</text>${items}</svg>`
+  );
+};
+
+/**
+ * A grid of 8×8 grey images as a PNG: `images` holds `n·64` pixel
+ * intensities in [0, 1] (1 = ink, drawn dark), laid out `cols` per row with a
+ * one-pixel white border.
+ *
+ * @example
+ * ```ts
+ * const png = digitsGridPng(samples01, 64, 8); // 8×8 grid of sampled digits
+ * ```
+ */
+export const digitsGridPng = (images: Float32Array, n: number, cols: number): Buffer => {
+  const rows = Math.ceil(n / cols);
+  const w = cols * 9 + 1;
+  const h = rows * 9 + 1;
+  const rgb = new Uint8Array(w * h * 3).fill(255);
+  for (let k = 0; k < n; k++) {
+    const ox = (k % cols) * 9 + 1;
+    const oy = Math.floor(k / cols) * 9 + 1;
+    for (let p = 0; p < 64; p++) {
+      const v = Math.min(1, Math.max(0, images[k * 64 + p] ?? 0));
+      const g = Math.round(255 * (1 - v));
+      const idx = ((oy + Math.floor(p / 8)) * w + ox + (p % 8)) * 3;
+      rgb[idx] = g;
+      rgb[idx + 1] = g;
+      rgb[idx + 2] = g;
+    }
+  }
+  return encodePng(w, h, rgb);
+};

@@ -1,0 +1,251 @@
+import { duration } from '../format.js';
+import type { BenchReport, QualityRow, SpeedRow } from '../model.js';
+import {
+  distinct,
+  gemmTable,
+  leakSummary,
+  qualityTable,
+  speedDetail,
+  speedPivotTables,
+  type Table,
+} from './markdown.js';
+import { barChart, dotChart, escapeXml } from './svg.js';
+
+const NUMERIC = /^([-+−]?[\d.,]+|–)/;
+
+/**
+ * An HTML table (cells escaped; numeric cells right-aligned).
+ *
+ * @example
+ * ```ts
+ * htmlTable({ header: ['a', 'b'], rows: [['x', '1']] }); // '<table>…</table>'
+ * ```
+ */
+export const htmlTable = ({ header, rows }: Table): string =>
+  `<table><thead><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => `<td${i > 0 && NUMERIC.test(c) ? ' class="n"' : ''}>${escapeXml(c)}</td>`).join('')}</tr>`,
+    )
+    .join('')}</tbody></table>`;
+
+const OPS = ['train', 'logProb', 'sample'] as const;
+
+/**
+ * Throughput charts: per size and operation, bars per flow and backend, zuko's figure as a tick.
+ *
+ * @example
+ * ```ts
+ * const svgs = speedCharts(report.speed.rows, ['cpu', 'wasm']); // one chart per dim and op
+ * ```
+ */
+export const speedCharts = (rows: readonly SpeedRow[], backends: readonly string[]): string[] => {
+  const out: string[] = [];
+  for (const dim of distinct(rows.map((r) => r.dim))) {
+    for (const op of OPS) {
+      const rs = rows.filter((r) => r.dim === dim && r.op === op);
+      if (rs.length === 0) continue;
+      const flows = distinct(rs.map((r) => r.flow));
+      const batch = rs[0]!.batch;
+      out.push(
+        barChart(
+          flows.map((flow) => {
+            const cells = rs.filter((r) => r.flow === flow);
+            const ref = cells.find((r) => r.reference !== undefined)?.reference?.samplesPerSecond;
+            return {
+              label: flow,
+              values: backends.map(
+                (b) => cells.find((r) => r.backend === b && r.status === 'ok')?.samplesPerSecond,
+              ),
+              ...(ref === undefined ? {} : { reference: ref }),
+            };
+          }),
+          {
+            title: `${op}: samples/s, dim ${dim}, batch ${batch}`,
+            series: backends,
+            unit: 'samples/s',
+            referenceLabel: 'zuko (RESULTS.md)',
+          },
+        ),
+      );
+    }
+  }
+  return out;
+};
+
+/**
+ * GEMM GFLOP/s per backend as bars (linear axis).
+ *
+ * @example
+ * ```ts
+ * const svg = gemmChart(report.speed.gemm);
+ * ```
+ */
+export const gemmChart = (rows: readonly SpeedRow[]): string =>
+  barChart(
+    [
+      {
+        label: 'matMul 512x256 @ 256x256',
+        values: rows.map((r) => (r.status === 'ok' ? r.gflops : undefined)),
+      },
+    ],
+    { title: 'GEMM throughput', series: rows.map((r) => r.backend), unit: 'GFLOP/s', log: false },
+  );
+
+/**
+ * Test log-likelihood per data set: bijective ± s.e. next to zuko's mean and [min, max].
+ *
+ * @example
+ * ```ts
+ * const svgs = qualityCharts(report.quality.rows); // one chart per data set
+ * ```
+ */
+export const qualityCharts = (rows: readonly QualityRow[]): string[] =>
+  distinct(rows.map((r) => r.dataset)).map((dataset) =>
+    dotChart(
+      rows
+        .filter((r) => r.dataset === dataset)
+        .map((r) => ({
+          label: `${r.flow} (${r.backend})`,
+          value: r.status === 'ok' ? r.testLL : undefined,
+          ...(r.testLLStdErr === undefined ? {} : { error: r.testLLStdErr }),
+          ...(r.reference === undefined ? {} : { reference: r.reference.testLL }),
+          ...(r.reference?.testLLMin !== undefined && r.reference.testLLMax !== undefined
+            ? { referenceRange: [r.reference.testLLMin, r.reference.testLLMax] as const }
+            : {}),
+        })),
+      { title: `${dataset}: test average log-likelihood`, unit: 'nats' },
+    ),
+  );
+
+const CSS = `
+body{font-family:system-ui,-apple-system,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
+h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}h3{font-size:15px}
+table{border-collapse:collapse;font-size:12px;margin:8px 0 16px}th,td{border:1px solid #ddd;padding:3px 7px}
+th{background:#f4f4f4;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.meta{color:#555;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #eee;padding:4px}
+figure{margin:8px 0 20px}figcaption{font-size:13px;color:#444;margin-bottom:4px}
+details summary{cursor:pointer;color:#0366d6}
+`;
+
+/**
+ * The self-contained HTML report: one file with inline CSS, tables, SVG
+ * charts (throughput per operation, GEMM GFLOP/s, log-likelihood against
+ * zuko) and the quality pictures inlined as SVG. No script, no external assets.
+ *
+ * @example
+ * ```ts
+ * await writeFile('bench-out/report.html', renderHtml(report));
+ * ```
+ */
+export const renderHtml = (report: BenchReport): string => {
+  const o = report.options;
+  const body: string[] = [];
+  body.push(`<h1>bijective bench: ${escapeXml(o.mode)} mode, ${escapeXml(o.preset)} preset</h1>`);
+  body.push(
+    `<p class="meta">${escapeXml(report.createdAt)} · ${escapeXml(
+      Object.entries(report.environment)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · '),
+    )} · wall ${escapeXml(duration(report.wallSeconds))}</p>`,
+  );
+  body.push(
+    htmlTable({
+      header: ['backend', 'status', 'details'],
+      rows: report.backends.map((b) => [
+        b.name,
+        b.available ? 'available' : 'skipped',
+        b.available
+          ? Object.entries(b.details)
+              .map(([k, v]) => `${k}: ${String(v)}`)
+              .join(', ')
+          : (b.reason ?? ''),
+      ]),
+    }),
+  );
+  if (report.flows.missing.length > 0) {
+    body.push(
+      `<p class="meta">Flow packages skipped: ${escapeXml(report.flows.missing.map((m) => `${m.family} (${m.reason})`).join('; '))}</p>`,
+    );
+  }
+  const speedSection = (
+    title: string,
+    rows: readonly SpeedRow[],
+    gemm: readonly SpeedRow[],
+    backends: readonly string[],
+  ) => {
+    body.push(`<h2>${escapeXml(title)}</h2>`);
+    body.push(
+      `<p class="meta">Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; (×) is the ratio to zuko's figure at the same model and sizes (RESULTS.md: PyTorch, 2 threads; ±30% between processes).</p>`,
+    );
+    body.push(
+      `<div class="charts">${speedCharts(rows, backends)
+        .map((s) => `<div class="chart">${s}</div>`)
+        .join('')}</div>`,
+    );
+    for (const { title: t, table } of speedPivotTables(rows, backends))
+      body.push(`<h3>${escapeXml(t)}</h3>`, htmlTable(table));
+    body.push(
+      '<h3>GEMM</h3>',
+      `<div class="chart">${gemmChart(gemm)}</div>`,
+      htmlTable(gemmTable(gemm)),
+    );
+    body.push(`<p>${escapeXml(leakSummary([...rows, ...gemm]))}</p>`);
+    body.push(`<details><summary>Every cell</summary>${htmlTable(speedDetail(rows))}</details>`);
+  };
+  if (report.speed !== undefined) {
+    speedSection(
+      'Speed',
+      report.speed.rows,
+      report.speed.gemm,
+      distinct(report.speed.rows.map((r) => r.backend)),
+    );
+  }
+  if (report.browser !== undefined) {
+    const b = report.browser;
+    if (b.status !== 'ok')
+      body.push(
+        '<h2>Browser (headless Chromium, wasm)</h2>',
+        `<p>${escapeXml(`${b.status}: ${b.reason ?? ''}`)}</p>`,
+      );
+    else {
+      speedSection('Browser (headless Chromium, wasm)', b.rows, b.gemm, ['browser-wasm']);
+      body.push(
+        htmlTable({
+          header: ['Chromium', 'user agent', 'cross-origin isolated', 'wasm binary'],
+          rows: [
+            [
+              b.chromium ?? '',
+              b.userAgent ?? '',
+              b.crossOriginIsolated === true ? 'yes' : 'no',
+              `${String(b.wasm?.['flavour'] ?? 'unknown')} ${String(b.wasm?.['binary'] ?? '')}`,
+            ],
+          ],
+        }),
+      );
+    }
+  }
+  if (report.quality !== undefined) {
+    body.push('<h2>Quality</h2>');
+    body.push(
+      `<p class="meta">Test average log-likelihood in nats (higher is better) ± standard error over test examples, next to zuko's mean and [min, max] over 3 seeds. Adam 1e-3, batch 256, early stopping on val (patience 15 for 2-D, 30 for digits), capped at ${o.maxEpochs} epochs and ${o.budgetSeconds ?? '∞'} s per run.</p>`,
+    );
+    body.push(
+      `<div class="charts">${qualityCharts(report.quality.rows)
+        .map((s) => `<div class="chart">${s}</div>`)
+        .join('')}</div>`,
+    );
+    body.push(htmlTable(qualityTable(report.quality.rows)));
+    if (report.quality.pictures.length > 0) {
+      body.push('<h3>Pictures</h3>');
+      for (const p of report.quality.pictures) body.push(`<figure>${p.svg}</figure>`);
+    }
+  }
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>bijective bench: ${escapeXml(o.mode)} (${escapeXml(o.preset)})</title><style>${CSS}</style></head>
+<body>
+${body.join('\n')}
+</body></html>
+`;
+};

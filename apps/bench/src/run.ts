@@ -1,0 +1,232 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { mkdir } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { tf } from '@bijective/core';
+import { type BackendName, type BenchOptions, helpText, parseArgs } from './args.js';
+import { type LoadedBackend, activate, loadBackends } from './backends.js';
+import { chromiumMissing, runBrowser } from './browser.js';
+import {
+  type FlowCatalog,
+  type FlowEntry,
+  defaultHidden,
+  loadCatalog,
+  prioritize,
+  selectFlows,
+} from './flows.js';
+import type { BenchReport } from './model.js';
+import { type ProgressStream, statusLine, terminalProgress } from './progress.js';
+import { runQuality } from './quality.js';
+import { renderMarkdown } from './report/markdown.js';
+import { writeReport } from './report/write.js';
+import { type SpeedSize, planMatrix, runMatrix } from './speed.js';
+
+/** Where the CLI writes: the report table to `stdout`, progress and messages to `stderr`. */
+export interface CliIO {
+  readonly stdout: { readonly write: (chunk: string) => unknown };
+  readonly stderr: ProgressStream;
+}
+
+/** The outcome of {@link main}: an exit code (0 ok, 1 failure, 2 usage) and the report when one was written. */
+export interface CliResult {
+  readonly code: 0 | 1 | 2;
+  readonly report?: BenchReport;
+  readonly files?: { readonly html: string; readonly json: string; readonly markdown: string };
+}
+
+const environment = (): Record<string, string | number> => {
+  const c = cpus();
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: c.length,
+    cpu: c[0]?.model.trim() ?? 'unknown',
+    tfjs: tf.version_core,
+  };
+};
+
+/**
+ * The speed matrix sizes, one per `--dim`: hidden widths default to RESULTS.md's for that dim.
+ *
+ * @example
+ * ```ts
+ * speedSizes(presetDefaults('full', 'speed')).map((s) => s.hidden); // [[64, 64], [128, 128]]
+ * ```
+ */
+export const speedSizes = (o: BenchOptions): SpeedSize[] =>
+  o.dims.map((dim) => ({
+    dim,
+    hidden: o.hidden ?? defaultHidden(dim),
+    transforms: o.transforms,
+    batch: o.batch,
+    evalBatch: o.evalBatch,
+  }));
+
+const QUALITY_PREFERENCE: readonly BackendName[] = ['native', 'tensorflow', 'wasm', 'cpu'];
+
+const usageError = (io: CliIO, text: string): CliResult => {
+  io.stderr.write(`bijective-bench: ${text}\nRun with --help for the flags.\n`);
+  return { code: 2 };
+};
+
+const chooseFlows = (
+  catalog: FlowCatalog,
+  o: BenchOptions,
+): E.Either<string, readonly FlowEntry[]> => {
+  const sel = selectFlows(catalog, o.flows, o.mode);
+  if (!sel.ok) return E.left(sel.message);
+  // The quick quality preset trains the three discrete reference models only; continuous ones take minutes each.
+  const entries =
+    o.mode === 'quality' && o.preset === 'quick' && o.flows.length === 1 && o.flows[0] === 'default'
+      ? sel.entries.filter((e) => !e.continuous)
+      : sel.entries;
+  return entries.length === 0
+    ? E.left('--flows: nothing selected (no flow package loaded?)')
+    : E.right(entries);
+};
+
+/** `--list`: the flows found, the packages skipped, and each requested backend's status. */
+const list = async (io: CliIO, o: BenchOptions): Promise<CliResult> => {
+  const catalog = await loadCatalog();
+  const lines = [
+    'Flows (use with --flows):',
+    ...catalog.entries.map(
+      (e) => `  ${e.id}${e.reference === undefined ? '' : `  [reference: ${e.reference}]`}`,
+    ),
+  ];
+  for (const m of catalog.missing) lines.push(`  (${m.family}: ${m.reason})`);
+  lines.push('Backends (use with --backends):');
+  for (const b of await loadBackends(o.backends)) {
+    const s = b.status;
+    lines.push(
+      `  ${s.name}: ${s.available ? `available${s.details['flavour'] !== undefined ? ` (${String(s.details['flavour'])})` : ''}` : `unavailable: ${s.reason ?? ''}`}`,
+    );
+  }
+  lines.push(`Browser: ${chromiumMissing(o.chromium) ?? `Chromium at ${o.chromium}`}`);
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return { code: 0 };
+};
+
+/**
+ * Run the benchmark CLI in-process: parse `argv`, run the chosen mode, print
+ * the Markdown summary on stdout, write report.{json,md,html} (and pictures)
+ * to `--out`, and return the exit code. Never throws for bad input: usage
+ * errors are code 2 with a message on stderr.
+ *
+ * @example
+ * ```ts
+ * const r = await main(['--backends', 'cpu', '--flows', 'maf', '--reps', '3'], { stdout: process.stdout, stderr: process.stderr });
+ * process.exitCode = r.code;
+ * ```
+ */
+export const main = async (argv: readonly string[], io: CliIO): Promise<CliResult> => {
+  const parsed = parseArgs(argv);
+  if (E.isLeft(parsed)) return usageError(io, parsed.left.message);
+  if (parsed.right.kind === 'help') {
+    io.stdout.write(`${helpText()}\n`);
+    return { code: 0 };
+  }
+  const o = parsed.right.options;
+  if (parsed.right.kind === 'list') return list(io, o);
+  const t0 = performance.now();
+  // Fail before a long run, not after it, if the report cannot be written.
+  try {
+    await mkdir(resolve(o.out), { recursive: true });
+  } catch (e) {
+    return usageError(
+      io,
+      `--out: cannot create the folder '${o.out}': ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  const catalog = await loadCatalog();
+  const chosen = chooseFlows(catalog, o);
+  if (E.isLeft(chosen)) return usageError(io, chosen.left);
+  const entries = chosen.right;
+  const status = statusLine(io.stderr, o.progress);
+  for (const m of catalog.missing)
+    io.stderr.write(`note: flow package '${m.family}' skipped: ${m.reason}\n`);
+
+  const backendNames: readonly BackendName[] = o.mode === 'browser' ? [] : o.backends;
+  const loaded: LoadedBackend[] = await loadBackends(backendNames);
+  for (const b of loaded)
+    if (!b.status.available)
+      io.stderr.write(
+        `note: backend '${b.status.name}' skipped: ${(b.status.reason ?? '').slice(0, 300)}\n`,
+      );
+  const available = loaded.filter((b) => b.status.available && b.plugin !== undefined);
+  const byName = new Map(available.map((b) => [b.status.name as string, b.plugin!]));
+  const baseline = tf.memory().numTensors;
+
+  let speed: BenchReport['speed'];
+  let quality: BenchReport['quality'];
+  let browser: BenchReport['browser'];
+  let anyOk = false;
+
+  if (o.mode === 'speed') {
+    if (available.length === 0) {
+      io.stderr.write('bijective-bench: no backend could be loaded\n');
+      return { code: 1 };
+    }
+    const names = available.map((b) => b.status.name);
+    const cells = planMatrix(prioritize(entries), o.ops, speedSizes(o), names);
+    speed = await runMatrix(names, cells, {
+      timing: { warmup: o.warmup, reps: o.reps, maxSeconds: o.cellSeconds },
+      seed: o.seed,
+      budgetSeconds: o.budgetSeconds,
+      activate: async (name) => {
+        const plugin = byName.get(name);
+        if (plugin !== undefined) await activate(plugin);
+      },
+      progress: terminalProgress(io.stderr, o.progress),
+    });
+    anyOk = [...speed.rows, ...speed.gemm].some((r) => r.status === 'ok');
+  } else if (o.mode === 'quality') {
+    const pick = QUALITY_PREFERENCE.map((n) => available.find((b) => b.status.name === n)).find(
+      (b) => b !== undefined,
+    );
+    if (pick === undefined || pick.plugin === undefined) {
+      io.stderr.write('bijective-bench: no backend could be loaded\n');
+      return { code: 1 };
+    }
+    await activate(pick.plugin);
+    io.stderr.write(`[quality] training on the ${pick.status.name} backend\n`);
+    quality = await runQuality(entries, o, pick.status.name, catalog.fitFlowMatching, {
+      status: status.update,
+    });
+    anyOk = quality.rows.some((r) => r.status === 'ok');
+  } else {
+    browser = await runBrowser(o, catalog, entries, {
+      status: status.update,
+      progress: terminalProgress(io.stderr, o.progress),
+    });
+    anyOk = browser.status !== 'failed';
+  }
+
+  const report: BenchReport = {
+    tool: '@bijective/bench',
+    createdAt: new Date().toISOString(),
+    options: o,
+    environment: environment(),
+    backends: loaded.map((b) => b.status),
+    flows: { selected: entries.map((e) => e.id), missing: catalog.missing },
+    ...(speed === undefined ? {} : { speed }),
+    ...(quality === undefined ? {} : { quality }),
+    ...(browser === undefined ? {} : { browser }),
+    leakedTensorsOverall: tf.memory().numTensors - baseline,
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+  io.stdout.write(renderMarkdown(report, { detail: false }));
+  let files: Awaited<ReturnType<typeof writeReport>>;
+  try {
+    files = await writeReport(resolve(o.out), report);
+  } catch (e) {
+    io.stderr.write(
+      `bijective-bench: could not write the report to ${o.out}: ${e instanceof Error ? e.message : String(e)}\n`,
+    );
+    return { code: 1, report };
+  }
+  io.stderr.write(`report: ${files.html}\n        ${files.markdown}\n        ${files.json}\n`);
+  if (report.leakedTensorsOverall !== 0)
+    io.stderr.write(`warning: ${report.leakedTensorsOverall} tensors were left alive by the run\n`);
+  return { code: anyOk ? 0 : 1, report, files };
+};

@@ -1,0 +1,412 @@
+import {
+  type FlowDef,
+  type Params,
+  adamInit,
+  adamStep,
+  countParams,
+  disposeAdam,
+  disposeParams,
+  flattenParams,
+  lossAndGrads,
+  tf,
+  unflattenParams,
+} from '@bijective/core';
+import type { Op } from './args.js';
+import type { FlowEntry, FlowSize, TrainLoss } from './flows.js';
+import type { SpeedRow } from './model.js';
+import { referenceThroughput } from './reference.js';
+import { summarize } from './stats.js';
+import { type TimingOptions, timeRepeated } from './timing.js';
+
+/** The sizes of one speed matrix: model sizes plus the batches of the two kinds of operation. */
+export interface SpeedSize extends FlowSize {
+  /** Batch of a training step. */
+  readonly batch: number;
+  /** Batch of logProb and sample. */
+  readonly evalBatch: number;
+}
+
+const message = (e: unknown): string =>
+  e instanceof Error ? e.message.split('\n')[0]! : String(e);
+
+/** A prepared operation: `run` does one call and waits for its result; `dispose` frees its state. */
+interface Prepared {
+  readonly run: () => Promise<void> | void;
+  readonly dispose: () => void;
+}
+
+/** One Adam training step per call, on a fixed batch, carrying the parameters and moments across calls. */
+const trainStep = (
+  def: FlowDef<Params>,
+  params0: Params,
+  x: tf.Tensor2D,
+  loss: TrainLoss | undefined,
+  seed: number,
+): Prepared => {
+  let params = params0;
+  let adam = adamInit(flattenParams(params).map((l) => l.tensor));
+  let calls = 0;
+  const objective = (p: Params): tf.Scalar =>
+    loss === undefined
+      ? (tf.neg(tf.mean(def.apply(p).logProb(x))) as tf.Scalar)
+      : loss(def, p, x, seed + calls);
+  return {
+    run: () => {
+      calls++;
+      const r = lossAndGrads(params, objective);
+      const next = adamStep(
+        flattenParams(params).map((l) => l.tensor),
+        r.grads,
+        adam,
+        { learningRate: 1e-3 },
+      );
+      tf.dispose(r.grads);
+      disposeAdam(adam);
+      adam = next.state;
+      const old = params;
+      params = unflattenParams(old, next.leaves);
+      disposeParams(old);
+      if (!Number.isFinite(r.loss))
+        throw new Error(`training step gave a non-finite loss (${r.loss})`);
+    },
+    dispose: () => {
+      disposeParams(params);
+      disposeAdam(adam);
+    },
+  };
+};
+
+const readBack = async (t: tf.Tensor): Promise<void> => {
+  try {
+    await t.data();
+  } finally {
+    t.dispose();
+  }
+};
+
+const prepare = (
+  op: Op,
+  def: FlowDef<Params>,
+  params: Params,
+  size: SpeedSize,
+  seed: number,
+  loss: TrainLoss | undefined,
+): Prepared => {
+  if (op === 'train') {
+    const x = tf.randomNormal([size.batch, size.dim], 0, 1, 'float32', seed) as tf.Tensor2D;
+    const step = trainStep(def, params, x, loss, seed);
+    return { run: step.run, dispose: () => (step.dispose(), x.dispose()) };
+  }
+  if (op === 'logProb') {
+    const x = tf.randomNormal([size.evalBatch, size.dim], 0, 1, 'float32', seed) as tf.Tensor2D;
+    return {
+      run: () => readBack(tf.tidy(() => def.apply(params).logProb(x))),
+      dispose: () => (disposeParams(params), x.dispose()),
+    };
+  }
+  let calls = 0;
+  return {
+    run: () => readBack(tf.tidy(() => def.apply(params).sample(size.evalBatch, seed + calls++))),
+    dispose: () => disposeParams(params),
+  };
+};
+
+const baseRow = (flow: string, backend: string, op: SpeedRow['op'], size: SpeedSize) => ({
+  flow,
+  backend,
+  op,
+  dim: size.dim,
+  batch: op === 'train' ? size.batch : size.evalBatch,
+  hidden: [...size.hidden],
+  transforms: size.transforms,
+});
+
+/**
+ * zuko's figure for a cell (RESULTS.md, when the model and sizes match), with
+ * the ratio `samplesPerSecond / zuko` when a throughput is given. Attached to
+ * failed and skipped cells too, so the reference column is never blank for a
+ * comparable row.
+ *
+ * @example
+ * ```ts
+ * withReference(mafEntry, 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256, evalBatch: 1024 }, 31000);
+ * // { reference: { dataset: 'moons', model: 'MAF', samplesPerSecond: 62000, ratio: 0.5 } }
+ * ```
+ */
+export const withReference = (
+  entry: FlowEntry,
+  op: Op,
+  size: SpeedSize,
+  samplesPerSecond?: number,
+): Pick<SpeedRow, 'reference'> => {
+  const model =
+    entry.reference === 'FFJORD' || entry.reference === 'flow matching'
+      ? undefined
+      : entry.reference;
+  const ref = referenceThroughput(model, op, {
+    dim: size.dim,
+    hidden: size.hidden,
+    transforms: size.transforms,
+    batch: op === 'train' ? size.batch : size.evalBatch,
+  });
+  if (ref === undefined) return {};
+  const ratio =
+    samplesPerSecond === undefined ? undefined : samplesPerSecond / ref.samplesPerSecond;
+  return { reference: { ...ref, ratio } };
+};
+
+/**
+ * Time one operation of one flow on the active backend: build the flow,
+ * draw parameters, warm up, time repeated calls, count tensors before and
+ * after the calls (a leak shows as a positive count), then free everything.
+ * Failures (a preset that throws, a non-finite loss) become a `failed` row.
+ *
+ * - `train`: `loss = -mean log p(x)` on a fixed `[batch, dim]` normal batch,
+ *   reverse-mode gradients, one Adam step (lr 1e-3).
+ * - `logProb`: `log p(x)` of `[evalBatch, dim]` (forward direction).
+ * - `sample`: `evalBatch` draws (inverse direction).
+ *
+ * @example
+ * ```ts
+ * const row = await runCell(entry, 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256, evalBatch: 1024 },
+ *   { warmup: 1, reps: 5, maxSeconds: 1 }, 0, 'cpu');
+ * row.samplesPerSecond; // batch / median seconds
+ * ```
+ */
+export const runCell = async (
+  entry: FlowEntry,
+  op: Op,
+  size: SpeedSize,
+  timing: TimingOptions,
+  seed: number,
+  backend: string,
+): Promise<SpeedRow> => {
+  const base = baseRow(entry.id, backend, op, size);
+  let prepared: Prepared | undefined;
+  let params = 0;
+  try {
+    const def = entry.build(size);
+    const p = def.init(seed);
+    params = countParams(p);
+    prepared = prepare(op, def, p, size, seed, entry.trainLoss);
+  } catch (e) {
+    return {
+      ...base,
+      ...withReference(entry, op, size),
+      params,
+      status: 'failed',
+      reason: `build: ${message(e)}`,
+    };
+  }
+  const before = tf.memory().numTensors;
+  try {
+    const { seconds, calls } = await timeRepeated(prepared.run, timing);
+    const leaked = tf.memory().numTensors - before;
+    const s = summarize(seconds);
+    const samplesPerSecond = base.batch / s.median;
+    return {
+      ...base,
+      params,
+      status: 'ok',
+      ...(op === 'train' && entry.trainLoss !== undefined
+        ? { note: 'flow-matching loss step' }
+        : {}),
+      seconds: s,
+      samplesPerSecond,
+      leakedTensors: leaked,
+      calls,
+      ...withReference(entry, op, size, samplesPerSecond),
+    };
+  } catch (e) {
+    return {
+      ...base,
+      ...withReference(entry, op, size),
+      params,
+      status: 'failed',
+      reason: message(e),
+    };
+  } finally {
+    prepared.dispose();
+  }
+};
+
+/** The GEMM row's shapes: `[M, K] @ [K, N]`. */
+export const GEMM = { m: 512, k: 256, n: 256 } as const;
+
+/**
+ * Time `tf.matMul` of a 512×256 by a 256×256 float32 matrix on the active
+ * backend and report GFLOP/s `= 2·M·K·N / seconds / 10⁹` (67.1 MFLOP per call).
+ *
+ * @example
+ * ```ts
+ * const row = await runGemm({ warmup: 2, reps: 20, maxSeconds: 1 }, 'wasm');
+ * row.gflops;
+ * ```
+ */
+export const runGemm = async (timing: TimingOptions, backend: string): Promise<SpeedRow> => {
+  const base = {
+    flow: 'gemm',
+    backend,
+    op: 'gemm' as const,
+    dim: GEMM.k,
+    batch: GEMM.m,
+    hidden: [GEMM.n],
+    transforms: 0,
+    params: 0,
+  };
+  const a = tf.randomNormal([GEMM.m, GEMM.k], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([GEMM.k, GEMM.n], 0, 1, 'float32', 2);
+  const before = tf.memory().numTensors;
+  try {
+    const { seconds, calls } = await timeRepeated(() => readBack(tf.matMul(a, b)), timing);
+    const s = summarize(seconds);
+    return {
+      ...base,
+      status: 'ok',
+      seconds: s,
+      samplesPerSecond: GEMM.m / s.median,
+      gflops: (2 * GEMM.m * GEMM.k * GEMM.n) / s.median / 1e9,
+      leakedTensors: tf.memory().numTensors - before,
+      calls,
+    };
+  } catch (e) {
+    return { ...base, status: 'failed', reason: message(e) };
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+};
+
+/** One planned cell of the matrix. */
+export interface PlannedCell {
+  readonly entry: FlowEntry;
+  readonly op: Op;
+  readonly size: SpeedSize;
+  readonly backend: string;
+}
+
+/**
+ * The cells of the matrix in run order: for each size, flow and operation,
+ * every backend in turn, so a time budget that runs out cuts the last flows
+ * on all backends alike rather than a whole backend.
+ *
+ * @example
+ * ```ts
+ * planMatrix(entries, ['train'], [size], ['cpu', 'wasm']).length; // entries.length × 2
+ * ```
+ */
+export const planMatrix = (
+  entries: readonly FlowEntry[],
+  ops: readonly Op[],
+  sizes: readonly SpeedSize[],
+  backends: readonly string[],
+): PlannedCell[] =>
+  sizes.flatMap((size) =>
+    entries.flatMap((entry) =>
+      ops.flatMap((op) => backends.map((backend) => ({ entry, op, size, backend }))),
+    ),
+  );
+
+/** Receives progress of a matrix run (the terminal display, or the browser page's console). */
+export interface ProgressSink {
+  readonly start: (total: number) => void;
+  readonly begin: (index: number, label: string) => void;
+  readonly done: (index: number, row: SpeedRow) => void;
+  readonly finish: () => void;
+}
+
+/** Options of {@link runMatrix}. */
+export interface MatrixOptions {
+  readonly timing: TimingOptions;
+  readonly seed: number;
+  /** Wall-clock cap of the whole matrix (seconds); later cells become `skipped`. */
+  readonly budgetSeconds: number | undefined;
+  /** Make a backend active before its cells run. */
+  readonly activate: (backend: string) => Promise<void>;
+  readonly progress: ProgressSink;
+}
+
+/**
+ * Short human label of a cell.
+ *
+ * @example
+ * ```ts
+ * cellLabel({ backend: 'cpu', op: 'train', flow: 'autoregressive/maf' }); // 'cpu · autoregressive/maf · train'
+ * ```
+ */
+export const cellLabel = (c: {
+  readonly backend: string;
+  readonly op: string;
+  readonly flow?: string;
+  readonly entry?: FlowEntry;
+  readonly dim?: number;
+  readonly size?: SpeedSize;
+}): string =>
+  `${c.backend} · ${c.entry?.id ?? c.flow ?? ''} · ${c.op}${c.size !== undefined ? ` · dim ${c.size.dim}` : c.dim !== undefined ? ` · dim ${c.dim}` : ''}`;
+
+/**
+ * Run the GEMM row on each backend, then every planned cell, reporting
+ * progress; cells past the budget are recorded as skipped with the reason.
+ *
+ * @example
+ * ```ts
+ * const { gemm, rows } = await runMatrix(['cpu'], planMatrix(entries, ['train'], [size], ['cpu']), options);
+ * ```
+ */
+export const runMatrix = async (
+  backends: readonly string[],
+  cells: readonly PlannedCell[],
+  options: MatrixOptions,
+): Promise<{ gemm: SpeedRow[]; rows: SpeedRow[] }> => {
+  const t0 = performance.now();
+  const over = () =>
+    options.budgetSeconds !== undefined && (performance.now() - t0) / 1000 > options.budgetSeconds;
+  const total = backends.length + cells.length;
+  options.progress.start(total);
+  const gemm: SpeedRow[] = [];
+  let index = 0;
+  for (const backend of backends) {
+    options.progress.begin(index, `${backend} · gemm 512x256 @ 256x256`);
+    await options.activate(backend);
+    const row = await runGemm(
+      {
+        ...options.timing,
+        warmup: Math.max(1, options.timing.warmup),
+        reps: Math.max(options.timing.reps, 5),
+      },
+      backend,
+    );
+    gemm.push(row);
+    options.progress.done(index++, row);
+  }
+  const rows: SpeedRow[] = [];
+  for (const cell of cells) {
+    options.progress.begin(index, cellLabel(cell));
+    let row: SpeedRow;
+    if (over()) {
+      row = {
+        ...baseRow(cell.entry.id, cell.backend, cell.op, cell.size),
+        ...withReference(cell.entry, cell.op, cell.size),
+        params: 0,
+        status: 'skipped',
+        reason: `time budget of ${options.budgetSeconds} s used up (raise --budget-seconds)`,
+      };
+    } else {
+      await options.activate(cell.backend);
+      const deadline =
+        options.budgetSeconds === undefined ? undefined : t0 + options.budgetSeconds * 1000;
+      row = await runCell(
+        cell.entry,
+        cell.op,
+        cell.size,
+        { ...options.timing, ...(deadline === undefined ? {} : { deadline }) },
+        options.seed,
+        cell.backend,
+      );
+    }
+    rows.push(row);
+    options.progress.done(index++, row);
+  }
+  options.progress.finish();
+  return { gemm, rows };
+};

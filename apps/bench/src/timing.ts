@@ -1,0 +1,59 @@
+/** Options of {@link timeRepeated}. */
+export interface TimingOptions {
+  /** Untimed calls first (JIT, kernel compilation, allocator warm-up). */
+  readonly warmup: number;
+  /** Timed calls, at most. */
+  readonly reps: number;
+  /** Stop early once the timed calls took this many seconds in total … */
+  readonly maxSeconds: number;
+  /** … but only after at least this many (default 3, or `reps` if smaller). */
+  readonly minReps?: number;
+  /** A `performance.now()` time after which no further timed call starts once one has run (the matrix's budget). */
+  readonly deadline?: number;
+}
+
+/**
+ * Call `run` `warmup` times untimed (fewer once the warm-up took
+ * `maxSeconds`), then up to `reps` times timed with `performance.now()`,
+ * stopping early after `maxSeconds` of timed work once `minReps` calls are in
+ * (or past `deadline` once one is in). `run` must finish its work before
+ * resolving (read a result back), or the timer measures only the queueing.
+ * Works in Node and in browsers. Returns seconds per call and the call count.
+ *
+ * @example
+ * ```ts
+ * const secs = await timeRepeated(async () => { const y = tf.matMul(a, b); await y.data(); y.dispose(); },
+ *   { warmup: 2, reps: 10, maxSeconds: 1 });
+ * ```
+ */
+export const timeRepeated = async (
+  run: () => Promise<void> | void,
+  options: TimingOptions,
+): Promise<{ seconds: number[]; calls: number }> => {
+  let calls = 0;
+  const warmStart = performance.now();
+  for (let i = 0; i < options.warmup; i++) {
+    await run();
+    calls++;
+    // One call that already takes the whole cell budget is warm enough; more would only cost time.
+    if ((performance.now() - warmStart) / 1000 >= options.maxSeconds) break;
+  }
+  const minReps = Math.min(options.reps, options.minReps ?? 3);
+  const seconds: number[] = [];
+  let total = 0;
+  const late = () =>
+    options.deadline !== undefined && seconds.length >= 1 && performance.now() > options.deadline;
+  while (
+    seconds.length < options.reps &&
+    !(seconds.length >= minReps && total >= options.maxSeconds) &&
+    !late()
+  ) {
+    const t0 = performance.now();
+    await run();
+    const dt = (performance.now() - t0) / 1000;
+    calls++;
+    seconds.push(dt);
+    total += dt;
+  }
+  return { seconds, calls };
+};

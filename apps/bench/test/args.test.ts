@@ -1,0 +1,123 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { type BenchOptions, helpText, parseArgs, presetDefaults } from '../src/args.js';
+
+const run = (argv: string[]): BenchOptions => {
+  const r = parseArgs(argv);
+  if (E.isLeft(r)) throw new Error(r.left.message);
+  if (r.right.kind !== 'run') throw new Error('expected a run');
+  return r.right.options;
+};
+
+const error = (argv: string[]): string => {
+  const r = parseArgs(argv);
+  if (E.isRight(r)) throw new Error(`expected a usage error for ${argv.join(' ')}`);
+  return r.left.message;
+};
+
+describe('parseArgs', () => {
+  it('defaults to speed mode with the quick preset (the one `pnpm bench` runs)', () => {
+    const o = run([]);
+    expect(o.mode).toBe('speed');
+    expect(o.preset).toBe('quick');
+    expect(o).toEqual(presetDefaults('quick', 'speed'));
+    expect(o.dims).toEqual([2]);
+    expect(o.budgetSeconds).toBeLessThan(180);
+    expect(o.out).toBe('./bench-out');
+  });
+
+  it('takes the full preset, then lets flags override its defaults in any order', () => {
+    const o = run(['--reps', '7', '--preset', 'full']);
+    expect(o.preset).toBe('full');
+    expect(o.dims).toEqual([2, 64]);
+    expect(o.reps).toBe(7);
+  });
+
+  it('accepts --flag=value, comma lists, "all", and ignores a bare --', () => {
+    const o = run([
+      '--',
+      '--mode=quality',
+      '--datasets',
+      'moons,digits',
+      '--backends=all',
+      '--flows',
+      'maf, coupling/glow',
+      '--dim=2,64',
+    ]);
+    expect(o.mode).toBe('quality');
+    expect(o.datasets).toEqual(['moons', 'digits']);
+    expect(o.backends).toEqual(['cpu', 'wasm', 'native', 'tensorflow']);
+    expect(o.flows).toEqual(['maf', 'coupling/glow']);
+    expect(o.dims).toEqual([2, 64]);
+  });
+
+  it('uses mode-dependent defaults: quality caps each training run', () => {
+    expect(run(['--mode', 'quality']).budgetSeconds).toBe(15);
+    expect(run(['--mode', 'quality', '--preset', 'full']).maxEpochs).toBe(1000);
+    expect(run(['--mode', 'quality', '--max-steps', '4']).maxSteps).toBe(4);
+  });
+
+  it('parses numbers strictly', () => {
+    expect(run(['--budget-seconds', '2.5']).budgetSeconds).toBe(2.5);
+    expect(run(['--warmup', '0']).warmup).toBe(0);
+    expect(run(['--hidden', '8,8,8']).hidden).toEqual([8, 8, 8]);
+    expect(run(['--no-progress']).progress).toBe(false);
+  });
+
+  it('--list asks for the catalog with the other options parsed', () => {
+    const r = parseArgs(['--list', '--backends', 'cpu']);
+    expect(E.isRight(r) && r.right.kind === 'list' && r.right.options.backends).toEqual(['cpu']);
+  });
+
+  it('returns help for -h and --help, even after other flags', () => {
+    expect(parseArgs(['--help'])).toEqual(E.right({ kind: 'help' }));
+    expect(parseArgs(['--reps', '3', '-h'])).toEqual(E.right({ kind: 'help' }));
+  });
+
+  it.each([
+    [['--frobnicate'], "unknown flag '--frobnicate'"],
+    [['stray'], "unexpected argument 'stray'"],
+    [['--reps'], '--reps needs a value'],
+    [['--reps', '--warmup', '1'], '--reps needs a value'],
+    [['--reps', '0'], "--reps: expected an integer ≥ 1, got '0'"],
+    [['--reps', '2.5'], "--reps: expected an integer ≥ 1, got '2.5'"],
+    [['--batch', 'many'], "--batch: expected an integer ≥ 1, got 'many'"],
+    [['--dim', '2,x'], "--dim: expected an integer ≥ 1, got 'x'"],
+    [['--budget-seconds', '-1'], "--budget-seconds: expected a positive number, got '-1'"],
+    [['--mode', 'fast'], "--mode: expected one of speed, quality, browser, got 'fast'"],
+    [
+      ['--backends', 'cpu,gpu'],
+      "--backends: expected one of cpu, wasm, native, tensorflow, got 'gpu'",
+    ],
+    [
+      ['--datasets', 'mnist'],
+      "--datasets: expected one of moons, 8gaussians, checkerboard, pinwheel, 2spirals, digits, got 'mnist'",
+    ],
+    [['--ops', ''], '--ops: expected a comma-separated list'],
+    [['--no-progress=yes'], '--no-progress takes no value'],
+    [['--mode', 'browser', '--backends', 'cpu'], '--mode browser runs only the wasm backend'],
+  ])('rejects %j with a message naming the problem', (argv, text) => {
+    expect(error(argv)).toContain(text);
+  });
+
+  it('documents every flag in --help', () => {
+    const help = helpText();
+    for (const flag of [
+      '--mode',
+      '--preset',
+      '--flows',
+      '--backends',
+      '--ops',
+      '--dim',
+      '--batch',
+      '--eval-batch',
+      '--reps',
+      '--out',
+      '--max-epochs',
+      '--budget-seconds',
+      '--help',
+    ]) {
+      expect(help).toContain(flag);
+    }
+  });
+});

@@ -1,0 +1,209 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chromiumMissing } from '../src/browser.js';
+import { terminalProgress } from '../src/progress.js';
+import { type CliIO, main } from '../src/run.js';
+import { speedRow } from './fixtures.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+const tempDir = async () => {
+  const d = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
+  dirs.push(d);
+  return d;
+};
+
+/** An in-memory CLI: what the run printed on stdout and stderr. */
+const capture = (isTTY = false): CliIO & { out: () => string; err: () => string } => {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s), isTTY },
+    out: () => out,
+    err: () => err,
+  };
+};
+
+// Tiny sizes and core's own flows: the smoke runs exercise every mode end to end in seconds
+// without depending on the flow packages' state.
+const tiny = [
+  '--flows',
+  'core/diagonalGaussianFlow',
+  '--reps',
+  '1',
+  '--warmup',
+  '0',
+  '--batch',
+  '16',
+  '--eval-batch',
+  '16',
+  '--no-progress',
+];
+
+describe('one-iteration smoke runs', () => {
+  it('speed mode: prints the table, writes the three reports, leaks nothing', async () => {
+    const out = await tempDir();
+    const io = capture();
+    const r = await main([...tiny, '--backends', 'cpu', '--out', out], io);
+    expect(r.code).toBe(0);
+    expect(io.out()).toContain('| core/diagonalGaussianFlow | train | 8 |');
+    expect(io.out()).toContain('### GEMM');
+    const speed = r.report!.speed!;
+    expect(speed.rows.map((x) => `${x.op}:${x.status}`)).toEqual([
+      'train:ok',
+      'logProb:ok',
+      'sample:ok',
+    ]);
+    expect(speed.rows.every((x) => x.leakedTensors === 0 && (x.samplesPerSecond ?? 0) > 0)).toBe(
+      true,
+    );
+    expect(speed.gemm[0]!.gflops).toBeGreaterThan(0);
+    expect(r.report!.leakedTensorsOverall).toBe(0);
+    for (const f of ['report.json', 'report.md', 'report.html'])
+      expect(existsSync(join(out, f))).toBe(true);
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      options: { mode: string };
+    };
+    expect(json.options.mode).toBe('speed');
+  });
+
+  it('quality mode: trains, scores the test split and draws the pictures', async () => {
+    const out = await tempDir();
+    const io = capture();
+    const r = await main(
+      [
+        '--mode',
+        'quality',
+        '--flows',
+        'core/diagonalGaussianFlow',
+        '--datasets',
+        'moons,digits',
+        '--backends',
+        'cpu',
+        '--max-steps',
+        '2',
+        '--no-progress',
+        '--out',
+        out,
+      ],
+      io,
+    );
+    expect(r.code).toBe(0);
+    const rows = r.report!.quality!.rows;
+    expect(rows.map((x) => `${x.dataset}:${x.status}`)).toEqual(['moons:ok', 'digits:ok']);
+    for (const row of rows) {
+      expect(Number.isFinite(row.testLL)).toBe(true);
+      expect(row.testLLStdErr).toBeGreaterThan(0);
+      expect(row.steps).toBe(2);
+    }
+    expect(r.report!.quality!.pictures.map((p) => p.file)).toEqual([
+      'pictures/moons-core-diagonalGaussianFlow.svg',
+      'pictures/digits-core-diagonalGaussianFlow.svg',
+    ]);
+    expect(existsSync(join(out, 'pictures', 'moons-core-diagonalGaussianFlow.svg'))).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('data:image/png;base64,');
+    expect(io.out()).toContain('| moons | core/diagonalGaussianFlow | cpu |');
+  });
+
+  const noChromium = chromiumMissing('/usr/bin/chromium');
+  it(`browser mode: ${noChromium === undefined ? 'runs the wasm rows in headless Chromium' : 'reports the skip when Chromium is missing'}`, async () => {
+    const out = await tempDir();
+    const io = capture();
+    const r = await main(['--mode', 'browser', ...tiny, '--ops', 'logProb', '--out', out], io);
+    const b = r.report!.browser!;
+    if (noChromium !== undefined) {
+      expect(b.status).toBe('skipped');
+      expect(b.reason).toContain('no Chromium');
+      expect(r.code).toBe(0);
+      return;
+    }
+    expect(b.status, b.reason).toBe('ok');
+    expect(r.code).toBe(0);
+    expect(b.crossOriginIsolated).toBe(true);
+    expect(['simd', 'threaded-simd', 'plain']).toContain(b.wasm?.['flavour']);
+    expect(b.rows.map((x) => `${x.backend}:${x.op}:${x.status}`)).toEqual([
+      'browser-wasm:logProb:ok',
+    ]);
+    expect(b.gemm[0]!.status).toBe('ok');
+  });
+
+  it('a bad command line is exit code 2 with a message, not a stack trace', async () => {
+    const file = join(await tempDir(), 'a-file');
+    writeFileSync(file, ''); // a file where --out wants a folder
+    for (const argv of [
+      ['--bogus'],
+      ['--reps', 'x'],
+      ['--flows', 'no-such-flow', '--backends', 'cpu'],
+      ['--out', join(file, 'sub')],
+    ]) {
+      const io = capture();
+      const r = await main(argv, io);
+      expect(r.code).toBe(2);
+      expect(io.err()).toMatch(/^bijective-bench: /);
+      expect(io.err()).not.toMatch(/\n\s+at /);
+    }
+    const listed = capture();
+    expect((await main(['--list', '--backends', 'cpu'], listed)).code).toBe(0);
+    expect(listed.out()).toContain('core/diagonalGaussianFlow');
+    expect(listed.out()).toContain('cpu: available');
+    const help = capture();
+    expect((await main(['--help'], help)).code).toBe(0);
+    expect(help.out()).toContain('Usage: bijective-bench');
+  });
+
+  it('the real CLI process exits with code 2 on an unknown flag', () => {
+    const p = spawnSync(
+      process.execPath,
+      ['--conditions=@bijective/source', '--import', 'tsx', 'src/cli.ts', '--frobnicate'],
+      {
+        cwd: join(import.meta.dirname, '..'),
+        encoding: 'utf8',
+      },
+    );
+    expect(p.status).toBe(2);
+    expect(p.stderr).toContain("unknown flag '--frobnicate'");
+  });
+});
+
+describe('progress display', () => {
+  const row = speedRow('autoregressive/maf', 'cpu', 'train', [0.01, 0.01, 0.01]);
+
+  it('writes one plain line per cell when stderr is not a terminal', () => {
+    let s = '';
+    const p = terminalProgress({ write: (x: string) => (s += x), isTTY: false });
+    p.start(2);
+    p.begin(0, 'cpu · maf · train');
+    p.done(0, row);
+    p.begin(1, 'cpu · maf · sample');
+    p.done(1, { ...row, status: 'failed', reason: 'boom' });
+    p.finish();
+    const lines = s.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^\[1\/2\] 0m00s {2}cpu · maf · train: 10\.0 ms \(IQR 0\.00 µs\), 25\.6k samples\/s$/,
+    );
+    expect(lines[1]).toContain('failed: boom');
+    expect(s).not.toContain('\r');
+  });
+
+  it('redraws one status line on a terminal and keeps only failures and leaks', () => {
+    let s = '';
+    const p = terminalProgress({ write: (x: string) => (s += x), isTTY: true });
+    p.start(2);
+    p.begin(0, 'cpu · maf · train');
+    p.done(0, row);
+    p.begin(1, 'cpu · maf · logProb');
+    p.done(1, { ...row, leakedTensors: 4 });
+    p.finish();
+    expect(s).toContain('\r\x1b[2K[1/2]');
+    expect(s.split('\n').filter((l) => l.includes('LEAK 4 tensors'))).toHaveLength(1);
+    expect(s.endsWith('\r\x1b[2K')).toBe(true);
+  });
+});
