@@ -8,7 +8,8 @@ export type ErrorKind =
   | 'ValueError' // NaN, Infinity, non-positive scale, out-of-range option
   | 'DivergedError' // training produced a non-finite loss or parameter
   | 'SerializationError' // corrupted, truncated or mismatched saved flow
-  | 'BackendError'; // a backend could not be loaded or selected
+  | 'BackendError' // a backend could not be loaded or selected
+  | 'ComputationError'; // tfjs threw during a computation (a kernel missing on this backend, out of memory)
 
 export class BijectiveError extends Error {
   constructor(
@@ -31,3 +32,7 @@ export const shapeError = (argument: string, expected: string, actual: string): 
 /** `argument` should be `expected` but is `actual`. */
 export const valueError = (argument: string, expected: string, actual: string): BijectiveError =>
   new BijectiveError('ValueError', `${argument}: expected ${expected}, got ${actual}`, argument, expected, actual);
+
+/** Wrap whatever a tfjs computation threw into a {@link BijectiveError}. */
+export const computationError = (what: string, e: unknown): BijectiveError =>
+  new BijectiveError('ComputationError', `${what}: ${e instanceof Error ? e.message : String(e)}`);

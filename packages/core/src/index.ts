@@ -21,7 +21,7 @@ export { diagNormal, type DiagNormalParams } from './distributions/diagNormal.js
 export { mixtureOfGaussians, type MixtureParams } from './distributions/mixtureOfGaussians.js';
 export { type Flow, type FlowDef, type FlowOptions, type FlowParams, type Json, type JsonObject, flow, makeFlow } from './flow.js';
 export { logProb, sample, sampleAndLogProb, type SampleOptions } from './evaluate.js';
-export { BijectiveError, type ErrorKind, shapeError, valueError } from './errors.js';
+export { BijectiveError, type ErrorKind, computationError, shapeError, valueError } from './errors.js';
 export { type BatchLike, validateBatch, validateContext, validatePositiveInt } from './validate.js';
 export { elementwise } from './bijections/elementwise.js';
 export { affine, affineTransform, type AffineOptions, type AffineParams } from './bijections/affine.js';

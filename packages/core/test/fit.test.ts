@@ -98,6 +98,29 @@ describe('fit (maximum likelihood)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a computation that throws mid-training becomes a ComputationError and leaks nothing', async () => {
+    const inner = affineTransform(2);
+    let calls = 0;
+    const flaky = flow({
+      name: 'flaky',
+      dim: 2,
+      transform: {
+        init: inner.init,
+        apply: (p) => {
+          if (++calls > 5) throw new Error("Kernel 'Imaginary' not registered");
+          return inner.apply(p);
+        },
+      },
+    });
+    const before = tf.memory().numTensors;
+    const x = gaussianData(500, 6);
+    const r = await fit(flaky, x, { seed: 0, batchSize: 50, validationFraction: 0 });
+    x.dispose();
+    expect(E.isLeft(r) && r.left.kind).toBe('ComputationError');
+    expect(E.isLeft(r) && r.left.message).toMatch(/training failed at step 5: Kernel 'Imaginary'/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects bad data and options with typed errors', async () => {
     const bad = await fit(def, [[1, 2, 3]], {});
     expect(E.isLeft(bad) && bad.left.kind).toBe('ShapeError');

@@ -2,14 +2,14 @@ import * as E from 'fp-ts/lib/Either.js';
 import { tf } from '../tf.js';
 import type { Batch } from '../bijection.js';
 import type { BijectiveError } from '../errors.js';
-import { valueError } from '../errors.js';
+import { computationError, valueError } from '../errors.js';
 import type { FlowDef } from '../flow.js';
 import { type Params, cloneParams, disposeParams, flattenParams } from '../params.js';
 import { mulberry32 } from '../random.js';
 import { type BatchLike, validateBatch, validateContext } from '../validate.js';
 import { type AdamOptions, adamInit, disposeAdam } from './adam.js';
 import { DivergedError } from './diverged.js';
-import { lossAndGrads } from './step.js';
+import { type LossAndGrads, lossAndGrads } from './step.js';
 import { isFiniteStep, optimizerUpdate } from './update.js';
 
 /** One epoch of {@link fit}'s history. Losses are mean negative log-likelihoods (nats). */
@@ -66,14 +66,21 @@ export interface FitResult<P extends Params> {
 }
 
 /** Mean negative log-likelihood of a whole set, in chunks. */
-export const meanNll = <P extends Params>(def: FlowDef<P>, params: P, x: Batch, context?: Batch, chunk = 4096): number => {
+export const meanNll = <P extends Params>(
+  def: FlowDef<P>,
+  params: P,
+  x: Batch,
+  context?: Batch,
+  chunk = 4096,
+): number => {
   const n = x.shape[0];
   let total = 0;
   for (let start = 0; start < n; start += chunk) {
     const size = Math.min(chunk, n - start);
     const s = tf.tidy(() => {
       const xb = tf.slice(x, [start, 0], [size, -1]) as Batch;
-      const cb = context === undefined ? undefined : (tf.slice(context, [start, 0], [size, -1]) as Batch);
+      const cb =
+        context === undefined ? undefined : (tf.slice(context, [start, 0], [size, -1]) as Batch);
       return tf.sum(def.apply(params).logProb(xb, cb));
     });
     total -= s.dataSync()[0]!;
@@ -123,7 +130,8 @@ export const fit = async <P extends Params>(
   if (!(fraction >= 0 && fraction < 1))
     return E.left(valueError('options.validationFraction', 'a number in [0, 1)', String(fraction)));
   const lr = options.learningRate ?? 1e-3;
-  if (!(lr > 0 && Number.isFinite(lr))) return E.left(valueError('options.learningRate', 'a positive number', String(lr)));
+  if (!(lr > 0 && Number.isFinite(lr)))
+    return E.left(valueError('options.learningRate', 'a positive number', String(lr)));
 
   const owned: tf.Tensor[] = [];
   const track = <T extends tf.Tensor | undefined>(input: BatchLike | undefined, t: T): T => {
@@ -153,11 +161,16 @@ export const fit = async <P extends Params>(
       const n = x0.shape[0];
       const nVal = Math.floor(n * fraction);
       if (nVal < 1 || n - nVal < 1)
-        return E.left(valueError('data', `enough rows to hold out ${fraction} for validation`, `${n} rows`));
+        return E.left(
+          valueError('data', `enough rows to hold out ${fraction} for validation`, `${n} rows`),
+        );
       const perm = tf.tensor1d(shuffled(n, mulberry32((options.seed ?? 0) ^ 0x7f4a7c15)), 'int32');
       const split = (t: Batch) => {
         const s = tf.gather(t, perm) as Batch;
-        const parts = [tf.slice(s, [0, 0], [nVal, -1]) as Batch, tf.slice(s, [nVal, 0], [-1, -1]) as Batch];
+        const parts = [
+          tf.slice(s, [0, 0], [nVal, -1]) as Batch,
+          tf.slice(s, [nVal, 0], [-1, -1]) as Batch,
+        ];
         s.dispose();
         owned.push(...parts);
         return parts as [Batch, Batch];
@@ -190,73 +203,110 @@ export const fit = async <P extends Params>(
       return E.right(result);
     };
 
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const t0 = performance.now();
-      const order = shuffled(n, rand);
-      let sum = 0;
-      let count = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        if (options.maxSteps !== undefined && steps >= options.maxSteps) {
-          stoppedBy = 'maxSteps';
-          break;
+    try {
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        const t0 = performance.now();
+        const order = shuffled(n, rand);
+        let sum = 0;
+        let count = 0;
+        for (let s = 0; s < stepsPerEpoch; s++) {
+          if (options.maxSteps !== undefined && steps >= options.maxSteps) {
+            stoppedBy = 'maxSteps';
+            break;
+          }
+          const idx = tf.tensor1d(
+            order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize)),
+            'int32',
+          );
+          const xb = tf.gather(trainX, idx) as Batch;
+          const cb = trainCtx === undefined ? undefined : (tf.gather(trainCtx, idx) as Batch);
+          idx.dispose();
+          let r: LossAndGrads;
+          try {
+            r = lossAndGrads(
+              params,
+              (p) => tf.neg(tf.mean(def.apply(p).logProb(xb, cb))) as tf.Scalar,
+            );
+          } finally {
+            xb.dispose();
+            cb?.dispose();
+          }
+          if (!isFiniteStep(r)) {
+            tf.dispose(r.grads);
+            disposeAdam(adam);
+            if (best !== undefined) disposeParams(best);
+            return E.left(
+              new DivergedError(
+                `training diverged at step ${steps} (epoch ${epoch}): loss ${r.loss}, squared gradient norm ${r.gradNormSquared}; ` +
+                  'the last finite parameters are attached (try a lower learning rate or clipGradNorm)',
+                steps,
+                params,
+              ),
+            );
+          }
+          ({ params, adam } = optimizerUpdate(params, r, adam, { ...options, learningRate: lr }));
+          sum += r.loss;
+          count++;
+          steps++;
         }
-        const idx = tf.tensor1d(order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize)), 'int32');
-        const xb = tf.gather(trainX, idx) as Batch;
-        const cb = trainCtx === undefined ? undefined : (tf.gather(trainCtx, idx) as Batch);
-        idx.dispose();
-        const r = lossAndGrads(params, (p) => tf.neg(tf.mean(def.apply(p).logProb(xb, cb))) as tf.Scalar);
-        xb.dispose();
-        cb?.dispose();
-        if (!isFiniteStep(r)) {
-          tf.dispose(r.grads);
+        if (count === 0) break;
+        const valLoss = val === undefined ? undefined : meanNll(def, params, val, valC);
+        if (valLoss !== undefined && !Number.isFinite(valLoss)) {
           disposeAdam(adam);
-          if (best !== undefined) disposeParams(best);
+          const keep = best ?? params;
+          if (keep !== params) disposeParams(params);
           return E.left(
             new DivergedError(
-              `training diverged at step ${steps} (epoch ${epoch}): loss ${r.loss}, squared gradient norm ${r.gradNormSquared}; ` +
-                'the last finite parameters are attached (try a lower learning rate or clipGradNorm)',
+              `validation loss became ${valLoss} after epoch ${epoch}; best parameters attached`,
               steps,
-              params,
+              keep,
             ),
           );
         }
-        ({ params, adam } = optimizerUpdate(params, r, adam, { ...options, learningRate: lr }));
-        sum += r.loss;
-        count++;
-        steps++;
+        const record: EpochRecord = {
+          epoch,
+          steps,
+          trainLoss: sum / count,
+          valLoss,
+          seconds: (performance.now() - t0) / 1000,
+        };
+        history.push(record);
+        if (valLoss !== undefined && (bestVal === undefined || valLoss < bestVal)) {
+          if (best !== undefined) disposeParams(best);
+          best = cloneParams(params);
+          bestVal = valLoss;
+          bestEpoch = epoch;
+        }
+        const verdict = options.onProgress?.({ ...record, bestValLoss: bestVal, bestEpoch });
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (verdict === 'stop') {
+          stoppedBy = 'callback';
+          break;
+        }
+        if (stoppedBy === 'maxSteps') break;
+        if (val !== undefined && epoch - bestEpoch >= patience) {
+          stoppedBy = 'patience';
+          break;
+        }
       }
-      if (count === 0) break;
-      const valLoss = val === undefined ? undefined : meanNll(def, params, val, valC);
-      if (valLoss !== undefined && !Number.isFinite(valLoss)) {
-        disposeAdam(adam);
-        const keep = best ?? params;
-        if (keep !== params) disposeParams(params);
-        return E.left(new DivergedError(`validation loss became ${valLoss} after epoch ${epoch}; best parameters attached`, steps, keep));
+      if (best !== undefined) {
+        return finish({ params: best, history, bestEpoch, bestValLoss: bestVal, steps, stoppedBy });
       }
-      const record: EpochRecord = { epoch, steps, trainLoss: sum / count, valLoss, seconds: (performance.now() - t0) / 1000 };
-      history.push(record);
-      if (valLoss !== undefined && (bestVal === undefined || valLoss < bestVal)) {
-        if (best !== undefined) disposeParams(best);
-        best = cloneParams(params);
-        bestVal = valLoss;
-        bestEpoch = epoch;
-      }
-      const verdict = options.onProgress?.({ ...record, bestValLoss: bestVal, bestEpoch });
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (verdict === 'stop') {
-        stoppedBy = 'callback';
-        break;
-      }
-      if (stoppedBy === 'maxSteps') break;
-      if (val !== undefined && epoch - bestEpoch >= patience) {
-        stoppedBy = 'patience';
-        break;
-      }
+      return finish({
+        params,
+        history,
+        bestEpoch: history.length - 1,
+        bestValLoss: undefined,
+        steps,
+        stoppedBy,
+      });
+    } catch (e) {
+      // tfjs threw mid-training (e.g. a kernel this backend lacks): release everything we hold.
+      disposeAdam(adam);
+      disposeParams(params);
+      if (best !== undefined) disposeParams(best);
+      return E.left(computationError(`training failed at step ${steps}`, e));
     }
-    if (best !== undefined) {
-      return finish({ params: best, history, bestEpoch, bestValLoss: bestVal, steps, stoppedBy });
-    }
-    return finish({ params, history, bestEpoch: history.length - 1, bestValLoss: undefined, steps, stoppedBy });
   } finally {
     for (const t of owned) t.dispose();
   }

@@ -1,9 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { tf } from '../tf.js';
 import type { Batch, PerRow } from '../bijection.js';
-import { type BijectiveError, valueError } from '../errors.js';
+import { type BijectiveError, computationError, valueError } from '../errors.js';
 import type { FlowDef } from '../flow.js';
-import { type Params, cloneParams, flattenParams, splitSeed } from '../params.js';
+import { type Params, cloneParams, disposeParams, flattenParams, splitSeed } from '../params.js';
 import { type AdamOptions, adamInit, disposeAdam } from './adam.js';
 import { DivergedError } from './diverged.js';
 import { lossAndGrads } from './step.js';
@@ -55,37 +55,51 @@ export const fitReverseKL = async <P extends Params>(
 ): Promise<E.Either<BijectiveError, ReverseKLResult<P>>> => {
   const steps = options.steps ?? 1000;
   const batch = options.batchSize ?? 256;
-  if (!(Number.isInteger(steps) && steps > 0)) return E.left(valueError('options.steps', 'a positive integer', String(steps)));
-  if (!(Number.isInteger(batch) && batch > 0)) return E.left(valueError('options.batchSize', 'a positive integer', String(batch)));
+  if (!(Number.isInteger(steps) && steps > 0))
+    return E.left(valueError('options.steps', 'a positive integer', String(steps)));
+  if (!(Number.isInteger(batch) && batch > 0))
+    return E.left(valueError('options.batchSize', 'a positive integer', String(batch)));
   const lr = options.learningRate ?? 1e-3;
-  if (!(lr > 0 && Number.isFinite(lr))) return E.left(valueError('options.learningRate', 'a positive number', String(lr)));
-  if (def.contextDim > 0) return E.left(valueError('def', 'an unconditional flow', `contextDim ${def.contextDim}`));
+  if (!(lr > 0 && Number.isFinite(lr)))
+    return E.left(valueError('options.learningRate', 'a positive number', String(lr)));
+  if (def.contextDim > 0)
+    return E.left(valueError('def', 'an unconditional flow', `contextDim ${def.contextDim}`));
   const seed = options.seed ?? 0;
   let params: P = options.params !== undefined ? cloneParams(options.params) : def.init(seed);
   let adam = adamInit(flattenParams(params).map((l) => l.tensor));
   const history: number[] = [];
   const every = options.progressEvery ?? 50;
-  for (let step = 0; step < steps; step++) {
-    const s = splitSeed(seed, step + 1);
-    const r = lossAndGrads(params, (p) =>
-      tf.tidy(() => {
-        const { x, logProb } = def.apply(p).sampleAndLogProb(batch, s);
-        return tf.mean(tf.sub(logProb, logTarget(x))) as tf.Scalar;
-      }),
-    );
-    if (!isFiniteStep(r)) {
-      tf.dispose(r.grads);
-      disposeAdam(adam);
-      return E.left(
-        new DivergedError(`reverse-KL training diverged at step ${step}: estimate ${r.loss}; last finite parameters attached`, step, params),
+  try {
+    for (let step = 0; step < steps; step++) {
+      const s = splitSeed(seed, step + 1);
+      const r = lossAndGrads(params, (p) =>
+        tf.tidy(() => {
+          const { x, logProb } = def.apply(p).sampleAndLogProb(batch, s);
+          return tf.mean(tf.sub(logProb, logTarget(x))) as tf.Scalar;
+        }),
       );
+      if (!isFiniteStep(r)) {
+        tf.dispose(r.grads);
+        disposeAdam(adam);
+        return E.left(
+          new DivergedError(
+            `reverse-KL training diverged at step ${step}: estimate ${r.loss}; last finite parameters attached`,
+            step,
+            params,
+          ),
+        );
+      }
+      ({ params, adam } = optimizerUpdate(params, r, adam, options));
+      history.push(r.loss);
+      if ((step + 1) % every === 0 || step === steps - 1) {
+        if (options.onProgress?.({ step: step + 1, kl: r.loss }) === 'stop') break;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
-    ({ params, adam } = optimizerUpdate(params, r, adam, options));
-    history.push(r.loss);
-    if ((step + 1) % every === 0 || step === steps - 1) {
-      if (options.onProgress?.({ step: step + 1, kl: r.loss }) === 'stop') break;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+  } catch (e) {
+    disposeAdam(adam);
+    disposeParams(params);
+    return E.left(computationError(`reverse-KL training failed at step ${history.length}`, e));
   }
   disposeAdam(adam);
   return E.right({ params, history, steps: history.length });
