@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { registry as core, useBackend } from '@bijective/core';
-import { checkConformance, conformanceCases } from '@bijective/core/testing';
+import { checkConformance, checkEntry, conformanceCases, registryCases } from '@bijective/core/testing';
 import { registry as coupling } from '@bijective/coupling';
 import { registry as autoregressive } from '@bijective/autoregressive';
 import { registry as continuous } from '@bijective/continuous';
@@ -18,4 +18,15 @@ describe('conformance: wasm against cpu', () => {
   for (const c of conformanceCases({ core, coupling, autoregressive, continuous })) {
     it(c.name, async () => expect(await checkConformance(c.entry, c.shape, 'wasm')).toEqual([]));
   }
+});
+
+// Every transform and preset of every registry through the shared checker on wasm (one
+// property-based case each; the cpu suites run more).
+describe('the shared checker on wasm: every registry entry', () => {
+  beforeAll(async () => {
+    const r = await useBackend(wasmBackend())();
+    if (E.isLeft(r)) throw r.left;
+  });
+  for (const [pkg, registry] of Object.entries({ core, coupling, autoregressive, continuous }))
+    for (const c of registryCases(registry)) it(`${pkg}/${c.name}`, () => checkEntry(c.entry, c.shape, { numRuns: 1 }));
 });
