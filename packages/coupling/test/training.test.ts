@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { type Batch, tf, disposeParams, fit, meanNll, mulberry32 } from '@bijective/core';
-import { dataDependentInit, glow, realNVP } from '../src/index.js';
+import { dataDependentInit, glow, presets, realNVP } from '../src/index.js';
 
 /** Two moons (scikit-learn's shape, noise 0.05, scaled by 2 and shifted as in the bundled data), seeded. */
 const moons = (n: number, seed: number): number[][] => {
@@ -50,4 +50,21 @@ describe('training sanity (100 Adam steps, cpu)', () => {
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });
+});
+
+describe('no tensor leaks over 100 training steps of each preset', () => {
+  for (const name of Object.keys(presets)) {
+    it(name, async () => {
+      // Small networks: the property is the tensor count after 100 Adam steps, not the fit.
+      const def = presets[name]!({ dim: 2, hidden: [8], steps: 2 });
+      const x = tf.tensor2d(moons(256, 7));
+      const before = tf.memory().numTensors;
+      const r = await fit(def, x, { seed: 0, maxSteps: 100, batchSize: 32, validationFraction: 0 });
+      if (E.isLeft(r)) throw r.left;
+      expect(r.right.steps).toBe(100);
+      disposeParams(r.right.params);
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+    });
+  }
 });
