@@ -1,8 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { DatasetName } from './reference.js';
 
-/** What the app measures: throughput, trained log-likelihood, or wasm throughput inside Chromium. */
-export type Mode = 'speed' | 'quality' | 'browser';
+/**
+ * What the app measures: throughput, trained log-likelihood, wasm throughput
+ * inside Chromium, or MAF → IAF distillation (log-likelihood gap and sampling speed-up).
+ */
+export type Mode = 'speed' | 'quality' | 'browser' | 'distill';
 /** A bundle of defaults: `quick` fits the 3-minute budget on 2 cores, `full` is the complete protocol. */
 export type PresetName = 'quick' | 'full';
 /** A timed operation of the speed matrix. */
@@ -11,7 +14,7 @@ export type Op = 'train' | 'logProb' | 'sample';
 export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow';
 
 /** The modes, in display order. */
-export const MODES: readonly Mode[] = ['speed', 'quality', 'browser'];
+export const MODES: readonly Mode[] = ['speed', 'quality', 'browser', 'distill'];
 /** The presets, quick first (the default). */
 export const PRESETS: readonly PresetName[] = ['quick', 'full'];
 /** The timed operations of the speed matrix. */
@@ -51,12 +54,16 @@ export interface BenchOptions {
   readonly warmup: number;
   /** Stop repeating a cell once its timed runs took this long (after at least 3 runs). */
   readonly cellSeconds: number;
-  /** speed/browser: wall-clock cap of the whole matrix; quality: cap of each training run. */
+  /** speed/browser: wall-clock cap of the whole matrix; quality/distill: cap of each training run (teacher and student). */
   readonly budgetSeconds: number | undefined;
   readonly datasets: readonly DatasetName[];
   readonly maxEpochs: number;
   /** quality: cap on Adam steps per training run (default none). */
   readonly maxSteps: number | undefined;
+  /** distill: Adam steps of the reverse-KL distillation (quick 100, full 10000). */
+  readonly distillSteps: number;
+  /** quality/distill: the backend to train on; `undefined` picks by preference (quality: native first; distill: wasm first). */
+  readonly trainBackend: BackendName | undefined;
   readonly seed: number;
   readonly out: string;
   readonly chromium: string;
@@ -93,6 +100,22 @@ type Overrides = { -readonly [K in keyof BenchOptions]?: BenchOptions[K] };
  */
 export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => {
   const quick = preset === 'quick';
+  const trains = mode === 'quality' || mode === 'distill';
+  if (mode === 'distill') {
+    // MAF sampling at dim 64 is 64 sequential passes per layer: ~15 s per 256 draws on tfjs's
+    // JavaScript cpu backend, so the distill speed part samples smaller batches than the matrix.
+    return {
+      ...presetDefaults(preset, 'quality'),
+      mode,
+      dims: [2, 64],
+      evalBatch: quick ? 64 : 256,
+      reps: quick ? 3 : 10,
+      warmup: 1,
+      cellSeconds: quick ? 0.6 : 5,
+      datasets: ['moons'],
+      distillSteps: quick ? 100 : 10000,
+    };
+  }
   return {
     mode,
     preset,
@@ -107,10 +130,12 @@ export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => 
     reps: quick ? 5 : 20,
     warmup: quick ? 1 : 3,
     cellSeconds: quick ? 0.6 : 5,
-    budgetSeconds: mode === 'quality' ? (quick ? 15 : 900) : quick ? 120 : 3600,
+    budgetSeconds: trains ? (quick ? 15 : 900) : quick ? 120 : 3600,
     datasets: quick ? ['moons'] : DATASETS,
     maxEpochs: quick ? 3 : 1000,
     maxSteps: undefined,
+    distillSteps: quick ? 100 : 10000,
+    trainBackend: undefined,
     seed: 0,
     out: './bench-out',
     chromium: '/usr/bin/chromium',
@@ -202,7 +227,7 @@ const into =
 
 const FLAGS: Readonly<Record<string, Spec>> = {
   '--mode': {
-    value: 'speed|quality|browser',
+    value: 'speed|quality|browser|distill',
     help: 'what to measure (default speed)',
     set: into('mode', choice('--mode', MODES)),
   },
@@ -272,7 +297,7 @@ const FLAGS: Readonly<Record<string, Spec>> = {
   },
   '--budget-seconds': {
     value: 'S',
-    help: 'speed/browser: cap on the whole matrix (quick 120, full 3600); quality: cap on each training run (quick 15, full 900)',
+    help: 'speed/browser: cap on the whole matrix (quick 120, full 3600); quality/distill: cap on each training run (quick 15, full 900)',
     set: into('budgetSeconds', positive('--budget-seconds')),
   },
   '--datasets': {
@@ -282,13 +307,23 @@ const FLAGS: Readonly<Record<string, Spec>> = {
   },
   '--max-epochs': {
     value: 'N',
-    help: 'quality: cap on epochs per training run (quick 3, full 1000)',
+    help: 'quality, distill teacher: cap on epochs per training run (quick 3, full 1000)',
     set: into('maxEpochs', int('--max-epochs', 1)),
   },
   '--max-steps': {
     value: 'N',
-    help: 'quality: cap on Adam steps per training run (default none)',
+    help: 'quality, distill teacher: cap on Adam steps per training run (default none)',
     set: into('maxSteps', int('--max-steps', 1)),
+  },
+  '--distill-steps': {
+    value: 'N',
+    help: 'distill: Adam steps of the reverse-KL distillation of the IAF student (quick 100, full 10000)',
+    set: into('distillSteps', int('--distill-steps', 1)),
+  },
+  '--train-backend': {
+    value: 'NAME',
+    help: 'quality/distill: backend to train on, cpu|wasm|native|tensorflow (default: quality the first available of native, tensorflow, wasm, cpu among --backends; distill the first of wasm, native, cpu)',
+    set: into('trainBackend', choice('--train-backend', BACKENDS)),
   },
   '--seed': {
     value: 'N',
@@ -337,7 +372,7 @@ export const helpText = (): string => {
   return [
     'bijective-bench: throughput, log-likelihood and pictures of bijective flows on every backend.',
     '',
-    'Usage: bijective-bench [--mode speed|quality|browser] [--preset quick|full] [flags]',
+    'Usage: bijective-bench [--mode speed|quality|browser|distill] [--preset quick|full] [flags]',
     '',
     'Modes:',
     '  speed    flows x backends x operations (train step, logProb, sample): median time, IQR, samples/s,',
@@ -345,6 +380,9 @@ export const helpText = (): string => {
     '  quality  trains each flow on the bundled data sets (Adam 1e-3, batch 256, early stopping on val)',
     '           and reports test log-likelihood ± standard error next to RESULTS.md, with pictures.',
     '  browser  the wasm rows inside headless Chromium on a cross-origin-isolated localhost page.',
+    '  distill  trains a MAF teacher on moons (quality protocol), distils an IAF student of the same size',
+    '           by reverse KL, reports both test log-likelihoods, the gap (PASS if >= -0.1 nats), and',
+    '           the IAF/MAF sampling speed-up at dim 2 and 64 on every backend (PASS if >= 20x at dim 64).',
     '',
     'Flags:',
     ...rows.map(([f, h]) => `  ${f.padEnd(width)}${h}`),
@@ -420,5 +458,16 @@ export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedA
       usage("--mode browser runs only the wasm backend; leave out --backends or include 'wasm'"),
     );
   }
+  if (options.mode === 'distill' && o.flows !== undefined)
+    return E.left(
+      usage(
+        '--mode distill always trains autoregressive/maf and distils autoregressive/iaf; leave out --flows',
+      ),
+    );
+  if (
+    options.mode === 'distill' &&
+    !(options.datasets.length === 1 && options.datasets[0] === 'moons')
+  )
+    return E.left(usage('--mode distill runs on moons only; leave out --datasets'));
   return E.right({ kind: list ? 'list' : 'run', options });
 };

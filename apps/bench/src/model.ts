@@ -83,6 +83,94 @@ export interface BrowserInfo {
   readonly wasm?: Readonly<Record<string, string | number | boolean>>;
 }
 
+/** A mean over examples or draws, with its standard error `s/√n`. */
+export interface MeanWithError {
+  readonly mean: number;
+  readonly stdErr: number;
+  readonly n: number;
+}
+
+/** One trained model of the distill mode: the MAF teacher or the IAF student. */
+export interface DistillModel {
+  /** `family/name`, e.g. `autoregressive/maf`. */
+  readonly flow: string;
+  readonly params: number;
+  readonly hidden: readonly number[];
+  readonly transforms: number;
+  /** Test average log-likelihood (nats) under the model's own density, with its standard error. */
+  readonly testLL: number;
+  readonly testLLStdErr: number;
+  readonly testMedian: number;
+  readonly wallSeconds: number;
+  /** Adam steps taken. */
+  readonly steps: number;
+  /** Teacher only: epochs run. */
+  readonly epochs?: number;
+  /** `patience`, `epochs`, `maxSteps`, `budget` (teacher) or `steps`, `budget` (student). */
+  readonly stoppedBy: string;
+}
+
+/** The training half of the distill mode: teacher, student, their gap and the cross terms. */
+export interface DistillTraining {
+  readonly status: 'ok' | 'failed';
+  readonly reason?: string;
+  readonly dataset: DatasetName;
+  /** The backend both trainings ran on. */
+  readonly backend: string;
+  readonly teacher?: DistillModel;
+  readonly student?: DistillModel & {
+    /** The last values of the per-step reverse-KL estimate `mean(log q(x) − log p_teacher(x))`. */
+    readonly klTail: readonly number[];
+    /** The per-step estimate averaged over consecutive windows of `klWindow` steps (`step` = the window's last). */
+    readonly klCurve: readonly { readonly step: number; readonly kl: number }[];
+    readonly klWindow: number;
+    readonly learningRate: number;
+    readonly batchSize: number;
+    readonly clipGradNorm: number;
+    /** Adam steps of maximum likelihood on teacher draws before the reverse-KL phase (0: none). */
+    readonly warmStartSteps: number;
+  };
+  /** Student minus teacher test log-likelihood, with the standard error of the paired per-example differences. */
+  readonly gap?: MeanWithError;
+  /** Median of the paired per-example differences (the mean is sensitive to a few test points the student all but excludes). */
+  readonly gapMedian?: number;
+  /** The criterion: `gap ≥ −tolerance` (a student within `tolerance` nats of its teacher, or better). */
+  readonly tolerance: number;
+  readonly pass?: boolean;
+  /** `log p_teacher` averaged over fresh student draws and over teacher draws; the KL estimate on the student draws. */
+  readonly teacherLLOnStudentSamples?: MeanWithError;
+  readonly teacherLLOnTeacherSamples?: MeanWithError;
+  readonly klEstimate?: MeanWithError;
+}
+
+/** The sampling throughput of the IAF student against the MAF teacher at one size on one backend. */
+export interface SpeedupRow {
+  readonly dim: number;
+  readonly hidden: readonly number[];
+  readonly transforms: number;
+  readonly batch: number;
+  readonly backend: string;
+  readonly mafSamplesPerSecond: number | undefined;
+  readonly iafSamplesPerSecond: number | undefined;
+  /** `iaf / maf` samples per second. */
+  readonly ratio: number | undefined;
+  /** Set where the criterion applies (dim 64): `ratio ≥ threshold`. */
+  readonly pass?: boolean;
+  /** Why a side is missing (failed or skipped cell). */
+  readonly reason?: string;
+}
+
+/** The distill mode's results (the timing cells themselves are in the report's `speed` section). */
+export interface DistillReport {
+  readonly training: DistillTraining;
+  readonly speedups: readonly SpeedupRow[];
+  /** The speed-up the dim-64 rows must reach (20). */
+  readonly speedupThreshold: number;
+  /** What the timed models were (untrained parameters: sampling cost does not depend on the values). */
+  readonly speedNote: string;
+  readonly pictures: readonly Picture[];
+}
+
 /** Everything a run produced; the JSON report is this object (without picture SVG text). */
 export interface BenchReport {
   readonly tool: '@bijective/bench';
@@ -103,6 +191,7 @@ export interface BenchReport {
     readonly rows: readonly SpeedRow[];
     readonly gemm: readonly SpeedRow[];
   };
+  readonly distill?: DistillReport;
   /** Live tensors at the end of the run minus at its start (0 when nothing leaked). */
   readonly leakedTensorsOverall: number;
   readonly wallSeconds: number;

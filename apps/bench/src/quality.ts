@@ -110,7 +110,8 @@ const referenceFor = (dataset: DatasetName, entry: FlowEntry): QualityRow['refer
     : { model, testLL: r.testLL, testLLMin: r.testLLMin, testLLMax: r.testLLMax, median: r.median };
 };
 
-interface Trained {
+/** A finished training run of {@link trainProtocol}: the kept parameters (owned by the caller) and how it went. */
+export interface Trained {
   readonly params: Params;
   readonly steps: number;
   readonly epochs: number | undefined;
@@ -141,7 +142,22 @@ const flowMatchingOutcome = (
   };
 };
 
-const train = async (
+/**
+ * Train one flow on a data set's splits under RESULTS.md's protocol: core's
+ * `fit` (maximum likelihood, `loss = -mean log p(x)`) with Adam 1e-3, batch
+ * 256 reshuffled each epoch, validation scored after every epoch, best-val
+ * parameters kept, early stopping after {@link protocolPatience} epochs,
+ * capped by `--max-epochs`, `--max-steps` and `--budget-seconds`; the
+ * flow-matching preset is trained by `fitFlowMatching` (Lipman et al., 2023)
+ * instead. Runs on the active backend; never throws for a diverged run (a `Left`).
+ *
+ * @example
+ * ```ts
+ * const r = await trainProtocol(mafEntry, def, await loadSplits('moons'), options, undefined, hooks, 'maf');
+ * if (E.isRight(r)) disposeParams(r.right.params);
+ * ```
+ */
+export const trainProtocol = async (
   entry: FlowEntry,
   def: FlowDef<Params>,
   splits: Splits,
@@ -240,23 +256,69 @@ export const windowOf = (m: Matrix): Window => {
 };
 
 const GRID = 96;
-const SAMPLES_2D = 5000;
+/** Model samples drawn for a 2-D picture. */
+export const SAMPLES_2D = 5000;
 
-const picture2d = (def: FlowDef<Params>, params: Params, splits: Splits, seed: number): Panel[] => {
-  const w = windowOf(splits.test);
+/**
+ * A heat-map panel of the density `exp log p(x)` of a 2-D flow on a 96×96
+ * grid over the window (forward direction, in chunks).
+ *
+ * @example
+ * ```ts
+ * const panel = densityPanel(def, params, windowOf(splits.test), 'model density');
+ * ```
+ */
+export const densityPanel = (
+  def: FlowDef<Params>,
+  params: Params,
+  w: Window,
+  caption: string,
+): Panel => {
   const pts = gridPoints(w, GRID);
   const lp = perExampleLogProb(def, params, { rows: GRID * GRID, cols: 2, values: pts }, 2304);
   const density = lp.map((v) => (Number.isFinite(v) ? Math.exp(v) : 0));
-  const s = tf.tidy(() => def.apply(params).sample(SAMPLES_2D, seed));
-  const samples = s.dataSync() as Float32Array;
+  return { caption, png: heatmapPng(density, GRID) };
+};
+
+/**
+ * A heat-map panel of a 96×96 histogram of 2-D points `[n, 2]` (flattened) over the window.
+ *
+ * @example
+ * ```ts
+ * const panel = pointsPanel(splits.test.values, windowOf(splits.test), 'test data');
+ * ```
+ */
+export const pointsPanel = (points: Float32Array, w: Window, caption: string): Panel => ({
+  caption,
+  png: heatmapPng(histogram2d(points, w, GRID), GRID),
+});
+
+/**
+ * `n` draws of a flow (inverse direction, base → data), read back to the host as `[n, dim]` row-major.
+ *
+ * @example
+ * ```ts
+ * const xs = drawSamples(def, params, 5000, 0); // Float32Array(10000) for dim 2
+ * ```
+ */
+export const drawSamples = (
+  def: FlowDef<Params>,
+  params: Params,
+  n: number,
+  seed: number,
+): Float32Array => {
+  const s = tf.tidy(() => def.apply(params).sample(n, seed));
+  const values = Float32Array.from(s.dataSync());
   s.dispose();
+  return values;
+};
+
+const picture2d = (def: FlowDef<Params>, params: Params, splits: Splits, seed: number): Panel[] => {
+  const w = windowOf(splits.test);
   return [
-    { caption: 'test data', png: heatmapPng(histogram2d(splits.test.values, w, GRID), GRID) },
-    { caption: 'model density', png: heatmapPng(density, GRID) },
-    {
-      caption: `${SAMPLES_2D} model samples`,
-      png: heatmapPng(histogram2d(Float32Array.from(samples), w, GRID), GRID),
-    },
+    pointsPanel(splits.test.values, w, 'test data'),
+    densityPanel(def, params, w, 'model density'),
+    pointsPanel(drawSamples(def, params, SAMPLES_2D, seed), w, `${SAMPLES_2D} model samples`),
   ];
 };
 
@@ -342,7 +404,7 @@ export const runQuality = async (
         continue;
       }
       const t0 = performance.now();
-      const trained = await train(entry, def, splits, options, fitFM, hooks, label).catch(
+      const trained = await trainProtocol(entry, def, splits, options, fitFM, hooks, label).catch(
         (e: unknown) => E.left(message(e)),
       );
       const wallSeconds = (performance.now() - t0) / 1000;

@@ -7,6 +7,14 @@ import { type BackendName, type BenchOptions, helpText, parseArgs } from './args
 import { type LoadedBackend, activate, loadBackends } from './backends.js';
 import { chromiumMissing, runBrowser } from './browser.js';
 import {
+  SPEEDUP_THRESHOLD,
+  STUDENT_ID,
+  TEACHER_ID,
+  loadDistill,
+  runDistillTraining,
+  speedups,
+} from './distill.js';
+import {
   type FlowCatalog,
   type FlowEntry,
   defaultHidden,
@@ -63,6 +71,41 @@ export const speedSizes = (o: BenchOptions): SpeedSize[] =>
   }));
 
 const QUALITY_PREFERENCE: readonly BackendName[] = ['native', 'tensorflow', 'wasm', 'cpu'];
+// At dim 2 the per-op overhead dominates a training step, and wasm has the least of it.
+const DISTILL_PREFERENCE: readonly BackendName[] = ['wasm', 'native', 'cpu'];
+
+/** The backends to load: the speed/quality selection plus the training backend of quality and distill. */
+const backendsToLoad = (o: BenchOptions): readonly BackendName[] => {
+  if (o.mode === 'browser') return [];
+  const train =
+    o.trainBackend !== undefined
+      ? [o.trainBackend]
+      : o.mode === 'distill'
+        ? DISTILL_PREFERENCE
+        : [];
+  return [...o.backends, ...train.filter((b) => !o.backends.includes(b))];
+};
+
+/** The training backend: `--train-backend` if it loaded, else the first available in preference order. */
+const pickTrainBackend = (
+  available: readonly LoadedBackend[],
+  o: BenchOptions,
+): E.Either<string, LoadedBackend> => {
+  const order =
+    o.trainBackend !== undefined
+      ? [o.trainBackend]
+      : o.mode === 'distill'
+        ? DISTILL_PREFERENCE
+        : QUALITY_PREFERENCE.filter((b) => o.backends.includes(b));
+  const pick = order.map((n) => available.find((b) => b.status.name === n)).find((b) => b);
+  return pick === undefined
+    ? E.left(
+        o.trainBackend !== undefined
+          ? `the training backend '${o.trainBackend}' could not be loaded`
+          : 'no backend could be loaded',
+      )
+    : E.right(pick);
+};
 
 const usageError = (io: CliIO, text: string): CliResult => {
   io.stderr.write(`bijective-bench: ${text}\nRun with --help for the flags.\n`);
@@ -73,6 +116,15 @@ const chooseFlows = (
   catalog: FlowCatalog,
   o: BenchOptions,
 ): E.Either<string, readonly FlowEntry[]> => {
+  if (o.mode === 'distill') {
+    const pair = [TEACHER_ID, STUDENT_ID].map((id) => catalog.entries.find((e) => e.id === id));
+    const why = catalog.missing.map((m) => `${m.family}: ${m.reason}`).join('; ');
+    return pair[0] !== undefined && pair[1] !== undefined
+      ? E.right([pair[0], pair[1]])
+      : E.left(
+          `--mode distill needs the presets ${TEACHER_ID} and ${STUDENT_ID}${why === '' ? '' : ` (not loaded: ${why})`}`,
+        );
+  }
   const sel = selectFlows(catalog, o.flows, o.mode);
   if (!sel.ok) return E.left(sel.message);
   // The quick quality preset trains the three discrete reference models only; continuous ones take minutes each.
@@ -146,8 +198,7 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
   for (const m of catalog.missing)
     io.stderr.write(`note: flow package '${m.family}' skipped: ${m.reason}\n`);
 
-  const backendNames: readonly BackendName[] = o.mode === 'browser' ? [] : o.backends;
-  const loaded: LoadedBackend[] = await loadBackends(backendNames);
+  const loaded: LoadedBackend[] = await loadBackends(backendsToLoad(o));
   for (const b of loaded)
     if (!b.status.available)
       io.stderr.write(
@@ -160,6 +211,7 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
   let speed: BenchReport['speed'];
   let quality: BenchReport['quality'];
   let browser: BenchReport['browser'];
+  let distill: BenchReport['distill'];
   let anyOk = false;
 
   if (o.mode === 'speed') {
@@ -181,19 +233,62 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
     });
     anyOk = [...speed.rows, ...speed.gemm].some((r) => r.status === 'ok');
   } else if (o.mode === 'quality') {
-    const pick = QUALITY_PREFERENCE.map((n) => available.find((b) => b.status.name === n)).find(
-      (b) => b !== undefined,
-    );
-    if (pick === undefined || pick.plugin === undefined) {
-      io.stderr.write('bijective-bench: no backend could be loaded\n');
+    const chosen = pickTrainBackend(available, o);
+    if (E.isLeft(chosen)) {
+      io.stderr.write(`bijective-bench: ${chosen.left}\n`);
       return { code: 1 };
     }
-    await activate(pick.plugin);
+    const pick = chosen.right;
+    await activate(pick.plugin!);
     io.stderr.write(`[quality] training on the ${pick.status.name} backend\n`);
     quality = await runQuality(entries, o, pick.status.name, catalog.fitFlowMatching, {
       status: status.update,
     });
     anyOk = quality.rows.some((r) => r.status === 'ok');
+  } else if (o.mode === 'distill') {
+    const chosen = pickTrainBackend(available, o);
+    const distillFn = await loadDistill();
+    if (E.isLeft(chosen) || typeof distillFn === 'string') {
+      io.stderr.write(`bijective-bench: ${E.isLeft(chosen) ? chosen.left : distillFn}\n`);
+      return { code: 1 };
+    }
+    const trainOn = chosen.right.status.name;
+    await activate(chosen.right.plugin!);
+    io.stderr.write(`[distill] training on the ${trainOn} backend\n`);
+    const [teacher, student] = entries as [FlowEntry, FlowEntry];
+    const { training, pictures } = await runDistillTraining(o, {
+      teacher,
+      student,
+      distill: distillFn,
+      backend: trainOn,
+      hooks: { status: status.update },
+    });
+    // The speed part: sampling of both architectures on every loaded backend of --backends.
+    const names = available.map((b) => b.status.name).filter((n) => o.backends.includes(n));
+    speed = await runMatrix(names, planMatrix(entries, ['sample'], speedSizes(o), names), {
+      timing: { warmup: o.warmup, reps: o.reps, maxSeconds: o.cellSeconds },
+      seed: o.seed,
+      budgetSeconds: undefined,
+      activate: async (name) => {
+        const plugin = byName.get(name);
+        if (plugin !== undefined) await activate(plugin);
+      },
+      progress: terminalProgress(io.stderr, o.progress),
+    });
+    distill = {
+      training,
+      speedups: speedups(speed.rows),
+      speedupThreshold: SPEEDUP_THRESHOLD,
+      speedNote: `Sampling throughput of the teacher's and the student's architectures with freshly initialised (untrained) parameters — the cost of a draw does not depend on the parameter values: ${speedSizes(
+        o,
+      )
+        .map((s) => `dim ${s.dim} with hidden [${s.hidden.join(', ')}], ${s.transforms} transforms`)
+        .join(
+          '; ',
+        )}; ${o.evalBatch} draws per call, median over up to ${o.reps} timed calls after ${o.warmup} warm-up(s).`,
+      pictures,
+    };
+    anyOk = training.status === 'ok' || speed.rows.some((r) => r.status === 'ok');
   } else {
     browser = await runBrowser(o, catalog, entries, {
       status: status.update,
@@ -212,6 +307,7 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
     ...(speed === undefined ? {} : { speed }),
     ...(quality === undefined ? {} : { quality }),
     ...(browser === undefined ? {} : { browser }),
+    ...(distill === undefined ? {} : { distill }),
     leakedTensorsOverall: tf.memory().numTensors - baseline,
     wallSeconds: (performance.now() - t0) / 1000,
   };

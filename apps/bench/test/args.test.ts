@@ -57,6 +57,24 @@ describe('parseArgs', () => {
     expect(run(['--mode', 'quality', '--max-steps', '4']).maxSteps).toBe(4);
   });
 
+  it('distill mode: dims 2 and 64, a distillation step budget, small sampling batches', () => {
+    const quick = run(['--mode', 'distill']);
+    expect(quick.dims).toEqual([2, 64]);
+    expect(quick.datasets).toEqual(['moons']);
+    expect(quick.distillSteps).toBe(100);
+    expect(quick.maxEpochs).toBe(3);
+    expect(quick.budgetSeconds).toBe(15);
+    expect(quick.evalBatch).toBe(64);
+    expect(quick.trainBackend).toBeUndefined();
+    const full = run(['--mode=distill', '--preset', 'full', '--train-backend', 'wasm']);
+    expect(full.distillSteps).toBe(10000);
+    expect(full.maxEpochs).toBe(1000);
+    expect(full.evalBatch).toBe(256);
+    expect(full.trainBackend).toBe('wasm');
+    expect(run(['--mode', 'distill', '--distill-steps', '500']).distillSteps).toBe(500);
+    expect(run(['--mode', 'distill', '--datasets', 'moons']).datasets).toEqual(['moons']);
+  });
+
   it('parses numbers strictly', () => {
     expect(run(['--budget-seconds', '2.5']).budgetSeconds).toBe(2.5);
     expect(run(['--warmup', '0']).warmup).toBe(0);
@@ -84,7 +102,14 @@ describe('parseArgs', () => {
     [['--batch', 'many'], "--batch: expected an integer ≥ 1, got 'many'"],
     [['--dim', '2,x'], "--dim: expected an integer ≥ 1, got 'x'"],
     [['--budget-seconds', '-1'], "--budget-seconds: expected a positive number, got '-1'"],
-    [['--mode', 'fast'], "--mode: expected one of speed, quality, browser, got 'fast'"],
+    [['--mode', 'fast'], "--mode: expected one of speed, quality, browser, distill, got 'fast'"],
+    [['--distill-steps', '0'], "--distill-steps: expected an integer ≥ 1, got '0'"],
+    [
+      ['--train-backend', 'gpu'],
+      "--train-backend: expected one of cpu, wasm, native, tensorflow, got 'gpu'",
+    ],
+    [['--mode', 'distill', '--flows', 'maf'], '--mode distill always trains autoregressive/maf'],
+    [['--mode', 'distill', '--datasets', 'digits'], '--mode distill runs on moons only'],
     [
       ['--backends', 'cpu,gpu'],
       "--backends: expected one of cpu, wasm, native, tensorflow, got 'gpu'",
@@ -115,6 +140,9 @@ describe('parseArgs', () => {
       '--out',
       '--max-epochs',
       '--budget-seconds',
+      '--distill-steps',
+      '--train-backend',
+      'distill',
       '--help',
     ]) {
       expect(help).toContain(flag);

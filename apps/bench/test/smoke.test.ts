@@ -112,6 +112,79 @@ describe('one-iteration smoke runs', () => {
     expect(io.out()).toContain('| moons | core/diagonalGaussianFlow | cpu |');
   });
 
+  it('distill mode: trains a MAF teacher, distils an IAF student, times both samplers', async () => {
+    const out = await tempDir();
+    const io = capture();
+    const r = await main(
+      [
+        '--mode',
+        'distill',
+        '--backends',
+        'cpu',
+        '--train-backend',
+        'cpu',
+        '--hidden',
+        '8',
+        '--transforms',
+        '2',
+        '--max-steps',
+        '2',
+        '--distill-steps',
+        '3',
+        '--dim',
+        '2,64',
+        '--eval-batch',
+        '16',
+        '--reps',
+        '1',
+        '--warmup',
+        '0',
+        '--no-progress',
+        '--out',
+        out,
+      ],
+      io,
+    );
+    expect(r.code).toBe(0);
+    const d = r.report!.distill!;
+    const t = d.training;
+    expect(t.status, t.reason).toBe('ok');
+    expect(t.backend).toBe('cpu');
+    expect(t.teacher!.flow).toBe('autoregressive/maf');
+    expect(t.student!.flow).toBe('autoregressive/iaf');
+    // Same architecture, so the same number of parameters.
+    expect(t.student!.params).toBe(t.teacher!.params);
+    expect(t.teacher!.steps).toBe(2);
+    expect(t.student!.steps).toBe(3);
+    expect(t.student!.klTail).toHaveLength(3);
+    // The paired gap's mean is the difference of the two test means (float64 sums; 1e-9 slack).
+    expect(Math.abs(t.gap!.mean - (t.student!.testLL - t.teacher!.testLL))).toBeLessThan(1e-9);
+    expect(t.gap!.n).toBe(5000);
+    expect(t.pass).toBe(t.gap!.mean >= -0.1);
+    for (const m of [t.teacherLLOnStudentSamples, t.teacherLLOnTeacherSamples, t.klEstimate])
+      expect(Number.isFinite(m!.mean) && m!.stdErr > 0).toBe(true);
+    expect(d.speedups.map((s) => `${s.dim}:${s.backend}`)).toEqual(['2:cpu', '64:cpu']);
+    expect(d.speedups.every((s) => (s.ratio ?? 0) > 0)).toBe(true);
+    // The 20x criterion is judged at dim 64 only.
+    expect(d.speedups.map((s) => typeof s.pass)).toEqual(['undefined', 'boolean']);
+    expect(r.report!.speed!.rows.every((x) => x.op === 'sample' && x.leakedTensors === 0)).toBe(
+      true,
+    );
+    expect(r.report!.leakedTensorsOverall).toBe(0);
+    expect(io.out()).toContain('## Distillation (moons)');
+    expect(io.out()).toContain('| teacher | autoregressive/maf |');
+    expect(io.out()).toMatch(/\| test LL gap, student − teacher .* \| (PASS|FAIL) /);
+    expect(existsSync(join(out, 'pictures', 'distill-moons-maf-iaf.svg'))).toBe(true);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('Distillation (moons)');
+    expect(html).toContain('data:image/png;base64,');
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      distill: { training: { status: string }; pictures: { svg?: string }[] };
+    };
+    expect(json.distill.training.status).toBe('ok');
+    expect(json.distill.pictures[0]!.svg).toBeUndefined();
+  });
+
   const noChromium = chromiumMissing('/usr/bin/chromium');
   it(`browser mode: ${noChromium === undefined ? 'runs the wasm rows in headless Chromium' : 'reports the skip when Chromium is missing'}`, async () => {
     const out = await tempDir();

@@ -26,7 +26,7 @@ export {
   type BatchNormOptions,
   batchNorm,
 } from './batchNorm.js';
-export { type DistillOptions, distill } from './distill.js';
+export { type DistillOptions, type DistillWarmStart, distill } from './distill.js';
 export {
   type ActivationName,
   type IafOptions,

@@ -1,12 +1,16 @@
 import { duration } from '../format.js';
 import type { BenchReport, QualityRow, SpeedRow } from '../model.js';
 import {
+  distillCrossTable,
+  distillKlText,
+  distillModelsTable,
   distinct,
   gemmTable,
   leakSummary,
   qualityTable,
   speedDetail,
   speedPivotTables,
+  speedupTable,
   type Table,
 } from './markdown.js';
 import { barChart, dotChart, escapeXml } from './svg.js';
@@ -193,6 +197,22 @@ export const renderHtml = (report: BenchReport): string => {
     body.push(`<p>${escapeXml(leakSummary([...rows, ...gemm]))}</p>`);
     body.push(`<details><summary>Every cell</summary>${htmlTable(speedDetail(rows))}</details>`);
   };
+  if (report.distill !== undefined) {
+    const d = report.distill;
+    const t = d.training;
+    body.push('<h2>Distillation (moons)</h2>');
+    body.push(
+      `<p class="meta">MAF teacher trained on moons on the ${escapeXml(t.backend)} backend, then an IAF student of the same size distilled from it by reverse KL (probability density distillation, van den Oord et al. 2018). Test LL: average log-likelihood of the moons test points under each model's own density (the student's evaluated by its sequential forward pass); criterion: student ≥ teacher − ${t.tolerance} nats.</p>`,
+    );
+    if (t.status !== 'ok')
+      body.push(`<p><strong>failed</strong>: ${escapeXml(t.reason ?? '')}</p>`);
+    body.push(htmlTable(distillModelsTable(t)), htmlTable(distillCrossTable(t)));
+    if (t.student !== undefined)
+      body.push(`<p class="meta">${escapeXml(distillKlText(t)).replace(/ {2}\n/g, '<br>')}</p>`);
+    body.push('<h3>Sampling speed-up, IAF student over MAF teacher</h3>');
+    body.push(`<p class="meta">${escapeXml(d.speedNote)}</p>`, htmlTable(speedupTable(d)));
+    for (const p of d.pictures) body.push(`<figure>${p.svg}</figure>`);
+  }
   if (report.speed !== undefined) {
     speedSection(
       'Speed',

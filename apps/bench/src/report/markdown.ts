@@ -1,5 +1,13 @@
 import { duration, fixed, ratio, si } from '../format.js';
-import type { BenchReport, QualityRow, SpeedRow } from '../model.js';
+import { WARM_START_SAMPLES } from '../distill.js';
+import type {
+  BenchReport,
+  DistillReport,
+  DistillTraining,
+  MeanWithError,
+  QualityRow,
+  SpeedRow,
+} from '../model.js';
 
 /** A table as data, rendered to Markdown by {@link mdTable} and to HTML by the HTML writer. */
 export interface Table {
@@ -297,6 +305,164 @@ export const qualityTable = (rows: readonly QualityRow[]): Table => ({
   }),
 });
 
+const pm = (m: MeanWithError | undefined, digits = 3): string =>
+  m === undefined ? '–' : `${fixed(m.mean, digits)} ± ${fixed(m.stdErr, digits)}`;
+
+/**
+ * The distill mode's two trained models: test LL ± s.e. under each model's own density, and how each was trained.
+ *
+ * @example
+ * ```ts
+ * console.log(mdTable(distillModelsTable(report.distill.training)));
+ * ```
+ */
+export const distillModelsTable = (t: DistillTraining): Table => {
+  const row = (role: string, m: DistillTraining['teacher'], how: string): string[] =>
+    m === undefined
+      ? [role, '–', '–', '–', '–', '–', '–', how]
+      : [
+          role,
+          m.flow,
+          m.params.toLocaleString('en-US'),
+          `${fixed(m.testLL, 3)} ± ${fixed(m.testLLStdErr, 3)}`,
+          fixed(m.testMedian, 3),
+          duration(m.wallSeconds),
+          `${m.steps}${m.epochs === undefined ? '' : ` (${m.epochs} epoch${m.epochs === 1 ? '' : 's'})`}, ${m.stoppedBy}`,
+          how,
+        ];
+  const s = t.student;
+  return {
+    header: [
+      'role',
+      'flow',
+      'params',
+      'test LL ± s.e.',
+      'median',
+      'wall',
+      'Adam steps, stopped by',
+      'trained by',
+    ],
+    rows: [
+      row(
+        'teacher',
+        t.teacher,
+        'maximum likelihood on moons train (Adam 1e-3, batch 256, early stopping on val, patience 15)',
+      ),
+      row(
+        'student',
+        s,
+        s === undefined
+          ? 'reverse KL from its own draws, scored by the teacher'
+          : `${s.warmStartSteps > 0 ? `${s.warmStartSteps} steps of maximum likelihood on ${WARM_START_SAMPLES.toLocaleString('en-US')} teacher draws, then ` : ''}reverse KL from ${s.batchSize} own draws per step, scored by the teacher (Adam ${s.learningRate}, gradient norm clipped at ${s.clipGradNorm})`,
+      ),
+    ],
+  };
+};
+
+/**
+ * The distill criterion and the cross terms: gap student − teacher (paired s.e.),
+ * the teacher's log-density on student and on teacher draws, the KL estimate.
+ *
+ * @example
+ * ```ts
+ * console.log(mdTable(distillCrossTable(report.distill.training)));
+ * ```
+ */
+export const distillCrossTable = (t: DistillTraining): Table => ({
+  header: ['quantity', 'nats ± s.e.', 'n', 'criterion'],
+  rows: [
+    [
+      'test LL gap, student − teacher (paired per test example)',
+      pm(t.gap),
+      String(t.gap?.n ?? '–'),
+      t.pass === undefined ? '–' : `${t.pass ? 'PASS' : 'FAIL'} (gap ≥ −${t.tolerance})`,
+    ],
+    [
+      'median per-example gap, student − teacher',
+      fixed(t.gapMedian, 3),
+      String(t.gap?.n ?? '–'),
+      '',
+    ],
+    [
+      'teacher log p(x) on student draws, E_q[log p]',
+      pm(t.teacherLLOnStudentSamples),
+      String(t.teacherLLOnStudentSamples?.n ?? '–'),
+      '',
+    ],
+    [
+      'teacher log p(x) on teacher draws, E_p[log p]',
+      pm(t.teacherLLOnTeacherSamples),
+      String(t.teacherLLOnTeacherSamples?.n ?? '–'),
+      '',
+    ],
+    [
+      'KL(q ‖ p) estimate on fresh student draws, E_q[log q − log p]',
+      pm(t.klEstimate, 4),
+      String(t.klEstimate?.n ?? '–'),
+      '',
+    ],
+  ],
+});
+
+/**
+ * The sampling speed-up of the IAF student over the MAF teacher, per size and backend, with the 20× criterion at dim 64.
+ *
+ * @example
+ * ```ts
+ * console.log(mdTable(speedupTable(report.distill)));
+ * ```
+ */
+export const speedupTable = (d: DistillReport): Table => ({
+  header: [
+    'dim',
+    'hidden',
+    'transforms',
+    'batch',
+    'backend',
+    'MAF samples/s',
+    'IAF samples/s',
+    'IAF / MAF',
+    `≥ ${d.speedupThreshold}× at dim 64`,
+  ],
+  rows: d.speedups.map((r) => [
+    String(r.dim),
+    `[${r.hidden.join(', ')}]`,
+    String(r.transforms),
+    String(r.batch),
+    r.backend,
+    si(r.mafSamplesPerSecond),
+    si(r.iafSamplesPerSecond),
+    r.ratio === undefined ? (r.reason ?? '–') : `${r.ratio.toPrecision(3)}×`,
+    r.pass === undefined ? '–' : r.pass ? 'PASS' : 'FAIL',
+  ]),
+});
+
+/**
+ * The reverse-KL history of the student: its last per-step values, and the windowed curve thinned to about `points` rows.
+ *
+ * @example
+ * ```ts
+ * console.log(distillKlText(report.distill.training));
+ * ```
+ */
+export const distillKlText = (t: DistillTraining, points = 8): string => {
+  const s = t.student;
+  if (s === undefined) return '';
+  const every = Math.max(1, Math.ceil(s.klCurve.length / points));
+  const curve = s.klCurve.filter((_, i) => i % every === every - 1 || i === s.klCurve.length - 1);
+  return [
+    `Reverse-KL estimate per step (nats), last ${s.klTail.length}: ${s.klTail.map((v) => fixed(v, 4)).join(', ')}.`,
+    `Mean over windows of ${s.klWindow} steps: ${curve.map((c) => `step ${c.step}: ${fixed(c.kl, 4)}`).join(' · ')}.`,
+  ].join('  \n');
+};
+
+/** The distill section's lead paragraph. */
+const distillIntro = (d: DistillReport): string => {
+  const t = d.training;
+  const head = `MAF teacher trained on moons on the ${t.backend} backend, then an IAF student of the same size distilled from it by reverse KL (probability density distillation, van den Oord et al. 2018). Test LL: average log-likelihood of the 5,000 moons test points under each model's own density (the student's evaluated by its sequential forward pass); criterion: student ≥ teacher − ${t.tolerance} nats.`;
+  return t.status === 'ok' ? head : `${head}\n\n**failed**: ${t.reason ?? ''}`;
+};
+
 /** A reason cut to its first 160 characters for one-line summaries (the JSON and HTML keep it whole). */
 const short = (text: string): string => (text.length <= 160 ? text : `${text.slice(0, 159)}…`);
 
@@ -369,6 +535,24 @@ export const renderMarkdown = (
       );
       if (detail) parts.push('### Every cell', mdTable(speedDetail(b.rows)));
     }
+  }
+  if (report.distill !== undefined) {
+    const d = report.distill;
+    const t = d.training;
+    parts.splice(
+      1,
+      0,
+      '## Distillation (moons)',
+      distillIntro(d),
+      mdTable(distillModelsTable(t)),
+      mdTable(distillCrossTable(t)),
+      ...(t.student === undefined ? [] : [distillKlText(t)]),
+      '### Sampling speed-up, IAF student over MAF teacher',
+      d.speedNote,
+      mdTable(speedupTable(d)),
+    );
+    if (detail && d.pictures.length > 0)
+      parts.push('### Pictures', d.pictures.map((p) => `- [${p.title}](${p.file})`).join('\n'));
   }
   if (report.quality !== undefined) {
     parts.push(

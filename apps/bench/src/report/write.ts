@@ -42,7 +42,7 @@ export const writeReport = async (dir: string, report: BenchReport): Promise<Wri
   const markdown = join(root, 'report.md');
   const html = join(root, 'report.html');
   const pictures: string[] = [];
-  for (const p of report.quality?.pictures ?? []) {
+  for (const p of [...(report.quality?.pictures ?? []), ...(report.distill?.pictures ?? [])]) {
     const file = join(root, p.file);
     await mkdir(join(file, '..'), { recursive: true });
     await writeFile(file, p.svg);
