@@ -45,6 +45,24 @@ F32 f32(napi_env env, napi_value v, const char* name) {
   return F32{static_cast<float*>(data), length};
 }
 
+template <typename T>
+struct Typed {
+  T* data = nullptr;
+  size_t length = 0;
+};
+
+template <typename T>
+Typed<T> typed(napi_env env, napi_value v, napi_typedarray_type want, const char* name, const char* kind) {
+  bool is_typed = false;
+  check(env, napi_is_typedarray(env, v, &is_typed), name);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (is_typed) check(env, napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr), name);
+  if (!is_typed || type != want) throw Failure{std::string("bijective native: ") + name + " must be a " + kind};
+  return Typed<T>{static_cast<T*>(data), length};
+}
+
 std::vector<int64_t> i32s(napi_env env, napi_value v, const char* name) {
   bool is_typed = false;
   check(env, napi_is_typedarray(env, v, &is_typed), name);
@@ -209,6 +227,129 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   });
 }
 
+// copy(x, out, shape, stridesX, stridesOut): strided copy (x and out may be offset views).
+napi_value Copy(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto v = args<5>(env, info);
+    const F32 x = f32(env, v[0], "x"), out = f32(env, v[1], "out");
+    const auto shape = i32s(env, v[2], "shape");
+    const auto sx = i32s(env, v[3], "stridesX");
+    const auto so = i32s(env, v[4], "stridesOut");
+    require(shape.size() <= 16, "rank must be <= 16");
+    require(sx.size() == shape.size() && so.size() == shape.size(), "shape and strides differ in rank");
+    size_t size = 1;
+    int64_t last_x = 0, last_o = 0;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      require(shape[d] >= 0 && sx[d] >= 0 && so[d] >= 0, "negative shape or stride");
+      size *= size_t(shape[d]);
+      if (shape[d] > 0) {
+        last_x += (shape[d] - 1) * sx[d];
+        last_o += (shape[d] - 1) * so[d];
+      }
+    }
+    if (size == 0) return undefined(env);
+    require(last_x < int64_t(x.length) && last_o < int64_t(out.length), "array is too short for its strides");
+    strided_copy(x.data, out.data, shape.size(), shape.data(), sx.data(), so.data());
+    return undefined(env);
+  });
+}
+
+// softmax(x, out, rows, cols)
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto v = args<4>(env, info);
+    const F32 x = f32(env, v[0], "x"), out = f32(env, v[1], "out");
+    const size_t rows = count(env, v[2], "rows"), cols = count(env, v[3], "cols");
+    require(cols >= 1, "cols must be >= 1");
+    require(x.length >= rows * cols && out.length >= rows * cols, "x or out is too short");
+    softmax(x.data, out.data, rows, cols);
+    return undefined(env);
+  });
+}
+
+// compare(op, a, b, out: Uint8Array, shape, stridesA, stridesB)
+napi_value Compare(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto v = args<7>(env, info);
+    const int64_t op = integer(env, v[0], "op");
+    require(op >= 0 && op <= 5, "unknown compare op");
+    const F32 a = f32(env, v[1], "a"), b = f32(env, v[2], "b");
+    const auto out = typed<uint8_t>(env, v[3], napi_uint8_array, "out", "Uint8Array");
+    const auto shape = i32s(env, v[4], "shape");
+    const auto sa = i32s(env, v[5], "stridesA");
+    const auto sb = i32s(env, v[6], "stridesB");
+    require(sa.size() == shape.size() && sb.size() == shape.size(), "shape and strides differ in rank");
+    size_t size = 1;
+    int64_t last_a = 0, last_b = 0;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      require(shape[d] >= 0 && sa[d] >= 0 && sb[d] >= 0, "negative shape or stride");
+      size *= size_t(shape[d]);
+      if (shape[d] > 0) {
+        last_a += (shape[d] - 1) * sa[d];
+        last_b += (shape[d] - 1) * sb[d];
+      }
+    }
+    if (size == 0) return undefined(env);
+    require(last_a < int64_t(a.length) && last_b < int64_t(b.length), "operand is too short for its strides");
+    require(out.length >= size, "out is too short");
+    compare(CompareOp(op), a.data, b.data, out.data, shape.size(), shape.data(), sa.data(), sb.data());
+    return undefined(env);
+  });
+}
+
+// select(cond: Uint8Array, t, e, out)
+napi_value Select(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto v = args<4>(env, info);
+    const auto cond = typed<uint8_t>(env, v[0], napi_uint8_array, "cond", "Uint8Array");
+    const F32 t = f32(env, v[1], "t"), e = f32(env, v[2], "e"), out = f32(env, v[3], "out");
+    const size_t n = out.length;
+    require(cond.length >= n && t.length >= n && e.length >= n, "cond, t or e is too short");
+    select(cond.data, t.data, e.data, out.data, n);
+    return undefined(env);
+  });
+}
+
+// gather(x, indices: Int32Array, out, outer, dim, inner)
+napi_value Gather(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto v = args<6>(env, info);
+    const F32 x = f32(env, v[0], "x"), out = f32(env, v[2], "out");
+    const auto idx = typed<int32_t>(env, v[1], napi_int32_array, "indices", "Int32Array");
+    const size_t outer = count(env, v[3], "outer"), dim = count(env, v[4], "dim"), inner = count(env, v[5], "inner");
+    require(x.length >= outer * dim * inner, "x is too short");
+    require(out.length >= outer * idx.length * inner, "out is too short");
+    for (size_t j = 0; j < idx.length; ++j) require(idx.data[j] >= 0 && size_t(idx.data[j]) < dim, "index out of range");
+    gather(x.data, idx.data, out.data, outer, dim, inner, idx.length);
+    return undefined(env);
+  });
+}
+
+// cumsum(x, out, rows, cols, exclusive, reverse)
+napi_value Cumsum(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto v = args<6>(env, info);
+    const F32 x = f32(env, v[0], "x"), out = f32(env, v[1], "out");
+    const size_t rows = count(env, v[2], "rows"), cols = count(env, v[3], "cols");
+    require(x.length >= rows * cols && out.length >= rows * cols, "x or out is too short");
+    cumsum(x.data, out.data, rows, cols, boolean(env, v[4], "exclusive"), boolean(env, v[5], "reverse"));
+    return undefined(env);
+  });
+}
+
+// unaryParam(op, x, out, p0, p1)
+napi_value UnaryParam(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto v = args<5>(env, info);
+    const int64_t op = integer(env, v[0], "op");
+    require(op >= 0 && op <= 1, "unknown parametrised unary op");
+    const F32 x = f32(env, v[1], "x"), out = f32(env, v[2], "out");
+    require(out.length >= x.length, "out is too short");
+    unary_param(ParamOp(op), x.data, out.data, x.length, number(env, v[3], "p0"), number(env, v[4], "p1"));
+    return undefined(env);
+  });
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, simd, threads, avx2;
   napi_create_object(env, &obj);
@@ -252,6 +393,13 @@ NAPI_MODULE_INIT() {
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"copy", nullptr, Copy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"compare", nullptr, Compare, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"cumsum", nullptr, Cumsum, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"unaryParam", nullptr, UnaryParam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setPortable", nullptr, SetPortable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

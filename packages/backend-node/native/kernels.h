@@ -55,3 +55,49 @@ enum class ReduceOp : int { Sum = 0, Max = 1 };
 void reduce(ReduceOp op, const float* x, float* out, size_t outer, size_t red, size_t inner);
 
 }  // namespace bijective
+
+namespace bijective {
+
+/**
+ * Strided copy over `rank` dims `shape`: out[sum i_d*so_d] = x[sum i_d*sx_d].
+ * Slice, Transpose, SplitV, Concat and PadV2 are this copy with different
+ * strides and base offsets (the caller passes offset views).
+ */
+void strided_copy(const float* x, float* out, size_t rank, const int64_t* shape, const int64_t* sx,
+                  const int64_t* so);
+
+/** Row softmax: x viewed as [rows, cols]; out[r, c] = exp(x[r, c] - max_r) / sum_r exp(.). */
+void softmax(const float* x, float* out, size_t rows, size_t cols);
+
+}  // namespace bijective
+
+namespace bijective {
+
+enum class CompareOp : int { Greater = 0, GreaterEqual = 1, Less = 2, LessEqual = 3, Equal = 4, NotEqual = 5 };
+
+/** Broadcasting comparison, out (bool as uint8) = op(a, b) over strided dims, like `binary`. */
+void compare(CompareOp op, const float* a, const float* b, uint8_t* out, size_t rank, const int64_t* shape,
+             const int64_t* stride_a, const int64_t* stride_b);
+
+/** out[i] = cond[i] ? t[i] : e[i] (all of length n). */
+void select(const uint8_t* cond, const float* t, const float* e, float* out, size_t n);
+
+/** x viewed as [outer, dim, inner]; out[o, j, i] = x[o, idx[j], i] for j < nidx (indices already checked). */
+void gather(const float* x, const int32_t* idx, float* out, size_t outer, size_t dim, size_t inner, size_t nidx);
+
+/** Cumulative sum along the last axis of x viewed as [rows, cols] (exclusive / reverse as tf.cumsum). */
+void cumsum(const float* x, float* out, size_t rows, size_t cols, bool exclusive, bool reverse);
+
+}  // namespace bijective
+
+namespace bijective {
+
+enum class ParamOp : int { Step = 0, Clip = 1 };
+
+/**
+ * Elementwise ops with scalar attributes: Step out = NaN | (x > 0 ? 1 : p0);
+ * Clip out = x > p1 ? p1 : (x < p0 ? p0 : x), compared in double like the JS kernels.
+ */
+void unary_param(ParamOp op, const float* x, float* out, size_t n, double p0, double p1);
+
+}  // namespace bijective

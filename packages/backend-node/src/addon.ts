@@ -71,6 +71,54 @@ export type NativeAddon = {
     red: number,
     inner: number,
   ): void;
+  /**
+   * Strided copy: out[sum i_d*stridesOut_d] = x[sum i_d*stridesX_d] over
+   * `shape` (x and out may be offset subarray views, which share storage).
+   */
+  copy(
+    x: Float32Array,
+    out: Float32Array,
+    shape: Int32Array,
+    stridesX: Int32Array,
+    stridesOut: Int32Array,
+  ): void;
+  /** Row softmax of x viewed as [rows, cols]: out = exp(x - rowmax) / rowsum. */
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** Broadcasting comparison like {@link NativeAddon.binary}; out is bool storage (0/1 bytes). */
+  compare(
+    op: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Uint8Array,
+    shape: Int32Array,
+    stridesA: Int32Array,
+    stridesB: Int32Array,
+  ): void;
+  /** out[i] = cond[i] ? t[i] : e[i]. */
+  select(cond: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
+  /** x viewed as [outer, dim, inner]; out[o, j, i] = x[o, indices[j], i] (throws on an index outside [0, dim)). */
+  gather(
+    x: Float32Array,
+    indices: Int32Array,
+    out: Float32Array,
+    outer: number,
+    dim: number,
+    inner: number,
+  ): void;
+  /** Cumulative sum along the rows of x viewed as [rows, cols], exclusive and/or reversed as tf.cumsum. */
+  cumsum(
+    x: Float32Array,
+    out: Float32Array,
+    rows: number,
+    cols: number,
+    exclusive: boolean,
+    reverse: boolean,
+  ): void;
+  /**
+   * Elementwise ops with scalar attributes: op 0 Step (out = x > 0 ? 1 : p0,
+   * NaN stays NaN), op 1 ClipByValue (to [p0, p1]).
+   */
+  unaryParam(op: number, x: Float32Array, out: Float32Array, p0: number, p1: number): void;
   info(): NativeAddonInfo;
   /** Resize the thread pool (n >= 1, the caller included). */
   setThreads(n: number): void;
@@ -88,6 +136,13 @@ const FUNCTIONS = [
   'binary',
   'unary',
   'reduce',
+  'copy',
+  'softmax',
+  'compare',
+  'select',
+  'gather',
+  'cumsum',
+  'unaryParam',
   'info',
   'setThreads',
   'setPortable',

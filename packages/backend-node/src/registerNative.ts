@@ -4,12 +4,56 @@ import { tf } from '@bijective/core';
 import type { NativeAddon } from './addon.js';
 import { BINARY_OPS, nativeBinary } from './kernels/binary.js';
 import { type KernelArgs, withFallback } from './kernels/kernelArgs.js';
+import {
+  nativeConcat,
+  nativePadV2,
+  nativeSlice,
+  nativeSoftmax,
+  nativeSplitV,
+  nativeTranspose,
+} from './kernels/layout.js';
 import { nativeMatMul } from './kernels/matMul.js';
+import {
+  COMPARE_OPS,
+  nativeCompare,
+  nativeCumsum,
+  nativeGatherV2,
+  nativeSelect,
+  nativeTile,
+} from './kernels/select.js';
 import { REDUCE_OPS, nativeReduce } from './kernels/reduce.js';
-import { UNARY_OPS, nativeUnary } from './kernels/unary.js';
+import { UNARY_OPS, nativeUnary, nativeUnaryParam } from './kernels/unary.js';
 
 /** The tfjs backend name the native backend registers. */
 export const NATIVE_BACKEND_NAME = 'native';
+
+type NativeKernel = (args: KernelArgs) => TensorInfo | TensorInfo[] | undefined;
+
+/**
+ * Kernels added for the flows' glue code: strided copies and softmax
+ * (kernels/layout.ts), comparisons, select, gather, cumsum and tile
+ * (kernels/select.ts), Step and ClipByValue (kernels/unary.ts).
+ */
+const LAYOUT_KERNELS: Readonly<Record<string, (addon: NativeAddon) => NativeKernel>> = {
+  Slice: nativeSlice,
+  SplitV: nativeSplitV,
+  Transpose: nativeTranspose,
+  Concat: nativeConcat,
+  PadV2: nativePadV2,
+  Softmax: nativeSoftmax,
+  Select: nativeSelect,
+  GatherV2: nativeGatherV2,
+  Cumsum: nativeCumsum,
+  Tile: nativeTile,
+  Step: (addon) => nativeUnaryParam(addon, 'Step'),
+  ClipByValue: (addon) => nativeUnaryParam(addon, 'ClipByValue'),
+  ...Object.fromEntries(
+    Object.entries(COMPARE_OPS).map(([name, op]) => [
+      name,
+      (addon: NativeAddon) => nativeCompare(addon, op),
+    ]),
+  ),
+};
 
 /**
  * Kernels the native backend implements in the addon (each still falls back
@@ -23,12 +67,12 @@ export const NATIVE_KERNELS: readonly string[] = [
   ...Object.keys(UNARY_OPS),
   'Sum',
   'Max',
+  ...Object.keys(LAYOUT_KERNELS),
 ];
 
-const nativeKernel = (
-  addon: NativeAddon,
-  name: string,
-): ((args: KernelArgs) => TensorInfo | undefined) | undefined => {
+const nativeKernel = (addon: NativeAddon, name: string): NativeKernel | undefined => {
+  const layout = LAYOUT_KERNELS[name];
+  if (layout !== undefined) return layout(addon);
   if (name === 'BatchMatMul') return nativeMatMul(addon, false);
   if (name === '_FusedMatMul') return nativeMatMul(addon, true);
   if (name === 'Sum') return nativeReduce(addon, REDUCE_OPS.Sum, 'axis');

@@ -26,7 +26,22 @@ export const setupNative = async (): Promise<void> => {
   if (E.isLeft(loaded)) throw new Error(loaded.left);
   rawAddon = loaded.right;
   const real = loaded.right;
-  const names = ['gemm', 'binary', 'unary', 'reduce', 'info', 'setThreads', 'setPortable'] as const;
+  const names = [
+    'gemm',
+    'binary',
+    'unary',
+    'reduce',
+    'copy',
+    'softmax',
+    'compare',
+    'select',
+    'gather',
+    'cumsum',
+    'unaryParam',
+    'info',
+    'setThreads',
+    'setPortable',
+  ] as const;
   const counting = Object.fromEntries(
     names.map((name) => [
       name,

@@ -72,6 +72,9 @@ export const axisAttr = (
  * undefined, i.e. for dtypes, layouts or attributes it does not handle.
  */
 export const withFallback =
-  (fallback: KernelConfig, native: (args: KernelArgs) => TensorInfo | undefined): KernelFunc =>
+  (
+    fallback: KernelConfig,
+    native: (args: KernelArgs) => TensorInfo | TensorInfo[] | undefined,
+  ): KernelFunc =>
   (args) =>
     native(args) ?? fallback.kernelFunc(args);
