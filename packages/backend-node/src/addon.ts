@@ -131,7 +131,8 @@ export const defaultAddonPath: string = fileURLToPath(
   new URL('../build/Release/bijective_native.node', import.meta.url),
 );
 
-const FUNCTIONS = [
+/** The functions the addon exports (checked at load). */
+export const ADDON_FUNCTIONS = [
   'gemm',
   'binary',
   'unary',
@@ -151,7 +152,7 @@ const FUNCTIONS = [
 const isNativeAddon = (m: unknown): m is NativeAddon =>
   typeof m === 'object' &&
   m !== null &&
-  FUNCTIONS.every((f) => typeof (m as Record<string, unknown>)[f] === 'function');
+  ADDON_FUNCTIONS.every((f) => typeof (m as Record<string, unknown>)[f] === 'function');
 
 /** Loads a module file the way Node loads `.node` addons; injectable for tests. */
 export type ModuleLoader = (path: string) => unknown;
@@ -182,5 +183,7 @@ export const loadNativeAddon = (
   }
   return isNativeAddon(m)
     ? E.right(m)
-    : E.left(`${path} is not the bijective addon (expected functions ${FUNCTIONS.join(', ')})`);
+    : E.left(
+        `${path} is not the bijective addon (expected functions ${ADDON_FUNCTIONS.join(', ')})`,
+      );
 };

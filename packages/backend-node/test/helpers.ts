@@ -8,6 +8,7 @@ import {
   loadNativeAddon,
   nativeBackend,
 } from '../src/index.js';
+import { ADDON_FUNCTIONS } from '../src/addon.js';
 
 /** Whether the addon has been built (tests needing it skip otherwise, saying why). */
 export const addonBuilt = existsSync(defaultAddonPath);
@@ -26,22 +27,7 @@ export const setupNative = async (): Promise<void> => {
   if (E.isLeft(loaded)) throw new Error(loaded.left);
   rawAddon = loaded.right;
   const real = loaded.right;
-  const names = [
-    'gemm',
-    'binary',
-    'unary',
-    'reduce',
-    'copy',
-    'softmax',
-    'compare',
-    'select',
-    'gather',
-    'cumsum',
-    'unaryParam',
-    'info',
-    'setThreads',
-    'setPortable',
-  ] as const;
+  const names = ADDON_FUNCTIONS;
   const counting = Object.fromEntries(
     names.map((name) => [
       name,

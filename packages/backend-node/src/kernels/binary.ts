@@ -74,27 +74,37 @@ export const broadcastPlan = (
 };
 
 /**
+ * The two float32 operands of a broadcasting binary kernel, read in place,
+ * with their broadcast plan and output size; undefined (so the cpu kernel
+ * runs and raises tfjs's own errors) for other dtypes, incompatible shapes or
+ * an empty output. Shared by the arithmetic and the comparison kernels.
+ */
+export const broadcastOperands = (args: KernelArgs) => {
+  const backend = cpuStorage(args);
+  const { a, b } = args.inputs;
+  const av = float32Values(backend, a);
+  const bv = float32Values(backend, b);
+  if (a === undefined || b === undefined || av === undefined || bv === undefined) return undefined;
+  let plan: BroadcastPlan;
+  try {
+    plan = broadcastPlan(a.shape, b.shape);
+  } catch {
+    return undefined;
+  }
+  const size = tf.util.sizeFromShape(plan.outShape);
+  return size === 0 ? undefined : { backend, av, bv, plan, size };
+};
+
+/**
  * Native broadcasting binary op on float32 tensors (both operands read in
  * place). Returns undefined for other dtypes, so the cpu kernel runs.
  */
 export const nativeBinary =
   (addon: NativeAddon, op: number) =>
   (args: KernelArgs): TensorInfo | undefined => {
-    const backend = cpuStorage(args);
-    const { a, b } = args.inputs;
-    const av = float32Values(backend, a);
-    const bv = float32Values(backend, b);
-    if (a === undefined || b === undefined || av === undefined || bv === undefined)
-      return undefined;
-    let plan: BroadcastPlan;
-    try {
-      plan = broadcastPlan(a.shape, b.shape);
-    } catch {
-      return undefined; // incompatible shapes: the cpu kernel raises tfjs's error
-    }
-    const size = tf.util.sizeFromShape(plan.outShape);
-    if (size === 0) return undefined;
-    const out = new Float32Array(size);
-    addon.binary(op, av, bv, out, plan.shape, plan.stridesA, plan.stridesB);
-    return float32Result(backend, plan.outShape, out);
+    const o = broadcastOperands(args);
+    if (o === undefined) return undefined;
+    const out = new Float32Array(o.size);
+    addon.binary(op, o.av, o.bv, out, o.plan.shape, o.plan.stridesA, o.plan.stridesB);
+    return float32Result(o.backend, o.plan.outShape, out);
   };

@@ -1,7 +1,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '@bijective/core';
 import type { NativeAddon } from '../addon.js';
-import { type BroadcastPlan, broadcastPlan } from './binary.js';
+import { broadcastOperands } from './binary.js';
 import {
   type KernelArgs,
   boolAttr,
@@ -30,23 +30,11 @@ export const COMPARE_OPS: Readonly<Record<string, number>> = {
 export const nativeCompare =
   (addon: NativeAddon, op: number) =>
   (args: KernelArgs): TensorInfo | undefined => {
-    const backend = cpuStorage(args);
-    const { a, b } = args.inputs;
-    const av = float32Values(backend, a);
-    const bv = float32Values(backend, b);
-    if (a === undefined || b === undefined || av === undefined || bv === undefined)
-      return undefined;
-    let plan: BroadcastPlan;
-    try {
-      plan = broadcastPlan(a.shape, b.shape);
-    } catch {
-      return undefined;
-    }
-    const size = tf.util.sizeFromShape(plan.outShape);
-    if (size === 0) return undefined;
-    const out = new Uint8Array(size);
-    addon.compare(op, av, bv, out, plan.shape, plan.stridesA, plan.stridesB);
-    return backend.makeTensorInfo(plan.outShape, 'bool', out);
+    const o = broadcastOperands(args);
+    if (o === undefined) return undefined;
+    const out = new Uint8Array(o.size);
+    addon.compare(op, o.av, o.bv, out, o.plan.shape, o.plan.stridesA, o.plan.stridesB);
+    return o.backend.makeTensorInfo(o.plan.outShape, 'bool', out);
   };
 
 /** Native `Select` (tf.where) when the bool condition and both float32 branches have the same size. */
