@@ -9,7 +9,7 @@
  *
  * ```sh
  * cd packages/backend-node
- * node --conditions=@bijective/source --import tsx bench/profile.ts [--dims 2,64] [--reps 3] [--baseline] [--cells maf.train,maf.logProb,...]
+ * node --conditions=@bijective/source --import tsx bench/profile.ts [--dims 2,64] [--reps 3] [--threads N] [--baseline] [--cells maf.train,maf.logProb,...]
  * ```
  *
  * `--baseline` puts tfjs-backend-cpu's kernels back for everything except the
@@ -42,6 +42,7 @@ const argValue = (name: string, fallback: string): string => {
 const dims = argValue('--dims', '2,64').split(',').map(Number);
 const reps = Number(argValue('--reps', '3'));
 const baseline = process.argv.includes('--baseline');
+const threads = process.argv.includes('--threads') ? Number(argValue('--threads', '0')) : undefined;
 const cells = argValue(
   '--cells',
   'maf.train,maf.logProb,mafSpline.logProb,mafSpline.sample,nsfCoupling.logProb,flowMatching.sample',
@@ -180,7 +181,7 @@ const profileCell = async (name: string, make: () => Cell, op: string): Promise<
 };
 
 const main = async (): Promise<void> => {
-  const r = await useBackend(nativeBackend())();
+  const r = await useBackend(nativeBackend(threads === undefined ? {} : { threads }))();
   if (E.isLeft(r)) throw new Error(r.left.message);
   instrument();
   for (const dim of dims) {

@@ -374,6 +374,38 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   });
 }
 
+// adam(p, m, v, g, pOut, mOut, vOut, beta1, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, epsHat)
+napi_value Adam(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto v = args<13>(env, info);
+    const F32 p = f32(env, v[0], "p"), m = f32(env, v[1], "m"), s = f32(env, v[2], "v"), g = f32(env, v[3], "g");
+    const F32 po = f32(env, v[4], "pOut"), mo = f32(env, v[5], "mOut"), so = f32(env, v[6], "vOut");
+    const size_t n = p.length;
+    require(m.length == n && s.length == n && g.length == n, "p, m, v and g differ in length");
+    require(po.length >= n && mo.length >= n && so.length >= n, "an output is too short");
+    AdamConstants c{};
+    c.beta1 = float(number(env, v[7], "beta1"));
+    c.one_minus_beta1 = float(number(env, v[8], "oneMinusBeta1"));
+    c.beta2 = float(number(env, v[9], "beta2"));
+    c.one_minus_beta2 = float(number(env, v[10], "oneMinusBeta2"));
+    c.step_size = float(number(env, v[11], "stepSize"));
+    c.eps_hat = float(number(env, v[12], "epsHat"));
+    adam(p.data, m.data, s.data, g.data, po.data, mo.data, so.data, n, c);
+    return undefined(env);
+  });
+}
+
+// sumSquares(x) -> number: Σ x², accumulated in double.
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto v = args<1>(env, info);
+    const F32 x = f32(env, v[0], "x");
+    napi_value out;
+    check(env, napi_create_double(env, sum_squares(x.data, x.length), &out), "result");
+    return out;
+  });
+}
+
 // setPortable(bool): force the portable GEMM micro-kernel (for tests and comparisons).
 napi_value SetPortable(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
@@ -400,6 +432,8 @@ NAPI_MODULE_INIT() {
       {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"cumsum", nullptr, Cumsum, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unaryParam", nullptr, UnaryParam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setPortable", nullptr, SetPortable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -29,6 +29,8 @@ constexpr size_t NC = 2048;     // 256 x 2048 floats of B = 2 MiB, in L2/L3
 // Below this many multiply-adds a matrix is done on one thread: waking the
 // pool costs tens of microseconds, a 128^3 product about as much.
 constexpr size_t PARALLEL_MACS = size_t(1) << 21;
+// ... and only when each thread gets at least this many rows of the output.
+constexpr size_t MIN_ROWS_PER_THREAD = 96;
 
 using MicroKernel = void (*)(size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
                              bool accumulate, size_t mr, size_t nr);
@@ -311,7 +313,10 @@ void gemm(const float* a, const float* b, float* out, size_t batch, size_t batch
     pool().run(batch, [&](size_t bi) { one(bi, false); });
     return;
   }
-  for (size_t bi = 0; bi < batch; ++bi) one(bi, macs >= PARALLEL_MACS);
+  // One product over the pool only when it is large and every thread gets a good share of rows (the packed B
+  // panel is shared, so small-m products spend their time packing and waking threads).
+  const bool split = macs >= PARALLEL_MACS && m >= MIN_ROWS_PER_THREAD * threads;
+  for (size_t bi = 0; bi < batch; ++bi) one(bi, split);
 }
 
 }  // namespace bijective

@@ -101,3 +101,22 @@ enum class ParamOp : int { Step = 0, Clip = 1 };
 void unary_param(ParamOp op, const float* x, float* out, size_t n, double p0, double p1);
 
 }  // namespace bijective
+
+namespace bijective {
+
+/** Adam's constants, each already rounded to float32 as tfjs's scalar operands are. */
+struct AdamConstants {
+  float beta1, one_minus_beta1, beta2, one_minus_beta2, step_size, eps_hat;
+};
+
+/**
+ * One fused Adam update of n parameters: m' = β₁m + (1-β₁)g, v' = β₂v + (1-β₂)g²,
+ * p' = p - stepSize · m' / (√v' + ε̂), in float32 in the order of core's composite adamStep.
+ */
+void adam(const float* p, const float* m, const float* v, const float* g, float* p_out, float* m_out,
+          float* v_out, size_t n, const AdamConstants& c);
+
+/** Σ x[i]², accumulated in double. */
+double sum_squares(const float* x, size_t n);
+
+}  // namespace bijective

@@ -119,6 +119,27 @@ export type NativeAddon = {
    * NaN stays NaN), op 1 ClipByValue (to [p0, p1]).
    */
   unaryParam(op: number, x: Float32Array, out: Float32Array, p0: number, p1: number): void;
+  /**
+   * Fused Adam over n = p.length parameters (constants rounded to float32):
+   * mOut = β₁m + (1-β₁)g, vOut = β₂v + (1-β₂)g², pOut = p - stepSize · mOut / (√vOut + epsHat).
+   */
+  adam(
+    p: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    stepSize: number,
+    epsHat: number,
+  ): void;
+  /** Σ x², accumulated in double. */
+  sumSquares(x: Float32Array): number;
   info(): NativeAddonInfo;
   /** Resize the thread pool (n >= 1, the caller included). */
   setThreads(n: number): void;
@@ -144,6 +165,8 @@ export const ADDON_FUNCTIONS = [
   'gather',
   'cumsum',
   'unaryParam',
+  'adam',
+  'sumSquares',
   'info',
   'setThreads',
   'setPortable',

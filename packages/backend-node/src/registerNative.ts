@@ -1,6 +1,6 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { tf } from '@bijective/core';
+import { FUSED_ADAM, SQUARED_NORM, tf } from '@bijective/core';
 import type { NativeAddon } from './addon.js';
 import { BINARY_OPS, nativeBinary } from './kernels/binary.js';
 import { type KernelArgs, withFallback } from './kernels/kernelArgs.js';
@@ -22,6 +22,7 @@ import {
   nativeTile,
 } from './kernels/select.js';
 import { REDUCE_OPS, nativeReduce } from './kernels/reduce.js';
+import { nativeFusedAdam, nativeSquaredNorm } from './kernels/optimizer.js';
 import { UNARY_OPS, nativeUnary, nativeUnaryParam } from './kernels/unary.js';
 
 /** The tfjs backend name the native backend registers. */
@@ -68,6 +69,8 @@ export const NATIVE_KERNELS: readonly string[] = [
   'Sum',
   'Max',
   ...Object.keys(LAYOUT_KERNELS),
+  FUSED_ADAM,
+  SQUARED_NORM,
 ];
 
 const nativeKernel = (addon: NativeAddon, name: string): NativeKernel | undefined => {
@@ -121,6 +124,20 @@ export const registerNativeBackend = (addon: NativeAddon): void => {
       tf.unregisterKernel(config.kernelName, NATIVE_BACKEND_NAME);
     }
     tf.registerKernel(kernel);
+  }
+  // Core's optional fused kernels (tfjs has no cpu version of these to copy).
+  const fused: Readonly<Record<string, NativeKernel>> = {
+    [FUSED_ADAM]: nativeFusedAdam(addon),
+    [SQUARED_NORM]: nativeSquaredNorm(addon),
+  };
+  for (const [kernelName, kernel] of Object.entries(fused)) {
+    if (tf.getKernel(kernelName, NATIVE_BACKEND_NAME) !== undefined)
+      tf.unregisterKernel(kernelName, NATIVE_BACKEND_NAME);
+    tf.registerKernel({
+      kernelName,
+      backendName: NATIVE_BACKEND_NAME,
+      kernelFunc: (args) => kernel(args) ?? [],
+    });
   }
   registered = true;
 };

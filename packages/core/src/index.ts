@@ -33,6 +33,13 @@ export { mulberry32, randomPermutationIndices } from './random.js';
 export { type DenseParams, type Activation, type MlpOptions, glorotUniform, initMlp, applyMlp } from './nn/mlp.js';
 export { type BackendPlugin, backendError, useBackend, cpuBackend } from './backend/plugin.js';
 export {
+  FUSED_ADAM,
+  SQUARED_NORM,
+  type FusedAdamAttrs,
+  hasFusedKernel,
+  squaredNorm,
+} from './backend/fusedKernels.js';
+export {
   type SplineOptions,
   type ElementwiseResult,
   rationalQuadraticSpline,

@@ -73,6 +73,31 @@ export const broadcastPlan = (
   };
 };
 
+const plans = new Map<string, BroadcastPlan | undefined>();
+const MAX_CACHED_PLANS = 4096;
+
+/**
+ * {@link broadcastPlan} memoised on the two shapes (a training step repeats
+ * the same few hundred shape pairs every call, and planning costs about as
+ * much as a small kernel); undefined for shapes that do not broadcast.
+ */
+const cachedPlan = (
+  aShape: readonly number[],
+  bShape: readonly number[],
+): BroadcastPlan | undefined => {
+  const key = `${aShape.join(',')}|${bShape.join(',')}`;
+  if (plans.has(key)) return plans.get(key);
+  let plan: BroadcastPlan | undefined;
+  try {
+    plan = broadcastPlan(aShape, bShape);
+  } catch {
+    plan = undefined;
+  }
+  if (plans.size >= MAX_CACHED_PLANS) plans.clear();
+  plans.set(key, plan);
+  return plan;
+};
+
 /**
  * The two float32 operands of a broadcasting binary kernel, read in place,
  * with their broadcast plan and output size; undefined (so the cpu kernel
@@ -85,12 +110,8 @@ export const broadcastOperands = (args: KernelArgs) => {
   const av = float32Values(backend, a);
   const bv = float32Values(backend, b);
   if (a === undefined || b === undefined || av === undefined || bv === undefined) return undefined;
-  let plan: BroadcastPlan;
-  try {
-    plan = broadcastPlan(a.shape, b.shape);
-  } catch {
-    return undefined;
-  }
+  const plan = cachedPlan(a.shape, b.shape);
+  if (plan === undefined) return undefined;
   const size = tf.util.sizeFromShape(plan.outShape);
   return size === 0 ? undefined : { backend, av, bv, plan, size };
 };

@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { FUSED_ADAM, type FusedAdamAttrs, hasFusedKernel } from '../backend/fusedKernels.js';
 
 /** Options of {@link adam}. Defaults are Kingma & Ba's (2015) and zuko's protocol: lr 1e-3. */
 export interface AdamOptions {
@@ -29,7 +30,8 @@ export const adamInit = (leaves: readonly tf.Tensor[]): AdamState => ({
  *   `θ ← θ - η · m̂ / (√v̂ + ε)` with `m̂ = m / (1-β₁ᵗ)`, `v̂ = v / (1-β₂ᵗ)`.
  *
  * Pure: returns new leaves and a new state; the caller disposes the old ones
- * (see {@link disposeAdam}) once it no longer needs them.
+ * (see {@link disposeAdam}) once it no longer needs them. Runs the backend's
+ * fused kernel ({@link FUSED_ADAM}, one pass per leaf) when it registered one.
  *
  * @example
  * ```ts
@@ -49,12 +51,32 @@ export const adamStep = (
   const eps = options.epsilon ?? 1e-8;
   const t = state.step + 1;
   const stepSize = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+  // ε is scaled like the bias-corrected form: √v̂ + ε = (√v + ε√(1-β₂ᵗ)) / √(1-β₂ᵗ).
+  const epsHat = eps * Math.sqrt(1 - b2 ** t);
+  if (hasFusedKernel(FUSED_ADAM)) {
+    // The backend's one-pass kernel (same maths, same float32 order as below).
+    const attrs: FusedAdamAttrs = { beta1: b1, beta2: b2, stepSize, epsHat };
+    const outs = leaves.map(
+      (param, i) =>
+        tf
+          .engine()
+          .runKernel(
+            FUSED_ADAM,
+            { param, m: state.m[i]!, v: state.v[i]!, grad: grads[i]! },
+            { ...attrs },
+          ) as tf.Tensor[],
+    );
+    return {
+      leaves: outs.map((o) => o[0]!),
+      state: { step: t, m: outs.map((o) => o[1]!), v: outs.map((o) => o[2]!) },
+    };
+  }
   return tf.tidy(() => {
     const m = grads.map((g, i) => tf.add(tf.mul(b1, state.m[i]!), tf.mul(1 - b1, g)));
     const v = grads.map((g, i) => tf.add(tf.mul(b2, state.v[i]!), tf.mul(1 - b2, tf.square(g))));
-    // ε is scaled like the bias-corrected form: √v̂ + ε = (√v + ε√(1-β₂ᵗ)) / √(1-β₂ᵗ).
-    const epsHat = eps * Math.sqrt(1 - b2 ** t);
-    const next = leaves.map((p, i) => tf.sub(p, tf.mul(stepSize, tf.div(m[i]!, tf.add(tf.sqrt(v[i]!), epsHat)))));
+    const next = leaves.map((p, i) =>
+      tf.sub(p, tf.mul(stepSize, tf.div(m[i]!, tf.add(tf.sqrt(v[i]!), epsHat)))),
+    );
     return { leaves: next, state: { step: t, m, v } };
   });
 };

@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
 import { type Params, flattenParams, unflattenParams } from '../params.js';
+import { squaredNorm } from '../backend/fusedKernels.js';
 
 /** Loss, squared gradient norm and gradients at the current parameters. */
 export interface LossAndGrads {
@@ -18,7 +19,7 @@ export const lossAndGrads = <P extends Params>(params: P, loss: (p: P) => tf.Sca
   const leaves = flattenParams(params).map((l) => l.tensor);
   const { value, grads, summary } = tf.tidy(() => {
     const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => loss(unflattenParams(params, ts)))(leaves);
-    const norm2 = tf.addN(grads.map((g) => tf.sum(tf.square(g))));
+    const norm2 = squaredNorm(grads);
     return { value, grads, summary: tf.stack([value, norm2]) };
   });
   const [l, n] = summary.dataSync();

@@ -1,0 +1,75 @@
+import { tf } from '../tf.js';
+
+/**
+ * Optional fused kernels a backend plugin may register with tfjs
+ * (`tf.registerKernel({ kernelName, backendName, kernelFunc })`). Core calls
+ * one when the active backend has it and otherwise runs the same maths as
+ * ordinary tfjs ops, so every backend gives the same numbers and a backend
+ * only registers what it can do faster (the native backend does; wasm and cpu
+ * use the composite ops). Neither kernel needs a gradient: both run on
+ * gradients after autodiff.
+ *
+ * - {@link FUSED_ADAM}: inputs `{ param, m, v, grad }` (float32, one shape),
+ *   attributes {@link FusedAdamAttrs}; outputs `[param', m', v']` with
+ *   `m' = β₁m + (1-β₁)g`, `v' = β₂v + (1-β₂)g²`, `param' = param - stepSize · m' / (√v' + ε̂)`
+ *   (Kingma & Ba 2015, bias correction folded into `stepSize` and `ε̂`).
+ * - {@link SQUARED_NORM}: inputs `{ x0, x1, … }` (float32), no attributes;
+ *   output the float32 scalar `Σᵢ Σ xᵢ²`.
+ *
+ * @example
+ * ```ts
+ * if (hasFusedKernel(FUSED_ADAM)) {
+ *   const [p, m, v] = tf.engine().runKernel(FUSED_ADAM, { param, m, v, grad }, attrs) as tf.Tensor[];
+ * }
+ * ```
+ */
+export const FUSED_ADAM = 'BijectiveFusedAdam';
+
+/** Name of the fused squared global norm kernel; see {@link FUSED_ADAM}. */
+export const SQUARED_NORM = 'BijectiveSquaredNorm';
+
+/** Attributes of {@link FUSED_ADAM}: plain numbers, rounded to float32 by the kernel like tfjs scalars. */
+export type FusedAdamAttrs = {
+  readonly beta1: number;
+  readonly beta2: number;
+  /** `η · √(1-β₂ᵗ) / (1-β₁ᵗ)`. */
+  readonly stepSize: number;
+  /** `ε · √(1-β₂ᵗ)`. */
+  readonly epsHat: number;
+};
+
+/**
+ * Whether the active tfjs backend registered the fused kernel `name`.
+ *
+ * @example
+ * ```ts
+ * hasFusedKernel(FUSED_ADAM); // true on `native`, false on `cpu` and `wasm`
+ * ```
+ */
+export const hasFusedKernel = (name: string): boolean =>
+  tf.getKernel(name, tf.getBackend()) !== undefined;
+
+/**
+ * `Σᵢ Σ xᵢ²` over a list of tensors as a float32 scalar: the backend's
+ * {@link SQUARED_NORM} kernel when it has one, else `addN(sum(square(xᵢ)))`.
+ * Returns a new tensor (call inside `tf.tidy` or dispose it).
+ *
+ * @example
+ * ```ts
+ * const n2 = squaredNorm([tf.tensor([3]), tf.tensor([4])]); // 25
+ * ```
+ */
+export const squaredNorm = (xs: readonly tf.Tensor[]): tf.Scalar => {
+  if (xs.length === 0) return tf.scalar(0);
+  if (hasFusedKernel(SQUARED_NORM)) {
+    const inputs: Record<string, tf.Tensor> = {};
+    xs.forEach((x, i) => (inputs[`x${i}`] = x));
+    return tf.engine().runKernel(SQUARED_NORM, inputs, {}) as tf.Scalar;
+  }
+  return tf.tidy(
+    () =>
+      tf.addN(
+        xs.map((x) => tf.sum(tf.square(x.dtype === 'float32' ? x : tf.cast(x, 'float32')))),
+      ) as tf.Scalar,
+  );
+};

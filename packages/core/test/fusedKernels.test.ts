@@ -1,0 +1,27 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUSED_ADAM, SQUARED_NORM, hasFusedKernel, squaredNorm, tf } from '../src/index.js';
+import { expectNoLeaks } from '../src/testing/index.js';
+
+describe('fused kernels: composite fallbacks on cpu', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('cpu registers neither fused kernel', () => {
+    expect(tf.getBackend()).toBe('cpu');
+    expect(hasFusedKernel(FUSED_ADAM)).toBe(false);
+    expect(hasFusedKernel(SQUARED_NORM)).toBe(false);
+  });
+
+  it('squaredNorm sums the squares of every tensor, whatever its dtype, and frees its temporaries', async () => {
+    const xs = [tf.tensor([[3, 4]]), tf.tensor([1, -2], [2], 'int32'), tf.scalar(0.5)];
+    await expectNoLeaks(() => {
+      const n = squaredNorm(xs);
+      expect(n.shape).toEqual([]);
+      expect(n.dataSync()[0]).toBeCloseTo(9 + 16 + 1 + 4 + 0.25, 5);
+      n.dispose();
+    });
+    expect(squaredNorm([]).dataSync()[0]).toBe(0);
+    tf.dispose(xs);
+  });
+});
