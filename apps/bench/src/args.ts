@@ -60,11 +60,16 @@ export interface BenchOptions {
   readonly maxEpochs: number;
   /** quality: cap on Adam steps per training run (default none). */
   readonly maxSteps: number | undefined;
-  /** distill: Adam steps of the reverse-KL distillation (quick 100, full 10000). */
+  /** distill: Adam steps of the distillation (quick 100, full 10000). */
   readonly distillSteps: number;
   /** quality/distill: the backend to train on; `undefined` picks by preference (quality: native first; distill: wasm first). */
   readonly trainBackend: BackendName | undefined;
   readonly seed: number;
+  /**
+   * quality: train each (flow, data set) once per seed and report the mean
+   * [min, max] over seeds, as RESULTS.md does; `undefined` trains once, with `seed`.
+   */
+  readonly seeds: readonly number[] | undefined;
   readonly out: string;
   readonly chromium: string;
   readonly progress: boolean;
@@ -137,6 +142,7 @@ export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => 
     distillSteps: quick ? 100 : 10000,
     trainBackend: undefined,
     seed: 0,
+    seeds: undefined,
     out: './bench-out',
     chromium: '/usr/bin/chromium',
     progress: true,
@@ -317,7 +323,7 @@ const FLAGS: Readonly<Record<string, Spec>> = {
   },
   '--distill-steps': {
     value: 'N',
-    help: 'distill: Adam steps of the reverse-KL distillation of the IAF student (quick 100, full 10000)',
+    help: 'distill: Adam steps of the distillation (reverse + forward KL) of the IAF student (quick 100, full 10000)',
     set: into('distillSteps', int('--distill-steps', 1)),
   },
   '--train-backend': {
@@ -329,6 +335,16 @@ const FLAGS: Readonly<Record<string, Spec>> = {
     value: 'N',
     help: 'seed of initialisation, data and shuffling (default 0)',
     set: into('seed', int('--seed', 0)),
+  },
+  '--seeds': {
+    value: 'N,N…',
+    help: 'quality: train each flow on each data set once per seed and report the mean [min, max] over seeds, as RESULTS.md (e.g. 0,1,2; default: one run with --seed)',
+    set: into('seeds', (raw) => {
+      const r = intList('--seeds', 0)(raw);
+      return E.isRight(r) && new Set(r.right).size !== r.right.length
+        ? E.left(usage(`--seeds: expected distinct seeds, got '${raw}'`))
+        : r;
+    }),
   },
   '--out': {
     value: 'DIR',
@@ -378,10 +394,11 @@ export const helpText = (): string => {
     '  speed    flows x backends x operations (train step, logProb, sample): median time, IQR, samples/s,',
     '           a GEMM row (512x256 @ 256x256, GFLOP/s), tensor leaks, zuko reference column and ratio.',
     '  quality  trains each flow on the bundled data sets (Adam 1e-3, batch 256, early stopping on val)',
-    '           and reports test log-likelihood ± standard error next to RESULTS.md, with pictures.',
+    '           and reports test log-likelihood ± standard error (with --seeds: mean [min, max] over',
+    '           seeds) next to RESULTS.md, with pictures.',
     '  browser  the wasm rows inside headless Chromium on a cross-origin-isolated localhost page.',
     '  distill  trains a MAF teacher on moons (quality protocol), distils an IAF student of the same size',
-    '           by reverse KL, reports both test log-likelihoods, the gap (PASS if >= -0.1 nats), and',
+    '           by reverse + forward KL, reports both test log-likelihoods, the gap (PASS if >= -0.1 nats), and',
     '           the IAF/MAF sampling speed-up at dim 2 and 64 on every backend (PASS if >= 20x at dim 64).',
     '',
     'Flags:',
@@ -458,6 +475,10 @@ export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedA
       usage("--mode browser runs only the wasm backend; leave out --backends or include 'wasm'"),
     );
   }
+  if (o.seeds !== undefined && options.mode !== 'quality')
+    return E.left(usage('--seeds applies to --mode quality only; use --seed N'));
+  if (o.seeds !== undefined && o.seed !== undefined)
+    return E.left(usage('give either --seed or --seeds, not both'));
   if (options.mode === 'distill' && o.flows !== undefined)
     return E.left(
       usage(

@@ -3,8 +3,6 @@ import {
   type BijectiveError,
   type FlowDef,
   type Params,
-  type ReverseKLOptions,
-  type ReverseKLResult,
   countParams,
   disposeParams,
   tf,
@@ -36,16 +34,41 @@ import { mean, median, standardError } from './stats.js';
 
 /**
  * The signature of `@bijective/autoregressive`'s `distill(teacher, teacherParams, student, options)`
- * (loaded at run time, like the presets, so the app builds and runs without that package).
+ * (loaded at run time, like the presets, so the app builds and runs without that package):
+ * the options this app passes, and the per-step reverse- and forward-KL estimates it reads back.
  */
 export type Distill = (
   teacher: FlowDef<Params>,
   teacherParams: Params,
   student: FlowDef<Params>,
-  options?: ReverseKLOptions<Params> & {
-    readonly warmStart?: { readonly samples?: number; readonly steps: number; readonly batchSize?: number };
+  options?: {
+    readonly steps?: number;
+    readonly batchSize?: number;
+    readonly teacherBatchSize?: number;
+    readonly forwardWeight?: number;
+    readonly maxLogRatio?: number;
+    readonly learningRate?: number;
+    readonly finalLearningRate?: number;
+    readonly clipGradNorm?: number;
+    readonly seed?: number;
+    readonly progressEvery?: number;
+    readonly onProgress?: (p: {
+      readonly step: number;
+      readonly kl: number;
+      readonly forwardKL: number | undefined;
+    }) => void | 'stop';
   },
-) => Promise<E.Either<BijectiveError, ReverseKLResult<Params>>>;
+) => Promise<
+  E.Either<
+    BijectiveError,
+    {
+      readonly params: Params;
+      readonly history: readonly number[];
+      readonly forwardHistory: readonly number[];
+      readonly steps: number;
+    }
+  >
+>;
 
 /** The student's test log-likelihood must be at least the teacher's minus this many nats. */
 export const DISTILL_TOLERANCE = 0.1;
@@ -59,11 +82,24 @@ export const TEACHER_ID = 'autoregressive/maf';
 export const STUDENT_ID = 'autoregressive/iaf';
 
 const LEARNING_RATE = 1e-3;
-/** Teacher draws the student's maximum-likelihood warm start fits. */
-export const WARM_START_SAMPLES = 20_000;
-/** Warm-start steps: half the reverse-KL budget (reverse KL alone drops a moon; see `distill`'s docs). */
-export const warmStartSteps = (distillSteps: number): number => Math.ceil(distillSteps / 2);
+/** Student draws per step (the reverse-KL term) and teacher draws per step (the forward-KL term). */
 const BATCH = 256;
+const TEACHER_BATCH = 256;
+/**
+ * λ of `distill`'s loss `KL(q‖p) + λ·KL(p‖q)`: 1, the symmetrised (Jeffreys) KL. Reverse KL alone is
+ * mode-seeking: on moons the student drops a moon (KL ≈ log 2), or, started from a maximum-likelihood
+ * fit, gives a few test points in the teacher's tails almost no density, and the test log-likelihood,
+ * an average of `log q` over data, pays for exactly that. The forward term on fresh teacher draws is
+ * mass-covering and keeps those regions covered throughout.
+ */
+export const FORWARD_WEIGHT = 1;
+/**
+ * τ of `distill`'s `maxLogRatio`: a draw whose log-ratio exceeds 20 nats enters the loss only
+ * logarithmically. Both flows' densities fall off extremely steeply a few units outside the data
+ * (`log p` of −10⁶ to −10¹⁴), and without a bound the rare draw that lands there dominates its
+ * step: some seeds then train far worse (one run on moons: gap −0.25 instead of −0.02).
+ */
+export const MAX_LOG_RATIO = 20;
 // Student draws that land in the teacher's far tails score log p ≈ −1e8 early on (a MAF's
 // soft-clamped scales make its density fall off very steeply outside the data); clipping the
 // gradient norm keeps those steps from wrecking the student.
@@ -241,15 +277,19 @@ export interface DistillSetup {
  *    log-likelihood ± s.e.;
  * 2. distil an IAF student (Kingma et al., 2016) of the same size with
  *    autoregressive's `distill` — probability density distillation (van den
- *    Oord et al., 2018): Adam 1e-3 (gradient norm clipped at 1) on
+ *    Oord et al., 2018) with a forward-KL term: Adam 1e-3 (gradient norm
+ *    clipped at 1) on `KL(q‖p) + λ·KL(p‖q)`, λ = {@link FORWARD_WEIGHT}, each
+ *    draw's log-ratio bounded softly at {@link MAX_LOG_RATIO} nats,
  *    `KL(q‖p) = E_{x~q}[log q(x) − log p(x)]` from 256 reparameterised
- *    student draws per step scored by the teacher —
- *    for `--distill-steps` steps (or `--budget-seconds`);
+ *    student draws per step scored by the teacher and
+ *    `KL(p‖q) = E_{x~p}[log p(x) − log q(x)]` from 256 fresh teacher draws
+ *    per step scored by the student — for `--distill-steps` steps (or
+ *    `--budget-seconds`); the student never sees the data set;
  * 3. score the student's own density on the same test set (its forward
  *    direction: `dim` sequential passes per layer), the gap student − teacher
  *    with the standard error (and median) of the paired per-example differences, PASS if
- *    `gap ≥ −0.1` nats; and the cross terms `E_{x~q} log p(x)`,
- *    `E_{x~p} log p(x)` and the KL estimate on 5,000 fresh draws;
+ *    the mean `gap ≥ −0.1` nats; and the cross terms `E_{x~q} log p(x)`,
+ *    `E_{x~p} log p(x)` and both KL estimates on 5,000 fresh draws each;
  * 4. draw the pictures: test data, teacher density and samples, student samples and density.
  *
  * Never throws: a failure is a `failed` result with the reason. Frees every parameter.
@@ -314,22 +354,24 @@ export const runDistillTraining = async (
       true,
     );
 
-    // 2. The student, by reverse KL against the teacher.
+    // 2. The student, by reverse KL plus λ × forward KL against the teacher.
     const s0 = performance.now();
     const budget = options.budgetSeconds;
     let overBudget = false;
     const r = await setup.distill(teacherDef, tp, studentDef, {
       steps: options.distillSteps,
       batchSize: BATCH,
+      teacherBatchSize: TEACHER_BATCH,
+      forwardWeight: FORWARD_WEIGHT,
+      maxLogRatio: MAX_LOG_RATIO,
       learningRate: LEARNING_RATE,
       clipGradNorm: CLIP_GRAD_NORM,
       seed: options.seed + 1,
-      warmStart: { samples: WARM_START_SAMPLES, steps: warmStartSteps(options.distillSteps), batchSize: BATCH },
       progressEvery: KL_WINDOW,
-      onProgress: ({ step, kl }) => {
+      onProgress: ({ step, kl, forwardKL }) => {
         const elapsed = (performance.now() - s0) / 1000;
         hooks.status(
-          `[distill] student ${student.id}: step ${step}/${options.distillSteps}, KL ${kl.toFixed(4)}, ${elapsed.toFixed(0)} s`,
+          `[distill] student ${student.id}: step ${step}/${options.distillSteps}, KL(q‖p) ${kl.toFixed(4)}, KL(p‖q) ${forwardKL?.toFixed(4) ?? '–'}, ${elapsed.toFixed(0)} s`,
         );
         overBudget = budget !== undefined && elapsed > budget;
         return overBudget ? 'stop' : undefined;
@@ -344,6 +386,7 @@ export const runDistillTraining = async (
     }
     sp = r.right.params;
     const history = r.right.history;
+    const forwardCurve = windowedCurve(r.right.forwardHistory, KL_WINDOW);
 
     // 3. The student's own density on the test set, the gap, the cross terms.
     hooks.status('[distill] scoring the student on the test split (sequential forward pass)');
@@ -355,12 +398,18 @@ export const runDistillTraining = async (
         stoppedBy: overBudget && r.right.steps < options.distillSteps ? 'budget' : 'steps',
       }),
       klTail: history.slice(-5),
-      klCurve: windowedCurve(history, KL_WINDOW),
+      forwardKlTail: r.right.forwardHistory.slice(-5),
+      klCurve: windowedCurve(history, KL_WINDOW).map((c, i) => {
+        const f = forwardCurve[i];
+        return f === undefined ? c : { ...c, forwardKl: f.kl };
+      }),
       klWindow: KL_WINDOW,
       learningRate: LEARNING_RATE,
       batchSize: BATCH,
+      teacherBatchSize: TEACHER_BATCH,
+      forwardWeight: FORWARD_WEIGHT,
+      maxLogRatio: MAX_LOG_RATIO,
       clipGradNorm: CLIP_GRAD_NORM,
-      warmStartSteps: warmStartSteps(options.distillSteps),
     };
     const diffs = studentLL.map((v, i) => v - teacherLL[i]!);
     const gap = meanWithError(diffs);
@@ -372,6 +421,9 @@ export const runDistillTraining = async (
     const onTeacher = Array.from(perExampleLogProb(teacherDef, tp, asMatrix(teacherDraws, 2)));
     const onStudent = Array.from(perExampleLogProb(teacherDef, tp, asMatrix(studentDraws.x, 2)));
     const kl = Array.from(studentDraws.logProb, (lq, i) => lq - onStudent[i]!);
+    // The student's density of the teacher's draws: its sequential direction, cheap at dim 2.
+    const studentOnTeacher = perExampleLogProb(studentDef, sp, asMatrix(teacherDraws, 2));
+    const forwardKl = onTeacher.map((lp, i) => lp - studentOnTeacher[i]!);
 
     const training: DistillTraining = {
       ...base,
@@ -384,9 +436,10 @@ export const runDistillTraining = async (
       teacherLLOnStudentSamples: meanWithError(onStudent),
       teacherLLOnTeacherSamples: meanWithError(onTeacher),
       klEstimate: meanWithError(kl),
+      forwardKlEstimate: meanWithError(forwardKl),
     };
     hooks.status(
-      `[distill] student test LL ${studentRow.testLL.toFixed(3)} ± ${studentRow.testLLStdErr.toFixed(3)}, gap ${gap.mean.toFixed(3)} ± ${gap.stdErr.toFixed(3)}: ${training.pass === true ? 'PASS' : 'FAIL'}`,
+      `[distill] student test LL ${studentRow.testLL.toFixed(3)} ± ${studentRow.testLLStdErr.toFixed(3)} (median ${studentRow.testMedian.toFixed(3)}; teacher ${teacherRow.testLL.toFixed(3)}, median ${teacherRow.testMedian.toFixed(3)}), gap ${gap.mean.toFixed(3)} ± ${gap.stdErr.toFixed(3)} (median ${median(diffs).toFixed(3)}): ${training.pass === true ? 'PASS' : 'FAIL'}`,
       true,
     );
 

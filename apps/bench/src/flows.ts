@@ -38,6 +38,8 @@ export interface FlowEntry {
   readonly reference: ReferenceModel | 'FFJORD' | 'flow matching' | undefined;
   /** A continuous-time flow (ODE-based): trained by flow matching where the package offers it. */
   readonly continuous: boolean;
+  /** The continuous package's `fitFfjord` (maximum likelihood with RNODE regularisers), for the FFJORD preset. */
+  readonly fitFfjord?: FitFfjord;
 }
 
 /** A flow package that could not be loaded or exports no usable `presets`. */
@@ -66,6 +68,13 @@ export type TrainLoss = (
 
 /** The shape of `fitFlowMatching` the quality mode relies on (checked at run time). */
 export type FitFlowMatching = (
+  def: FlowDef<Params>,
+  data: unknown,
+  options: Readonly<Record<string, unknown>>,
+) => Promise<unknown>;
+
+/** The shape of `fitFfjord` the quality mode relies on (checked at run time). */
+export type FitFfjord = (
   def: FlowDef<Params>,
   data: unknown,
   options: Readonly<Record<string, unknown>>,
@@ -305,7 +314,13 @@ export const catalogFromModules = (modules: readonly FamilyModule[]): FlowCatalo
       family === 'continuous' && typeof fmLoss === 'function'
         ? { flowMatching: flowMatchingTrainLoss(fmLoss as FlowMatchingLoss) }
         : {};
-    entries.push(...entriesOf(family, presets, losses));
+    const ff = m.module['fitFfjord'];
+    const fitFfjord = family === 'continuous' && typeof ff === 'function' ? (ff as FitFfjord) : undefined;
+    entries.push(
+      ...entriesOf(family, presets, losses).map((e) =>
+        e.name === 'ffjord' && fitFfjord !== undefined ? { ...e, fitFfjord } : e,
+      ),
+    );
     const fm = m.module['fitFlowMatching'];
     if (family === 'continuous' && typeof fm === 'function')
       fitFlowMatching = fm as FitFlowMatching;

@@ -44,7 +44,26 @@ export interface Picture {
   readonly svg: string;
 }
 
-/** One trained model of the quality mode. */
+/** One seed's training run of a quality row trained on several seeds (`--seeds`). */
+export interface SeedRun {
+  readonly seed: number;
+  /** Test average log-likelihood (nats), its standard error over test examples, and the median. */
+  readonly testLL: number;
+  readonly testLLStdErr: number;
+  readonly testMedian: number;
+  readonly wallSeconds: number;
+  readonly steps: number;
+  readonly epochs?: number;
+  readonly stoppedBy: string;
+}
+
+/**
+ * One trained model of the quality mode. Trained on one seed, `testLL ±
+ * testLLStdErr` is over test examples; on several (`runs`), `testLL` is the
+ * mean over seeds with `[testLLMin, testLLMax]`, `testMedian` the mean of the
+ * per-seed medians and `wallSeconds` the total (RESULTS.md's format); each
+ * seed's steps, epochs and stop reason are in `runs`.
+ */
 export interface QualityRow {
   readonly dataset: DatasetName;
   readonly flow: string;
@@ -56,8 +75,13 @@ export interface QualityRow {
   /** Test average log-likelihood (nats) and its standard error. */
   readonly testLL?: number;
   readonly testLLStdErr?: number;
+  /** Several seeds: the lowest and highest per-seed test log-likelihood. */
+  readonly testLLMin?: number;
+  readonly testLLMax?: number;
   /** Median of the per-example test log-likelihoods. */
   readonly testMedian?: number;
+  /** Several seeds: each seed's run, in the order of `--seeds`. */
+  readonly runs?: readonly SeedRun[];
   readonly wallSeconds?: number;
   readonly steps?: number;
   readonly epochs?: number;
@@ -119,16 +143,26 @@ export interface DistillTraining {
   readonly backend: string;
   readonly teacher?: DistillModel;
   readonly student?: DistillModel & {
-    /** The last values of the per-step reverse-KL estimate `mean(log q(x) − log p_teacher(x))`. */
+    /** The last values of the per-step reverse-KL estimate `mean(log q(x) − log p_teacher(x))` over student draws. */
     readonly klTail: readonly number[];
-    /** The per-step estimate averaged over consecutive windows of `klWindow` steps (`step` = the window's last). */
-    readonly klCurve: readonly { readonly step: number; readonly kl: number }[];
+    /** The last values of the per-step forward-KL estimate `mean(log p_teacher(x) − log q(x))` over teacher draws (empty if λ = 0). */
+    readonly forwardKlTail: readonly number[];
+    /** Both per-step estimates averaged over consecutive windows of `klWindow` steps (`step` = the window's last). */
+    readonly klCurve: readonly {
+      readonly step: number;
+      readonly kl: number;
+      readonly forwardKl?: number;
+    }[];
     readonly klWindow: number;
     readonly learningRate: number;
+    /** Student draws per step (reverse-KL term) and teacher draws per step (forward-KL term). */
     readonly batchSize: number;
+    readonly teacherBatchSize: number;
+    /** λ of the loss `KL(q‖p) + λ·KL(p‖q)` (0: reverse KL alone). */
+    readonly forwardWeight: number;
+    /** `distill`'s `maxLogRatio` τ: per-draw log-ratios above it enter the loss as `τ + log(1 + u − τ)`. */
+    readonly maxLogRatio?: number;
     readonly clipGradNorm: number;
-    /** Adam steps of maximum likelihood on teacher draws before the reverse-KL phase (0: none). */
-    readonly warmStartSteps: number;
   };
   /** Student minus teacher test log-likelihood, with the standard error of the paired per-example differences. */
   readonly gap?: MeanWithError;
@@ -141,6 +175,8 @@ export interface DistillTraining {
   readonly teacherLLOnStudentSamples?: MeanWithError;
   readonly teacherLLOnTeacherSamples?: MeanWithError;
   readonly klEstimate?: MeanWithError;
+  /** `KL(p‖q) = E_p[log p − log q]` on the fresh teacher draws (the student's density by its sequential pass). */
+  readonly forwardKlEstimate?: MeanWithError;
 }
 
 /** The sampling throughput of the IAF student against the MAF teacher at one size on one backend. */

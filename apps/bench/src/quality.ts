@@ -3,7 +3,7 @@ import { type FlowDef, type Params, countParams, disposeParams, fit, tf } from '
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadDigitsScale, loadSplits } from './data.js';
 import type { FitFlowMatching, FlowEntry, FlowSize } from './flows.js';
-import type { Picture, QualityRow } from './model.js';
+import type { Picture, QualityRow, SeedRun } from './model.js';
 import {
   type Panel,
   type Window,
@@ -125,7 +125,9 @@ const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
 /** Read `fitFlowMatching`'s `Either<BijectiveError, { params, steps }>` without trusting its type. */
 const flowMatchingOutcome = (
   r: unknown,
-): { ok: true; params: Params; steps: number } | { ok: false; reason: string } => {
+):
+  | { ok: true; params: Params; steps: number; stoppedBy: string | undefined }
+  | { ok: false; reason: string } => {
   if (!isRecord(r)) return { ok: false, reason: 'fitFlowMatching returned no Either' };
   if (r['_tag'] === 'Left') {
     const e = r['left'];
@@ -139,6 +141,54 @@ const flowMatchingOutcome = (
     ok: true,
     params: right['params'] as Params,
     steps: typeof right['steps'] === 'number' ? right['steps'] : 0,
+    stoppedBy: typeof right['stoppedBy'] === 'string' ? right['stoppedBy'] : undefined,
+  };
+};
+
+/**
+ * How the quality mode trains FFJORD (by the continuous package's
+ * `fitFfjord`: maximum likelihood through the ODE solve). Training solves use
+ * the exact trace up to dimension {@link FFJORD_TRAINING}`.exactTraceUpTo`
+ * (Hutchinson's Gaussian probe above, as zuko's reference), Dopri5 at
+ * `trainTolerance`, and RNODE's kinetic-energy and Jacobian-norm penalties
+ * (Finlay et al. 2020), which keep the dynamics straight and the NFE low.
+ * Validation and the reported test log-likelihood always use the exact trace
+ * and Dopri5 at the preset's 1e-5: the looser training solver is never what
+ * is scored. Batch 256 as the protocol (batch 512 halved the steps per epoch
+ * but cost twice as much per step on wasm at dimension 2, for the same progress per step).
+ */
+export const FFJORD_TRAINING = {
+  exactTraceUpTo: 8,
+  trainTolerance: 1e-4,
+  kineticEnergy: 0.01,
+  jacobianNorm: 0.01,
+} as const;
+
+/** Read a `fit`-like `Either<BijectiveError, { params, steps, history, stoppedBy }>` without trusting its type. */
+const fitOutcome = (
+  r: unknown,
+):
+  | { ok: true; params: Params; steps: number; epochs: number; stoppedBy: string }
+  | { ok: false; reason: string } => {
+  if (!isRecord(r)) return { ok: false, reason: 'training returned no Either' };
+  if (r['_tag'] === 'Left') {
+    const e = r['left'];
+    if (isRecord(e) && isRecord(e['lastGoodParams'])) disposeParams(e['lastGoodParams'] as Params);
+    return {
+      ok: false,
+      reason: isRecord(e) ? `${String(e['kind'])}: ${String(e['message'])}` : String(e),
+    };
+  }
+  const right = r['right'];
+  if (!isRecord(right) || right['params'] === undefined)
+    return { ok: false, reason: 'training returned no parameters' };
+  const stopped = typeof right['stoppedBy'] === 'string' ? right['stoppedBy'] : 'epochs';
+  return {
+    ok: true,
+    params: right['params'] as Params,
+    steps: typeof right['steps'] === 'number' ? right['steps'] : 0,
+    epochs: Array.isArray(right['history']) ? right['history'].length : 0,
+    stoppedBy: stopped === 'callback' ? 'budget' : stopped,
   };
 };
 
@@ -172,30 +222,95 @@ export const trainProtocol = async (
   const x = tensorOf(splits.train);
   try {
     if (entry.name === 'flowMatching' && fitFM !== undefined) {
-      const r = await fitFM(def, x, {
-        seed: options.seed,
-        batchSize: 256,
-        learningRate: 1e-3,
-        steps: options.maxSteps ?? 1_000_000,
-        progressEvery: 25,
-        onProgress: (p: { step: number; loss: number }) => {
-          hooks.status(
-            `${label}: step ${p.step}, flow-matching loss ${p.loss.toFixed(3)}, ${elapsed().toFixed(0)} s`,
-          );
-          return budget !== undefined && elapsed() > budget ? 'stop' : undefined;
-        },
+      // Flow matching memorises small training sets: the held-out likelihood
+      // (through the ODE) is scored every 500 steps and the best parameters of an
+      // exponential moving average (decay 0.999) are kept, patience 10 scores.
+      const v = tensorOf(splits.val);
+      try {
+        const r = await fitFM(def, x, {
+          seed: options.seed,
+          batchSize: 256,
+          learningRate: 1e-3,
+          steps: options.maxSteps ?? 1_000_000,
+          validation: v,
+          validateEvery: 500,
+          patience: 10,
+          ema: 0.999,
+          progressEvery: 25,
+          onProgress: (p: { step: number; loss: number; bestValLoss?: number }) => {
+            const best = p.bestValLoss === undefined ? '' : `, best val ${p.bestValLoss.toFixed(3)}`;
+            hooks.status(
+              `${label}: step ${p.step}, flow-matching loss ${p.loss.toFixed(3)}${best}, ${elapsed().toFixed(0)} s`,
+            );
+            return budget !== undefined && elapsed() > budget ? 'stop' : undefined;
+          },
+        });
+        const o = flowMatchingOutcome(r);
+        if (!o.ok) return E.left(o.reason);
+        const stoppedBy =
+          o.stoppedBy === 'patience'
+            ? 'patience'
+            : options.maxSteps !== undefined && o.steps >= options.maxSteps
+              ? 'maxSteps'
+              : 'budget';
+        return E.right({
+          params: o.params,
+          steps: o.steps,
+          epochs: undefined,
+          stoppedBy,
+          method: 'flow matching',
+        });
+      } finally {
+        v.dispose();
+      }
+    }
+    if (entry.fitFfjord !== undefined) {
+      const size = protocolSize(splits.name, entry, options);
+      const T = FFJORD_TRAINING;
+      const train = entry.build(size, {
+        trace: size.dim <= T.exactTraceUpTo ? 'exact' : 'hutchinson',
+        probe: 'gaussian',
+        solver: { kind: 'dopri5', rtol: T.trainTolerance, atol: T.trainTolerance },
       });
-      const o = flowMatchingOutcome(r);
-      if (!o.ok) return E.left(o.reason);
-      const stoppedBy =
-        options.maxSteps !== undefined && o.steps >= options.maxSteps ? 'maxSteps' : 'budget';
-      return E.right({
-        params: o.params,
-        steps: o.steps,
-        epochs: undefined,
-        stoppedBy,
-        method: 'flow matching',
-      });
+      const evaluation = entry.build(size, { trace: 'exact' });
+      const v = tensorOf(splits.val);
+      try {
+        const r = await entry.fitFfjord(train, x, {
+          validation: v,
+          evaluation,
+          seed: options.seed,
+          batchSize: 256,
+          learningRate: 1e-3,
+          patience: protocolPatience(splits.name),
+          epochs: options.maxEpochs,
+          ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
+          kineticEnergy: T.kineticEnergy,
+          jacobianNorm: T.jacobianNorm,
+          onProgress: (p: {
+            epoch: number;
+            trainNll: number;
+            nfe: number;
+            valLoss?: number;
+            bestValLoss?: number;
+          }) => {
+            hooks.status(
+              `${label}: epoch ${p.epoch + 1}, train ${p.trainNll.toFixed(3)}, NFE ${p.nfe.toFixed(0)}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'}), ${elapsed().toFixed(0)} s`,
+            );
+            return budget !== undefined && elapsed() > budget ? 'stop' : undefined;
+          },
+        });
+        const o = fitOutcome(r);
+        if (!o.ok) return E.left(o.reason);
+        return E.right({
+          params: o.params,
+          steps: o.steps,
+          epochs: o.epochs,
+          stoppedBy: o.stoppedBy,
+          method: 'maximum likelihood',
+        });
+      } finally {
+        v.dispose();
+      }
     }
     const v = tensorOf(splits.val);
     try {
@@ -343,15 +458,142 @@ const pictureDigits = async (
   ];
 };
 
+/** The seeds a quality run trains each (flow, data set) on: `--seeds`, or the one `--seed`. */
+export const qualitySeeds = (options: BenchOptions): readonly number[] =>
+  options.seeds ?? [options.seed];
+
+/** The figures {@link aggregateSeeds} pools into a {@link QualityRow}. */
+export type SeedFigures = Pick<
+  QualityRow,
+  | 'testLL'
+  | 'testLLStdErr'
+  | 'testLLMin'
+  | 'testLLMax'
+  | 'testMedian'
+  | 'wallSeconds'
+  | 'steps'
+  | 'epochs'
+  | 'stoppedBy'
+  | 'runs'
+>;
+
+/**
+ * Pool the runs of one (flow, data set) over seeds as RESULTS.md does: the
+ * mean test log-likelihood over seeds with its [min, max], the mean of the
+ * per-seed medians and the total wall time, each run kept in `runs`. A single
+ * run is reported as it is, `testLL ± testLLStdErr` (standard error over test
+ * examples).
+ *
+ * @example
+ * ```ts
+ * aggregateSeeds([run0, run1, run2]); // { testLL: -3.61, testLLMin: -3.65, testLLMax: -3.58, … }
+ * ```
+ */
+export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): SeedFigures => {
+  if (runs.length === 1) {
+    const { seed: _seed, ...one } = runs[0];
+    return one;
+  }
+  const ll = runs.map((r) => r.testLL);
+  return {
+    testLL: mean(ll),
+    testLLMin: Math.min(...ll),
+    testLLMax: Math.max(...ll),
+    testMedian: mean(runs.map((r) => r.testMedian)),
+    wallSeconds: runs.reduce((a, r) => a + r.wallSeconds, 0),
+    runs,
+  };
+};
+
+type SeedOutcome = E.Either<
+  { readonly reason: string; readonly wallSeconds?: number; readonly steps?: number },
+  {
+    readonly run: SeedRun;
+    readonly params: number;
+    readonly method: Trained['method'];
+    readonly picture?: Picture;
+  }
+>;
+
+/** Train, score the test split, and (if asked) draw the pictures of one seed; disposes the parameters. */
+const runSeed = async (
+  entry: FlowEntry,
+  defs: { readonly train: FlowDef<Params>; readonly evaluate: FlowDef<Params> },
+  splits: Splits,
+  options: BenchOptions,
+  fitFM: FitFlowMatching | undefined,
+  hooks: QualityHooks,
+  label: string,
+  picture: { readonly title: string; readonly file: string } | undefined,
+): Promise<SeedOutcome> => {
+  const t0 = performance.now();
+  const trained = await trainProtocol(
+    entry,
+    defs.train,
+    splits,
+    options,
+    fitFM,
+    hooks,
+    label,
+  ).catch((e: unknown) => E.left(message(e)));
+  const wallSeconds = (performance.now() - t0) / 1000;
+  if (E.isLeft(trained)) return E.left({ reason: trained.left, wallSeconds });
+  const t = trained.right;
+  try {
+    hooks.status(`${label}: scoring the test split`);
+    const ll = Array.from(perExampleLogProb(defs.evaluate, t.params, splits.test));
+    const run: SeedRun = {
+      seed: options.seed,
+      testLL: mean(ll),
+      testLLStdErr: standardError(ll),
+      testMedian: median(ll),
+      wallSeconds,
+      steps: t.steps,
+      ...(t.epochs === undefined ? {} : { epochs: t.epochs }),
+      stoppedBy: t.stoppedBy,
+    };
+    hooks.status(
+      `${label}: test LL ${run.testLL.toFixed(3)} ± ${run.testLLStdErr.toFixed(3)} in ${wallSeconds.toFixed(1)} s, ${t.steps} steps`,
+      true,
+    );
+    let drawn: Picture | undefined;
+    if (picture !== undefined) {
+      try {
+        hooks.status(`${label}: drawing pictures`);
+        const title = `${picture.title}: test LL ${run.testLL.toFixed(3)}`;
+        const panels =
+          splits.name === 'digits'
+            ? await pictureDigits(defs.evaluate, t.params, splits, options.seed)
+            : picture2d(defs.evaluate, t.params, splits, options.seed);
+        drawn = { title, file: picture.file, svg: panelsSvg(title, panels, 220) };
+      } catch (e) {
+        hooks.status(`${label}: pictures failed: ${message(e)}`, true);
+      }
+    }
+    return E.right({
+      run,
+      params: countParams(t.params),
+      method: t.method,
+      ...(drawn === undefined ? {} : { picture: drawn }),
+    });
+  } catch (e) {
+    return E.left({ reason: `evaluation: ${message(e)}`, wallSeconds, steps: t.steps });
+  } finally {
+    disposeParams(t.params);
+  }
+};
+
 /**
  * The quality mode: train every selected flow on every selected data set
  * with core's `fit` under RESULTS.md's protocol (Adam 1e-3, batch 256,
  * reshuffled each epoch, early stopping on the validation split with
  * patience 15 / 30, best-val parameters kept), capped by `--max-epochs`,
  * `--max-steps` and `--budget-seconds`; the flow-matching preset is trained
- * by the continuous package's `fitFlowMatching` instead. Reports the test
- * average log-likelihood with its standard error `s/√n`, the median, wall
- * time and Adam steps, next to zuko's reference; draws the pictures.
+ * by the continuous package's `fitFlowMatching` instead. Trains once per seed
+ * of {@link qualitySeeds} and pools the seeds with {@link aggregateSeeds}: one
+ * seed gives the test average log-likelihood with its standard error `s/√n`,
+ * several the mean [min, max] over seeds; with the median, wall time and Adam
+ * steps, next to zuko's reference. Draws the pictures of the first seed.
  *
  * @example
  * ```ts
@@ -367,6 +609,8 @@ export const runQuality = async (
 ): Promise<{ rows: QualityRow[]; pictures: Picture[] }> => {
   const rows: QualityRow[] = [];
   const pictures: Picture[] = [];
+  const seeds = qualitySeeds(options);
+  const several = seeds.length > 1;
   for (const dataset of options.datasets) {
     let splits: Splits;
     try {
@@ -383,7 +627,7 @@ export const runQuality = async (
       continue;
     }
     for (const entry of entries) {
-      const label = `[quality] ${dataset} · ${entry.id}`;
+      const name = `[quality] ${dataset} · ${entry.id}`;
       const reference = referenceFor(dataset, entry);
       const base = {
         dataset,
@@ -392,76 +636,66 @@ export const runQuality = async (
         ...(reference === undefined ? {} : { reference }),
       };
       const size = protocolSize(dataset, entry, options);
-      let def: FlowDef<Params>;
-      let evalDef: FlowDef<Params>;
+      let defs: { train: FlowDef<Params>; evaluate: FlowDef<Params> };
       try {
-        def = entry.build(size);
+        const train = entry.build(size);
         // Continuous flows train with a stochastic trace; test log-likelihoods use the exact one (same parameters).
-        evalDef = entry.continuous ? entry.build(size, { trace: 'exact' }) : def;
+        defs = {
+          train,
+          evaluate: entry.continuous ? entry.build(size, { trace: 'exact' }) : train,
+        };
       } catch (e) {
         rows.push({ ...base, status: 'failed', reason: `build: ${message(e)}` });
-        hooks.status(`${label}: build failed: ${message(e)}`, true);
+        hooks.status(`${name}: build failed: ${message(e)}`, true);
         continue;
       }
-      const t0 = performance.now();
-      const trained = await trainProtocol(entry, def, splits, options, fitFM, hooks, label).catch(
-        (e: unknown) => E.left(message(e)),
-      );
-      const wallSeconds = (performance.now() - t0) / 1000;
-      if (E.isLeft(trained)) {
-        rows.push({ ...base, status: 'failed', reason: trained.left, wallSeconds });
-        hooks.status(`${label}: failed: ${trained.left}`, true);
-        continue;
+      const runs: SeedRun[] = [];
+      let ok: { params: number; method: Trained['method'] } | undefined;
+      for (const [i, seed] of seeds.entries()) {
+        const label = several ? `${name} · seed ${seed}` : name;
+        // Pictures of the first seed only: one file per (data set, flow).
+        const picture =
+          i === 0
+            ? {
+                title: `${dataset} · ${entry.id} (${backend}${several ? `, seed ${seed}` : ''})`,
+                file: `pictures/${dataset}-${entry.id.replace('/', '-')}.svg`,
+              }
+            : undefined;
+        const outcome = await runSeed(
+          entry,
+          defs,
+          splits,
+          { ...options, seed },
+          fitFM,
+          hooks,
+          label,
+          picture,
+        );
+        if (E.isLeft(outcome)) {
+          const f = outcome.left;
+          rows.push({
+            ...base,
+            status: 'failed',
+            reason: several ? `seed ${seed}: ${f.reason}` : f.reason,
+            ...(f.wallSeconds === undefined ? {} : { wallSeconds: f.wallSeconds }),
+            ...(f.steps === undefined ? {} : { steps: f.steps }),
+          });
+          hooks.status(`${label}: failed: ${f.reason}`, true);
+          break;
+        }
+        runs.push(outcome.right.run);
+        ok = { params: outcome.right.params, method: outcome.right.method };
+        if (outcome.right.picture !== undefined) pictures.push(outcome.right.picture);
       }
-      const t = trained.right;
-      try {
-        hooks.status(`${label}: scoring the test split`);
-        const ll = Array.from(perExampleLogProb(evalDef, t.params, splits.test));
-        const row: QualityRow = {
-          ...base,
-          status: 'ok',
-          params: countParams(t.params),
-          method: t.method,
-          testLL: mean(ll),
-          testLLStdErr: standardError(ll),
-          testMedian: median(ll),
-          wallSeconds,
-          steps: t.steps,
-          ...(t.epochs === undefined ? {} : { epochs: t.epochs }),
-          stoppedBy: t.stoppedBy,
-        };
-        rows.push(row);
+      const [first, ...rest] = runs;
+      if (ok === undefined || first === undefined || runs.length < seeds.length) continue; // a seed failed: its row says why
+      const row: QualityRow = { ...base, status: 'ok', ...ok, ...aggregateSeeds([first, ...rest]) };
+      rows.push(row);
+      if (several)
         hooks.status(
-          `${label}: test LL ${row.testLL?.toFixed(3)} ± ${row.testLLStdErr?.toFixed(3)} in ${wallSeconds.toFixed(1)} s, ${t.steps} steps`,
+          `${name}: test LL ${row.testLL?.toFixed(3)} [${row.testLLMin?.toFixed(3)}, ${row.testLLMax?.toFixed(3)}] over seeds ${seeds.join(', ')}`,
           true,
         );
-        try {
-          hooks.status(`${label}: drawing pictures`);
-          const title = `${dataset} · ${entry.id} (${backend}): test LL ${row.testLL?.toFixed(3)}`;
-          const panels =
-            dataset === 'digits'
-              ? await pictureDigits(evalDef, t.params, splits, options.seed)
-              : picture2d(evalDef, t.params, splits, options.seed);
-          pictures.push({
-            title,
-            file: `pictures/${dataset}-${entry.id.replace('/', '-')}.svg`,
-            svg: panelsSvg(title, panels, 220),
-          });
-        } catch (e) {
-          hooks.status(`${label}: pictures failed: ${message(e)}`, true);
-        }
-      } catch (e) {
-        rows.push({
-          ...base,
-          status: 'failed',
-          reason: `evaluation: ${message(e)}`,
-          wallSeconds,
-          steps: t.steps,
-        });
-        hooks.status(`${label}: evaluation failed: ${message(e)}`, true);
-      } finally {
-        disposeParams(t.params);
-      }
     }
   }
   return { rows, pictures };

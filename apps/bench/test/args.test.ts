@@ -75,6 +75,14 @@ describe('parseArgs', () => {
     expect(run(['--mode', 'distill', '--datasets', 'moons']).datasets).toEqual(['moons']);
   });
 
+  it('--seeds: quality trains once per listed seed; --seed alone keeps one run', () => {
+    expect(run(['--mode', 'quality', '--seeds', '0,1,2']).seeds).toEqual([0, 1, 2]);
+    expect(run(['--mode=quality', '--seeds=7']).seeds).toEqual([7]);
+    const one = run(['--mode', 'quality', '--seed', '3']);
+    expect(one.seed).toBe(3);
+    expect(one.seeds).toBeUndefined();
+  });
+
   it('parses numbers strictly', () => {
     expect(run(['--budget-seconds', '2.5']).budgetSeconds).toBe(2.5);
     expect(run(['--warmup', '0']).warmup).toBe(0);
@@ -121,6 +129,11 @@ describe('parseArgs', () => {
     [['--ops', ''], '--ops: expected a comma-separated list'],
     [['--no-progress=yes'], '--no-progress takes no value'],
     [['--mode', 'browser', '--backends', 'cpu'], '--mode browser runs only the wasm backend'],
+    [['--mode', 'quality', '--seeds', '0,-1'], "--seeds: expected an integer ≥ 0, got '-1'"],
+    [['--mode', 'quality', '--seeds', '0,1,0'], "--seeds: expected distinct seeds, got '0,1,0'"],
+    [['--mode', 'quality', '--seeds', ''], '--seeds: expected a comma-separated list of integers'],
+    [['--seeds', '0,1'], '--seeds applies to --mode quality only'],
+    [['--mode', 'quality', '--seed', '1', '--seeds', '0,1'], 'give either --seed or --seeds'],
   ])('rejects %j with a message naming the problem', (argv, text) => {
     expect(error(argv)).toContain(text);
   });
@@ -142,6 +155,7 @@ describe('parseArgs', () => {
       '--budget-seconds',
       '--distill-steps',
       '--train-backend',
+      '--seeds',
       'distill',
       '--help',
     ]) {

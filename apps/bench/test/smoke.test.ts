@@ -112,6 +112,46 @@ describe('one-iteration smoke runs', () => {
     expect(io.out()).toContain('| moons | core/diagonalGaussianFlow | cpu |');
   });
 
+  it('quality mode with --seeds: one training run per seed, pooled into mean [min, max]', async () => {
+    const out = await tempDir();
+    const io = capture();
+    const r = await main(
+      [
+        '--mode',
+        'quality',
+        '--flows',
+        'core/diagonalGaussianFlow',
+        '--datasets',
+        'moons',
+        '--backends',
+        'cpu',
+        '--max-steps',
+        '2',
+        '--seeds',
+        '0,1,2',
+        '--no-progress',
+        '--out',
+        out,
+      ],
+      io,
+    );
+    expect(r.code).toBe(0);
+    const [row] = r.report!.quality!.rows;
+    const runs = row!.runs!;
+    expect(runs.map((x) => `${x.seed}:${x.steps}`)).toEqual(['0:2', '1:2', '2:2']);
+    // Each seed shuffles (and initialises) differently, so the runs end in different places.
+    expect(new Set(runs.map((x) => x.testLL)).size).toBe(3);
+    const ll = runs.map((x) => x.testLL);
+    expect(row!.testLL).toBeCloseTo((ll[0]! + ll[1]! + ll[2]!) / 3, 12);
+    expect([row!.testLLMin, row!.testLLMax]).toEqual([Math.min(...ll), Math.max(...ll)]);
+    expect(r.report!.quality!.pictures.map((p) => p.file)).toEqual([
+      'pictures/moons-core-diagonalGaussianFlow.svg',
+    ]);
+    expect(io.out()).toMatch(
+      /\| moons \| core\/diagonalGaussianFlow \| cpu \| \d+ \| -?\d+\.\d{3} \[/,
+    );
+  });
+
   it('distill mode: trains a MAF teacher, distils an IAF student, times both samplers', async () => {
     const out = await tempDir();
     const io = capture();
@@ -157,11 +197,19 @@ describe('one-iteration smoke runs', () => {
     expect(t.teacher!.steps).toBe(2);
     expect(t.student!.steps).toBe(3);
     expect(t.student!.klTail).toHaveLength(3);
+    // The forward-KL term is on (λ = 1): its per-step estimates are recorded too.
+    expect(t.student!.forwardWeight).toBe(1);
+    expect(t.student!.forwardKlTail).toHaveLength(3);
     // The paired gap's mean is the difference of the two test means (float64 sums; 1e-9 slack).
     expect(Math.abs(t.gap!.mean - (t.student!.testLL - t.teacher!.testLL))).toBeLessThan(1e-9);
     expect(t.gap!.n).toBe(5000);
     expect(t.pass).toBe(t.gap!.mean >= -0.1);
-    for (const m of [t.teacherLLOnStudentSamples, t.teacherLLOnTeacherSamples, t.klEstimate])
+    for (const m of [
+      t.teacherLLOnStudentSamples,
+      t.teacherLLOnTeacherSamples,
+      t.klEstimate,
+      t.forwardKlEstimate,
+    ])
       expect(Number.isFinite(m!.mean) && m!.stdErr > 0).toBe(true);
     expect(d.speedups.map((s) => `${s.dim}:${s.backend}`)).toEqual(['2:cpu', '64:cpu']);
     expect(d.speedups.every((s) => (s.ratio ?? 0) > 0)).toBe(true);

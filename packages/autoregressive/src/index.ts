@@ -5,7 +5,14 @@ export {
   hiddenDegrees,
   maskMatrix,
 } from './ordering.js';
-export { type MadeParams, type MadeOptions, type MadeNetwork, type Made, made } from './made.js';
+export {
+  type MadeParams,
+  type MadeOptions,
+  type MadeNetwork,
+  type Made,
+  type MadeInit,
+  made,
+} from './made.js';
 export { type Univariate, maskedAutoregressive } from './autoregressive.js';
 export { inverseTransform } from './inverseTransform.js';
 export {
@@ -26,7 +33,13 @@ export {
   type BatchNormOptions,
   batchNorm,
 } from './batchNorm.js';
-export { type DistillOptions, type DistillWarmStart, distill } from './distill.js';
+export {
+  type DistillOptions,
+  type DistillProgress,
+  type DistillResult,
+  type DistillWarmStart,
+  distill,
+} from './distill.js';
 export {
   type ActivationName,
   type IafOptions,

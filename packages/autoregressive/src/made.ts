@@ -55,7 +55,29 @@ export interface MadeOptions {
   readonly lastLayerScale?: number;
   /** Initial output bias per parameter slot, length `paramsPerDim` (default all 0). */
   readonly outputBias?: readonly number[];
+  /** How the initial parameters are drawn (default `'glorot'`); see {@link MadeInit}. */
+  readonly init?: MadeInit;
 }
+
+/**
+ * How a {@link made} network draws its initial parameters:
+ *
+ * - `'glorot'`: Glorot-uniform weights `U(±√(6 / (fanIn + fanOut)))`, zero
+ *   hidden biases, the output layer scaled by `lastLayerScale` and biased by
+ *   `outputBias`, so the transform starts near its output-bias map;
+ * - `'fanIn'`: PyTorch's `nn.Linear` default, which zuko's `MaskedMLP`
+ *   inherits: every weight and bias of a layer with `n` inputs (context
+ *   included) drawn from `U(-1/√n, 1/√n)`, masked entries counted in `n`;
+ *   `lastLayerScale` and `outputBias` do not apply. The random hidden biases
+ *   spread the ReLU kinks over the data from the first step (zero biases put
+ *   every first-layer kink at the origin).
+ *
+ * @example
+ * ```ts
+ * const net = made({ dim: 2, paramsPerDim: 2, init: 'fanIn' }); // zuko's MAF initialisation
+ * ```
+ */
+export type MadeInit = 'glorot' | 'fanIn';
 
 /** An applied MADE: `x [batch, d]`, `context [batch, c]` → parameters `[batch, d, paramsPerDim]`. */
 export type MadeNetwork = (x: Batch, context?: Batch) => tf.Tensor3D;
@@ -106,10 +128,13 @@ export const made = (options: MadeOptions): Made => {
   const activation: Activation = options.activation ?? ((h) => tf.relu(h));
   const residual = options.residual ?? false;
   const lastScale = options.lastLayerScale ?? 0.01;
+  const initKind = options.init ?? 'glorot';
   if (!(Number.isInteger(dim) && dim > 0))
     throw valueError('options.dim', 'a positive integer', String(dim));
   if (!(Number.isInteger(paramsPerDim) && paramsPerDim > 0))
     throw valueError('options.paramsPerDim', 'a positive integer', String(paramsPerDim));
+  if (initKind !== 'glorot' && initKind !== 'fanIn')
+    throw valueError('options.init', "'glorot' or 'fanIn'", String(initKind));
   if (residual && hidden.some((h) => h !== hidden[0]))
     throw valueError(
       'options.hidden',
@@ -147,19 +172,36 @@ export const made = (options: MadeOptions): Made => {
     paramsPerDim,
     order,
     degrees,
-    init: (seed) => ({
-      layers: masks.map((_, l) => {
-        const isLast = l === nLayers - 1;
-        const [fanIn, fanOut] = [sizes[l]!, sizes[l + 1]!];
+    init: (seed) => {
+      if (initKind === 'fanIn') {
+        const bound = (l: number) =>
+          1 / Math.sqrt(sizes[l]! + (contextLayers.includes(l) ? contextDim : 0));
+        const uniform = (shape: number[], l: number, stream: number) =>
+          tf.randomUniform(shape, -bound(l), bound(l), 'float32', splitSeed(seed, stream + l));
         return {
-          w: glorotUniform(fanIn, fanOut, splitSeed(seed, l), isLast ? lastScale : 1),
-          b: isLast ? tf.tensor1d(outputBias) : tf.zeros([fanOut]),
+          layers: masks.map((_, l) => ({
+            w: uniform([sizes[l]!, sizes[l + 1]!], l, 0) as tf.Tensor2D,
+            b: uniform([sizes[l + 1]!], l, 2000) as tf.Tensor1D,
+          })),
+          context: contextLayers.map(
+            (l) => uniform([contextDim, sizes[l + 1]!], l, 1000) as tf.Tensor2D,
+          ),
         };
-      }),
-      context: contextLayers.map((l) =>
-        glorotUniform(contextDim, sizes[l + 1]!, splitSeed(seed, 1000 + l)),
-      ),
-    }),
+      }
+      return {
+        layers: masks.map((_, l) => {
+          const isLast = l === nLayers - 1;
+          const [fanIn, fanOut] = [sizes[l]!, sizes[l + 1]!];
+          return {
+            w: glorotUniform(fanIn, fanOut, splitSeed(seed, l), isLast ? lastScale : 1),
+            b: isLast ? tf.tensor1d(outputBias) : tf.zeros([fanOut]),
+          };
+        }),
+        context: contextLayers.map((l) =>
+          glorotUniform(contextDim, sizes[l + 1]!, splitSeed(seed, 1000 + l)),
+        ),
+      };
+    },
     apply:
       ({ layers, context: contextWeights }) =>
       (x, context) => {

@@ -24,6 +24,7 @@ import {
   inverseAffineAutoregressive,
 } from './affineAutoregressive.js';
 import { type BatchNormStatistics, batchNorm } from './batchNorm.js';
+import type { MadeInit } from './made.js';
 import type { Ordering } from './ordering.js';
 import { splineAutoregressive } from './splineAutoregressive.js';
 
@@ -57,8 +58,14 @@ export interface IafOptions {
   readonly orderings?: 'alternate' | 'random';
   /** Seed of the random orderings (default 0). */
   readonly orderSeed?: number;
-  /** Initial scale of each MADE's output layer (default 0.01; the flow starts near the identity). */
+  /** Initial scale of each MADE's output layer (default 0.01; the flow starts near the identity). With `init: 'glorot'` only. */
   readonly lastLayerScale?: number;
+  /**
+   * How each MADE draws its initial parameters ({@link MadeInit}): {@link maf}
+   * defaults to `'fanIn'` (zuko's, PyTorch's `nn.Linear` default), the other
+   * presets to `'glorot'` (the flow starts near the identity).
+   */
+  readonly init?: MadeInit;
 }
 
 /**
@@ -101,6 +108,7 @@ const resolve = (o: MafOptions): Resolved => ({
   orderings: o.orderings ?? 'alternate',
   orderSeed: o.orderSeed ?? 0,
   lastLayerScale: o.lastLayerScale ?? 0.01,
+  init: o.init ?? 'glorot',
   batchNorm: o.batchNorm ?? false,
   batchNormStatistics: o.batchNormStatistics,
 });
@@ -120,6 +128,7 @@ const layerOptions = (r: Resolved, i: number): AutoregressiveOptions => ({
   activation: activations[r.activation],
   ordering: layerOrdering(r, i),
   lastLayerScale: r.lastLayerScale,
+  init: r.init,
 });
 
 const config = (r: Resolved, extra: JsonObject = {}): JsonObject => {
@@ -168,8 +177,9 @@ export type AutoregressiveFlowDef = FlowDef<FlowParams<Params[], NoParams>>;
  * Masked Autoregressive Flow (Papamakarios, Pavlakou & Murray, 2017): a
  * standard normal base and `transforms` affine MADE layers
  * ({@link affineAutoregressive}) with orderings alternating ascending /
- * descending, ReLU MADEs with `hidden` units, zuko's soft-clamped scale —
- * the reference protocol's MAF (5 layers, `[64, 64]`; 23,060 parameters for `dim = 2`).
+ * descending, ReLU MADEs with `hidden` units, zuko's soft-clamped scale and
+ * zuko's initialisation (`init: 'fanIn'`, see {@link MadeInit}) — the
+ * reference protocol's MAF (5 layers, `[64, 64]`; 23,060 parameters for `dim = 2`).
  *
  *   `log p(x) = log N(T(x); 0, I) + Σ_layers Σᵢ log sᵢ`
  *
@@ -183,7 +193,7 @@ export type AutoregressiveFlowDef = FlowDef<FlowParams<Params[], NoParams>>;
  * ```
  */
 export const maf = (options: MafOptions): AutoregressiveFlowDef => {
-  const r = resolve(options);
+  const r = resolve({ ...options, init: options.init ?? 'fanIn' });
   return flow({
     name: 'maf',
     dim: r.dim,

@@ -4,6 +4,7 @@ import {
   type Bijection,
   type TransformDef,
   disposeParams,
+  flattenParams,
   splitSeed,
   tf,
 } from '@bijective/core';
@@ -132,6 +133,48 @@ describe('MADE is autoregressive', () => {
     expect(() => made({ dim: 3, paramsPerDim: 2, hidden: [8, 4], residual: true })).toThrow(
       /equal widths/,
     );
+  });
+});
+
+describe('MADE initialisation', () => {
+  const absMax = (t: tf.Tensor) => Math.max(...Array.from(t.dataSync(), Math.abs));
+
+  it("'fanIn' draws every weight and bias from U(±1/√n), n the layer's inputs with the context", () => {
+    const net = made({ dim: 3, contextDim: 2, paramsPerDim: 2, hidden: [48, 48], init: 'fanIn' });
+    const p = net.init(3);
+    const fanIns = [3 + 2, 48 + 2, 48]; // the context feeds the hidden layers only
+    p.layers.forEach((layer, l) => {
+      const bound = 1 / Math.sqrt(fanIns[l]!);
+      // Bounded by the bound, and filling it (≥ 96 uniform draws reach past 80% of it w.p. > 1 - 1e-9).
+      for (const t of [layer.w, layer.b]) {
+        expect(absMax(t)).toBeLessThanOrEqual(bound);
+        expect(absMax(t)).toBeGreaterThan(0.8 * bound);
+      }
+    });
+    for (const [i, v] of p.context.entries())
+      expect(absMax(v)).toBeLessThanOrEqual(1 / Math.sqrt(fanIns[i]!));
+    disposeParams(p);
+  });
+
+  it("maf uses 'fanIn' (zuko's), iaf keeps 'glorot' (near the identity); the size is the same", () => {
+    const leaves = (def: ReturnType<typeof maf>) => {
+      const p = def.init(0);
+      const all = flattenParams(p).map((leaf) => leaf.tensor);
+      const out = { n: all.reduce((a, t) => a + t.size, 0), maxAbs: Math.max(...all.map(absMax)) };
+      disposeParams(p);
+      return out;
+    };
+    const zuko = leaves(maf({ dim: 2 }));
+    const nearIdentity = leaves(iaf({ dim: 2 }));
+    expect(zuko.n).toBe(23060);
+    expect(nearIdentity.n).toBe(23060);
+    // First-layer weights and biases of zuko's init reach 1/√2; Glorot's stay below √(6/66).
+    expect(zuko.maxAbs).toBeGreaterThan(0.6);
+    expect(nearIdentity.maxAbs).toBeLessThan(Math.sqrt(6 / 66) + 1e-6);
+  });
+
+  it('rejects an unknown initialisation', () => {
+    expect(() => made({ dim: 2, paramsPerDim: 2, init: 'he' as 'glorot' })).toThrow(/options.init/);
   });
 });
 

@@ -92,6 +92,30 @@ describe('no tensor leaks', () => {
         }),
       2,
     );
+    // The forward-KL term (teacher draws each step), the schedule, the log-ratio bound and the warm start.
+    await expectNoLeaks(
+      () =>
+        distill(teacher, tp, iaf({ dim: 2, transforms: 2, hidden: [8] }), {
+          steps: 3,
+          batchSize: 16,
+          forwardWeight: 0.5,
+          teacherBatchSize: 8,
+          finalLearningRate: 1e-4,
+          maxLogRatio: 0.1,
+          warmStart: { samples: 32, steps: 2, batchSize: 16 },
+        }),
+      2,
+    );
+    // Forward KL alone (α = 1): the reverse estimate is computed outside the gradient.
+    await expectNoLeaks(
+      () =>
+        distill(teacher, tp, iaf({ dim: 2, transforms: 2, hidden: [8] }), {
+          steps: 3,
+          batchSize: 16,
+          forwardWeight: 1,
+        }),
+      2,
+    );
     disposeParams(tp);
   });
 });

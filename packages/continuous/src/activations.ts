@@ -8,7 +8,7 @@ import { tf, type Activation } from '@bijective/core';
  * clone is cut off from the input and the gradient of `tanh`, `sigmoid` and `exp`
  * (`dy·(1-y²)`, `dy·y(1-y)`, `dy·y`) is disconnected from the input on a second
  * differentiation: second-order gradients come out silently wrong (or throw,
- * for `elu`/`selu`/`leakyRelu`). FFJORD's training needs exactly those second
+ * for tfjs's own `elu`/`selu`/`leakyRelu`). FFJORD's training needs exactly those second
  * derivatives (`∂/∂θ` of a trace built from `∂f/∂z`). Each function here is a
  * `tf.customGrad` whose gradient is *recomputed from the saved input* `x`
  * using these same safe functions, so
@@ -60,6 +60,22 @@ const swishUnary: Unary = custom(
   },
 );
 
+const expUnary: Unary = custom(
+  (x) => tf.exp(x),
+  (x) => expUnary(x),
+);
+
+// min(x, 0), with derivative 1[x < 0] from the one comparison that has a registered gradient.
+const negativePartUnary: Unary = custom(
+  (x) => tf.minimum(x, 0),
+  (x) => tf.sub(1, tf.cast(tf.greaterEqual(x, 0), 'float32')),
+);
+
+const eluUnary: Unary = custom(
+  (x) => tf.elu(x),
+  (x) => expUnary(negativePartUnary(x)),
+);
+
 /**
  * `tanh(x)` with `tanh'(x) = 1 - tanh(x)²` recomputed from `x`, so second and
  * higher derivatives are right (see the module note on tfjs 4.22). Elementwise, any shape.
@@ -105,8 +121,20 @@ export const safeSoftplus: Activation = (x) => softplusUnary(x) as tf.Tensor2D;
  */
 export const safeSwish: Activation = (x) => swishUnary(x) as tf.Tensor2D;
 
+/**
+ * ELU (Clevert et al. 2016), `x` for `x > 0` and `eˣ - 1` otherwise, with
+ * derivative `exp(min(x, 0))` recomputed from `x` (second-order safe: the
+ * second derivative is `eˣ` below 0 and 0 above). zuko's CNF default.
+ *
+ * @example
+ * ```ts
+ * const h = safeElu(tf.tensor2d([[-1, 2]])); // [[-0.632, 2]]
+ * ```
+ */
+export const safeElu: Activation = (x) => eluUnary(x) as tf.Tensor2D;
+
 /** The names of the offered activations, as used in JSON configs. */
-export type ActivationName = 'tanh' | 'softplus' | 'sigmoid' | 'swish';
+export type ActivationName = 'tanh' | 'softplus' | 'sigmoid' | 'swish' | 'elu';
 
 /**
  * Every offered activation by name (all second-order safe), as selected by
@@ -122,6 +150,7 @@ export const activations: Readonly<Record<ActivationName, Activation>> = {
   softplus: safeSoftplus,
   sigmoid: safeSigmoid,
   swish: safeSwish,
+  elu: safeElu,
 };
 
 /**

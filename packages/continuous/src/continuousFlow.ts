@@ -1,4 +1,5 @@
 import {
+  type Batch,
   type FlowDef,
   type FlowParams,
   type JsonObject,
@@ -8,7 +9,7 @@ import {
   standardNormal,
 } from '@bijective/core';
 import type { VectorField } from './dynamics/vectorField.js';
-import type { FfjordTransformDef } from './ffjord.js';
+import type { FfjordTransformDef, RegularizedForward, SolveCost } from './ffjord.js';
 
 /** Parameters of a {@link ContinuousFlowDef}: the dynamics network's, and none for the standard normal base. */
 export type ContinuousFlowParams<P extends Params = Params> = FlowParams<P, NoParams>;
@@ -25,6 +26,15 @@ export type ContinuousFlowDef<P extends Params = Params> = FlowDef<ContinuousFlo
   readonly T: number;
   /** The vector field `f(t, z; c)` for given flow parameters (raw tensor function, call inside `tf.tidy`). */
   readonly vectorField: (params: ContinuousFlowParams<P>) => VectorField;
+  /**
+   * The forward solve with the RNODE regularisers `∫‖f‖² dt` and `∫‖∂f/∂z‖²_F dt`
+   * integrated alongside (see {@link RegularizedForward}); `log p(x) = log N(y; 0, I) + logDet`.
+   */
+  readonly regularizedForward: (
+    params: ContinuousFlowParams<P>,
+  ) => (x: Batch, context?: Batch) => RegularizedForward;
+  /** The cumulative cost (solves, NFE) of every solve run through this definition so far. */
+  readonly cost: () => SolveCost;
 };
 
 /** Options of {@link continuousFlow}. */
@@ -65,5 +75,7 @@ export const continuousFlow = <P extends Params>(
     ...def,
     T: transform.T,
     vectorField: (params) => transform.dynamics.apply(params.transform),
+    regularizedForward: (params) => transform.regularizedForward(params.transform),
+    cost: transform.cost,
   };
 };

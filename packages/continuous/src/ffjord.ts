@@ -24,6 +24,22 @@ export interface SolveReport extends SolveStats {
   readonly pass: 'solve' | 'adjoint';
 }
 
+/**
+ * The cumulative cost of the solves run through one definition since it was
+ * built (instrumentation for benchmarks: NFE per training step or per evaluation).
+ */
+export interface SolveCost {
+  /** Solves run (forward and inverse, training and evaluation). */
+  readonly solves: number;
+  /** Function evaluations of those solves. */
+  readonly nfe: number;
+  /** Accepted and rejected solver steps. */
+  readonly steps: number;
+  readonly rejected: number;
+  /** Function evaluations of the adjoint method's backward solves (0 with backpropagation). */
+  readonly adjointNfe: number;
+}
+
 /** Options of {@link ffjordTransform}. */
 export interface FfjordTransformOptions<P extends Params> {
   /** The dynamics network `f(t, z; c; θ)`. */
@@ -48,10 +64,39 @@ export interface FfjordTransformOptions<P extends Params> {
   readonly onSolve?: (report: SolveReport) => void;
 }
 
+/**
+ * One forward (data → base) solve with the regularisers of RNODE (Finlay et
+ * al., "How to Train Your Neural ODE: the World of Jacobian and Kinetic
+ * Regularization", 2020) integrated alongside `z` and `Δ`, per row:
+ *
+ *   `E_K = ∫₀ᵀ ‖f(t, z(t))‖² dt`,  `E_J = ∫₀ᵀ ‖∂f/∂z(t)‖²_F dt`.
+ *
+ * `E_J` is exact with the exact trace and Hutchinson's unbiased `∫ ‖εᵀ∂f/∂z‖² dt`
+ * (same probe as the trace) otherwise.
+ */
+export interface RegularizedForward {
+  /** `z(T)`, `[batch, dim]`. */
+  readonly y: Batch;
+  /** `log|det ∂z(T)/∂x| = ∫₀ᵀ tr(∂f/∂z) dt`, `[batch]`. */
+  readonly logDet: tf.Tensor1D;
+  /** Kinetic energy `∫₀ᵀ ‖f‖² dt`, `[batch]`. */
+  readonly kineticEnergy: tf.Tensor1D;
+  /** Jacobian norm `∫₀ᵀ ‖∂f/∂z‖²_F dt`, `[batch]`. */
+  readonly jacobianNorm: tf.Tensor1D;
+}
+
 /** A continuous-time transform definition; it also exposes its time horizon and dynamics. */
 export type FfjordTransformDef<P extends Params> = TransformDef<P> & {
   readonly T: number;
   readonly dynamics: DynamicsDef<P>;
+  /**
+   * The forward solve with the RNODE regularisers (see {@link RegularizedForward}):
+   * what regularised maximum-likelihood training ({@link fitFfjord}) differentiates.
+   * Same solver, trace and gradient method as the bijection; reports to `onSolve` too.
+   */
+  readonly regularizedForward: (params: P) => (x: Batch, context?: Batch) => RegularizedForward;
+  /** The cumulative {@link SolveCost} of this definition's solves so far. */
+  readonly cost: () => SolveCost;
 };
 
 /**
@@ -75,7 +120,10 @@ export type FfjordTransformDef<P extends Params> = TransformDef<P> & {
  * Hutchinson's estimate `εᵀ(∂f/∂z)ε` with one probe `ε` fixed for the whole
  * solve (cheap and unbiased; FFJORD's training choice). Gradients flow by
  * backpropagation through the solver (memory ∝ steps) or by the adjoint
- * method (memory flat, one extra backward solve).
+ * method (memory flat, one extra backward solve). `regularizedForward` also
+ * integrates RNODE's kinetic energy and Jacobian norm (Finlay et al. 2020)
+ * in the same solve, as one more `[batch, 2]` component of the state (which
+ * then also enters Dopri5's error norm).
  *
  * Shapes: `[batch, dim]` in and out, `logDet: [batch]`; context `[batch, contextDim]`.
  *
@@ -100,64 +148,92 @@ export const ffjordTransform = <P extends Params>(
   let solves = 0;
   const nextProbeSeed = (): number | undefined =>
     options.probeSeed === undefined ? undefined : splitSeed(options.probeSeed, solves++);
+  let cost: SolveCost = { solves: 0, nfe: 0, steps: 0, rejected: 0, adjointNfe: 0 };
+  const record = (report: SolveReport): void => {
+    cost =
+      report.pass === 'adjoint'
+        ? { ...cost, adjointNfe: cost.adjointNfe + report.nfe }
+        : {
+            ...cost,
+            solves: cost.solves + 1,
+            nfe: cost.nfe + report.nfe,
+            steps: cost.steps + report.steps,
+            rejected: cost.rejected + report.rejected,
+          };
+    onSolve?.(report);
+  };
+
+  const integrate = (
+    params: P,
+    x: Batch,
+    context: Batch | undefined,
+    direction: 'forward' | 'inverse',
+    regularize: boolean,
+  ): tf.Tensor[] => {
+    const leaves = flattenParams(params).map((l) => l.tensor);
+    const [batch, dim] = x.shape;
+    const probe =
+      method === 'hutchinson' ? drawProbe(probeKind, [batch, dim], nextProbeSeed()) : undefined;
+    // State [z, Δ] (+ [E_K, E_J] as one [batch, 2] component when regularising).
+    const rhs =
+      (fld: VectorField, ctx: Batch | undefined, eps: tf.Tensor2D | undefined): OdeFunction =>
+      (t, [z]) => {
+        const r = divergence((zz, cc) => fld(t, zz, cc), z as Batch, method, eps, ctx, regularize);
+        const out: tf.Tensor[] = [r.value, tf.neg(r.divergence)];
+        if (regularize) out.push(tf.stack([tf.sum(tf.square(r.value), 1), r.frobenius!], 1));
+        return out;
+      };
+    const [t0, t1] = direction === 'forward' ? [0, T] : [T, 0];
+    const y0 = [x, tf.zeros([batch]), ...(regularize ? [tf.zeros([batch, 2])] : [])];
+    const report = (pass: 'solve' | 'adjoint') => (stats: SolveStats) =>
+      record({ ...stats, direction, pass });
+    let sol: OdeSolution;
+    if (gradient === 'adjoint') {
+      // Everything the dynamics read goes through the adjoint's inputs, so its
+      // backward solve can rebuild them from saved copies.
+      const inputs = [
+        ...leaves,
+        ...(context !== undefined ? [context] : []),
+        ...(probe !== undefined ? [probe] : []),
+      ];
+      const makeF = (ts: readonly tf.Tensor[]): OdeFunction => {
+        const fld = dynamics.apply(unflattenParams(params, ts.slice(0, leaves.length)));
+        let k = leaves.length;
+        const ctx = context !== undefined ? (ts[k++] as Batch) : undefined;
+        const eps = probe !== undefined ? (ts[k] as tf.Tensor2D) : undefined;
+        return rhs(fld, ctx, eps);
+      };
+      sol = odeintAdjoint(makeF, y0, t0, t1, solver, inputs, report('adjoint'));
+    } else {
+      sol = solver.solve(rhs(dynamics.apply(params), context, probe), y0, t0, t1);
+    }
+    report('solve')(sol.stats);
+    return sol.y;
+  };
 
   return {
     T,
     dynamics,
+    cost: () => cost,
     init: (seed) => dynamics.init(seed),
-    apply: (params) => {
-      const field = dynamics.apply(params);
-      const leaves = flattenParams(params).map((l) => l.tensor);
-      const integrate = (
-        x: Batch,
-        context: Batch | undefined,
-        direction: 'forward' | 'inverse',
-      ) => {
-        const [batch, dim] = x.shape;
-        const probe =
-          method === 'hutchinson' ? drawProbe(probeKind, [batch, dim], nextProbeSeed()) : undefined;
-        const rhs =
-          (fld: VectorField, ctx: Batch | undefined, eps: tf.Tensor2D | undefined): OdeFunction =>
-          (t, [z]) => {
-            const r = divergence((zz, cc) => fld(t, zz, cc), z as Batch, method, eps, ctx);
-            return [r.value, tf.neg(r.divergence)];
-          };
-        const [t0, t1] = direction === 'forward' ? [0, T] : [T, 0];
-        const y0 = [x, tf.zeros([batch])];
-        const report = (pass: 'solve' | 'adjoint') => (stats: SolveStats) =>
-          onSolve?.({ ...stats, direction, pass });
-        let sol: OdeSolution;
-        if (gradient === 'adjoint') {
-          // Everything the dynamics read goes through the adjoint's inputs, so its
-          // backward solve can rebuild them from saved copies.
-          const inputs = [
-            ...leaves,
-            ...(context !== undefined ? [context] : []),
-            ...(probe !== undefined ? [probe] : []),
-          ];
-          const makeF = (ts: readonly tf.Tensor[]): OdeFunction => {
-            const fld = dynamics.apply(unflattenParams(params, ts.slice(0, leaves.length)));
-            let k = leaves.length;
-            const ctx = context !== undefined ? (ts[k++] as Batch) : undefined;
-            const eps = probe !== undefined ? (ts[k] as tf.Tensor2D) : undefined;
-            return rhs(fld, ctx, eps);
-          };
-          sol = odeintAdjoint(makeF, y0, t0, t1, solver, inputs, report('adjoint'));
-        } else {
-          sol = solver.solve(rhs(field, context, probe), y0, t0, t1);
-        }
-        report('solve')(sol.stats);
-        return { z: sol.y[0] as Batch, logDet: tf.neg(sol.y[1]!) as tf.Tensor1D };
-      };
+    apply: (params) => ({
+      forward: (x, context) => {
+        const [z, delta] = integrate(params, x, context, 'forward', false);
+        return { y: z as Batch, logDet: tf.neg(delta!) as tf.Tensor1D };
+      },
+      inverse: (y, context) => {
+        const [z, delta] = integrate(params, y, context, 'inverse', false);
+        return { x: z as Batch, logDet: tf.neg(delta!) as tf.Tensor1D };
+      },
+    }),
+    regularizedForward: (params) => (x, context) => {
+      const [z, delta, reg] = integrate(params, x, context, 'forward', true);
+      const [kinetic, jacobian] = tf.unstack(reg!, 1) as [tf.Tensor1D, tf.Tensor1D];
       return {
-        forward: (x, context) => {
-          const r = integrate(x, context, 'forward');
-          return { y: r.z, logDet: r.logDet };
-        },
-        inverse: (y, context) => {
-          const r = integrate(y, context, 'inverse');
-          return { x: r.z, logDet: r.logDet };
-        },
+        y: z as Batch,
+        logDet: tf.neg(delta!) as tf.Tensor1D,
+        kineticEnergy: kinetic,
+        jacobianNorm: jacobian,
       };
     },
   };

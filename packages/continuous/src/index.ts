@@ -6,6 +6,7 @@ export {
   safeSigmoid,
   safeSoftplus,
   safeSwish,
+  safeElu,
 } from './activations.js';
 export {
   type Time,
@@ -14,6 +15,12 @@ export {
   timeAndContext,
 } from './dynamics/vectorField.js';
 export { type DynamicsMlpOptions, resolveMlpOptions } from './dynamics/options.js';
+export {
+  type TimeEmbeddingMlpOptions,
+  type TimeEmbeddingMlpParams,
+  timeEmbeddingMlp,
+  timeFeatures,
+} from './dynamics/timeEmbeddingMlp.js';
 export { type ConcatMlpParams, concatMlp } from './dynamics/concatMlp.js';
 export {
   type ConcatSquashLayerParams,
@@ -47,6 +54,8 @@ export { odeintAdjoint } from './adjoint.js';
 export {
   type GradientMethod,
   type SolveReport,
+  type SolveCost,
+  type RegularizedForward,
   type FfjordTransformOptions,
   type FfjordTransformDef,
   ffjordTransform,
@@ -66,7 +75,15 @@ export {
   fitFlowMatching,
 } from './flowMatching/fitFlowMatching.js';
 export {
+  type FfjordFitOptions,
+  type FfjordEpochRecord,
+  type FfjordFitProgress,
+  type FfjordFitResult,
+  fitFfjord,
+} from './fitFfjord.js';
+export {
   type MlpDynamicsParams,
+  type DynamicsLayer,
   type ContinuousPresetOptions,
   ffjord,
   flowMatching,

@@ -3,13 +3,17 @@ import type { ActivationName } from './activations.js';
 import { type ContinuousFlowDef, continuousFlow } from './continuousFlow.js';
 import { type ConcatMlpParams, concatMlp } from './dynamics/concatMlp.js';
 import { type ConcatSquashParams, concatSquashMlp } from './dynamics/concatSquashMlp.js';
+import { type TimeEmbeddingMlpParams, timeEmbeddingMlp } from './dynamics/timeEmbeddingMlp.js';
 import type { DynamicsDef } from './dynamics/vectorField.js';
 import { type GradientMethod, ffjordTransform } from './ffjord.js';
 import { type SolverConfig, solverFromConfig } from './solvers/fromConfig.js';
 import type { ProbeKind, TraceMethod } from './trace.js';
 
-/** Parameters of the presets' dynamics networks (concat-squash or concat layers). */
-export type MlpDynamicsParams = ConcatSquashParams | ConcatMlpParams;
+/** Parameters of the presets' dynamics networks (concat-squash, concat or time-embedding layers). */
+export type MlpDynamicsParams = ConcatSquashParams | ConcatMlpParams | TimeEmbeddingMlpParams;
+
+/** The dynamics network of a preset: see {@link concatSquashMlp}, {@link concatMlp}, {@link timeEmbeddingMlp}. */
+export type DynamicsLayer = 'concatSquash' | 'concat' | 'timeEmbedding';
 
 /** Options shared by {@link ffjord} and {@link flowMatching}; every field is JSON, stored in `config`. */
 export interface ContinuousPresetOptions {
@@ -18,8 +22,13 @@ export interface ContinuousPresetOptions {
   readonly hidden?: readonly number[];
   /** Context width of a conditional flow (default 0). */
   readonly contextDim?: number;
-  /** `'concatSquash'` (FFJORD's layer) or `'concat'` (time concatenated to every layer's input). */
-  readonly layer?: 'concatSquash' | 'concat';
+  /**
+   * `'concatSquash'` (FFJORD's layer), `'concat'` (time concatenated to every
+   * layer's input) or `'timeEmbedding'` (Fourier features of time at the input only, zuko's).
+   */
+  readonly layer?: DynamicsLayer;
+  /** Time frequencies of the `'timeEmbedding'` network (default 3). */
+  readonly frequencies?: number;
   /** A second-order-safe activation. */
   readonly activation?: ActivationName;
   /** Integration time (default 1). */
@@ -38,7 +47,7 @@ export interface ContinuousPresetOptions {
 const build = (
   name: string,
   options: ContinuousPresetOptions,
-  defaults: { layer: 'concatSquash' | 'concat'; activation: ActivationName; trace: TraceMethod },
+  defaults: { layer: DynamicsLayer; activation: ActivationName; trace: TraceMethod },
 ): ContinuousFlowDef<MlpDynamicsParams> => {
   const { dim } = options;
   const contextDim = options.contextDim ?? 0;
@@ -51,13 +60,19 @@ const build = (
   const T = options.T ?? 1;
   const solver = solverFromConfig(options.solver ?? { kind: 'dopri5', rtol: 1e-5, atol: 1e-5 });
   const netOptions = { dim, hidden, contextDim, activation: act };
+  const frequencies = options.frequencies ?? 3;
   const dynamics: DynamicsDef<MlpDynamicsParams> =
-    layer === 'concatSquash' ? concatSquashMlp(netOptions) : concatMlp(netOptions);
+    layer === 'concatSquash'
+      ? concatSquashMlp(netOptions)
+      : layer === 'concat'
+        ? concatMlp(netOptions)
+        : timeEmbeddingMlp({ ...netOptions, frequencies }, T);
   const config: JsonObject = {
     dim,
     contextDim,
     hidden: [...hidden],
     layer,
+    ...(layer === 'timeEmbedding' ? { frequencies } : {}),
     activation: act,
     T,
     solver: solver.config,
@@ -112,8 +127,10 @@ export const ffjord = (options: ContinuousPresetOptions): ContinuousFlowDef<MlpD
  * straight-line velocities), then evaluated with exact log-densities through
  * the FFJORD machinery.
  *
- * Defaults: time-concatenated MLP `[64, 64]` with swish, exact trace,
- * Dopri5 at rtol = atol = 1e-5, `T = 1`.
+ * Defaults: zuko's CNF network — an MLP `[64, 64]` with ELU that sees time
+ * through 3 Fourier frequencies at its input ({@link timeEmbeddingMlp}) —
+ * exact trace, Dopri5 at rtol = atol = 1e-5, `T = 1`. (On digits it held out
+ * ~3 nats/image better than FFJORD's every-layer time concatenation with swish.)
  *
  * @example
  * ```ts
@@ -125,7 +142,7 @@ export const ffjord = (options: ContinuousPresetOptions): ContinuousFlowDef<MlpD
 export const flowMatching = (
   options: ContinuousPresetOptions,
 ): ContinuousFlowDef<MlpDynamicsParams> =>
-  build('flowMatching', options, { layer: 'concat', activation: 'swish', trace: 'exact' });
+  build('flowMatching', options, { layer: 'timeEmbedding', activation: 'elu', trace: 'exact' });
 
 /**
  * The presets by name, rebuilding a definition from its saved `config` — what

@@ -3,6 +3,7 @@ import type { Registry, RegistryEntry, Shape } from '@bijective/core/testing';
 import type { DynamicsDef } from './dynamics/vectorField.js';
 import { concatMlp } from './dynamics/concatMlp.js';
 import { concatSquashMlp } from './dynamics/concatSquashMlp.js';
+import { timeEmbeddingMlp } from './dynamics/timeEmbeddingMlp.js';
 import { type FfjordTransformOptions, ffjordTransform } from './ffjord.js';
 import { ffjord, flowMatching } from './presets.js';
 import { dopri5 } from './solvers/dopri5.js';
@@ -65,6 +66,11 @@ export const registry: Registry = {
   // Gradients (the checker's Jacobian rows and parameter gradients) come from the adjoint solve.
   ffjordAdjoint: transform(
     (s) => exact(concatSquashMlp({ ...net(s), activation: 'swish' }), { gradient: 'adjoint' }),
+    [2],
+    true,
+  ),
+  ffjordTimeEmbeddingElu: transform(
+    (s) => exact(timeEmbeddingMlp({ ...net(s), activation: 'elu' })),
     [2],
     true,
   ),

@@ -12,6 +12,12 @@ export interface FieldAndDivergence {
   readonly value: tf.Tensor2D;
   /** `tr(∂f/∂z)` per row, `[batch]` (exact, or an unbiased estimate). */
   readonly divergence: tf.Tensor1D;
+  /**
+   * `‖∂f/∂z‖²_F` per row, `[batch]`, when asked for (`frobenius = true`):
+   * exact from the `dim` products of the exact trace, or Hutchinson's unbiased
+   * `‖εᵀ ∂f/∂z‖²` from the same probe (`E[εεᵀ] = I`). Free given the products.
+   */
+  readonly frobenius?: tf.Tensor1D;
 }
 
 /**
@@ -52,7 +58,9 @@ export const valueAndVjp = (
  * batched pass: the rows are tiled `dim` times (`[dim·batch, dim]`, block `i`
  * probed with `eᵢ`), so the cost is one forward and one backward pass on a
  * `dim`-times larger batch. Differentiable to second order when `f` is built
- * from second-order-safe operations (see `safeTanh`).
+ * from second-order-safe operations (see `safeTanh`). With `frobenius`, the
+ * products (the rows `eᵢᵀ ∂f/∂z` of the Jacobian) also give the exact
+ * `‖∂f/∂z‖²_F = Σᵢ ‖eᵢᵀ ∂f/∂z‖²` per row.
  *
  * @example
  * ```ts
@@ -65,11 +73,13 @@ export const exactDivergence = (
   f: RowMap,
   z: tf.Tensor2D,
   context?: tf.Tensor2D,
+  frobenius = false,
 ): FieldAndDivergence => {
   const [batch, dim] = z.shape;
   if (dim === 1) {
     const r = valueAndVjp(f, z, tf.onesLike(z), context);
-    return { value: r.value, divergence: tf.reshape(r.vjp, [batch]) as tf.Tensor1D };
+    const d = tf.reshape(r.vjp, [batch]) as tf.Tensor1D;
+    return { value: r.value, divergence: d, ...(frobenius ? { frobenius: tf.square(d) } : {}) };
   }
   const zt = tf.tile(z, [dim, 1]) as tf.Tensor2D;
   const ct = context === undefined ? undefined : (tf.tile(context, [dim, 1]) as tf.Tensor2D);
@@ -80,7 +90,10 @@ export const exactDivergence = (
   ]) as tf.Tensor2D;
   const r = valueAndVjp(f, zt, e, ct);
   const diagonal = tf.sum(tf.reshape(tf.sum(tf.mul(r.vjp, e), 1), [dim, batch]), 0) as tf.Tensor1D;
-  return { value: tf.slice(r.value, [0, 0], [batch, dim]) as tf.Tensor2D, divergence: diagonal };
+  const value = tf.slice(r.value, [0, 0], [batch, dim]) as tf.Tensor2D;
+  if (!frobenius) return { value, divergence: diagonal };
+  const squares = tf.sum(tf.reshape(tf.sum(tf.square(r.vjp), 1), [dim, batch]), 0) as tf.Tensor1D;
+  return { value, divergence: diagonal, frobenius: squares };
 };
 
 /**
@@ -88,7 +101,9 @@ export const exactDivergence = (
  * `E[εεᵀ] = I` (Hutchinson 1989), as used by FFJORD (Grathwohl et al. 2019):
  * one vector-Jacobian product per row instead of `dim`. `probe` is
  * `[batch, dim]` and must stay fixed during one ODE solve, so the integrated
- * estimate is an unbiased estimate of the integrated trace.
+ * estimate is an unbiased estimate of the integrated trace. With
+ * `frobenius`, the same product gives `‖εᵀ ∂f/∂z‖²`, an unbiased estimate of
+ * `‖∂f/∂z‖²_F` (Finlay et al. 2020).
  *
  * @example
  * ```ts
@@ -101,9 +116,13 @@ export const hutchinsonDivergence = (
   z: tf.Tensor2D,
   probe: tf.Tensor2D,
   context?: tf.Tensor2D,
+  frobenius = false,
 ): FieldAndDivergence => {
   const { value, vjp } = valueAndVjp(f, z, probe, context);
-  return { value, divergence: tf.sum(tf.mul(vjp, probe), 1) as tf.Tensor1D };
+  const divergence = tf.sum(tf.mul(vjp, probe), 1) as tf.Tensor1D;
+  return frobenius
+    ? { value, divergence, frobenius: tf.sum(tf.square(vjp), 1) as tf.Tensor1D }
+    : { value, divergence };
 };
 
 /**
@@ -138,7 +157,8 @@ export const drawProbe = (
   );
 
 /**
- * The divergence by the chosen method: exact, or Hutchinson's with `probe`.
+ * The divergence by the chosen method: exact, or Hutchinson's with `probe`
+ * (and, with `frobenius`, the squared Frobenius norm of the Jacobian by the same method).
  *
  * @example
  * ```ts
@@ -151,8 +171,9 @@ export const divergence = (
   method: TraceMethod,
   probe?: tf.Tensor2D,
   context?: tf.Tensor2D,
+  frobenius = false,
 ): FieldAndDivergence => {
-  if (method === 'exact') return exactDivergence(f, z, context);
+  if (method === 'exact') return exactDivergence(f, z, context, frobenius);
   if (probe === undefined) throw new Error('hutchinson divergence needs a probe');
-  return hutchinsonDivergence(f, z, probe, context);
+  return hutchinsonDivergence(f, z, probe, context, frobenius);
 };

@@ -108,6 +108,7 @@ describe('second-order-safe activations', () => {
         const d2 = d1 * (1 - 2 * s);
         return [s + v * d1, 2 * d1 + v * d2, 3 * d2 + v * d1 * (1 - 6 * s + 6 * s * s)];
       },
+      elu: (v) => (v < 0 ? [Math.exp(v), Math.exp(v), Math.exp(v)] : [1, 0, 0]),
     };
     for (const name of Object.keys(activations) as ActivationName[]) {
       const act = activations[name];

@@ -21,6 +21,8 @@ import {
   hutchinsonDivergence,
   rk4,
   dopri5,
+  timeEmbeddingMlp,
+  timeFeatures,
 } from '../src/index.js';
 
 /** Linear dynamics f(t, z) = z Aᵀ (row convention), A fixed in the closure. */
@@ -173,6 +175,7 @@ describe('dynamics networks', () => {
   for (const [name, net] of [
     ['concat', concatMlp({ dim: 2, hidden: [8, 8], contextDim: 1 })],
     ['concatSquash', concatSquashMlp({ dim: 2, hidden: [8, 8], contextDim: 1 })],
+    ['timeEmbedding', timeEmbeddingMlp({ dim: 2, hidden: [8, 8], contextDim: 1 })],
   ] as const) {
     it(`${name}: one time for the batch equals per-row times, and time and context matter`, () => {
       const before = tf.memory().numTensors;
@@ -193,6 +196,21 @@ describe('dynamics networks', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
   }
+});
+
+describe('time features', () => {
+  it('φ(t) = [cos(kπt/T), sin(kπt/T)]: closed form, and a [rows] time gives one row each', () => {
+    const got = tf.tidy(() => timeFeatures(0.5, 1, 2).arraySync());
+    [0, -1, 1, 0].forEach((v, i) => expect(got[0]![i]!).toBeCloseTo(v, 6));
+    const rows = tf.tidy(() => timeFeatures(tf.tensor1d([0.3, 1.2]), 2, 3).arraySync());
+    [0.3, 1.2].forEach((t, r) =>
+      [1, 2, 3].forEach((k, i) => {
+        expect(rows[r]![i]!).toBeCloseTo(Math.cos((k * Math.PI * t) / 2), 5);
+        expect(rows[r]![3 + i]!).toBeCloseTo(Math.sin((k * Math.PI * t) / 2), 5);
+      }),
+    );
+    expect(() => timeEmbeddingMlp({ dim: 2, frequencies: 0 })).toThrow(RangeError);
+  });
 });
 
 describe('ffjord and flowMatching presets as flows', () => {
@@ -234,17 +252,23 @@ describe('ffjord and flowMatching presets as flows', () => {
     disposeParams(tp);
   });
 
-  it('flowMatching preset: config and parameters are those of a concat MLP with swish and exact trace', () => {
+  it('flowMatching preset: config and parameters are those of a time-embedding MLP with ELU and exact trace', () => {
     const def = flowMatching({ dim: 3, hidden: [4] });
     expect(def.config).toMatchObject({
       dim: 3,
-      layer: 'concat',
-      activation: 'swish',
+      layer: 'timeEmbedding',
+      frequencies: 3,
+      activation: 'elu',
       trace: 'exact',
       T: 1,
     });
     const p = def.init(0);
-    expect(flattenParams(p).map((l) => l.tensor.shape)).toEqual([[4], [3 + 1, 4], [3], [4 + 1, 3]]);
+    // [φ(t) (2·3 features), z (3)] → 4 → 3.
+    expect(flattenParams(p).map((l) => l.tensor.shape)).toEqual([[4], [6 + 3, 4], [3], [4, 3]]);
     disposeParams(p);
+    const concat = flowMatching({ dim: 3, hidden: [4], layer: 'concat', activation: 'swish' });
+    const q = concat.init(0);
+    expect(flattenParams(q).map((l) => l.tensor.shape)).toEqual([[4], [3 + 1, 4], [3], [4 + 1, 3]]);
+    disposeParams(q);
   });
 });

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { disposeParams, logProb, mulberry32, tf } from '@bijective/core';
+import { disposeParams, flattenParams, logProb, meanNll, mulberry32, tf } from '@bijective/core';
 import { describe, expect, it } from 'vitest';
 import {
   fitFlowMatching,
@@ -122,4 +122,56 @@ describe('flow matching', () => {
       tf.dispose([data, test]);
     });
   }
+
+  it('with validation: returns the parameters of the best score, stops on patience', async () => {
+    const data = tf.randomNormal([128, 2], 1, 0.5, 'float32', 3) as tf.Tensor2D;
+    const val = tf.randomNormal([32, 2], 1, 0.5, 'float32', 4) as tf.Tensor2D;
+    const def = flowMatching({ dim: 2, hidden: [8], solver: { kind: 'rk4', steps: 4 } });
+    const before = tf.memory().numTensors;
+    const r = await fitFlowMatching(def, data, {
+      steps: 60,
+      batchSize: 32,
+      learningRate: 5e-2,
+      validation: val,
+      validateEvery: 10,
+      patience: 2,
+      ema: 0.9,
+      seed: 2,
+    });
+    if (E.isLeft(r)) throw r.left;
+    const { validation, bestValLoss, bestStep, params, stoppedBy, steps } = r.right;
+    expect(validation.map((v) => v.step)).toEqual(
+      Array.from({ length: validation.length }, (_, i) => 10 * (i + 1)),
+    );
+    expect(bestValLoss).toBe(Math.min(...validation.map((v) => v.loss)));
+    expect(validation.find((v) => v.step === bestStep)!.loss).toBe(bestValLoss);
+    expect(meanNll(def, params, val)).toBeCloseTo(bestValLoss!, 5);
+    // Either the scores kept improving to the last step, or two in a row did not.
+    if (stoppedBy === 'patience') expect(steps).toBe(bestStep + 20);
+    else expect(steps).toBe(60);
+    disposeParams(params);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([data, val]);
+  });
+
+  it('ema: after one step the average is β₀θ₀ + (1 - β₀)θ₁ with the warm-up β₀ = min(β, 1/10)', async () => {
+    const data = tf.randomNormal([64, 2], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const def = flowMatching({ dim: 2, hidden: [4] });
+    const options = { steps: 1, batchSize: 16, learningRate: 0.1, seed: 3 };
+    const plain = await fitFlowMatching(def, data, options);
+    const averaged = await fitFlowMatching(def, data, { ...options, ema: 0.9 });
+    if (E.isLeft(plain) || E.isLeft(averaged)) throw new Error('training failed');
+    const init = def.init(3);
+    const [p0, p1, avg] = [init, plain.right.params, averaged.right.params].map((p) =>
+      flattenParams(p).map((l) => Array.from(l.tensor.dataSync())),
+    );
+    avg!.forEach((leaf, i) =>
+      leaf.forEach((v, j) => expect(v).toBeCloseTo(0.1 * p0![i]![j]! + 0.9 * p1![i]![j]!, 6)),
+    );
+    expect(avg).not.toEqual(p1);
+    [init, plain.right.params, averaged.right.params].forEach((p) => disposeParams(p));
+    const bad = await fitFlowMatching(def, data, { steps: 1, ema: 1 });
+    expect(E.isLeft(bad) && bad.left.kind).toBe('ValueError');
+    data.dispose();
+  });
 });

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { disposeParams, fit, tf } from '@bijective/core';
 import { describe, expect, it } from 'vitest';
-import { ffjord, fitFlowMatching, flowMatching } from '../src/index.js';
+import { ffjord, fitFfjord, fitFlowMatching, flowMatching } from '../src/index.js';
 
 // Tiny sizes: the point is the tensor count after 50 optimiser steps, not the fit.
 const data = () => tf.randomNormal([32, 2], 0, 1, 'float32', 0) as tf.Tensor2D;
@@ -34,6 +34,36 @@ describe('no tensor leaks across 50 training steps', () => {
     });
   }
 
+  for (const gradient of ['backprop', 'adjoint'] as const) {
+    it(`fitFfjord (${gradient}, Hutchinson trace, RNODE regularisers, validation)`, async () => {
+      const x = data();
+      const v = tf.randomNormal([8, 2], 0, 1, 'float32', 5) as tf.Tensor2D;
+      const before = tf.memory().numTensors;
+      const def = ffjord({
+        dim: 2,
+        hidden: [4],
+        solver: { kind: 'rk4', steps: 2 },
+        gradient,
+        probeSeed: 1,
+      });
+      const r = await fitFfjord(def, x, {
+        maxSteps: 50,
+        batchSize: 16,
+        validation: v,
+        kineticEnergy: 0.1,
+        jacobianNorm: 0.1,
+        learningRate: 1e-2,
+        seed: 0,
+      });
+      if (E.isLeft(r)) throw r.left;
+      expect(r.right.steps).toBe(50);
+      expect(r.right.history.every((h) => Number.isFinite(h.trainNll))).toBe(true);
+      disposeParams(r.right.params);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, v]);
+    });
+  }
+
   for (const coupling of ['independent', 'ot'] as const) {
     it(`fitFlowMatching (${coupling} coupling, with a context when independent)`, async () => {
       const x = data();
@@ -48,6 +78,11 @@ describe('no tensor leaks across 50 training steps', () => {
         batchSize: 16,
         coupling,
         seed: 0,
+        // Validation through the ODE and a moving average of the parameters, too.
+        validation: x,
+        ...(ctx ? { validationContext: ctx } : {}),
+        validateEvery: 20,
+        ema: 0.9,
         ...(ctx ? { context: ctx } : {}),
       });
       if (E.isLeft(r)) throw r.left;

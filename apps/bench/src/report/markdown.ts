@@ -1,11 +1,11 @@
 import { duration, fixed, ratio, si } from '../format.js';
-import { WARM_START_SAMPLES } from '../distill.js';
 import type {
   BenchReport,
   DistillReport,
   DistillTraining,
   MeanWithError,
   QualityRow,
+  SeedRun,
   SpeedRow,
 } from '../model.js';
 
@@ -242,7 +242,9 @@ export const leakSummary = (rows: readonly SpeedRow[]): string => {
 };
 
 /**
- * Quality results: test LL ± s.e. next to RESULTS.md's mean [min, max] and median.
+ * Quality results: test LL ± s.e. (one seed) or mean [min, max] over seeds,
+ * next to RESULTS.md's mean [min, max] and median; with several seeds the
+ * Adam steps, epochs and stop reasons are listed per seed (`a / b / c`).
  *
  * @example
  * ```ts
@@ -255,7 +257,7 @@ export const qualityTable = (rows: readonly QualityRow[]): Table => ({
     'flow',
     'backend',
     'params',
-    'test LL ± s.e.',
+    'test LL',
     'median',
     'zuko LL [min, max]',
     'zuko median',
@@ -267,6 +269,13 @@ export const qualityTable = (rows: readonly QualityRow[]): Table => ({
   ],
   rows: rows.map((r) => {
     const ref = r.reference;
+    const perSeed = (
+      f: (run: SeedRun) => string | number | undefined,
+      single: string | number | undefined,
+    ): string =>
+      r.runs === undefined
+        ? String(single ?? '–')
+        : r.runs.map((run) => String(f(run) ?? '–')).join(' / ');
     const refText =
       ref === undefined
         ? '–'
@@ -292,15 +301,17 @@ export const qualityTable = (rows: readonly QualityRow[]): Table => ({
           r.flow,
           r.backend,
           (r.params ?? 0).toLocaleString('en-US'),
-          `${fixed(r.testLL, 3)} ± ${fixed(r.testLLStdErr, 3)}`,
+          r.runs === undefined
+            ? `${fixed(r.testLL, 3)} ± ${fixed(r.testLLStdErr, 3)}`
+            : `${fixed(r.testLL, 3)} [${fixed(r.testLLMin, 3)}, ${fixed(r.testLLMax, 3)}]`,
           fixed(r.testMedian, 3),
           refText,
           ref?.median === undefined ? '–' : String(ref.median),
           ref === undefined || r.testLL === undefined ? '–' : fixed(r.testLL - ref.testLL, 3),
           duration(r.wallSeconds),
-          String(r.steps ?? '–'),
-          String(r.epochs ?? '–'),
-          `${r.stoppedBy ?? '–'}${r.method === 'flow matching' ? ' (flow matching)' : ''}`,
+          perSeed((run) => run.steps, r.steps),
+          perSeed((run) => run.epochs, r.epochs),
+          `${perSeed((run) => run.stoppedBy, r.stoppedBy)}${r.method === 'flow matching' ? ' (flow matching)' : ''}`,
         ];
   }),
 });
@@ -352,8 +363,8 @@ export const distillModelsTable = (t: DistillTraining): Table => {
         'student',
         s,
         s === undefined
-          ? 'reverse KL from its own draws, scored by the teacher'
-          : `${s.warmStartSteps > 0 ? `${s.warmStartSteps} steps of maximum likelihood on ${WARM_START_SAMPLES.toLocaleString('en-US')} teacher draws, then ` : ''}reverse KL from ${s.batchSize} own draws per step, scored by the teacher (Adam ${s.learningRate}, gradient norm clipped at ${s.clipGradNorm})`,
+          ? 'distilled from the teacher (never sees the data)'
+          : `KL(q‖p)${s.forwardWeight > 0 ? ` + ${s.forwardWeight}·KL(p‖q)` : ''}: reverse KL from ${s.batchSize} own draws per step scored by the teacher${s.forwardWeight > 0 ? `, forward KL from ${s.teacherBatchSize} fresh teacher draws per step scored by the student` : ''}${s.maxLogRatio === undefined ? '' : `, per-draw log-ratios above ${s.maxLogRatio} nats entering logarithmically`} (Adam ${s.learningRate}, gradient norm clipped at ${s.clipGradNorm}); never sees the data`,
       ),
     ],
   };
@@ -401,6 +412,12 @@ export const distillCrossTable = (t: DistillTraining): Table => ({
       String(t.klEstimate?.n ?? '–'),
       '',
     ],
+    [
+      'KL(p ‖ q) estimate on fresh teacher draws, E_p[log p − log q]',
+      pm(t.forwardKlEstimate, 4),
+      String(t.forwardKlEstimate?.n ?? '–'),
+      '',
+    ],
   ],
 });
 
@@ -438,7 +455,7 @@ export const speedupTable = (d: DistillReport): Table => ({
 });
 
 /**
- * The reverse-KL history of the student: its last per-step values, and the windowed curve thinned to about `points` rows.
+ * The KL history of the student (reverse, and forward when its weight is positive): the last per-step values, and the windowed curve thinned to about `points` rows.
  *
  * @example
  * ```ts
@@ -450,16 +467,37 @@ export const distillKlText = (t: DistillTraining, points = 8): string => {
   if (s === undefined) return '';
   const every = Math.max(1, Math.ceil(s.klCurve.length / points));
   const curve = s.klCurve.filter((_, i) => i % every === every - 1 || i === s.klCurve.length - 1);
+  const forward = s.forwardKlTail.length > 0;
   return [
-    `Reverse-KL estimate per step (nats), last ${s.klTail.length}: ${s.klTail.map((v) => fixed(v, 4)).join(', ')}.`,
-    `Mean over windows of ${s.klWindow} steps: ${curve.map((c) => `step ${c.step}: ${fixed(c.kl, 4)}`).join(' · ')}.`,
+    `Reverse-KL estimate KL(q‖p) per step (nats), last ${s.klTail.length}: ${s.klTail.map((v) => fixed(v, 4)).join(', ')}.`,
+    ...(forward
+      ? [
+          `Forward-KL estimate KL(p‖q) per step (nats), last ${s.forwardKlTail.length}: ${s.forwardKlTail.map((v) => fixed(v, 4)).join(', ')}.`,
+        ]
+      : []),
+    `Mean over windows of ${s.klWindow} steps${forward ? ' (reverse / forward)' : ''}: ${curve.map((c) => `step ${c.step}: ${fixed(c.kl, 4)}${c.forwardKl === undefined ? '' : ` / ${fixed(c.forwardKl, 4)}`}`).join(' · ')}.`,
   ].join('  \n');
+};
+
+/**
+ * How the distill objective's forward term is described in the report's lead paragraph (empty without one).
+ *
+ * @example
+ * ```ts
+ * distillForward(report.distill.training); // ', plus 1 × forward KL on fresh teacher draws …'
+ * ```
+ */
+export const distillForward = (t: DistillTraining): string => {
+  const w = t.student?.forwardWeight ?? 0;
+  return w > 0
+    ? `, plus ${w} × forward KL on fresh teacher draws scored by the student, so the loss is KL(q‖p) + ${w}·KL(p‖q)`
+    : '';
 };
 
 /** The distill section's lead paragraph. */
 const distillIntro = (d: DistillReport): string => {
   const t = d.training;
-  const head = `MAF teacher trained on moons on the ${t.backend} backend, then an IAF student of the same size distilled from it by reverse KL (probability density distillation, van den Oord et al. 2018). Test LL: average log-likelihood of the 5,000 moons test points under each model's own density (the student's evaluated by its sequential forward pass); criterion: student ≥ teacher − ${t.tolerance} nats.`;
+  const head = `MAF teacher trained on moons on the ${t.backend} backend, then an IAF student of the same size distilled from it (probability density distillation, van den Oord et al. 2018: reverse KL on the student's own draws scored by the teacher${distillForward(t)}). Test LL: average log-likelihood of the 5,000 moons test points under each model's own density (the student's evaluated by its sequential forward pass); criterion: mean student ≥ mean teacher − ${t.tolerance} nats.`;
   return t.status === 'ok' ? head : `${head}\n\n**failed**: ${t.reason ?? ''}`;
 };
 
@@ -557,7 +595,7 @@ export const renderMarkdown = (
   if (report.quality !== undefined) {
     parts.push(
       '## Quality',
-      `Test average log-likelihood in nats (higher is better) ± its standard error over test examples; zuko: mean [min, max] over 3 seeds (RESULTS.md). Adam 1e-3, batch 256, early stopping on val (patience 15 for 2-D, 30 for digits), capped at ${report.options.maxEpochs} epochs and ${report.options.budgetSeconds ?? '∞'} s per run.`,
+      `Test average log-likelihood in nats (higher is better): one seed ± its standard error over test examples, several seeds (\`--seeds\`) mean [min, max] over seeds with the mean of the per-seed medians, total wall time and Adam steps / epochs / stop reason per seed; zuko: mean [min, max] over 3 seeds (RESULTS.md). Adam 1e-3, batch 256, early stopping on val (patience 15 for 2-D, 30 for digits), capped at ${report.options.maxEpochs} epochs and ${report.options.budgetSeconds ?? '∞'} s per run.`,
       mdTable(qualityTable(report.quality.rows)),
     );
     if (detail && report.quality.pictures.length > 0) {

@@ -4,17 +4,22 @@ import {
   type BatchLike,
   type BijectiveError,
   DivergedError,
+  type FlowDef,
   type Params,
   adamInit,
   cloneParams,
+  computationError,
   disposeAdam,
+  disposeParams,
   flattenParams,
   isFiniteStep,
   lossAndGrads,
+  meanNll,
   mulberry32,
   optimizerUpdate,
   splitSeed,
   tf,
+  unflattenParams,
   validateBatch,
   validateContext,
   valueError,
@@ -49,9 +54,42 @@ export interface FlowMatchingOptions<P extends Params> extends AdamOptions {
   readonly context?: BatchLike;
   /** Rescale gradients whose global norm exceeds this (default: no clipping). */
   readonly clipGradNorm?: number;
-  /** Called every `progressEvery` steps (default 50); return `'stop'` to end training. */
-  readonly onProgress?: (p: { readonly step: number; readonly loss: number }) => void | 'stop';
+  /**
+   * Decay `β` of an exponential moving average of the parameters (Polyak
+   * averaging; default 0 = none): `θ̄ ← β_t θ̄ + (1 - β_t) θ` after every step
+   * with the warm-up `β_t = min(β, (1 + t)/(10 + t))`. The average is what is
+   * validated and returned.
+   */
+  readonly ema?: number;
+  /**
+   * Held-out rows whose mean negative log-likelihood (through the ODE, by
+   * `evaluation`) is scored every `validateEvery` steps; the best parameters
+   * are kept and training stops after `patience` scores without improvement.
+   */
+  readonly validation?: BatchLike;
+  readonly validationContext?: BatchLike;
+  /** Steps between validation scores (default 500). */
+  readonly validateEvery?: number;
+  /** Validation scores without improvement before stopping (default 10). */
+  readonly patience?: number;
+  /** The definition that scores the validation set (same parameters; default `def`). */
+  readonly evaluation?: FlowDef<ContinuousFlowParams<P>>;
+  /**
+   * Called every `progressEvery` steps (default 50) and after every
+   * validation score (then with `valLoss`); return `'stop'` to end training.
+   */
+  readonly onProgress?: (p: FlowMatchingProgress) => void | 'stop';
   readonly progressEvery?: number;
+}
+
+/** What {@link FlowMatchingOptions.onProgress} sees. */
+export interface FlowMatchingProgress {
+  readonly step: number;
+  /** The flow-matching loss of the last step. */
+  readonly loss: number;
+  /** The validation score just computed (mean negative log-likelihood, nats), if any. */
+  readonly valLoss?: number;
+  readonly bestValLoss?: number;
 }
 
 /** The outcome of {@link fitFlowMatching}. */
@@ -61,6 +99,12 @@ export interface FlowMatchingResult<P extends Params> {
   /** The flow-matching loss of every step. */
   readonly history: readonly number[];
   readonly steps: number;
+  /** Every validation score (mean negative log-likelihood) with its step. */
+  readonly validation: readonly { readonly step: number; readonly loss: number }[];
+  /** The step whose parameters are returned (the last one without validation). */
+  readonly bestStep: number;
+  readonly bestValLoss: number | undefined;
+  readonly stoppedBy: 'steps' | 'patience' | 'callback';
 }
 
 const shuffled = (n: number, rand: () => number): number[] => {
@@ -85,6 +129,12 @@ const shuffled = (n: number, rand: () => number): number[] => {
  * The trained field defines the same ODE map as the definition's bijection,
  * so `logProb(def, result.params, x)` gives log-densities through the FFJORD
  * machinery (exact with `trace: 'exact'`), and `sample` integrates from the base.
+ *
+ * With `validation`, the held-out log-likelihood is scored every
+ * `validateEvery` steps through the ODE and the best parameters are kept
+ * (early stopping after `patience` scores without improvement): on small
+ * data sets the field eventually memorises the training rows and the
+ * held-out likelihood falls. `ema` averages the parameters over steps.
  *
  * Returns `Left(ShapeError | ValueError)` for bad data or options, and
  * `Left(DivergedError)` (with the last finite parameters) on a non-finite
@@ -117,6 +167,17 @@ export const fitFlowMatching = async <P extends Params>(
   const coupling = options.coupling ?? 'independent';
   if (coupling === 'ot' && def.contextDim > 0)
     return E.left(valueError('options.coupling', "'independent' for a conditional flow", "'ot'"));
+  const emaDecay = options.ema ?? 0;
+  if (!(emaDecay >= 0 && emaDecay < 1))
+    return E.left(valueError('options.ema', 'a number in [0, 1)', String(emaDecay)));
+  const validateEvery = options.validateEvery ?? 500;
+  if (!(Number.isInteger(validateEvery) && validateEvery > 0))
+    return E.left(
+      valueError('options.validateEvery', 'a positive integer', String(validateEvery)),
+    );
+  const patience = options.patience ?? 10;
+  if (!(patience > 0))
+    return E.left(valueError('options.patience', 'a positive number', String(patience)));
 
   const xv = validateBatch('data', data, def.dim);
   if (E.isLeft(xv)) return xv;
@@ -128,6 +189,20 @@ export const fitFlowMatching = async <P extends Params>(
     const context = cv.right;
     if (context !== undefined && context !== options.context) owned.push(context);
 
+    let val: tf.Tensor2D | undefined;
+    let valC: tf.Tensor2D | undefined;
+    if (options.validation !== undefined) {
+      const v = validateBatch('options.validation', options.validation, def.dim);
+      if (E.isLeft(v)) return v;
+      val = v.right;
+      if (val !== options.validation) owned.push(val);
+      const vc = validateContext(options.validationContext, def.contextDim, val.shape[0]);
+      if (E.isLeft(vc)) return vc;
+      valC = vc.right;
+      if (valC !== undefined && valC !== options.validationContext) owned.push(valC);
+    }
+    const evaluation = options.evaluation ?? def;
+
     const n = x.shape[0];
     const batch = Math.min(requested, n);
     const seed = options.seed ?? 0;
@@ -135,8 +210,21 @@ export const fitFlowMatching = async <P extends Params>(
     let params: ContinuousFlowParams<P> =
       options.params !== undefined ? cloneParams(options.params) : def.init(seed);
     let adam = adamInit(flattenParams(params).map((l) => l.tensor));
+    let average: ContinuousFlowParams<P> | undefined =
+      emaDecay > 0 ? cloneParams(params) : undefined;
+    let best: ContinuousFlowParams<P> | undefined;
+    let bestValLoss: number | undefined;
+    let bestStep = 0;
+    let sinceBest = 0;
+    let stoppedBy: FlowMatchingResult<P>['stoppedBy'] = 'steps';
+    const validation: { step: number; loss: number }[] = [];
     const history: number[] = [];
     const every = options.progressEvery ?? 50;
+    const release = (): void => {
+      disposeAdam(adam);
+      if (average !== undefined) disposeParams(average);
+      if (best !== undefined) disposeParams(best);
+    };
     let order: number[] = [];
     let cursor = n;
     for (let step = 0; step < steps; step++) {
@@ -170,7 +258,7 @@ export const fitFlowMatching = async <P extends Params>(
       cb?.dispose();
       if (!isFiniteStep(r)) {
         tf.dispose(r.grads);
-        disposeAdam(adam);
+        release();
         return E.left(
           new DivergedError(
             `flow matching diverged at step ${step}: loss ${r.loss}; last finite parameters attached`,
@@ -180,14 +268,75 @@ export const fitFlowMatching = async <P extends Params>(
         );
       }
       ({ params, adam } = optimizerUpdate(params, r, adam, { ...options, learningRate: lr }));
-      history.push(r.loss);
-      if ((step + 1) % every === 0 || step === steps - 1) {
-        if (options.onProgress?.({ step: step + 1, loss: r.loss }) === 'stop') break;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+      if (average !== undefined) {
+        const beta = Math.min(emaDecay, (1 + step) / (10 + step));
+        const prev: ContinuousFlowParams<P> = average;
+        const cur = flattenParams(params);
+        average = unflattenParams(
+          prev,
+          tf.tidy(() =>
+            flattenParams(prev).map((l, i) =>
+              tf.add(tf.mul(beta, l.tensor), tf.mul(1 - beta, cur[i]!.tensor)),
+            ),
+          ),
+        );
+        disposeParams(prev);
       }
+      history.push(r.loss);
+      const done = step + 1;
+      let verdict: void | 'stop' = undefined;
+      if (val !== undefined && (done % validateEvery === 0 || done === steps)) {
+        const current = average ?? params;
+        let loss: number;
+        try {
+          loss = meanNll(evaluation, current, val, valC);
+        } catch (e) {
+          // The solver gave up on the held-out rows (Dopri5's maxSteps): release everything.
+          release();
+          disposeParams(params);
+          return E.left(computationError(`flow matching: validation failed at step ${done}`, e));
+        }
+        validation.push({ step: done, loss });
+        if (bestValLoss === undefined || loss < bestValLoss) {
+          if (best !== undefined) disposeParams(best);
+          best = cloneParams(current);
+          bestValLoss = loss;
+          bestStep = done;
+          sinceBest = 0;
+        } else sinceBest++;
+        verdict = options.onProgress?.({ step: done, loss: r.loss, valLoss: loss, bestValLoss });
+        if (sinceBest >= patience) stoppedBy = 'patience';
+      } else if (done % every === 0 || done === steps) {
+        verdict = options.onProgress?.({ step: done, loss: r.loss });
+      }
+      if (verdict === 'stop') stoppedBy = 'callback';
+      if (stoppedBy !== 'steps') break;
+      if (done % every === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     disposeAdam(adam);
-    return E.right({ params, history, steps: history.length });
+    const last = average ?? params;
+    if (average !== undefined) disposeParams(params);
+    if (best !== undefined) {
+      disposeParams(last);
+      return E.right({
+        params: best,
+        history,
+        steps: history.length,
+        validation,
+        bestStep,
+        bestValLoss,
+        stoppedBy,
+      });
+    }
+    return E.right({
+      params: last,
+      history,
+      steps: history.length,
+      validation,
+      bestStep: history.length,
+      bestValLoss: undefined,
+      stoppedBy,
+    });
   } finally {
     for (const t of owned) t.dispose();
   }

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { QualityRow, SeedRun } from '../src/model.js';
+import { aggregateSeeds } from '../src/quality.js';
+import { qualityTable } from '../src/report/markdown.js';
+
+const seedRun = (seed: number, testLL: number, testMedian: number, steps: number): SeedRun => ({
+  seed,
+  testLL,
+  testLLStdErr: 0.01,
+  testMedian,
+  wallSeconds: 100 + seed,
+  steps,
+  epochs: steps / 79,
+  stoppedBy: seed === 2 ? 'budget' : 'patience',
+});
+
+describe('aggregateSeeds', () => {
+  it('reports one seed as it is: test LL ± its standard error over test examples', () => {
+    const r = seedRun(0, -3.7, -3.6, 790);
+    expect(aggregateSeeds([r])).toEqual({
+      testLL: -3.7,
+      testLLStdErr: 0.01,
+      testMedian: -3.6,
+      wallSeconds: 100,
+      steps: 790,
+      epochs: 10,
+      stoppedBy: 'patience',
+    });
+  });
+
+  it('pools several seeds as RESULTS.md does: mean [min, max], mean of the medians, every run kept', () => {
+    const runs = [
+      seedRun(0, -3.7, -3.6, 790),
+      seedRun(1, -3.5, -3.4, 1580),
+      seedRun(2, -3.66, -3.5, 2370),
+    ] as const;
+    const a = aggregateSeeds(runs);
+    // Means of three float64 values: exact to rounding (1e-12).
+    expect(a.testLL).toBeCloseTo(-3.62, 12);
+    expect(a.testLLMin).toBe(-3.7);
+    expect(a.testLLMax).toBe(-3.5);
+    expect(a.testMedian).toBeCloseTo(-3.5, 12);
+    expect(a.wallSeconds).toBe(303);
+    expect(a.runs).toEqual(runs);
+    // A mean over seeds has no per-example standard error, and steps/epochs belong to the runs.
+    expect(a.testLLStdErr).toBeUndefined();
+    expect(a.steps).toBeUndefined();
+  });
+});
+
+describe('qualityTable with several seeds', () => {
+  it('shows mean [min, max] and lists steps, epochs and stop reasons per seed', () => {
+    const row: QualityRow = {
+      dataset: 'checkerboard',
+      flow: 'autoregressive/maf',
+      backend: 'wasm',
+      status: 'ok',
+      params: 23060,
+      method: 'maximum likelihood',
+      ...aggregateSeeds([
+        seedRun(0, -3.7, -3.6, 790),
+        seedRun(1, -3.5, -3.4, 1580),
+        seedRun(2, -3.66, -3.5, 2370),
+      ]),
+      reference: {
+        model: 'MAF',
+        testLL: -3.612,
+        testLLMin: -3.652,
+        testLLMax: -3.581,
+        median: -3.501,
+      },
+    };
+    const t = qualityTable([row]);
+    const cell = (name: string) => t.rows[0]![t.header.indexOf(name)];
+    expect(cell('test LL')).toBe('-3.620 [-3.700, -3.500]');
+    expect(cell('median')).toBe('-3.500');
+    expect(cell('Δ LL')).toBe('-0.008');
+    expect(cell('Adam steps')).toBe('790 / 1580 / 2370');
+    expect(cell('epochs')).toBe('10 / 20 / 30');
+    expect(cell('stopped by')).toBe('patience / patience / budget');
+  });
+});
