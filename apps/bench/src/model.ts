@@ -55,6 +55,10 @@ export interface SeedRun {
   readonly steps: number;
   readonly epochs?: number;
   readonly stoppedBy: string;
+  /** Continuous flows: mean function evaluations per forward ODE solve while training (absent for simulation-free flow matching). */
+  readonly trainNfe?: number;
+  /** Continuous flows: mean function evaluations per ODE solve while scoring the test split. */
+  readonly testNfe?: number;
 }
 
 /**
@@ -86,6 +90,9 @@ export interface QualityRow {
   readonly steps?: number;
   readonly epochs?: number;
   readonly stoppedBy?: string;
+  /** Continuous flows: mean NFE per forward solve while training, and per solve while scoring the test split (mean over seeds). */
+  readonly trainNfe?: number;
+  readonly testNfe?: number;
   readonly reference?: {
     readonly model: ReferenceModel | 'FFJORD' | 'flow matching';
     readonly testLL: number;
@@ -158,10 +165,14 @@ export interface DistillTraining {
     /** Student draws per step (reverse-KL term) and teacher draws per step (forward-KL term). */
     readonly batchSize: number;
     readonly teacherBatchSize: number;
-    /** λ of the loss `KL(q‖p) + λ·KL(p‖q)` (0: reverse KL alone). */
+    /** α of the loss `(1 − α)·KL(q‖p) + α·KL(p‖q)` (0: reverse KL alone; 1: forward KL alone). */
     readonly forwardWeight: number;
-    /** `distill`'s `maxLogRatio` τ: per-draw log-ratios above it enter the loss as `τ + log(1 + u − τ)`. */
-    readonly maxLogRatio?: number;
+    /** Adam's step size at the last step (cosine annealing from `learningRate`). */
+    readonly finalLearningRate: number;
+    /** Held-out teacher draws the kept parameters were chosen on, the forward-KL estimate on them per scored step, and the kept step. */
+    readonly validationSamples: number;
+    readonly validation: readonly { readonly step: number; readonly forwardKL: number }[];
+    readonly bestStep: number;
     readonly clipGradNorm: number;
   };
   /** Student minus teacher test log-likelihood, with the standard error of the paired per-example differences. */
@@ -177,6 +188,12 @@ export interface DistillTraining {
   readonly klEstimate?: MeanWithError;
   /** `KL(p‖q) = E_p[log p − log q]` on the fresh teacher draws (the student's density by its sequential pass). */
   readonly forwardKlEstimate?: MeanWithError;
+  /**
+   * Medians of the per-draw log-ratios behind `klEstimate` and `forwardKlEstimate`. The means are
+   * heavy-tailed: one draw in a few thousand can land where the other model's log-density is −10⁶ or lower.
+   */
+  readonly klMedian?: number;
+  readonly forwardKlMedian?: number;
 }
 
 /** The sampling throughput of the IAF student against the MAF teacher at one size on one backend. */

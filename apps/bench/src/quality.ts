@@ -117,10 +117,33 @@ export interface Trained {
   readonly epochs: number | undefined;
   readonly stoppedBy: string;
   readonly method: 'maximum likelihood' | 'flow matching';
+  /** Continuous flows trained through the solver: mean NFE per forward solve while training. */
+  readonly trainNfe?: number;
 }
 
 const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
   typeof x === 'object' && x !== null;
+
+/**
+ * The cumulative solver cost of a continuous flow's definition (its `cost()`:
+ * solves and function evaluations so far), or `undefined` for a discrete flow.
+ */
+const solveCost = (def: unknown): { readonly solves: number; readonly nfe: number } | undefined => {
+  if (!isRecord(def) || typeof def['cost'] !== 'function') return undefined;
+  const c: unknown = (def['cost'] as () => unknown)();
+  return isRecord(c) && typeof c['solves'] === 'number' && typeof c['nfe'] === 'number'
+    ? { solves: c['solves'], nfe: c['nfe'] }
+    : undefined;
+};
+
+/** Mean NFE per solve between two readings of {@link solveCost} (`undefined` if no solve ran). */
+const nfePerSolve = (
+  before: ReturnType<typeof solveCost>,
+  after: ReturnType<typeof solveCost>,
+): number | undefined =>
+  before === undefined || after === undefined || after.solves === before.solves
+    ? undefined
+    : (after.nfe - before.nfe) / (after.solves - before.solves);
 
 /** Read `fitFlowMatching`'s `Either<BijectiveError, { params, steps }>` without trusting its type. */
 const flowMatchingOutcome = (
@@ -238,7 +261,8 @@ export const trainProtocol = async (
           ema: 0.999,
           progressEvery: 25,
           onProgress: (p: { step: number; loss: number; bestValLoss?: number }) => {
-            const best = p.bestValLoss === undefined ? '' : `, best val ${p.bestValLoss.toFixed(3)}`;
+            const best =
+              p.bestValLoss === undefined ? '' : `, best val ${p.bestValLoss.toFixed(3)}`;
             hooks.status(
               `${label}: step ${p.step}, flow-matching loss ${p.loss.toFixed(3)}${best}, ${elapsed().toFixed(0)} s`,
             );
@@ -274,6 +298,7 @@ export const trainProtocol = async (
       });
       const evaluation = entry.build(size, { trace: 'exact' });
       const v = tensorOf(splits.val);
+      const cost0 = solveCost(train);
       try {
         const r = await entry.fitFfjord(train, x, {
           validation: v,
@@ -301,12 +326,14 @@ export const trainProtocol = async (
         });
         const o = fitOutcome(r);
         if (!o.ok) return E.left(o.reason);
+        const trainNfe = nfePerSolve(cost0, solveCost(train));
         return E.right({
           params: o.params,
           steps: o.steps,
           epochs: o.epochs,
           stoppedBy: o.stoppedBy,
           method: 'maximum likelihood',
+          ...(trainNfe === undefined ? {} : { trainNfe }),
         });
       } finally {
         v.dispose();
@@ -474,6 +501,8 @@ export type SeedFigures = Pick<
   | 'steps'
   | 'epochs'
   | 'stoppedBy'
+  | 'trainNfe'
+  | 'testNfe'
   | 'runs'
 >;
 
@@ -495,7 +524,15 @@ export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): SeedFigu
     return one;
   }
   const ll = runs.map((r) => r.testLL);
+  const meanOf = (xs: readonly (number | undefined)[]): number | undefined => {
+    const defined = xs.filter((v): v is number => v !== undefined);
+    return defined.length === xs.length ? mean(defined) : undefined;
+  };
+  const trainNfe = meanOf(runs.map((r) => r.trainNfe));
+  const testNfe = meanOf(runs.map((r) => r.testNfe));
   return {
+    ...(trainNfe === undefined ? {} : { trainNfe }),
+    ...(testNfe === undefined ? {} : { testNfe }),
     testLL: mean(ll),
     testLLMin: Math.min(...ll),
     testLLMax: Math.max(...ll),
@@ -541,7 +578,9 @@ const runSeed = async (
   const t = trained.right;
   try {
     hooks.status(`${label}: scoring the test split`);
+    const cost0 = solveCost(defs.evaluate);
     const ll = Array.from(perExampleLogProb(defs.evaluate, t.params, splits.test));
+    const testNfe = nfePerSolve(cost0, solveCost(defs.evaluate));
     const run: SeedRun = {
       seed: options.seed,
       testLL: mean(ll),
@@ -551,6 +590,8 @@ const runSeed = async (
       steps: t.steps,
       ...(t.epochs === undefined ? {} : { epochs: t.epochs }),
       stoppedBy: t.stoppedBy,
+      ...(t.trainNfe === undefined ? {} : { trainNfe: t.trainNfe }),
+      ...(testNfe === undefined ? {} : { testNfe }),
     };
     hooks.status(
       `${label}: test LL ${run.testLL.toFixed(3)} ± ${run.testLLStdErr.toFixed(3)} in ${wallSeconds.toFixed(1)} s, ${t.steps} steps`,

@@ -80,3 +80,41 @@ describe('qualityTable with several seeds', () => {
     expect(cell('stopped by')).toBe('patience / patience / budget');
   });
 });
+
+describe('NFE of continuous flows', () => {
+  it('averages NFE per solve over seeds and shows it only in tables that have a continuous row', () => {
+    const runs = [
+      { ...seedRun(0, -1.8, -1.5, 3000), trainNfe: 50, testNfe: 80 },
+      { ...seedRun(1, -1.7, -1.4, 3100), trainNfe: 60, testNfe: 90 },
+    ] as const;
+    const a = aggregateSeeds(runs);
+    expect(a.trainNfe).toBe(55);
+    expect(a.testNfe).toBe(85);
+    // A seed without the figure makes the mean undefined rather than a mean of fewer seeds.
+    expect(aggregateSeeds([runs[0], seedRun(2, -1.9, -1.6, 10)]).trainNfe).toBeUndefined();
+    const continuous: QualityRow = {
+      dataset: 'moons',
+      flow: 'continuous/flowMatching',
+      backend: 'wasm',
+      status: 'ok',
+      params: 9026,
+      method: 'flow matching',
+      ...aggregateSeeds([{ ...seedRun(0, -1.77, -1.52, 13500), testNfe: 74.4 }]),
+    };
+    const discrete: QualityRow = {
+      dataset: 'moons',
+      flow: 'autoregressive/maf',
+      backend: 'wasm',
+      status: 'ok',
+      params: 23060,
+      method: 'maximum likelihood',
+      ...aggregateSeeds([seedRun(0, -1.73, -1.5, 2000)]),
+    };
+    const both = qualityTable([continuous, discrete]);
+    const col = both.header.indexOf('NFE per solve (train / test)');
+    expect(col).toBeGreaterThan(0);
+    expect(both.rows[0]![col]).toBe('– / 74');
+    expect(both.rows[1]![col]).toBe('– / –');
+    expect(qualityTable([discrete]).header).not.toContain('NFE per solve (train / test)');
+  });
+});

@@ -197,9 +197,12 @@ describe('one-iteration smoke runs', () => {
     expect(t.teacher!.steps).toBe(2);
     expect(t.student!.steps).toBe(3);
     expect(t.student!.klTail).toHaveLength(3);
-    // The forward-KL term is on (λ = 1): its per-step estimates are recorded too.
+    // Forward KL alone (α = 1); both per-step estimates are recorded, and the held-out forward KL is
+    // scored once (after the last of 3 steps, before the first 250-step mark), so step 3 is kept.
     expect(t.student!.forwardWeight).toBe(1);
     expect(t.student!.forwardKlTail).toHaveLength(3);
+    expect(t.student!.validation.map((v) => v.step)).toEqual([3]);
+    expect(t.student!.bestStep).toBe(3);
     // The paired gap's mean is the difference of the two test means (float64 sums; 1e-9 slack).
     expect(Math.abs(t.gap!.mean - (t.student!.testLL - t.teacher!.testLL))).toBeLessThan(1e-9);
     expect(t.gap!.n).toBe(5000);

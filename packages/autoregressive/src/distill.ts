@@ -33,6 +33,14 @@ export interface DistillWarmStart {
   readonly batchSize?: number;
 }
 
+/** Held-out teacher draws by which {@link distill} keeps its best parameters (see `DistillOptions.validation`). */
+export interface DistillValidation {
+  /** Teacher draws, taken once. */
+  readonly samples: number;
+  /** Steps between evaluations (default 250). */
+  readonly every?: number;
+}
+
 /** What {@link distill}'s `onProgress` sees: the step and the per-step estimates of both divergences. */
 export interface DistillProgress {
   /** Steps done (1-based). */
@@ -113,6 +121,17 @@ export interface DistillOptions<P extends Params> extends AdamOptions {
    * mass on every mode before a reverse-KL phase sharpens it. Off by default.
    */
   readonly warmStart?: DistillWarmStart;
+  /**
+   * Return the best parameters by a held-out estimate of the forward KL
+   * instead of the last ones — the teacher protocol's best-validation rule,
+   * with teacher draws in place of a validation split: `samples` teacher draws
+   * are taken once (their own seed), and every `every` steps (default 250) and
+   * after the last, `KL(p ‖ q) ≈ mean(log p(x) − log q(x))` over them is
+   * computed (`dim` sequential passes per IAF layer). Adam's step noise makes
+   * any one iterate a draw from a neighbourhood of the optimum; this keeps
+   * the best one seen. Default: off.
+   */
+  readonly validation?: DistillValidation;
   /** Called every `progressEvery` steps (default 50) and after the last; return `'stop'` to end. */
   readonly onProgress?: (p: DistillProgress) => void | 'stop';
   readonly progressEvery?: number;
@@ -127,6 +146,10 @@ export interface DistillResult<P extends Params> {
   readonly forwardHistory: readonly number[];
   /** Adam steps of the main phase actually taken. */
   readonly steps: number;
+  /** With `options.validation`: the held-out forward-KL estimate after each evaluated step (else empty). */
+  readonly validation: readonly { readonly step: number; readonly forwardKL: number }[];
+  /** The step whose parameters are returned: the best evaluated one with `options.validation`, else `steps`. */
+  readonly bestStep: number;
 }
 
 const positiveInt = (name: string, v: number | undefined): BijectiveError | undefined =>
@@ -146,6 +169,8 @@ const validate = <P extends Params>(o: DistillOptions<P>): BijectiveError | unde
     positiveInt('options.warmStart.steps', o.warmStart?.steps) ??
     positiveInt('options.warmStart.samples', o.warmStart?.samples) ??
     positiveInt('options.warmStart.batchSize', o.warmStart?.batchSize) ??
+    positiveInt('options.validation.samples', o.validation === undefined ? undefined : o.validation.samples) ??
+    positiveInt('options.validation.every', o.validation?.every) ??
     (lr !== undefined && !(lr > 0 && Number.isFinite(lr))
       ? valueError('options.learningRate', 'a positive number', String(lr))
       : undefined) ??
@@ -222,9 +247,11 @@ const warmStarted = async <PT extends Params, PS extends Params>(
  * which is what a test log-likelihood of the student measures.
  * `options.maxLogRatio` bounds, softly, how much one student draw in the
  * teacher's far tail can weigh in a step; `options.finalLearningRate`
- * anneals the step size. An optional maximum-likelihood warm start on
- * teacher draws (`options.warmStart`) runs first. Seed-deterministic on a
- * given backend.
+ * anneals the step size; `options.validation` returns the step with the
+ * lowest forward KL on held-out teacher draws. An optional maximum-likelihood
+ * warm start on teacher draws (`options.warmStart`) runs first. The student
+ * sees only the teacher (its draws and its density), never its training
+ * data. Seed-deterministic on a given backend.
  *
  * Returns `Left(ShapeError)` if the dimensions differ, `Left(ValueError)` for a
  * conditional teacher or student (not supported yet) or bad options, and
@@ -236,7 +263,8 @@ const warmStarted = async <PT extends Params, PS extends Params>(
  * ```ts
  * const teacher = maf({ dim: 2 }); // trained: teacherParams
  * const r = await distill(teacher, teacherParams, iaf({ dim: 2 }), {
- *   steps: 10_000, forwardWeight: 0.5, maxLogRatio: 20, learningRate: 1e-3, clipGradNorm: 1, seed: 0,
+ *   steps: 10_000, forwardWeight: 1, learningRate: 1e-3, finalLearningRate: 1e-5, clipGradNorm: 1,
+ *   validation: { samples: 5000 }, seed: 1,
  *   onProgress: ({ step, kl, forwardKL }) => console.log(step, kl, forwardKL),
  * });
  * if (E.isRight(r)) sample(iaf({ dim: 2 }), r.right.params, 10_000); // one pass per layer
@@ -286,6 +314,44 @@ export const distill = async <PT extends Params, PS extends Params>(
   let adam = adamInit(flattenParams(params).map((l) => l.tensor));
   const history: number[] = [];
   const forwardHistory: number[] = [];
+  const validation: { step: number; forwardKL: number }[] = [];
+  const held =
+    options.validation === undefined
+      ? undefined
+      : tf.tidy(() =>
+          teacherFlow().sampleAndLogProb(options.validation!.samples, splitSeed(seed, 15_485_863)),
+        );
+  const validateEvery = options.validation?.every ?? 250;
+  let best: { params: PS; step: number; value: number } | undefined;
+  // Score the current parameters on the held-out draws; keep a copy if they are the best so far.
+  const score = (stepsDone: number) => {
+    if (held === undefined || validation.at(-1)?.step === stepsDone) return;
+    const n = held.x.shape[0];
+    let total = 0;
+    for (let start = 0; start < n; start += 1024) {
+      const size = Math.min(1024, n - start);
+      const sum = tf.tidy(() =>
+        tf.sum(
+          tf.sub(
+            tf.slice(held.logProb, [start], [size]),
+            student.apply(params).logProb(tf.slice(held.x, [start, 0], [size, -1])),
+          ),
+        ),
+      );
+      total += sum.dataSync()[0]!;
+      sum.dispose();
+    }
+    const value = total / n;
+    validation.push({ step: stepsDone, forwardKL: value });
+    if (Number.isFinite(value) && (best === undefined || value < best.value)) {
+      if (best !== undefined) disposeParams(best.params);
+      best = { params: cloneParams(params), step: stepsDone, value };
+    }
+  };
+  const release = () => {
+    if (held !== undefined) tf.dispose([held.x, held.logProb]);
+    if (best !== undefined) disposeParams(best.params);
+  };
   try {
     for (let step = 0; step < steps; step++) {
       // Teacher draws and their log-densities are constants of the loss: drawn outside the tape.
@@ -330,6 +396,7 @@ export const distill = async <PT extends Params, PS extends Params>(
       if (!isFiniteStep(r)) {
         tf.dispose(r.grads);
         disposeAdam(adam);
+        release();
         return E.left(
           new DivergedError(
             `distillation diverged at step ${step}: loss ${r.loss}; last finite parameters attached`,
@@ -346,16 +413,39 @@ export const distill = async <PT extends Params, PS extends Params>(
       const forwardKL = parts[1];
       history.push(kl);
       if (forwardKL !== undefined) forwardHistory.push(forwardKL);
+      if ((step + 1) % validateEvery === 0) score(step + 1);
       if ((step + 1) % every === 0 || step === steps - 1) {
         if (options.onProgress?.({ step: step + 1, kl, forwardKL }) === 'stop') break;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
+    score(history.length);
   } catch (e) {
     disposeAdam(adam);
     disposeParams(params);
+    release();
     return E.left(computationError(`distillation failed at step ${history.length}`, e));
   }
   disposeAdam(adam);
-  return E.right({ params, history, forwardHistory, steps: history.length });
+  const kept = best;
+  best = undefined;
+  release();
+  if (kept === undefined)
+    return E.right({
+      params,
+      history,
+      forwardHistory,
+      steps: history.length,
+      validation,
+      bestStep: history.length,
+    });
+  disposeParams(params);
+  return E.right({
+    params: kept.params,
+    history,
+    forwardHistory,
+    steps: history.length,
+    validation,
+    bestStep: kept.step,
+  });
 };

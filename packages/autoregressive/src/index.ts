@@ -37,6 +37,7 @@ export {
   type DistillOptions,
   type DistillProgress,
   type DistillResult,
+  type DistillValidation,
   type DistillWarmStart,
   distill,
 } from './distill.js';

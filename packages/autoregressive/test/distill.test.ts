@@ -145,6 +145,32 @@ describe('distill (Parallel WaveNet-style density distillation)', () => {
     disposeParams(teacherParams);
   });
 
+  // Validation reads the student on held-out teacher draws (their own seed) and never touches the
+  // training stream, so the histories are identical with and without it; it returns the best-scoring step.
+  it('validation: same trajectory, the parameters of the step with the lowest held-out forward KL', async () => {
+    const teacherParams = perturbed(teacher.init(1), 2, 0.4);
+    const base = { steps: 120, batchSize: 64, learningRate: 1e-2, seed: 0, forwardWeight: 0.5 };
+    const plain = await distill(teacher, teacherParams, student, base);
+    const kept = await distill(teacher, teacherParams, student, {
+      ...base,
+      validation: { samples: 512, every: 25 },
+    });
+    if (E.isLeft(plain)) throw plain.left;
+    if (E.isLeft(kept)) throw kept.left;
+    expect(plain.right.validation).toEqual([]);
+    expect(plain.right.bestStep).toBe(120);
+    expect(kept.right.history).toEqual(plain.right.history);
+    const v = kept.right.validation;
+    expect(v.map((e) => e.step)).toEqual([25, 50, 75, 100, 120]);
+    const min = v.reduce((a, b) => (b.forwardKL < a.forwardKL ? b : a));
+    expect(kept.right.bestStep).toBe(min.step);
+    // The held-out estimate falls as the student learns.
+    expect(min.forwardKL).toBeLessThan(v[0]!.forwardKL);
+    disposeParams(plain.right.params);
+    disposeParams(kept.right.params);
+    disposeParams(teacherParams);
+  });
+
   // maxLogRatio only changes how draws with log q − log p > τ enter the loss: with τ = 10⁶ nats, above
   // every draw's log-ratio on this teacher, the run is bit-identical; with τ = 0.5, below many early
   // draws' ratios (the first steps' KL is ≈ 0.9), the run differs and the reverse KL still falls below 0.15 nats.
@@ -252,6 +278,8 @@ describe('distill (Parallel WaveNet-style density distillation)', () => {
       ['options.maxLogRatio', { maxLogRatio: Number.NaN }],
       ['options.warmStart.steps', { warmStart: { steps: 0 } }],
       ['options.warmStart.samples', { warmStart: { steps: 1, samples: 0 } }],
+      ['options.validation.samples', { validation: { samples: 0 } }],
+      ['options.validation.every', { validation: { samples: 10, every: 1.5 } }],
     ];
     const before = tf.memory().numTensors;
     for (const [argument, options] of bad) {

@@ -102,6 +102,7 @@ describe('no tensor leaks', () => {
           teacherBatchSize: 8,
           finalLearningRate: 1e-4,
           maxLogRatio: 0.1,
+          validation: { samples: 40, every: 2 },
           warmStart: { samples: 32, steps: 2, batchSize: 16 },
         }),
       2,

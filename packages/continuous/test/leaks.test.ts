@@ -50,6 +50,7 @@ describe('no tensor leaks across 50 training steps', () => {
         maxSteps: 50,
         batchSize: 16,
         validation: v,
+        patience: 1000, // the point is 50 steps; early stopping must not end the run first
         kineticEnergy: 0.1,
         jacobianNorm: 0.1,
         learningRate: 1e-2,

@@ -2,7 +2,7 @@ import { duration } from '../format.js';
 import type { BenchReport, QualityRow, SpeedRow } from '../model.js';
 import {
   distillCrossTable,
-  distillForward,
+  distillObjective,
   distillKlText,
   distillModelsTable,
   distinct,
@@ -203,7 +203,7 @@ export const renderHtml = (report: BenchReport): string => {
     const t = d.training;
     body.push('<h2>Distillation (moons)</h2>');
     body.push(
-      `<p class="meta">MAF teacher trained on moons on the ${escapeXml(t.backend)} backend, then an IAF student of the same size distilled from it (probability density distillation, van den Oord et al. 2018: reverse KL on the student's own draws scored by the teacher${escapeXml(distillForward(t))}). Test LL: average log-likelihood of the moons test points under each model's own density (the student's evaluated by its sequential forward pass); criterion: mean student ≥ mean teacher − ${t.tolerance} nats.</p>`,
+      `<p class="meta">MAF teacher trained on moons on the ${escapeXml(t.backend)} backend, then an IAF student of the same size distilled from it (probability density distillation after van den Oord et al. 2018; objective: ${escapeXml(distillObjective(t))}). The student never sees the data. Test LL: average log-likelihood of the moons test points under each model's own density (the student's evaluated by its sequential forward pass); criterion: mean student ≥ mean teacher − ${t.tolerance} nats.</p>`,
     );
     if (t.status !== 'ok')
       body.push(`<p><strong>failed</strong>: ${escapeXml(t.reason ?? '')}</p>`);

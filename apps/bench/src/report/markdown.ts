@@ -251,70 +251,83 @@ export const leakSummary = (rows: readonly SpeedRow[]): string => {
  * console.log(mdTable(qualityTable(report.quality.rows)));
  * ```
  */
-export const qualityTable = (rows: readonly QualityRow[]): Table => ({
-  header: [
-    'data',
-    'flow',
-    'backend',
-    'params',
-    'test LL',
-    'median',
-    'zuko LL [min, max]',
-    'zuko median',
-    'Δ LL',
-    'wall',
-    'Adam steps',
-    'epochs',
-    'stopped by',
-  ],
-  rows: rows.map((r) => {
-    const ref = r.reference;
-    const perSeed = (
-      f: (run: SeedRun) => string | number | undefined,
-      single: string | number | undefined,
-    ): string =>
-      r.runs === undefined
-        ? String(single ?? '–')
-        : r.runs.map((run) => String(f(run) ?? '–')).join(' / ');
-    const refText =
-      ref === undefined
-        ? '–'
-        : `${ref.testLL}${ref.testLLMin !== undefined ? ` [${ref.testLLMin}, ${ref.testLLMax}]` : ''}${ref.note ? ` (${ref.note})` : ''}`;
-    return r.status !== 'ok'
+export const qualityTable = (rows: readonly QualityRow[]): Table => {
+  // Continuous flows: function evaluations per ODE solve, a column only when some row has them.
+  const withNfe = rows.some((r) => r.trainNfe !== undefined || r.testNfe !== undefined);
+  const nfe = (r: QualityRow): string[] =>
+    withNfe
       ? [
-          r.dataset,
-          r.flow,
-          r.backend,
-          '–',
-          `${r.status}: ${r.reason ?? ''}`,
-          '–',
-          refText,
-          '–',
-          '–',
-          '–',
-          '–',
-          '–',
-          '–',
+          `${r.trainNfe === undefined ? '–' : fixed(r.trainNfe, 0)} / ${r.testNfe === undefined ? '–' : fixed(r.testNfe, 0)}`,
         ]
-      : [
-          r.dataset,
-          r.flow,
-          r.backend,
-          (r.params ?? 0).toLocaleString('en-US'),
-          r.runs === undefined
-            ? `${fixed(r.testLL, 3)} ± ${fixed(r.testLLStdErr, 3)}`
-            : `${fixed(r.testLL, 3)} [${fixed(r.testLLMin, 3)}, ${fixed(r.testLLMax, 3)}]`,
-          fixed(r.testMedian, 3),
-          refText,
-          ref?.median === undefined ? '–' : String(ref.median),
-          ref === undefined || r.testLL === undefined ? '–' : fixed(r.testLL - ref.testLL, 3),
-          duration(r.wallSeconds),
-          perSeed((run) => run.steps, r.steps),
-          perSeed((run) => run.epochs, r.epochs),
-          `${perSeed((run) => run.stoppedBy, r.stoppedBy)}${r.method === 'flow matching' ? ' (flow matching)' : ''}`,
-        ];
-  }),
-});
+      : [];
+  return {
+    header: [
+      'data',
+      'flow',
+      'backend',
+      'params',
+      'test LL',
+      'median',
+      'zuko LL [min, max]',
+      'zuko median',
+      'Δ LL',
+      'wall',
+      'Adam steps',
+      'epochs',
+      'stopped by',
+      ...(withNfe ? ['NFE per solve (train / test)'] : []),
+    ],
+    rows: rows.map((r) => {
+      const ref = r.reference;
+      const perSeed = (
+        f: (run: SeedRun) => string | number | undefined,
+        single: string | number | undefined,
+      ): string =>
+        r.runs === undefined
+          ? String(single ?? '–')
+          : r.runs.map((run) => String(f(run) ?? '–')).join(' / ');
+      const refText =
+        ref === undefined
+          ? '–'
+          : `${ref.testLL}${ref.testLLMin !== undefined ? ` [${ref.testLLMin}, ${ref.testLLMax}]` : ''}${ref.note ? ` (${ref.note})` : ''}`;
+      return r.status !== 'ok'
+        ? [
+            r.dataset,
+            r.flow,
+            r.backend,
+            '–',
+            `${r.status}: ${r.reason ?? ''}`,
+            '–',
+            refText,
+            '–',
+            '–',
+            '–',
+            '–',
+            '–',
+            '–',
+            ...(withNfe ? ['–'] : []),
+          ]
+        : [
+            r.dataset,
+            r.flow,
+            r.backend,
+            (r.params ?? 0).toLocaleString('en-US'),
+            r.runs === undefined
+              ? `${fixed(r.testLL, 3)} ± ${fixed(r.testLLStdErr, 3)}`
+              : `${fixed(r.testLL, 3)} [${fixed(r.testLLMin, 3)}, ${fixed(r.testLLMax, 3)}]`,
+            fixed(r.testMedian, 3),
+            refText,
+            ref?.median === undefined ? '–' : String(ref.median),
+            ref === undefined || r.testLL === undefined ? '–' : fixed(r.testLL - ref.testLL, 3),
+            duration(r.wallSeconds),
+            perSeed((run) => run.steps, r.steps),
+            perSeed((run) => run.epochs, r.epochs),
+            `${perSeed((run) => run.stoppedBy, r.stoppedBy)}${r.method === 'flow matching' ? ' (flow matching)' : ''}`,
+            ...nfe(r),
+          ];
+    }),
+  };
+};
 
 const pm = (m: MeanWithError | undefined, digits = 3): string =>
   m === undefined ? '–' : `${fixed(m.mean, digits)} ± ${fixed(m.stdErr, digits)}`;
@@ -364,7 +377,7 @@ export const distillModelsTable = (t: DistillTraining): Table => {
         s,
         s === undefined
           ? 'distilled from the teacher (never sees the data)'
-          : `KL(q‖p)${s.forwardWeight > 0 ? ` + ${s.forwardWeight}·KL(p‖q)` : ''}: reverse KL from ${s.batchSize} own draws per step scored by the teacher${s.forwardWeight > 0 ? `, forward KL from ${s.teacherBatchSize} fresh teacher draws per step scored by the student` : ''}${s.maxLogRatio === undefined ? '' : `, per-draw log-ratios above ${s.maxLogRatio} nats entering logarithmically`} (Adam ${s.learningRate}, gradient norm clipped at ${s.clipGradNorm}); never sees the data`,
+          : `${distillObjective(t)}; ${s.batchSize} student${s.forwardWeight > 0 ? ` and ${s.teacherBatchSize} teacher` : ''} draws per step; Adam ${s.learningRate}${s.finalLearningRate === s.learningRate ? '' : ` cosine-annealed to ${s.finalLearningRate}`}, gradient norm clipped at ${s.clipGradNorm}; ${s.validation.length > 0 ? `kept step ${s.bestStep} (lowest forward KL on ${s.validationSamples.toLocaleString('en-US')} held-out teacher draws); ` : ''}never sees the data`,
       ),
     ],
   };
@@ -416,6 +429,12 @@ export const distillCrossTable = (t: DistillTraining): Table => ({
       'KL(p ‖ q) estimate on fresh teacher draws, E_p[log p − log q]',
       pm(t.forwardKlEstimate, 4),
       String(t.forwardKlEstimate?.n ?? '–'),
+      '',
+    ],
+    [
+      'median per-draw log q − log p (student draws) / log p − log q (teacher draws)',
+      `${fixed(t.klMedian, 4)} / ${fixed(t.forwardKlMedian, 4)}`,
+      String(t.klEstimate?.n ?? '–'),
       '',
     ],
   ],
@@ -480,24 +499,25 @@ export const distillKlText = (t: DistillTraining, points = 8): string => {
 };
 
 /**
- * How the distill objective's forward term is described in the report's lead paragraph (empty without one).
+ * The distill objective in words, from the student's forward-KL weight α of `(1 − α)·KL(q‖p) + α·KL(p‖q)`.
  *
  * @example
  * ```ts
- * distillForward(report.distill.training); // ', plus 1 × forward KL on fresh teacher draws …'
+ * distillObjective(report.distill.training); // 'forward KL KL(p‖q) alone: maximum likelihood on …'
  * ```
  */
-export const distillForward = (t: DistillTraining): string => {
+export const distillObjective = (t: DistillTraining): string => {
   const w = t.student?.forwardWeight ?? 0;
-  return w > 0
-    ? `, plus ${w} × forward KL on fresh teacher draws scored by the student, so the loss is KL(q‖p) + ${w}·KL(p‖q)`
-    : '';
+  if (w === 0) return "reverse KL KL(q‖p) on the student's own draws scored by the teacher";
+  if (w === 1)
+    return "forward KL KL(p‖q) alone: maximum likelihood on fresh teacher draws scored by the student (the reverse KL on the student's own draws is estimated and reported, not optimised)";
+  return `${1 - w}·KL(q‖p) + ${w}·KL(p‖q): reverse KL on the student's own draws scored by the teacher, forward KL on fresh teacher draws scored by the student`;
 };
 
 /** The distill section's lead paragraph. */
 const distillIntro = (d: DistillReport): string => {
   const t = d.training;
-  const head = `MAF teacher trained on moons on the ${t.backend} backend, then an IAF student of the same size distilled from it (probability density distillation, van den Oord et al. 2018: reverse KL on the student's own draws scored by the teacher${distillForward(t)}). Test LL: average log-likelihood of the 5,000 moons test points under each model's own density (the student's evaluated by its sequential forward pass); criterion: mean student ≥ mean teacher − ${t.tolerance} nats.`;
+  const head = `MAF teacher trained on moons on the ${t.backend} backend, then an IAF student of the same size distilled from it (probability density distillation after van den Oord et al. 2018; objective: ${distillObjective(t)}). The student never sees the data. Test LL: average log-likelihood of the 5,000 moons test points under each model's own density (the student's evaluated by its sequential forward pass); criterion: mean student ≥ mean teacher − ${t.tolerance} nats.`;
   return t.status === 'ok' ? head : `${head}\n\n**failed**: ${t.reason ?? ''}`;
 };
 
