@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import type { DatasetName } from './reference.js';
 
 /**
@@ -149,221 +150,320 @@ export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => 
   };
 };
 
-type Spec = {
-  readonly value: string;
+/**
+ * How a flag reads its value: a switch that takes none (`bool`), or a reader
+ * from the raw text to the option's value with the placeholder `--help` shows.
+ * `read` gets the flag's name so every message names the flag.
+ */
+type Kind<V> =
+  | { readonly kind: 'bool'; readonly sets: V }
+  | {
+      readonly kind: 'integer' | 'number' | 'list' | 'enum' | 'string';
+      readonly placeholder: string;
+      readonly read: (flag: string, raw: string) => E.Either<UsageError, V>;
+    };
+
+/** One command-line flag: its name, the option it sets, how it reads its value, and its help. */
+type Flag<K extends keyof BenchOptions> = {
+  readonly name: `--${string}`;
+  readonly key: K;
+  readonly kind: Kind<BenchOptions[K]>;
   readonly help: string;
-  readonly set: (raw: string, o: Overrides) => E.Either<UsageError, void>;
+  /** `--help` placeholder when the kind's own (N, S, LIST, a|b|c) does not fit. */
+  readonly placeholder?: string;
 };
 
-const int =
-  (flag: string, min: number) =>
-  (raw: string): E.Either<UsageError, number> => {
-    const n = Number(raw);
-    return /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(n) && n >= min
-      ? E.right(n)
-      : E.left(usage(`${flag}: expected an integer ≥ ${min}, got '${raw}'`));
-  };
+/** A flag of any option (the union over keys, so each table entry is checked against its own key). */
+type AnyFlag = { [K in keyof BenchOptions]: Flag<K> }[keyof BenchOptions];
 
-const positive =
-  (flag: string) =>
-  (raw: string): E.Either<UsageError, number> => {
-    const n = Number(raw);
-    return raw.trim() !== '' && Number.isFinite(n) && n > 0
-      ? E.right(n)
-      : E.left(usage(`${flag}: expected a positive number, got '${raw}'`));
-  };
-
-const list = (raw: string): string[] =>
+const items = (raw: string): string[] =>
   raw
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-const intList =
-  (flag: string, min: number) =>
-  (raw: string): E.Either<UsageError, number[]> => {
-    const items = list(raw);
-    if (items.length === 0)
-      return E.left(usage(`${flag}: expected a comma-separated list of integers, got '${raw}'`));
-    const out: number[] = [];
-    for (const item of items) {
-      const n = int(flag, min)(item);
-      if (E.isLeft(n)) return n;
-      out.push(n.right);
-    }
-    return E.right(out);
-  };
+const isOneOf = <T extends string>(allowed: readonly T[], raw: string): raw is T =>
+  (allowed as readonly string[]).includes(raw);
 
-const choice =
-  <T extends string>(flag: string, allowed: readonly T[]) =>
-  (raw: string): E.Either<UsageError, T> =>
-    (allowed as readonly string[]).includes(raw)
-      ? E.right(raw as T)
-      : E.left(usage(`${flag}: expected one of ${allowed.join(', ')}, got '${raw}'`));
+const readInt = (flag: string, min: number, raw: string): E.Either<UsageError, number> => {
+  const n = Number(raw);
+  return /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(n) && n >= min
+    ? E.right(n)
+    : E.left(usage(`${flag}: expected an integer ≥ ${min}, got '${raw}'`));
+};
 
-const choices =
-  <T extends string>(flag: string, allowed: readonly T[]) =>
-  (raw: string): E.Either<UsageError, T[]> => {
-    const items = list(raw);
-    if (items.length === 1 && items[0] === 'all') return E.right([...allowed]);
-    if (items.length === 0)
-      return E.left(
-        usage(`${flag}: expected a comma-separated list of ${allowed.join(', ')} (or 'all')`),
-      );
-    const out: T[] = [];
-    for (const item of items) {
-      const c = choice(flag, allowed)(item);
-      if (E.isLeft(c)) return c;
-      if (!out.includes(c.right)) out.push(c.right);
-    }
-    return E.right(out);
-  };
+const readChoice = <T extends string>(
+  flag: string,
+  allowed: readonly T[],
+  raw: string,
+): E.Either<UsageError, T> =>
+  isOneOf(allowed, raw)
+    ? E.right(raw)
+    : E.left(usage(`${flag}: expected one of ${allowed.join(', ')}, got '${raw}'`));
 
-const into =
-  <K extends keyof BenchOptions>(
-    key: K,
-    parse: (raw: string) => E.Either<UsageError, BenchOptions[K]>,
-  ) =>
-  (raw: string, o: Overrides): E.Either<UsageError, void> => {
-    const r = parse(raw);
-    if (E.isLeft(r)) return r;
-    o[key] = r.right;
-    return E.right(undefined);
-  };
+/** An integer ≥ `min`, written in decimal digits (no `2.5`, `1e3` or blanks). */
+const integer = (min: number): Kind<number> => ({
+  kind: 'integer',
+  placeholder: 'N',
+  read: (flag, raw) => readInt(flag, min, raw),
+});
 
-const FLAGS: Readonly<Record<string, Spec>> = {
-  '--mode': {
-    value: 'speed|quality|browser|distill',
-    help: 'what to measure (default speed)',
-    set: into('mode', choice('--mode', MODES)),
-  },
-  '--preset': {
-    value: 'quick|full',
-    help: 'bundle of defaults (default quick: under 3 minutes on 2 cores)',
-    set: into('preset', choice('--preset', PRESETS)),
-  },
-  '--flows': {
-    value: 'LIST',
-    help: "presets by name (maf, realNVP) or package/name (coupling/glow); 'all' = every preset. Default: all in speed mode, the ones with a reference (MAF, RealNVP, NSF, FFJORD, flow matching) in quality mode",
-    set: into('flows', (raw) =>
-      list(raw).length === 0
-        ? E.left(usage('--flows: expected a comma-separated list of names'))
-        : E.right(list(raw)),
-    ),
-  },
-  '--backends': {
-    value: 'LIST',
-    help: "cpu,wasm,native,tensorflow or 'all' (default all; missing ones are reported and skipped; quality uses the first available)",
-    set: into('backends', choices('--backends', BACKENDS)),
-  },
-  '--ops': {
-    value: 'LIST',
-    help: "train,logProb,sample or 'all' (train = forward + backward + Adam)",
-    set: into('ops', choices('--ops', OPS)),
-  },
-  '--dim': {
-    value: 'N[,N…]',
-    help: 'data dimension(s) of the speed matrix (quick: 2; full: 2,64)',
-    set: into('dims', intList('--dim', 1)),
-  },
-  '--hidden': {
-    value: 'N[,N…]',
-    help: 'hidden layer widths (default [64,64] below dim 32, [128,128] from 32, as RESULTS.md)',
-    set: into('hidden', intList('--hidden', 1)),
-  },
-  '--transforms': {
-    value: 'N',
-    help: 'number of transforms per flow (default 5)',
-    set: into('transforms', int('--transforms', 1)),
-  },
-  '--batch': {
-    value: 'N',
-    help: 'batch of a training step (default 256)',
-    set: into('batch', int('--batch', 1)),
-  },
-  '--eval-batch': {
-    value: 'N',
-    help: 'batch of logProb and sample (default 1024)',
-    set: into('evalBatch', int('--eval-batch', 1)),
-  },
-  '--reps': {
-    value: 'N',
-    help: 'timed repetitions per cell, at most (quick 5, full 20)',
-    set: into('reps', int('--reps', 1)),
-  },
-  '--warmup': {
-    value: 'N',
-    help: 'untimed warm-up calls per cell (quick 1, full 3)',
-    set: into('warmup', int('--warmup', 0)),
-  },
-  '--cell-seconds': {
-    value: 'S',
-    help: 'stop repeating a cell after S seconds of timed runs, once 3 ran (quick 0.6, full 5)',
-    set: into('cellSeconds', positive('--cell-seconds')),
-  },
-  '--budget-seconds': {
-    value: 'S',
-    help: 'speed/browser: cap on the whole matrix (quick 120, full 3600); quality/distill: cap on each training run (quick 15, full 900)',
-    set: into('budgetSeconds', positive('--budget-seconds')),
-  },
-  '--datasets': {
-    value: 'LIST',
-    help: "quality: moons,8gaussians,checkerboard,pinwheel,2spirals,digits or 'all' (quick: moons)",
-    set: into('datasets', choices('--datasets', DATASETS)),
-  },
-  '--max-epochs': {
-    value: 'N',
-    help: 'quality, distill teacher: cap on epochs per training run (quick 3, full 1000)',
-    set: into('maxEpochs', int('--max-epochs', 1)),
-  },
-  '--max-steps': {
-    value: 'N',
-    help: 'quality, distill teacher: cap on Adam steps per training run (default none)',
-    set: into('maxSteps', int('--max-steps', 1)),
-  },
-  '--distill-steps': {
-    value: 'N',
-    help: 'distill: Adam steps of the distillation (reverse + forward KL) of the IAF student (quick 100, full 10000)',
-    set: into('distillSteps', int('--distill-steps', 1)),
-  },
-  '--train-backend': {
-    value: 'NAME',
-    help: 'quality/distill: backend to train on, cpu|wasm|native|tensorflow (default: quality the first available of native, tensorflow, wasm, cpu among --backends; distill the first of wasm, native, cpu)',
-    set: into('trainBackend', choice('--train-backend', BACKENDS)),
-  },
-  '--seed': {
-    value: 'N',
-    help: 'seed of initialisation, data and shuffling (default 0)',
-    set: into('seed', int('--seed', 0)),
-  },
-  '--seeds': {
-    value: 'N,N…',
-    help: 'quality: train each flow on each data set once per seed and report the mean [min, max] over seeds, as RESULTS.md (e.g. 0,1,2; default: one run with --seed)',
-    set: into('seeds', (raw) => {
-      const r = intList('--seeds', 0)(raw);
-      return E.isRight(r) && new Set(r.right).size !== r.right.length
-        ? E.left(usage(`--seeds: expected distinct seeds, got '${raw}'`))
-        : r;
-    }),
-  },
-  '--out': {
-    value: 'DIR',
-    help: 'output folder for report.json, report.md, report.html and pictures (default ./bench-out)',
-    set: into('out', (raw) =>
-      raw === '' ? E.left(usage('--out: expected a folder')) : E.right(raw),
-    ),
-  },
-  '--chromium': {
-    value: 'PATH',
-    help: 'browser mode: Chromium executable (default /usr/bin/chromium)',
-    set: into('chromium', (raw) =>
-      raw === '' ? E.left(usage('--chromium: expected a path')) : E.right(raw),
-    ),
+/** A finite number > 0 (seconds). */
+const positive: Kind<number> = {
+  kind: 'number',
+  placeholder: 'S',
+  read: (flag, raw) => {
+    const n = Number(raw);
+    return raw.trim() !== '' && Number.isFinite(n) && n > 0
+      ? E.right(n)
+      : E.left(usage(`${flag}: expected a positive number, got '${raw}'`));
   },
 };
 
-const SWITCHES: Readonly<Record<string, { help: string; set: (o: Overrides) => void }>> = {
-  '--no-progress': { help: 'no live progress on stderr', set: (o) => (o.progress = false) },
+/** A non-empty comma-separated list of integers ≥ `min`; given `distinct` (the items' noun), repeats are an error. */
+const integers = (min: number, distinct?: string): Kind<readonly number[]> => ({
+  kind: 'list',
+  placeholder: 'N[,N…]',
+  read: (flag, raw) => {
+    const xs = items(raw);
+    if (xs.length === 0)
+      return E.left(usage(`${flag}: expected a comma-separated list of integers, got '${raw}'`));
+    return pipe(
+      xs,
+      E.traverseArray((x) => readInt(flag, min, x)),
+      E.filterOrElse(
+        (ns) => distinct === undefined || new Set(ns).size === ns.length,
+        () => usage(`${flag}: expected distinct ${distinct ?? ''}, got '${raw}'`),
+      ),
+    );
+  },
+});
+
+/** A non-empty comma-separated list of free names (flows). */
+const names: Kind<readonly string[]> = {
+  kind: 'list',
+  placeholder: 'LIST',
+  read: (flag, raw) =>
+    items(raw).length === 0
+      ? E.left(usage(`${flag}: expected a comma-separated list of names`))
+      : E.right(items(raw)),
+};
+
+/** One of `allowed`. */
+const oneOf = <T extends string>(allowed: readonly T[]): Kind<T> => ({
+  kind: 'enum',
+  placeholder: allowed.join('|'),
+  read: (flag, raw) => readChoice(flag, allowed, raw),
+});
+
+/** A comma-separated list of `allowed` (repeats dropped, first order kept), or `all` for every one. */
+const someOf = <T extends string>(allowed: readonly T[]): Kind<readonly T[]> => ({
+  kind: 'list',
+  placeholder: 'LIST',
+  read: (flag, raw) => {
+    const xs = items(raw);
+    if (xs.length === 1 && xs[0] === 'all') return E.right([...allowed]);
+    if (xs.length === 0)
+      return E.left(
+        usage(`${flag}: expected a comma-separated list of ${allowed.join(', ')} (or 'all')`),
+      );
+    return pipe(
+      xs,
+      E.traverseArray((x) => readChoice(flag, allowed, x)),
+      E.map((cs) => [...new Set(cs)]),
+    );
+  },
+});
+
+/** Any non-empty text; `what` is the message's noun ('a folder'). */
+const text = (what: string, placeholder: string): Kind<string> => ({
+  kind: 'string',
+  placeholder,
+  read: (flag, raw) => (raw === '' ? E.left(usage(`${flag}: expected ${what}`)) : E.right(raw)),
+});
+
+/** A switch without a value that sets the option to `sets`. */
+const bool = <V>(sets: V): Kind<V> => ({ kind: 'bool', sets });
+
+/** Every flag, in `--help` order. Adding a flag is adding one entry here (and its key to {@link BenchOptions}). */
+const FLAGS: readonly AnyFlag[] = [
+  {
+    name: '--mode',
+    key: 'mode',
+    kind: oneOf(MODES),
+    help: 'what to measure (default speed)',
+  },
+  {
+    name: '--preset',
+    key: 'preset',
+    kind: oneOf(PRESETS),
+    help: 'bundle of defaults (default quick: under 3 minutes on 2 cores)',
+  },
+  {
+    name: '--flows',
+    key: 'flows',
+    kind: names,
+    help: "presets by name (maf, realNVP) or package/name (coupling/glow); 'all' = every preset. Default: all in speed mode, the ones with a reference (MAF, RealNVP, NSF, FFJORD, flow matching) in quality mode",
+  },
+  {
+    name: '--backends',
+    key: 'backends',
+    kind: someOf(BACKENDS),
+    help: "cpu,wasm,native,tensorflow or 'all' (default all; missing ones are reported and skipped; quality uses the first available)",
+  },
+  {
+    name: '--ops',
+    key: 'ops',
+    kind: someOf(OPS),
+    help: "train,logProb,sample or 'all' (train = forward + backward + Adam)",
+  },
+  {
+    name: '--dim',
+    key: 'dims',
+    kind: integers(1),
+    help: 'data dimension(s) of the speed matrix (quick: 2; full: 2,64)',
+  },
+  {
+    name: '--hidden',
+    key: 'hidden',
+    kind: integers(1),
+    help: 'hidden layer widths (default [64,64] below dim 32, [128,128] from 32, as RESULTS.md)',
+  },
+  {
+    name: '--transforms',
+    key: 'transforms',
+    kind: integer(1),
+    help: 'number of transforms per flow (default 5)',
+  },
+  {
+    name: '--batch',
+    key: 'batch',
+    kind: integer(1),
+    help: 'batch of a training step (default 256)',
+  },
+  {
+    name: '--eval-batch',
+    key: 'evalBatch',
+    kind: integer(1),
+    help: 'batch of logProb and sample (default 1024)',
+  },
+  {
+    name: '--reps',
+    key: 'reps',
+    kind: integer(1),
+    help: 'timed repetitions per cell, at most (quick 5, full 20)',
+  },
+  {
+    name: '--warmup',
+    key: 'warmup',
+    kind: integer(0),
+    help: 'untimed warm-up calls per cell (quick 1, full 3)',
+  },
+  {
+    name: '--cell-seconds',
+    key: 'cellSeconds',
+    kind: positive,
+    help: 'stop repeating a cell after S seconds of timed runs, once 3 ran (quick 0.6, full 5)',
+  },
+  {
+    name: '--budget-seconds',
+    key: 'budgetSeconds',
+    kind: positive,
+    help: 'speed/browser: cap on the whole matrix (quick 120, full 3600); quality/distill: cap on each training run (quick 15, full 900)',
+  },
+  {
+    name: '--datasets',
+    key: 'datasets',
+    kind: someOf(DATASETS),
+    help: "quality: moons,8gaussians,checkerboard,pinwheel,2spirals,digits or 'all' (quick: moons)",
+  },
+  {
+    name: '--max-epochs',
+    key: 'maxEpochs',
+    kind: integer(1),
+    help: 'quality, distill teacher: cap on epochs per training run (quick 3, full 1000)',
+  },
+  {
+    name: '--max-steps',
+    key: 'maxSteps',
+    kind: integer(1),
+    help: 'quality, distill teacher: cap on Adam steps per training run (default none)',
+  },
+  {
+    name: '--distill-steps',
+    key: 'distillSteps',
+    kind: integer(1),
+    help: 'distill: Adam steps of the distillation (reverse + forward KL) of the IAF student (quick 100, full 10000)',
+  },
+  {
+    name: '--train-backend',
+    key: 'trainBackend',
+    kind: oneOf(BACKENDS),
+    placeholder: 'NAME',
+    help: 'quality/distill: backend to train on, cpu|wasm|native|tensorflow (default: quality the first available of native, tensorflow, wasm, cpu among --backends; distill the first of wasm, native, cpu)',
+  },
+  {
+    name: '--seed',
+    key: 'seed',
+    kind: integer(0),
+    help: 'seed of initialisation, data and shuffling (default 0)',
+  },
+  {
+    name: '--seeds',
+    key: 'seeds',
+    kind: integers(0, 'seeds'),
+    placeholder: 'N,N…',
+    help: 'quality: train each flow on each data set once per seed and report the mean [min, max] over seeds, as RESULTS.md (e.g. 0,1,2; default: one run with --seed)',
+  },
+  {
+    name: '--out',
+    key: 'out',
+    kind: text('a folder', 'DIR'),
+    help: 'output folder for report.json, report.md, report.html and pictures (default ./bench-out)',
+  },
+  {
+    name: '--chromium',
+    key: 'chromium',
+    kind: text('a path', 'PATH'),
+    help: 'browser mode: Chromium executable (default /usr/bin/chromium)',
+  },
+  {
+    name: '--no-progress',
+    key: 'progress',
+    kind: bool(false),
+    help: 'no live progress on stderr',
+  },
+];
+
+const FLAG_BY_NAME: ReadonlyMap<string, AnyFlag> = new Map(FLAGS.map((f) => [f.name, f]));
+
+/** `--name PLACEHOLDER` as `--help` and the missing-value message show it (a switch: just `--name`). */
+const synopsis = <K extends keyof BenchOptions>(flag: Flag<K>): string =>
+  flag.kind.kind === 'bool'
+    ? flag.name
+    : `${flag.name} ${flag.placeholder ?? flag.kind.placeholder}`;
+
+/**
+ * The one generic step of {@link parseArgs}: read `raw` (`undefined` for a
+ * switch given alone) with the flag's kind and store it under the flag's key.
+ */
+const apply = <K extends keyof BenchOptions>(
+  flag: Flag<K>,
+  raw: string | undefined,
+  o: Overrides,
+): E.Either<UsageError, void> => {
+  const { kind } = flag;
+  const value =
+    kind.kind === 'bool'
+      ? raw === undefined
+        ? E.right(kind.sets)
+        : E.left(usage(`${flag.name} takes no value`))
+      : raw === undefined
+        ? E.left(usage(`${flag.name} needs a value: ${synopsis(flag)}`))
+        : kind.read(flag.name, raw);
+  if (E.isLeft(value)) return value;
+  o[flag.key] = value.right;
+  return E.right(undefined);
 };
 
 /**
@@ -376,8 +476,7 @@ const SWITCHES: Readonly<Record<string, { help: string; set: (o: Overrides) => v
  */
 export const helpText = (): string => {
   const rows = [
-    ...Object.entries(FLAGS).map(([flag, s]) => [`${flag} ${s.value}`, s.help] as const),
-    ...Object.entries(SWITCHES).map(([flag, s]) => [flag, s.help] as const),
+    ...FLAGS.map((flag) => [synopsis(flag), flag.help] as const),
     [
       '--list',
       'list the flows and backends found (and why others are missing), then exit',
@@ -436,14 +535,8 @@ export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedA
     }
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const sw = SWITCHES[name];
-    if (sw !== undefined) {
-      if (name !== arg) return E.left(usage(`${name} takes no value`));
-      sw.set(o);
-      continue;
-    }
-    const spec = FLAGS[name];
-    if (spec === undefined) {
+    const flag = FLAG_BY_NAME.get(name);
+    if (flag === undefined) {
       return E.left(
         usage(
           arg.startsWith('-')
@@ -452,16 +545,17 @@ export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedA
         ),
       );
     }
-    let raw: string;
+    let raw: string | undefined;
     if (name !== arg) raw = arg.slice(eq + 1);
-    else {
+    else if (flag.kind.kind !== 'bool') {
+      // The next word is the value unless it is another flag (`--x`); a bare `-` or `--` is a value.
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2))
-        return E.left(usage(`${name} needs a value: ${name} ${spec.value}`));
-      raw = next;
-      i++;
+      if (next !== undefined && !(next.startsWith('--') && next.length > 2)) {
+        raw = next;
+        i++;
+      }
     }
-    const r = spec.set(raw, o);
+    const r = apply(flag, raw, o);
     if (E.isLeft(r)) return r;
   }
   const base = presetDefaults(o.preset ?? 'quick', o.mode ?? 'speed');

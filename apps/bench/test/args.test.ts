@@ -134,8 +134,59 @@ describe('parseArgs', () => {
     [['--mode', 'quality', '--seeds', ''], '--seeds: expected a comma-separated list of integers'],
     [['--seeds', '0,1'], '--seeds applies to --mode quality only'],
     [['--mode', 'quality', '--seed', '1', '--seeds', '0,1'], 'give either --seed or --seeds'],
+    [['--reps', '1e3'], "--reps: expected an integer ≥ 1, got '1e3'"],
+    [['--reps='], "--reps: expected an integer ≥ 1, got ''"],
+    [['--seed', '-3'], "--seed: expected an integer ≥ 0, got '-3'"],
+    [['--hidden', '8,8,0'], "--hidden: expected an integer ≥ 1, got '0'"],
+    [['--dim', ',,'], "--dim: expected a comma-separated list of integers, got ',,'"],
+    [['--cell-seconds', 'Infinity'], "--cell-seconds: expected a positive number, got 'Infinity'"],
+    [['--preset', 'slow'], "--preset: expected one of quick, full, got 'slow'"],
+    [['--ops', 'train,backward'], "--ops: expected one of train, logProb, sample, got 'backward'"],
+    [['--flows', ' , '], '--flows: expected a comma-separated list of names'],
+    [['--out', ''], '--out: expected a folder'],
+    [['--chromium='], '--chromium: expected a path'],
+    [['--train-backend'], '--train-backend needs a value: --train-backend NAME'],
+    [['--no-progress', 'x'], "unexpected argument 'x'"],
+    [['-x'], "unknown flag '-x'"],
+    [['--frob=1'], "unknown flag '--frob'"],
   ])('rejects %j with a message naming the problem', (argv, text) => {
     expect(error(argv)).toContain(text);
+  });
+
+  it('list flags: trim items, drop repeats in first order, expand a lone "all"', () => {
+    expect(run(['--backends', ' wasm , cpu,wasm,cpu ']).backends).toEqual(['wasm', 'cpu']);
+    expect(run(['--datasets=all']).datasets).toEqual([
+      'moons',
+      '8gaussians',
+      'checkerboard',
+      'pinwheel',
+      '2spirals',
+      'digits',
+    ]);
+    expect(run(['--ops', 'sample,train']).ops).toEqual(['sample', 'train']);
+    expect(run(['--dim', ' 3, 5 ,']).dims).toEqual([3, 5]);
+    expect(error(['--ops', 'all,train'])).toContain(
+      "--ops: expected one of train, logProb, sample, got 'all'",
+    );
+  });
+
+  it('a later flag overrides an earlier one; a bare - is a value', () => {
+    expect(run(['--reps', '3', '--reps=4']).reps).toBe(4);
+    expect(run(['--out', '-']).out).toBe('-');
+  });
+
+  it('accepts every flag that --help lists, with its placeholder', () => {
+    const listed = helpText()
+      .split('\n')
+      .map((line) => /^ {2}(--[a-z-]+)(?: (\S+))?/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null);
+    expect(listed.length).toBeGreaterThanOrEqual(25);
+    for (const [, flag, placeholder] of listed) {
+      if (flag === '--help' || flag === '--list') continue;
+      // A switch parses alone; a flag with a placeholder is known and asks for its value.
+      if (placeholder === undefined) expect(E.isRight(parseArgs([flag!]))).toBe(true);
+      else expect(error([flag!])).toBe(`${flag} needs a value: ${flag} ${placeholder}`);
+    }
   });
 
   it('documents every flag in --help', () => {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "kernels.h"
@@ -20,97 +21,160 @@ ThreadPool& pool() {
 
 namespace {
 
+// A failed call, thrown to `guarded`, which rethrows it in JavaScript: a TypeError when
+// an argument has the wrong type (or is missing), else an Error.
 struct Failure {
   std::string message;
+  bool type_error = false;
 };
 
-void check(napi_env env, napi_status status, const char* what) {
-  if (status != napi_ok) throw Failure{std::string("bijective native: ") + what};
-}
-
-struct F32 {
-  float* data = nullptr;
-  size_t length = 0;
-};
-
-F32 f32(napi_env env, napi_value v, const char* name) {
-  bool is_typed = false;
-  check(env, napi_is_typedarray(env, v, &is_typed), name);
-  if (!is_typed) throw Failure{std::string("bijective native: ") + name + " must be a Float32Array"};
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  check(env, napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr), name);
-  if (type != napi_float32_array) throw Failure{std::string("bijective native: ") + name + " must be a Float32Array"};
-  return F32{static_cast<float*>(data), length};
-}
-
-template <typename T>
-struct Typed {
-  T* data = nullptr;
-  size_t length = 0;
-};
-
-template <typename T>
-Typed<T> typed(napi_env env, napi_value v, napi_typedarray_type want, const char* name, const char* kind) {
-  bool is_typed = false;
-  check(env, napi_is_typedarray(env, v, &is_typed), name);
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  if (is_typed) check(env, napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr), name);
-  if (!is_typed || type != want) throw Failure{std::string("bijective native: ") + name + " must be a " + kind};
-  return Typed<T>{static_cast<T*>(data), length};
-}
-
-std::vector<int64_t> i32s(napi_env env, napi_value v, const char* name) {
-  bool is_typed = false;
-  check(env, napi_is_typedarray(env, v, &is_typed), name);
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  if (is_typed) check(env, napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr), name);
-  if (!is_typed || type != napi_int32_array) throw Failure{std::string("bijective native: ") + name + " must be an Int32Array"};
-  const int32_t* p = static_cast<const int32_t*>(data);
-  return std::vector<int64_t>(p, p + length);
-}
-
-int64_t integer(napi_env env, napi_value v, const char* name) {
-  int64_t out = 0;
-  check(env, napi_get_value_int64(env, v, &out), name);
-  return out;
-}
-
-size_t count(napi_env env, napi_value v, const char* name) {
-  const int64_t n = integer(env, v, name);
-  if (n < 0) throw Failure{std::string("bijective native: ") + name + " must be >= 0"};
-  return size_t(n);
-}
-
-bool boolean(napi_env env, napi_value v, const char* name) {
-  bool out = false;
-  check(env, napi_get_value_bool(env, v, &out), name);
-  return out;
-}
-
-double number(napi_env env, napi_value v, const char* name) {
-  double out = 0;
-  check(env, napi_get_value_double(env, v, &out), name);
-  return out;
+[[noreturn]] void fail(const std::string& what, bool type_error = false) {
+  throw Failure{"bijective native: " + what, type_error};
 }
 
 void require(bool ok, const char* message) {
-  if (!ok) throw Failure{std::string("bijective native: ") + message};
+  if (!ok) fail(message);
 }
 
-template <size_t N>
-std::vector<napi_value> args(napi_env env, napi_callback_info info) {
-  size_t argc = N;
-  std::vector<napi_value> argv(N);
-  check(env, napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr), "arguments");
-  require(argc >= N, "too few arguments");
-  return argv;
+void check(napi_status status, const char* what) {
+  if (status != napi_ok) fail(what);
 }
+
+// A typed array's storage, viewed in place (no copy).
+template <typename T>
+struct View {
+  T* data = nullptr;
+  size_t length = 0;
+};
+using F32 = View<float>;
+
+// The JavaScript typed array that stores each element type, and the message for any other value.
+template <typename T>
+struct ArrayOf;
+template <>
+struct ArrayOf<float> {
+  static constexpr napi_typedarray_type type = napi_float32_array;
+  static constexpr const char* must = " must be a Float32Array";
+};
+template <>
+struct ArrayOf<int32_t> {
+  static constexpr napi_typedarray_type type = napi_int32_array;
+  static constexpr const char* must = " must be an Int32Array";
+};
+template <>
+struct ArrayOf<uint8_t> {
+  static constexpr napi_typedarray_type type = napi_uint8_array;
+  static constexpr const char* must = " must be a Uint8Array";
+};
+
+// A shape walked by two strided operands (see `Args::strided`): its element count and the
+// largest element offset each operand reaches (0 when the shape is empty).
+struct Strided {
+  std::vector<int64_t> shape, strides0, strides1;
+  size_t size = 1;
+  int64_t last0 = 0, last1 = 0;
+};
+
+// The arguments of one call, read by position. Each reader names the argument in its
+// message and throws a TypeError for a wrong type, so a binding reads its inputs in a line each.
+class Args {
+ public:
+  Args(napi_env env, napi_callback_info info, size_t n) : env_(env), argv_(n) {
+    size_t argc = n;
+    check(napi_get_cb_info(env, info, &argc, argv_.data(), nullptr, nullptr), "arguments");
+    if (argc < n) fail("too few arguments", true);
+  }
+
+  // Argument i as a typed array of T (Float32Array, Int32Array or Uint8Array).
+  template <typename T>
+  View<T> array(size_t i, const char* name) const {
+    bool is_typed = false;
+    typed(napi_is_typedarray(env_, argv_[i], &is_typed), name, ArrayOf<T>::must);
+    napi_typedarray_type type = napi_float32_array;
+    size_t length = 0;
+    void* data = nullptr;
+    if (is_typed)
+      typed(napi_get_typedarray_info(env_, argv_[i], &type, &length, &data, nullptr, nullptr), name, ArrayOf<T>::must);
+    if (!is_typed || type != ArrayOf<T>::type) fail(std::string(name) + ArrayOf<T>::must, true);
+    return View<T>{static_cast<T*>(data), length};
+  }
+
+  F32 f32(size_t i, const char* name) const { return array<float>(i, name); }
+
+  // Argument i, an Int32Array of dims or strides, widened to int64 for offset arithmetic.
+  std::vector<int64_t> dims(size_t i, const char* name) const {
+    const View<int32_t> v = array<int32_t>(i, name);
+    return std::vector<int64_t>(v.data, v.data + v.length);
+  }
+
+  int64_t integer(size_t i, const char* name) const {
+    int64_t out = 0;
+    typed(napi_get_value_int64(env_, argv_[i], &out), name, " must be a number");
+    return out;
+  }
+
+  // A size or an index: an integer >= 0.
+  size_t count(size_t i, const char* name) const {
+    const int64_t n = integer(i, name);
+    if (n < 0) fail(std::string(name) + " must be >= 0");
+    return size_t(n);
+  }
+
+  // An enum code in [0, last] (`unknown` is the message otherwise).
+  template <typename Enum>
+  Enum code(size_t i, const char* name, int64_t last, const char* unknown) const {
+    const int64_t c = integer(i, name);
+    require(c >= 0 && c <= last, unknown);
+    return Enum(c);
+  }
+
+  bool boolean(size_t i, const char* name) const {
+    bool out = false;
+    typed(napi_get_value_bool(env_, argv_[i], &out), name, " must be a boolean");
+    return out;
+  }
+
+  double number(size_t i, const char* name) const {
+    double out = 0;
+    typed(napi_get_value_double(env_, argv_[i], &out), name, " must be a number");
+    return out;
+  }
+
+  // Whether argument i is given (neither null nor undefined).
+  bool present(size_t i, const char* name) const {
+    napi_valuetype type;
+    check(napi_typeof(env_, argv_[i], &type), name);
+    return type != napi_null && type != napi_undefined;
+  }
+
+  // Arguments i, i+1, i+2: a shape and the per-dim element strides of two operands over it
+  // (Int32Arrays of one rank, at most `max_rank`, no negative entry).
+  Strided strided(size_t i, const char* shape, const char* strides0, const char* strides1,
+                  size_t max_rank = SIZE_MAX) const {
+    Strided s{dims(i, shape), dims(i + 1, strides0), dims(i + 2, strides1)};
+    if (s.shape.size() > max_rank) fail("rank must be <= " + std::to_string(max_rank));
+    require(s.strides0.size() == s.shape.size() && s.strides1.size() == s.shape.size(),
+            "shape and strides differ in rank");
+    for (size_t d = 0; d < s.shape.size(); ++d) {
+      require(s.shape[d] >= 0 && s.strides0[d] >= 0 && s.strides1[d] >= 0, "negative shape or stride");
+      s.size *= size_t(s.shape[d]);
+      if (s.shape[d] > 0) {
+        s.last0 += (s.shape[d] - 1) * s.strides0[d];
+        s.last1 += (s.shape[d] - 1) * s.strides1[d];
+      }
+    }
+    return s;
+  }
+
+ private:
+  // A failed read of an argument means a wrong type (napi_number_expected and the like).
+  static void typed(napi_status status, const char* name, const char* must) {
+    if (status != napi_ok) fail(std::string(name) + must, true);
+  }
+
+  napi_env env_;
+  std::vector<napi_value> argv_;
+};
 
 napi_value undefined(napi_env env) {
   napi_value u;
@@ -118,12 +182,20 @@ napi_value undefined(napi_env env) {
   return u;
 }
 
+// Runs a binding's body, turning a C++ failure into a JavaScript exception; a body that
+// returns nothing returns undefined to JavaScript.
 template <typename F>
 napi_value guarded(napi_env env, F body) {
   try {
-    return body();
+    if constexpr (std::is_void_v<decltype(body())>) {
+      body();
+      return undefined(env);
+    } else {
+      return body();
+    }
   } catch (const Failure& f) {
-    napi_throw_error(env, nullptr, f.message.c_str());
+    if (f.type_error) napi_throw_type_error(env, nullptr, f.message.c_str());
+    else napi_throw_error(env, nullptr, f.message.c_str());
     return nullptr;
   } catch (const std::exception& e) {
     napi_throw_error(env, nullptr, e.what());
@@ -134,26 +206,23 @@ napi_value guarded(napi_env env, F body) {
 // gemm(a, b, out, batch, batchA, batchB, m, n, k, transA, transB,
 //      bias | null, biasBatchStride, biasRowStride, biasColStride, activation, alpha)
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<17>(env, info);
-    const F32 a = f32(env, v[0], "a"), b = f32(env, v[1], "b"), out = f32(env, v[2], "out");
-    const size_t batch = count(env, v[3], "batch"), batch_a = count(env, v[4], "batchA"),
-                 batch_b = count(env, v[5], "batchB");
-    const size_t m = count(env, v[6], "m"), n = count(env, v[7], "n"), k = count(env, v[8], "k");
-    const bool ta = boolean(env, v[9], "transA"), tb = boolean(env, v[10], "transB");
+  return guarded(env, [&] {
+    const Args args(env, info, 17);
+    const F32 a = args.f32(0, "a"), b = args.f32(1, "b"), out = args.f32(2, "out");
+    const size_t batch = args.count(3, "batch"), batch_a = args.count(4, "batchA"), batch_b = args.count(5, "batchB");
+    const size_t m = args.count(6, "m"), n = args.count(7, "n"), k = args.count(8, "k");
+    const bool ta = args.boolean(9, "transA"), tb = args.boolean(10, "transB");
     require(batch_a >= 1 && batch_b >= 1 && batch >= 1, "batch sizes must be >= 1");
     require(a.length >= batch_a * m * k, "a is too short");
     require(b.length >= batch_b * k * n, "b is too short");
     require(out.length >= batch * m * n, "out is too short");
     BiasView bias;
-    napi_valuetype bias_type;
-    check(env, napi_typeof(env, v[11], &bias_type), "bias");
-    if (bias_type != napi_null && bias_type != napi_undefined) {
-      const F32 bv = f32(env, v[11], "bias");
+    if (args.present(11, "bias")) {
+      const F32 bv = args.f32(11, "bias");
       bias.data = bv.data;
-      bias.batch_stride = integer(env, v[12], "biasBatchStride");
-      bias.row_stride = integer(env, v[13], "biasRowStride");
-      bias.col_stride = integer(env, v[14], "biasColStride");
+      bias.batch_stride = args.integer(12, "biasBatchStride");
+      bias.row_stride = args.integer(13, "biasRowStride");
+      bias.col_stride = args.integer(14, "biasColStride");
       require(bias.batch_stride >= 0 && bias.row_stride >= 0 && bias.col_stride >= 0, "bias strides must be >= 0");
       if (m > 0 && n > 0) {
         const int64_t last = int64_t(batch - 1) * bias.batch_stride + int64_t(m - 1) * bias.row_stride +
@@ -161,192 +230,135 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
         require(last < int64_t(bv.length), "bias is too short");
       }
     }
-    const int64_t act = integer(env, v[15], "activation");
-    require(act >= 0 && act <= 5, "unknown activation");
-    const float alpha = float(number(env, v[16], "alpha"));
-    if (m > 0 && n > 0) gemm(a.data, b.data, out.data, batch, batch_a, batch_b, m, n, k, ta, tb, bias, Activation(act), alpha);
-    return undefined(env);
+    const auto act = args.code<Activation>(15, "activation", 5, "unknown activation");
+    const float alpha = float(args.number(16, "alpha"));
+    if (m > 0 && n > 0) gemm(a.data, b.data, out.data, batch, batch_a, batch_b, m, n, k, ta, tb, bias, act, alpha);
   });
 }
 
 // binary(op, a, b, out, shape, stridesA, stridesB)
 napi_value Binary(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<7>(env, info);
-    const int64_t op = integer(env, v[0], "op");
-    require(op >= 0 && op <= 6, "unknown binary op");
-    const F32 a = f32(env, v[1], "a"), b = f32(env, v[2], "b"), out = f32(env, v[3], "out");
-    const auto shape = i32s(env, v[4], "shape");
-    const auto sa = i32s(env, v[5], "stridesA");
-    const auto sb = i32s(env, v[6], "stridesB");
-    require(sa.size() == shape.size() && sb.size() == shape.size(), "shape and strides differ in rank");
-    size_t size = 1;
-    int64_t last_a = 0, last_b = 0;
-    for (size_t d = 0; d < shape.size(); ++d) {
-      require(shape[d] >= 0 && sa[d] >= 0 && sb[d] >= 0, "negative shape or stride");
-      size *= size_t(shape[d]);
-      if (shape[d] > 0) {
-        last_a += (shape[d] - 1) * sa[d];
-        last_b += (shape[d] - 1) * sb[d];
-      }
-    }
-    if (size == 0) return undefined(env);
-    require(last_a < int64_t(a.length) && last_b < int64_t(b.length), "operand is too short for its strides");
-    require(out.length >= size, "out is too short");
-    binary(BinaryOp(op), a.data, b.data, out.data, shape.size(), shape.data(), sa.data(), sb.data());
-    return undefined(env);
+  return guarded(env, [&] {
+    const Args args(env, info, 7);
+    const auto op = args.code<BinaryOp>(0, "op", 6, "unknown binary op");
+    const F32 a = args.f32(1, "a"), b = args.f32(2, "b"), out = args.f32(3, "out");
+    const Strided s = args.strided(4, "shape", "stridesA", "stridesB");
+    if (s.size == 0) return;
+    require(s.last0 < int64_t(a.length) && s.last1 < int64_t(b.length), "operand is too short for its strides");
+    require(out.length >= s.size, "out is too short");
+    binary(op, a.data, b.data, out.data, s.shape.size(), s.shape.data(), s.strides0.data(), s.strides1.data());
   });
 }
 
 // unary(op, x, out)
 napi_value Unary(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<3>(env, info);
-    const int64_t op = integer(env, v[0], "op");
-    require(op >= 0 && op <= 9, "unknown unary op");
-    const F32 x = f32(env, v[1], "x"), out = f32(env, v[2], "out");
+  return guarded(env, [&] {
+    const Args args(env, info, 3);
+    const auto op = args.code<UnaryOp>(0, "op", 9, "unknown unary op");
+    const F32 x = args.f32(1, "x"), out = args.f32(2, "out");
     require(out.length >= x.length, "out is too short");
-    unary(UnaryOp(op), x.data, out.data, x.length);
-    return undefined(env);
+    unary(op, x.data, out.data, x.length);
   });
 }
 
 // reduce(op, x, out, outer, red, inner)
 napi_value Reduce(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<6>(env, info);
-    const int64_t op = integer(env, v[0], "op");
-    require(op >= 0 && op <= 1, "unknown reduce op");
-    const F32 x = f32(env, v[1], "x"), out = f32(env, v[2], "out");
-    const size_t outer = count(env, v[3], "outer"), red = count(env, v[4], "red"), inner = count(env, v[5], "inner");
+  return guarded(env, [&] {
+    const Args args(env, info, 6);
+    const auto op = args.code<ReduceOp>(0, "op", 1, "unknown reduce op");
+    const F32 x = args.f32(1, "x"), out = args.f32(2, "out");
+    const size_t outer = args.count(3, "outer"), red = args.count(4, "red"), inner = args.count(5, "inner");
     require(red >= 1, "reduced size must be >= 1");
     require(x.length >= outer * red * inner, "x is too short");
     require(out.length >= outer * inner, "out is too short");
-    reduce(ReduceOp(op), x.data, out.data, outer, red, inner);
-    return undefined(env);
+    reduce(op, x.data, out.data, outer, red, inner);
   });
 }
 
 // copy(x, out, shape, stridesX, stridesOut): strided copy (x and out may be offset views).
 napi_value Copy(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<5>(env, info);
-    const F32 x = f32(env, v[0], "x"), out = f32(env, v[1], "out");
-    const auto shape = i32s(env, v[2], "shape");
-    const auto sx = i32s(env, v[3], "stridesX");
-    const auto so = i32s(env, v[4], "stridesOut");
-    require(shape.size() <= 16, "rank must be <= 16");
-    require(sx.size() == shape.size() && so.size() == shape.size(), "shape and strides differ in rank");
-    size_t size = 1;
-    int64_t last_x = 0, last_o = 0;
-    for (size_t d = 0; d < shape.size(); ++d) {
-      require(shape[d] >= 0 && sx[d] >= 0 && so[d] >= 0, "negative shape or stride");
-      size *= size_t(shape[d]);
-      if (shape[d] > 0) {
-        last_x += (shape[d] - 1) * sx[d];
-        last_o += (shape[d] - 1) * so[d];
-      }
-    }
-    if (size == 0) return undefined(env);
-    require(last_x < int64_t(x.length) && last_o < int64_t(out.length), "array is too short for its strides");
-    strided_copy(x.data, out.data, shape.size(), shape.data(), sx.data(), so.data());
-    return undefined(env);
+  return guarded(env, [&] {
+    const Args args(env, info, 5);
+    const F32 x = args.f32(0, "x"), out = args.f32(1, "out");
+    const Strided s = args.strided(2, "shape", "stridesX", "stridesOut", 16);
+    if (s.size == 0) return;
+    require(s.last0 < int64_t(x.length) && s.last1 < int64_t(out.length), "array is too short for its strides");
+    strided_copy(x.data, out.data, s.shape.size(), s.shape.data(), s.strides0.data(), s.strides1.data());
   });
 }
 
 // softmax(x, out, rows, cols)
 napi_value Softmax(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<4>(env, info);
-    const F32 x = f32(env, v[0], "x"), out = f32(env, v[1], "out");
-    const size_t rows = count(env, v[2], "rows"), cols = count(env, v[3], "cols");
+  return guarded(env, [&] {
+    const Args args(env, info, 4);
+    const F32 x = args.f32(0, "x"), out = args.f32(1, "out");
+    const size_t rows = args.count(2, "rows"), cols = args.count(3, "cols");
     require(cols >= 1, "cols must be >= 1");
     require(x.length >= rows * cols && out.length >= rows * cols, "x or out is too short");
     softmax(x.data, out.data, rows, cols);
-    return undefined(env);
   });
 }
 
 // compare(op, a, b, out: Uint8Array, shape, stridesA, stridesB)
 napi_value Compare(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<7>(env, info);
-    const int64_t op = integer(env, v[0], "op");
-    require(op >= 0 && op <= 5, "unknown compare op");
-    const F32 a = f32(env, v[1], "a"), b = f32(env, v[2], "b");
-    const auto out = typed<uint8_t>(env, v[3], napi_uint8_array, "out", "Uint8Array");
-    const auto shape = i32s(env, v[4], "shape");
-    const auto sa = i32s(env, v[5], "stridesA");
-    const auto sb = i32s(env, v[6], "stridesB");
-    require(sa.size() == shape.size() && sb.size() == shape.size(), "shape and strides differ in rank");
-    size_t size = 1;
-    int64_t last_a = 0, last_b = 0;
-    for (size_t d = 0; d < shape.size(); ++d) {
-      require(shape[d] >= 0 && sa[d] >= 0 && sb[d] >= 0, "negative shape or stride");
-      size *= size_t(shape[d]);
-      if (shape[d] > 0) {
-        last_a += (shape[d] - 1) * sa[d];
-        last_b += (shape[d] - 1) * sb[d];
-      }
-    }
-    if (size == 0) return undefined(env);
-    require(last_a < int64_t(a.length) && last_b < int64_t(b.length), "operand is too short for its strides");
-    require(out.length >= size, "out is too short");
-    compare(CompareOp(op), a.data, b.data, out.data, shape.size(), shape.data(), sa.data(), sb.data());
-    return undefined(env);
+  return guarded(env, [&] {
+    const Args args(env, info, 7);
+    const auto op = args.code<CompareOp>(0, "op", 5, "unknown compare op");
+    const F32 a = args.f32(1, "a"), b = args.f32(2, "b");
+    const auto out = args.array<uint8_t>(3, "out");
+    const Strided s = args.strided(4, "shape", "stridesA", "stridesB");
+    if (s.size == 0) return;
+    require(s.last0 < int64_t(a.length) && s.last1 < int64_t(b.length), "operand is too short for its strides");
+    require(out.length >= s.size, "out is too short");
+    compare(op, a.data, b.data, out.data, s.shape.size(), s.shape.data(), s.strides0.data(), s.strides1.data());
   });
 }
 
 // select(cond: Uint8Array, t, e, out)
 napi_value Select(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<4>(env, info);
-    const auto cond = typed<uint8_t>(env, v[0], napi_uint8_array, "cond", "Uint8Array");
-    const F32 t = f32(env, v[1], "t"), e = f32(env, v[2], "e"), out = f32(env, v[3], "out");
+  return guarded(env, [&] {
+    const Args args(env, info, 4);
+    const auto cond = args.array<uint8_t>(0, "cond");
+    const F32 t = args.f32(1, "t"), e = args.f32(2, "e"), out = args.f32(3, "out");
     const size_t n = out.length;
     require(cond.length >= n && t.length >= n && e.length >= n, "cond, t or e is too short");
     select(cond.data, t.data, e.data, out.data, n);
-    return undefined(env);
   });
 }
 
 // gather(x, indices: Int32Array, out, outer, dim, inner)
 napi_value Gather(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<6>(env, info);
-    const F32 x = f32(env, v[0], "x"), out = f32(env, v[2], "out");
-    const auto idx = typed<int32_t>(env, v[1], napi_int32_array, "indices", "Int32Array");
-    const size_t outer = count(env, v[3], "outer"), dim = count(env, v[4], "dim"), inner = count(env, v[5], "inner");
+  return guarded(env, [&] {
+    const Args args(env, info, 6);
+    const F32 x = args.f32(0, "x"), out = args.f32(2, "out");
+    const auto idx = args.array<int32_t>(1, "indices");
+    const size_t outer = args.count(3, "outer"), dim = args.count(4, "dim"), inner = args.count(5, "inner");
     require(x.length >= outer * dim * inner, "x is too short");
     require(out.length >= outer * idx.length * inner, "out is too short");
     for (size_t j = 0; j < idx.length; ++j) require(idx.data[j] >= 0 && size_t(idx.data[j]) < dim, "index out of range");
     gather(x.data, idx.data, out.data, outer, dim, inner, idx.length);
-    return undefined(env);
   });
 }
 
 // cumsum(x, out, rows, cols, exclusive, reverse)
 napi_value Cumsum(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<6>(env, info);
-    const F32 x = f32(env, v[0], "x"), out = f32(env, v[1], "out");
-    const size_t rows = count(env, v[2], "rows"), cols = count(env, v[3], "cols");
+  return guarded(env, [&] {
+    const Args args(env, info, 6);
+    const F32 x = args.f32(0, "x"), out = args.f32(1, "out");
+    const size_t rows = args.count(2, "rows"), cols = args.count(3, "cols");
     require(x.length >= rows * cols && out.length >= rows * cols, "x or out is too short");
-    cumsum(x.data, out.data, rows, cols, boolean(env, v[4], "exclusive"), boolean(env, v[5], "reverse"));
-    return undefined(env);
+    cumsum(x.data, out.data, rows, cols, args.boolean(4, "exclusive"), args.boolean(5, "reverse"));
   });
 }
 
 // unaryParam(op, x, out, p0, p1)
 napi_value UnaryParam(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<5>(env, info);
-    const int64_t op = integer(env, v[0], "op");
-    require(op >= 0 && op <= 1, "unknown parametrised unary op");
-    const F32 x = f32(env, v[1], "x"), out = f32(env, v[2], "out");
+  return guarded(env, [&] {
+    const Args args(env, info, 5);
+    const auto op = args.code<ParamOp>(0, "op", 1, "unknown parametrised unary op");
+    const F32 x = args.f32(1, "x"), out = args.f32(2, "out");
     require(out.length >= x.length, "out is too short");
-    unary_param(ParamOp(op), x.data, out.data, x.length, number(env, v[3], "p0"), number(env, v[4], "p1"));
-    return undefined(env);
+    unary_param(op, x.data, out.data, x.length, args.number(3, "p0"), args.number(4, "p1"));
   });
 }
 
@@ -365,53 +377,50 @@ napi_value Info(napi_env env, napi_callback_info) {
 
 // setThreads(n): resize the pool (n >= 1 threads, the caller included).
 napi_value SetThreads(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<1>(env, info);
-    const size_t n = count(env, v[0], "threads");
+  return guarded(env, [&] {
+    const Args args(env, info, 1);
+    const size_t n = args.count(0, "threads");
     require(n >= 1 && n <= 256, "threads must be in [1, 256]");
     if (n != pool().size()) pool().resize(n);
-    return undefined(env);
   });
 }
 
 // adam(p, m, v, g, pOut, mOut, vOut, beta1, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, epsHat)
 napi_value Adam(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<13>(env, info);
-    const F32 p = f32(env, v[0], "p"), m = f32(env, v[1], "m"), s = f32(env, v[2], "v"), g = f32(env, v[3], "g");
-    const F32 po = f32(env, v[4], "pOut"), mo = f32(env, v[5], "mOut"), so = f32(env, v[6], "vOut");
+  return guarded(env, [&] {
+    const Args args(env, info, 13);
+    const F32 p = args.f32(0, "p"), m = args.f32(1, "m"), s = args.f32(2, "v"), g = args.f32(3, "g");
+    const F32 po = args.f32(4, "pOut"), mo = args.f32(5, "mOut"), so = args.f32(6, "vOut");
     const size_t n = p.length;
     require(m.length == n && s.length == n && g.length == n, "p, m, v and g differ in length");
     require(po.length >= n && mo.length >= n && so.length >= n, "an output is too short");
     AdamConstants c{};
-    c.beta1 = float(number(env, v[7], "beta1"));
-    c.one_minus_beta1 = float(number(env, v[8], "oneMinusBeta1"));
-    c.beta2 = float(number(env, v[9], "beta2"));
-    c.one_minus_beta2 = float(number(env, v[10], "oneMinusBeta2"));
-    c.step_size = float(number(env, v[11], "stepSize"));
-    c.eps_hat = float(number(env, v[12], "epsHat"));
+    c.beta1 = float(args.number(7, "beta1"));
+    c.one_minus_beta1 = float(args.number(8, "oneMinusBeta1"));
+    c.beta2 = float(args.number(9, "beta2"));
+    c.one_minus_beta2 = float(args.number(10, "oneMinusBeta2"));
+    c.step_size = float(args.number(11, "stepSize"));
+    c.eps_hat = float(args.number(12, "epsHat"));
     adam(p.data, m.data, s.data, g.data, po.data, mo.data, so.data, n, c);
-    return undefined(env);
   });
 }
 
 // sumSquares(x) -> number: Σ x², accumulated in double.
 napi_value SumSquares(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<1>(env, info);
-    const F32 x = f32(env, v[0], "x");
+  return guarded(env, [&] {
+    const Args args(env, info, 1);
+    const F32 x = args.f32(0, "x");
     napi_value out;
-    check(env, napi_create_double(env, sum_squares(x.data, x.length), &out), "result");
+    check(napi_create_double(env, sum_squares(x.data, x.length), &out), "result");
     return out;
   });
 }
 
 // setPortable(bool): force the portable GEMM micro-kernel (for tests and comparisons).
 napi_value SetPortable(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    auto v = args<1>(env, info);
-    gemm_force_portable(boolean(env, v[0], "portable"));
-    return undefined(env);
+  return guarded(env, [&] {
+    const Args args(env, info, 1);
+    gemm_force_portable(args.boolean(0, "portable"));
   });
 }
 
