@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { disposeParams, meanNll, tf } from '@bijective/core';
+import { DivergedError, disposeParams, fit, flattenParams, meanNll, paramsAreFinite, tf } from '@bijective/core';
 import { describe, expect, it } from 'vitest';
 import {
   type DynamicsDef,
@@ -248,6 +248,49 @@ describe('fitFfjord', () => {
     }
     const r = await fitFfjord(small('exact'), [[1, 2, 3]]);
     expect(E.isLeft(r) && r.left.kind).toBe('ShapeError');
+    x.dispose();
+  });
+
+  it('without regularisers it is core fit: same parameters, trainNll = trainLoss, NFE per step reported', async () => {
+    const x = data();
+    const options = { seed: 2, epochs: 2, batchSize: 24, learningRate: 1e-2 };
+    const progress: number[] = [];
+    const r = await fitFfjord(small('exact'), x, { ...options, onProgress: (p) => void progress.push(p.trainNll) });
+    const c = await fit(small('exact'), x, { ...options, validationFraction: 0 });
+    if (E.isLeft(r)) throw r.left;
+    if (E.isLeft(c)) throw c.left;
+    const leaves = (p: typeof r.right.params) => flattenParams(p).map((l) => Array.from(l.tensor.dataSync()));
+    expect(leaves(r.right.params)).toEqual(leaves(c.right.params));
+    expect(r.right.history.map((h) => h.trainNll)).toEqual(c.right.history.map((h) => h.trainLoss));
+    expect(progress).toEqual(r.right.history.map((h) => h.trainNll));
+    expect(r.right.history.map((h) => h.nfe)).toEqual([16, 16]); // rk4, 4 steps, per training solve
+    expect(r.right.history.every((h) => h.kineticEnergy === undefined && h.jacobianNorm === undefined)).toBe(true);
+    expect(r.right.history.every((h) => h.valLoss === undefined)).toBe(true); // nothing held out
+    disposeParams(r.right.params);
+    disposeParams(c.right.params);
+    x.dispose();
+  });
+
+  it('a solver that gives up ends in DivergedError with the last finite parameters', async () => {
+    const x = data();
+    const def = ffjord({
+      dim: 2,
+      hidden: [8],
+      trace: 'exact',
+      solver: { kind: 'dopri5', maxSteps: 2, rtol: 1e-9, atol: 1e-9 },
+    });
+    // The abandoned forward pass's tape is released too (core's lossAndGrads): no tensor outlives the call.
+    const before = tf.memory().numTensors;
+    const r = await fitFfjord(def, x, { maxSteps: 3, batchSize: 32, kineticEnergy: 0.1 });
+    expect(E.isLeft(r) && r.left).toBeInstanceOf(DivergedError);
+    if (E.isLeft(r)) {
+      const err = r.left as DivergedError;
+      expect(err.step).toBe(0);
+      expect(err.message).toMatch(/no convergence/);
+      expect(paramsAreFinite(err.lastGoodParams)).toBe(true);
+      disposeParams(err.lastGoodParams);
+    }
+    expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });
 

@@ -9,27 +9,43 @@ import { mulberry32 } from '../random.js';
 import { type BatchLike, validateBatch, validateContext } from '../validate.js';
 import { type AdamOptions, adamInit, disposeAdam } from './adam.js';
 import { DivergedError } from './diverged.js';
+import type { FitHooks, WithExtras } from './fitHooks.js';
 import { type LossAndGrads, lossAndGrads } from './step.js';
 import { isFiniteStep, optimizerUpdate } from './update.js';
 
-/** One epoch of {@link fit}'s history. Losses are mean negative log-likelihoods (nats). */
-export interface EpochRecord {
+/**
+ * The figures every epoch of {@link fit} reports. Losses are mean negative
+ * log-likelihoods (nats) unless `batchLoss` / `validationLoss` replace them.
+ */
+export interface EpochFigures {
   readonly epoch: number;
+  /** Adam steps so far. */
   readonly steps: number;
+  /** Mean training loss of the epoch's minibatches. */
   readonly trainLoss: number;
   /** `undefined` without a validation set. */
   readonly valLoss: number | undefined;
   readonly seconds: number;
 }
 
+/**
+ * One epoch of {@link fit}'s history: its {@link EpochFigures}, plus
+ * `extras: X` when the `epochExtras` hook reports figures of type `X`.
+ */
+export type EpochRecord<X = undefined> = EpochFigures & WithExtras<X>;
+
 /** What a progress callback sees after every epoch. Return `'stop'` to end training. */
-export interface FitProgress extends EpochRecord {
+export type FitProgress<X = undefined> = EpochRecord<X> & {
   readonly bestValLoss: number | undefined;
   readonly bestEpoch: number;
-}
+};
 
-/** Options of {@link fit}. Defaults follow the protocol of zuko's reference runs. */
-export interface FitOptions<P extends Params> extends AdamOptions {
+/**
+ * Options of {@link fit}. Defaults follow the protocol of zuko's reference
+ * runs; the {@link FitHooks} swap the objective, the validation score and
+ * add per-epoch figures.
+ */
+export interface FitOptions<P extends Params, X = undefined> extends AdamOptions, FitHooks<P, X> {
   /** Starting parameters (not modified or disposed). Default: `def.init(seed)`. */
   readonly params?: P;
   /** Seeds initialisation and shuffling; same seed, same backend → same result. Default 0. */
@@ -51,14 +67,14 @@ export interface FitOptions<P extends Params> extends AdamOptions {
   readonly validationContext?: BatchLike;
   /** Rescale gradients whose global norm exceeds this (default: no clipping). */
   readonly clipGradNorm?: number;
-  readonly onProgress?: (p: FitProgress) => void | 'stop';
+  readonly onProgress?: (p: FitProgress<X>) => void | 'stop';
 }
 
 /** The outcome of a training run. */
-export interface FitResult<P extends Params> {
+export interface FitResult<P extends Params, X = undefined> {
   /** The parameters with the best validation loss (the last ones without validation). Owned by the caller. */
   readonly params: P;
-  readonly history: readonly EpochRecord[];
+  readonly history: readonly EpochRecord<X>[];
   readonly bestEpoch: number;
   readonly bestValLoss: number | undefined;
   readonly steps: number;
@@ -89,6 +105,12 @@ export const meanNll = <P extends Params>(
   return total / n;
 };
 
+/** The record of an epoch, with `extras` only when the hook gave some. */
+const epochRecord = <X>(
+  figures: EpochFigures,
+  extras: { readonly extras: X } | undefined,
+): EpochRecord<X> => (extras === undefined ? figures : { ...figures, ...extras }) as EpochRecord<X>;
+
 const shuffled = (n: number, rand: () => number): Int32Array => {
   const p = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
@@ -112,17 +134,22 @@ const shuffled = (n: number, rand: () => number): Int32Array => {
  * gradient — if training produces a non-finite loss or gradient. No tensor
  * created here outlives the call except the returned parameters.
  *
+ * The {@link FitHooks} in `options` replace the minibatch loss (default
+ * `−mean log p(x)`), the validation score (default {@link meanNll}) and add
+ * typed per-epoch `extras` to the records, so other objectives (FFJORD's
+ * RNODE regularisers in `@bijective/continuous`) reuse this loop.
+ *
  * @example
  * ```ts
  * const r = await fit(realNVP({ dim: 2 }), trainRows, { validation: valRows, seed: 0 });
  * if (E.isRight(r)) console.log(r.right.bestValLoss, r.right.history.length);
  * ```
  */
-export const fit = async <P extends Params>(
+export const fit = async <P extends Params, X = undefined>(
   def: FlowDef<P>,
   data: BatchLike,
-  options: FitOptions<P> = {},
-): Promise<E.Either<BijectiveError, FitResult<P>>> => {
+  options: FitOptions<P, X> = {},
+): Promise<E.Either<BijectiveError, FitResult<P, X>>> => {
   const batchSize = options.batchSize ?? 256;
   if (!(Number.isInteger(batchSize) && batchSize > 0))
     return E.left(valueError('options.batchSize', 'a positive integer', String(batchSize)));
@@ -186,18 +213,25 @@ export const fit = async <P extends Params>(
     let best: P | undefined;
     let bestVal: number | undefined;
     let bestEpoch = -1;
-    const history: EpochRecord[] = [];
+    const history: EpochRecord<X>[] = [];
     const n = train.shape[0];
     const stepsPerEpoch = Math.ceil(n / batchSize);
     const epochs = options.epochs ?? 1000;
     const patience = options.patience ?? 15;
     const rand = mulberry32(seed);
     let steps = 0;
-    let stoppedBy: FitResult<P>['stoppedBy'] = 'epochs';
+    let stoppedBy: FitResult<P, X>['stoppedBy'] = 'epochs';
     const trainX = train;
     const trainCtx = trainC;
+    const batchLoss =
+      options.batchLoss ??
+      ((p: P, xb: Batch, cb: Batch | undefined) =>
+        tf.neg(tf.mean(def.apply(p).logProb(xb, cb))) as tf.Scalar);
+    const validationLoss =
+      options.validationLoss ??
+      ((p: P, xv: Batch, cv: Batch | undefined) => meanNll(def, p, xv, cv));
 
-    const finish = (result: FitResult<P>): E.Either<BijectiveError, FitResult<P>> => {
+    const finish = (result: FitResult<P, X>): E.Either<BijectiveError, FitResult<P, X>> => {
       disposeAdam(adam);
       if (result.params !== params) disposeParams(params);
       return E.right(result);
@@ -206,6 +240,7 @@ export const fit = async <P extends Params>(
     try {
       for (let epoch = 0; epoch < epochs; epoch++) {
         const t0 = performance.now();
+        const endEpoch = options.epochExtras?.();
         const order = shuffled(n, rand);
         let sum = 0;
         let count = 0;
@@ -223,10 +258,7 @@ export const fit = async <P extends Params>(
           idx.dispose();
           let r: LossAndGrads;
           try {
-            r = lossAndGrads(
-              params,
-              (p) => tf.neg(tf.mean(def.apply(p).logProb(xb, cb))) as tf.Scalar,
-            );
+            r = lossAndGrads(params, (p) => batchLoss(p, xb, cb));
           } finally {
             xb.dispose();
             cb?.dispose();
@@ -250,7 +282,8 @@ export const fit = async <P extends Params>(
           steps++;
         }
         if (count === 0) break;
-        const valLoss = val === undefined ? undefined : meanNll(def, params, val, valC);
+        const extras = endEpoch === undefined ? undefined : { extras: endEpoch(count) };
+        const valLoss = val === undefined ? undefined : validationLoss(params, val, valC);
         if (valLoss !== undefined && !Number.isFinite(valLoss)) {
           disposeAdam(adam);
           const keep = best ?? params;
@@ -263,13 +296,10 @@ export const fit = async <P extends Params>(
             ),
           );
         }
-        const record: EpochRecord = {
-          epoch,
-          steps,
-          trainLoss: sum / count,
-          valLoss,
-          seconds: (performance.now() - t0) / 1000,
-        };
+        const record = epochRecord<X>(
+          { epoch, steps, trainLoss: sum / count, valLoss, seconds: (performance.now() - t0) / 1000 },
+          extras,
+        );
         history.push(record);
         if (valLoss !== undefined && (bestVal === undefined || valLoss < bestVal)) {
           if (best !== undefined) disposeParams(best);
@@ -301,10 +331,19 @@ export const fit = async <P extends Params>(
         stoppedBy,
       });
     } catch (e) {
-      // tfjs threw mid-training (e.g. a kernel this backend lacks): release everything we hold.
+      // Something threw mid-training (a kernel this backend lacks, a solver giving up): release
+      // what we hold, except the current parameters when the caller counts it as a divergence.
       disposeAdam(adam);
-      disposeParams(params);
       if (best !== undefined) disposeParams(best);
+      if (options.isDivergence?.(e) === true)
+        return E.left(
+          new DivergedError(
+            `training stopped at step ${steps}: ${e instanceof Error ? e.message : String(e)}; last finite parameters attached`,
+            steps,
+            params,
+          ),
+        );
+      disposeParams(params);
       return E.left(computationError(`training failed at step ${steps}`, e));
     }
   } finally {

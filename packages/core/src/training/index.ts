@@ -2,5 +2,14 @@ export { type AdamOptions, type AdamState, adamInit, adamStep, disposeAdam } fro
 export { type LossAndGrads, lossAndGrads } from './step.js';
 export { type UpdateOptions, isFiniteStep, optimizerUpdate } from './update.js';
 export { DivergedError } from './diverged.js';
-export { type EpochRecord, type FitProgress, type FitOptions, type FitResult, fit, meanNll } from './fit.js';
+export {
+  type EpochFigures,
+  type EpochRecord,
+  type FitProgress,
+  type FitOptions,
+  type FitResult,
+  fit,
+  meanNll,
+} from './fit.js';
+export type { FitHooks, WithExtras } from './fitHooks.js';
 export { type LogDensity, type ReverseKLOptions, type ReverseKLResult, fitReverseKL } from './fitReverseKL.js';
