@@ -44,17 +44,38 @@ export interface Picture {
   readonly svg: string;
 }
 
-/** One seed's training run of a quality row trained on several seeds (`--seeds`). */
-export interface SeedRun {
-  readonly seed: number;
-  /** Test average log-likelihood (nats), its standard error over test examples, and the median. */
+/**
+ * What one training run of one model ended with: its score on the test split and how the training
+ * went. With per-example test log-likelihoods `ℓᵢ = log p(xᵢ)` (nats) over `n` test examples,
+ * `testLL = mean ℓᵢ`, `testLLStdErr = sd(ℓ)/√n` and `testMedian = median ℓᵢ`. Shared by a
+ * quality seed run ({@link SeedRun}) and a distill teacher or student ({@link DistillModel}).
+ *
+ * @example
+ * ```ts
+ * const s: TrainedScore = { testLL: -1.2, testLLStdErr: 0.01, testMedian: -1.1,
+ *   wallSeconds: 42, steps: 5000, epochs: 12, stoppedBy: 'patience' };
+ * ```
+ */
+export interface TrainedScore {
+  /** Test average log-likelihood (nats). */
   readonly testLL: number;
+  /** Its standard error over test examples. */
   readonly testLLStdErr: number;
+  /** Median of the per-example test log-likelihoods. */
   readonly testMedian: number;
+  /** Training wall time in seconds. */
   readonly wallSeconds: number;
+  /** Optimiser steps taken. */
   readonly steps: number;
+  /** Epochs run (absent where training is not by epochs). */
   readonly epochs?: number;
+  /** What ended training, e.g. `patience`, `maxSteps` or `budget`. */
   readonly stoppedBy: string;
+}
+
+/** One seed's training run of a quality row trained on several seeds (`--seeds`). */
+export interface SeedRun extends TrainedScore {
+  readonly seed: number;
   /** Continuous flows: mean function evaluations per forward ODE solve while training (absent for simulation-free flow matching). */
   readonly trainNfe?: number;
   /** Continuous flows: mean function evaluations per ODE solve while scoring the test split. */
@@ -121,24 +142,17 @@ export interface MeanWithError {
   readonly n: number;
 }
 
-/** One trained model of the distill mode: the MAF teacher or the IAF student. */
-export interface DistillModel {
+/**
+ * One trained model of the distill mode: the MAF teacher or the IAF student. Its test scores are
+ * under the model's own density; `epochs` is the teacher's only; `stoppedBy` is `patience`,
+ * `epochs`, `maxSteps` or `budget` (teacher) and `steps` or `budget` (student).
+ */
+export interface DistillModel extends TrainedScore {
   /** `family/name`, e.g. `autoregressive/maf`. */
   readonly flow: string;
   readonly params: number;
   readonly hidden: readonly number[];
   readonly transforms: number;
-  /** Test average log-likelihood (nats) under the model's own density, with its standard error. */
-  readonly testLL: number;
-  readonly testLLStdErr: number;
-  readonly testMedian: number;
-  readonly wallSeconds: number;
-  /** Adam steps taken. */
-  readonly steps: number;
-  /** Teacher only: epochs run. */
-  readonly epochs?: number;
-  /** `patience`, `epochs`, `maxSteps`, `budget` (teacher) or `steps`, `budget` (student). */
-  readonly stoppedBy: string;
 }
 
 /** The training half of the distill mode: teacher, student, their gap and the cross terms. */

@@ -44,14 +44,38 @@ const tiny = [
   '16',
   '--eval-batch',
   '16',
-  '--no-progress',
 ];
+
+/**
+ * Runs the CLI in-process on `args` plus `--no-progress --out <a fresh temp folder>`:
+ * the result, the captured output and the folder the reports went to.
+ */
+const run = async (args: string[]) => {
+  const out = await tempDir();
+  const io = capture();
+  const r = await main([...args, '--no-progress', '--out', out], io);
+  return { out, io, r };
+};
+
+/** A two-step quality run of core/diagonalGaussianFlow on `datasets` (cpu), plus `extra` flags. */
+const quality = (datasets: string, ...extra: string[]) =>
+  run([
+    '--mode',
+    'quality',
+    '--flows',
+    'core/diagonalGaussianFlow',
+    '--datasets',
+    datasets,
+    '--backends',
+    'cpu',
+    '--max-steps',
+    '2',
+    ...extra,
+  ]);
 
 describe('one-iteration smoke runs', () => {
   it('speed mode: prints the table, writes the three reports, leaks nothing', async () => {
-    const out = await tempDir();
-    const io = capture();
-    const r = await main([...tiny, '--backends', 'cpu', '--out', out], io);
+    const { out, io, r } = await run([...tiny, '--backends', 'cpu']);
     expect(r.code).toBe(0);
     expect(io.out()).toContain('| core/diagonalGaussianFlow | train | 8 |');
     expect(io.out()).toContain('### GEMM');
@@ -75,26 +99,7 @@ describe('one-iteration smoke runs', () => {
   });
 
   it('quality mode: trains, scores the test split and draws the pictures', async () => {
-    const out = await tempDir();
-    const io = capture();
-    const r = await main(
-      [
-        '--mode',
-        'quality',
-        '--flows',
-        'core/diagonalGaussianFlow',
-        '--datasets',
-        'moons,digits',
-        '--backends',
-        'cpu',
-        '--max-steps',
-        '2',
-        '--no-progress',
-        '--out',
-        out,
-      ],
-      io,
-    );
+    const { out, io, r } = await quality('moons,digits');
     expect(r.code).toBe(0);
     const rows = r.report!.quality!.rows;
     expect(rows.map((x) => `${x.dataset}:${x.status}`)).toEqual(['moons:ok', 'digits:ok']);
@@ -113,28 +118,7 @@ describe('one-iteration smoke runs', () => {
   });
 
   it('quality mode with --seeds: one training run per seed, pooled into mean [min, max]', async () => {
-    const out = await tempDir();
-    const io = capture();
-    const r = await main(
-      [
-        '--mode',
-        'quality',
-        '--flows',
-        'core/diagonalGaussianFlow',
-        '--datasets',
-        'moons',
-        '--backends',
-        'cpu',
-        '--max-steps',
-        '2',
-        '--seeds',
-        '0,1,2',
-        '--no-progress',
-        '--out',
-        out,
-      ],
-      io,
-    );
+    const { io, r } = await quality('moons', '--seeds', '0,1,2');
     expect(r.code).toBe(0);
     const [row] = r.report!.quality!.rows;
     const runs = row!.runs!;
@@ -153,38 +137,30 @@ describe('one-iteration smoke runs', () => {
   });
 
   it('distill mode: trains a MAF teacher, distils an IAF student, times both samplers', async () => {
-    const out = await tempDir();
-    const io = capture();
-    const r = await main(
-      [
-        '--mode',
-        'distill',
-        '--backends',
-        'cpu',
-        '--train-backend',
-        'cpu',
-        '--hidden',
-        '8',
-        '--transforms',
-        '2',
-        '--max-steps',
-        '2',
-        '--distill-steps',
-        '3',
-        '--dim',
-        '2,64',
-        '--eval-batch',
-        '16',
-        '--reps',
-        '1',
-        '--warmup',
-        '0',
-        '--no-progress',
-        '--out',
-        out,
-      ],
-      io,
-    );
+    const { out, io, r } = await run([
+      '--mode',
+      'distill',
+      '--backends',
+      'cpu',
+      '--train-backend',
+      'cpu',
+      '--hidden',
+      '8',
+      '--transforms',
+      '2',
+      '--max-steps',
+      '2',
+      '--distill-steps',
+      '3',
+      '--dim',
+      '2,64',
+      '--eval-batch',
+      '16',
+      '--reps',
+      '1',
+      '--warmup',
+      '0',
+    ]);
     expect(r.code).toBe(0);
     const d = r.report!.distill!;
     const t = d.training;
@@ -238,9 +214,7 @@ describe('one-iteration smoke runs', () => {
 
   const noChromium = chromiumMissing('/usr/bin/chromium');
   it(`browser mode: ${noChromium === undefined ? 'runs the wasm rows in headless Chromium' : 'reports the skip when Chromium is missing'}`, async () => {
-    const out = await tempDir();
-    const io = capture();
-    const r = await main(['--mode', 'browser', ...tiny, '--ops', 'logProb', '--out', out], io);
+    const { r } = await run(['--mode', 'browser', ...tiny, '--ops', 'logProb']);
     const b = r.report!.browser!;
     if (noChromium !== undefined) {
       expect(b.status).toBe('skipped');
@@ -299,15 +273,21 @@ describe('one-iteration smoke runs', () => {
 describe('progress display', () => {
   const row = speedRow('autoregressive/maf', 'cpu', 'train', [0.01, 0.01, 0.01]);
 
-  it('writes one plain line per cell when stderr is not a terminal', () => {
+  /** Shows two cells (`row` as `cpu · maf · train`, then `second` as `label`); returns all it wrote. */
+  const twoCells = (isTTY: boolean, label: string, second: typeof row): string => {
     let s = '';
-    const p = terminalProgress({ write: (x: string) => (s += x), isTTY: false });
+    const p = terminalProgress({ write: (x: string) => (s += x), isTTY });
     p.start(2);
     p.begin(0, 'cpu · maf · train');
     p.done(0, row);
-    p.begin(1, 'cpu · maf · sample');
-    p.done(1, { ...row, status: 'failed', reason: 'boom' });
+    p.begin(1, label);
+    p.done(1, second);
     p.finish();
+    return s;
+  };
+
+  it('writes one plain line per cell when stderr is not a terminal', () => {
+    const s = twoCells(false, 'cpu · maf · sample', { ...row, status: 'failed', reason: 'boom' });
     const lines = s.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
@@ -318,14 +298,7 @@ describe('progress display', () => {
   });
 
   it('redraws one status line on a terminal and keeps only failures and leaks', () => {
-    let s = '';
-    const p = terminalProgress({ write: (x: string) => (s += x), isTTY: true });
-    p.start(2);
-    p.begin(0, 'cpu · maf · train');
-    p.done(0, row);
-    p.begin(1, 'cpu · maf · logProb');
-    p.done(1, { ...row, leakedTensors: 4 });
-    p.finish();
+    const s = twoCells(true, 'cpu · maf · logProb', { ...row, leakedTensors: 4 });
     expect(s).toContain('\r\x1b[2K[1/2]');
     expect(s.split('\n').filter((l) => l.includes('LEAK 4 tensors'))).toHaveLength(1);
     expect(s.endsWith('\r\x1b[2K')).toBe(true);

@@ -1,35 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { tf } from '@bijective/core';
-import {
-  SKIP_REASON,
-  addonBuilt,
-  agree,
-  calls,
-  rawAddon,
-  setupNative,
-  uniform,
-} from './helpers.js';
-
-const t = (shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor =>
-  tf.tensor(
-    uniform(
-      shape.reduce((p, q) => p * q, 1),
-      seed,
-      lo,
-      hi,
-    ),
-    shape,
-  );
-
-/** Asserts that `fn` made the addon's `name` function run at least once on native. */
-const usesNative = async (name: string, fn: () => Promise<void>): Promise<void> => {
-  const before = calls[name] ?? 0;
-  await fn();
-  expect(
-    calls[name] ?? 0,
-    `addon.${name} was not called (cpu fallback ran instead)`,
-  ).toBeGreaterThan(before);
-};
+import { SKIP_REASON, addonBuilt, agree, rawAddon, setupNative } from './helpers.js';
+import { uniformTensor as t, usesNative } from './setup.js';
 
 describe.skipIf(!addonBuilt)(
   `native kernels agree with tfjs-backend-cpu${addonBuilt ? '' : ` (skipped: ${SKIP_REASON})`}`,

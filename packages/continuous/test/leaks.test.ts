@@ -1,30 +1,37 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { disposeParams, fit, tf } from '@bijective/core';
 import { describe, expect, it } from 'vitest';
-import { ffjord, fitFfjord, fitFlowMatching, flowMatching } from '../src/index.js';
+import {
+  type GradientMethod,
+  ffjord,
+  fitFfjord,
+  fitFlowMatching,
+  flowMatching,
+} from '../src/index.js';
 
 // Tiny sizes: the point is the tensor count after 50 optimiser steps, not the fit.
 const data = () => tf.randomNormal([32, 2], 0, 1, 'float32', 0) as tf.Tensor2D;
+
+/** A tiny FFJORD (2-d, one hidden layer of 4, two RK4 steps, Hutchinson probes from seed 1). */
+const tinyFfjord = (gradient: GradientMethod) =>
+  ffjord({
+    dim: 2,
+    hidden: [4],
+    solver: { kind: 'rk4', steps: 2 },
+    gradient,
+    probeSeed: 1,
+  });
+
+/** The options `fit` and `fitFfjord` share here: 50 steps of batch 16 at rate 1e-2, seed 0. */
+const fiftySteps = { maxSteps: 50, batchSize: 16, learningRate: 1e-2, seed: 0 } as const;
 
 describe('no tensor leaks across 50 training steps', () => {
   for (const gradient of ['backprop', 'adjoint'] as const) {
     it(`ffjord (${gradient}, Hutchinson trace) trained by core fit`, async () => {
       const x = data();
       const before = tf.memory().numTensors;
-      const def = ffjord({
-        dim: 2,
-        hidden: [4],
-        solver: { kind: 'rk4', steps: 2 },
-        gradient,
-        probeSeed: 1,
-      });
-      const r = await fit(def, x, {
-        maxSteps: 50,
-        batchSize: 16,
-        validationFraction: 0,
-        learningRate: 1e-2,
-        seed: 0,
-      });
+      const def = tinyFfjord(gradient);
+      const r = await fit(def, x, { ...fiftySteps, validationFraction: 0 });
       if (E.isLeft(r)) throw r.left;
       expect(r.right.steps).toBe(50);
       expect(r.right.history.every((h) => Number.isFinite(h.trainLoss))).toBe(true);
@@ -39,22 +46,13 @@ describe('no tensor leaks across 50 training steps', () => {
       const x = data();
       const v = tf.randomNormal([8, 2], 0, 1, 'float32', 5) as tf.Tensor2D;
       const before = tf.memory().numTensors;
-      const def = ffjord({
-        dim: 2,
-        hidden: [4],
-        solver: { kind: 'rk4', steps: 2 },
-        gradient,
-        probeSeed: 1,
-      });
+      const def = tinyFfjord(gradient);
       const r = await fitFfjord(def, x, {
-        maxSteps: 50,
-        batchSize: 16,
+        ...fiftySteps,
         validation: v,
         patience: 1000, // the point is 50 steps; early stopping must not end the run first
         kineticEnergy: 0.1,
         jacobianNorm: 0.1,
-        learningRate: 1e-2,
-        seed: 0,
       });
       if (E.isLeft(r)) throw r.left;
       expect(r.right.steps).toBe(50);
