@@ -63,6 +63,8 @@ export interface BenchOptions {
   readonly maxSteps: number | undefined;
   /** distill: Adam steps of the distillation (quick 100, full 10000). */
   readonly distillSteps: number;
+  /** distill: α of the student's loss `(1 − α)·KL(q‖p) + α·KL(p‖q)` (default 1: the forward KL alone; 0: the published reverse KL). */
+  readonly forwardWeight: number;
   /** quality/distill: the backend to train on; `undefined` picks by preference (quality: native first; distill: wasm first). */
   readonly trainBackend: BackendName | undefined;
   readonly seed: number;
@@ -120,6 +122,7 @@ export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => 
       cellSeconds: quick ? 0.6 : 5,
       datasets: ['moons'],
       distillSteps: quick ? 100 : 10000,
+      forwardWeight: 1,
     };
   }
   return {
@@ -141,6 +144,7 @@ export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => 
     maxEpochs: quick ? 3 : 1000,
     maxSteps: undefined,
     distillSteps: quick ? 100 : 10000,
+    forwardWeight: 1,
     trainBackend: undefined,
     seed: 0,
     seeds: undefined,
@@ -217,6 +221,18 @@ const positive: Kind<number> = {
     return raw.trim() !== '' && Number.isFinite(n) && n > 0
       ? E.right(n)
       : E.left(usage(`${flag}: expected a positive number, got '${raw}'`));
+  },
+};
+
+/** A number in [0, 1] (a weight of a convex combination). */
+const unitInterval: Kind<number> = {
+  kind: 'number',
+  placeholder: 'W',
+  read: (flag, raw) => {
+    const n = Number(raw);
+    return raw.trim() !== '' && n >= 0 && n <= 1
+      ? E.right(n)
+      : E.left(usage(`${flag}: expected a number in [0, 1], got '${raw}'`));
   },
 };
 
@@ -394,6 +410,12 @@ const FLAGS: readonly AnyFlag[] = [
     key: 'distillSteps',
     kind: integer(1),
     help: 'distill: Adam steps of the distillation (reverse + forward KL) of the IAF student (quick 100, full 10000)',
+  },
+  {
+    name: '--forward-weight',
+    key: 'forwardWeight',
+    kind: unitInterval,
+    help: "distill: α of the student's loss (1 − α)·KL(q‖p) + α·KL(p‖q) (default 1, the forward KL alone; 0, the published reverse KL)",
   },
   {
     name: '--train-backend',

@@ -92,17 +92,11 @@ const TEACHER_BATCH = 256;
 /** Held-out teacher draws scored every {@link VALIDATE_EVERY} steps; the best step's parameters are kept. */
 const VALIDATION_SAMPLES = 5000;
 const VALIDATE_EVERY = 250;
-/**
- * α of `distill`'s loss `(1 − α)·KL(q‖p) + α·KL(p‖q)`: 1, the forward KL alone, i.e. maximum
- * likelihood on a stream of fresh teacher draws (the reverse KL is still estimated and reported).
- * The criterion is a test log-likelihood, `E_data[log q]`, which on teacher-like data is
- * `E[log p] − KL(p‖q)`: the forward KL is what it measures. Reverse KL alone is mode-seeking (on
- * moons the student drops a moon, KL ≈ log 2; after a maximum-likelihood warm start it carves
- * holes in a moon: test points at −100 nats). On the moons teacher of this mode, mixtures did worse
- * than α = 1 on the same seeds (see the autoregressive README): α = ½ passed on 2 of 5 runs, α = 0.9
- * only just passed (gap −0.098), because the reverse term's pull to the modes fights the forward term.
- */
-export const FORWARD_WEIGHT = 1;
+// The student's loss is `(1 − α)·KL(q‖p) + α·KL(p‖q)` with α = `--forward-weight` (default 1: the
+// forward KL alone, i.e. maximum likelihood on a stream of fresh teacher draws; the reverse KL is
+// still estimated and reported). The criterion is a test log-likelihood, `E_data[log q]`, which on
+// teacher-like data is `E[log p] − KL(p‖q)`: the forward KL is what it measures. Reverse KL alone
+// (α = 0, the published objective) is mode-seeking: on moons the student drops a moon (KL ≈ log 2).
 // Student draws that land in the teacher's far tails score log p ≈ −1e8 early on (a MAF's
 // soft-clamped scales make its density fall off very steeply outside the data); clipping the
 // gradient norm keeps those steps from wrecking the student.
@@ -281,7 +275,7 @@ export interface DistillSetup {
  * 2. distil an IAF student (Kingma et al., 2016) of the same size with
  *    autoregressive's `distill` — probability density distillation (van den
  *    Oord et al., 2018) — on `(1 − α)·KL(q‖p) + α·KL(p‖q)`, α =
- *    {@link FORWARD_WEIGHT}: `KL(p‖q) = E_{x~p}[log p(x) − log q(x)]` from 256
+ *    `--forward-weight` (default 1): `KL(p‖q) = E_{x~p}[log p(x) − log q(x)]` from 256
  *    fresh teacher draws per step scored by the student (and
  *    `KL(q‖p) = E_{x~q}[log q(x) − log p(x)]` from 256 reparameterised
  *    student draws scored by the teacher, recorded), Adam 1e-3 cosine-annealed
@@ -366,7 +360,7 @@ export const runDistillTraining = async (
       steps: options.distillSteps,
       batchSize: BATCH,
       teacherBatchSize: TEACHER_BATCH,
-      forwardWeight: FORWARD_WEIGHT,
+      forwardWeight: options.forwardWeight,
       learningRate: LEARNING_RATE,
       finalLearningRate: FINAL_LEARNING_RATE,
       validation: { samples: VALIDATION_SAMPLES, every: VALIDATE_EVERY },
@@ -412,7 +406,7 @@ export const runDistillTraining = async (
       learningRate: LEARNING_RATE,
       batchSize: BATCH,
       teacherBatchSize: TEACHER_BATCH,
-      forwardWeight: FORWARD_WEIGHT,
+      forwardWeight: options.forwardWeight,
       finalLearningRate: FINAL_LEARNING_RATE,
       clipGradNorm: CLIP_GRAD_NORM,
       validationSamples: VALIDATION_SAMPLES,

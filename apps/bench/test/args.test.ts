@@ -72,6 +72,9 @@ describe('parseArgs', () => {
     expect(full.evalBatch).toBe(256);
     expect(full.trainBackend).toBe('wasm');
     expect(run(['--mode', 'distill', '--distill-steps', '500']).distillSteps).toBe(500);
+    expect(full.forwardWeight).toBe(1);
+    expect(run(['--mode', 'distill', '--forward-weight', '0.5']).forwardWeight).toBe(0.5);
+    expect(run(['--mode', 'distill', '--forward-weight', '0']).forwardWeight).toBe(0);
     expect(run(['--mode', 'distill', '--datasets', 'moons']).datasets).toEqual(['moons']);
   });
 
@@ -112,6 +115,9 @@ describe('parseArgs', () => {
     [['--budget-seconds', '-1'], "--budget-seconds: expected a positive number, got '-1'"],
     [['--mode', 'fast'], "--mode: expected one of speed, quality, browser, distill, got 'fast'"],
     [['--distill-steps', '0'], "--distill-steps: expected an integer ≥ 1, got '0'"],
+    [['--forward-weight', '1.5'], "--forward-weight: expected a number in [0, 1], got '1.5'"],
+    [['--forward-weight', ''], "--forward-weight: expected a number in [0, 1], got ''"],
+    [['--forward-weight', 'NaN'], "--forward-weight: expected a number in [0, 1], got 'NaN'"],
     [
       ['--train-backend', 'gpu'],
       "--train-backend: expected one of cpu, wasm, native, tensorflow, got 'gpu'",
