@@ -9,6 +9,7 @@ import {
   flattenParams,
   lossAndGrads,
   tf,
+  tfSeed,
   unflattenParams,
 } from '@bijective/core';
 import type { Op } from './args.js';
@@ -93,12 +94,12 @@ const prepare = (
   loss: TrainLoss | undefined,
 ): Prepared => {
   if (op === 'train') {
-    const x = tf.randomNormal([size.batch, size.dim], 0, 1, 'float32', seed) as tf.Tensor2D;
+    const x = tf.randomNormal([size.batch, size.dim], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D;
     const step = trainStep(def, params, x, loss, seed);
     return { run: step.run, dispose: () => (step.dispose(), x.dispose()) };
   }
   if (op === 'logProb') {
-    const x = tf.randomNormal([size.evalBatch, size.dim], 0, 1, 'float32', seed) as tf.Tensor2D;
+    const x = tf.randomNormal([size.evalBatch, size.dim], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D;
     return {
       run: () => readBack(tf.tidy(() => def.apply(params).logProb(x))),
       dispose: () => (disposeParams(params), x.dispose()),

@@ -7,6 +7,7 @@ import {
   splitSeed,
   tf,
   valueError,
+  tfSeed,
 } from '@bijective/core';
 import {
   type Ordering,
@@ -177,7 +178,13 @@ export const made = (options: MadeOptions): Made => {
         const bound = (l: number) =>
           1 / Math.sqrt(sizes[l]! + (contextLayers.includes(l) ? contextDim : 0));
         const uniform = (shape: number[], l: number, stream: number) =>
-          tf.randomUniform(shape, -bound(l), bound(l), 'float32', splitSeed(seed, stream + l));
+          tf.randomUniform(
+            shape,
+            -bound(l),
+            bound(l),
+            'float32',
+            tfSeed(splitSeed(seed, stream + l)),
+          );
         return {
           layers: masks.map((_, l) => ({
             w: uniform([sizes[l]!, sizes[l + 1]!], l, 0) as tf.Tensor2D,

@@ -1,4 +1,4 @@
-import { tf } from '@bijective/core';
+import { tf, tfSeed } from '@bijective/core';
 
 /** How `tr(∂f/∂z)` is computed: exactly (`dim` vector-Jacobian products) or by Hutchinson's estimator (one). */
 export type TraceMethod = 'exact' | 'hutchinson';
@@ -143,12 +143,12 @@ export const drawProbe = (
 ): tf.Tensor2D =>
   tf.tidy(() =>
     kind === 'gaussian'
-      ? (tf.randomNormal([...shape], 0, 1, 'float32', seed) as tf.Tensor2D)
+      ? (tf.randomNormal([...shape], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D)
       : (tf.sub(
           tf.mul(
             2,
             tf.cast(
-              tf.greaterEqual(tf.randomUniform([...shape], 0, 1, 'float32', seed), 0.5),
+              tf.greaterEqual(tf.randomUniform([...shape], 0, 1, 'float32', tfSeed(seed)), 0.5),
               'float32',
             ),
           ),

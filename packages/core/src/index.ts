@@ -19,18 +19,45 @@ export type { Distribution, DistributionDef } from './distribution.js';
 export { standardNormal, standardNormalLogProb } from './distributions/standardNormal.js';
 export { diagNormal, type DiagNormalParams } from './distributions/diagNormal.js';
 export { mixtureOfGaussians, type MixtureParams } from './distributions/mixtureOfGaussians.js';
-export { type Flow, type FlowDef, type FlowOptions, type FlowParams, type Json, type JsonObject, flow, makeFlow } from './flow.js';
+export {
+  type Flow,
+  type FlowDef,
+  type FlowOptions,
+  type FlowParams,
+  type Json,
+  type JsonObject,
+  flow,
+  makeFlow,
+} from './flow.js';
 export { logProb, sample, sampleAndLogProb, type SampleOptions } from './evaluate.js';
-export { BijectiveError, type ErrorKind, computationError, shapeError, valueError } from './errors.js';
+export {
+  BijectiveError,
+  type ErrorKind,
+  computationError,
+  shapeError,
+  valueError,
+} from './errors.js';
 export { type BatchLike, validateBatch, validateContext, validatePositiveInt } from './validate.js';
 export { elementwise } from './bijections/elementwise.js';
-export { affine, affineTransform, type AffineOptions, type AffineParams } from './bijections/affine.js';
+export {
+  affine,
+  affineTransform,
+  type AffineOptions,
+  type AffineParams,
+} from './bijections/affine.js';
 export { exp } from './bijections/exp.js';
 export { sigmoid, logit } from './bijections/sigmoid.js';
 export { softplus } from './bijections/softplus.js';
 export { permutation, reversePermutation, randomPermutation } from './bijections/permutation.js';
-export { mulberry32, randomPermutationIndices } from './random.js';
-export { type DenseParams, type Activation, type MlpOptions, glorotUniform, initMlp, applyMlp } from './nn/mlp.js';
+export { mulberry32, randomPermutationIndices, tfSeed } from './random.js';
+export {
+  type DenseParams,
+  type Activation,
+  type MlpOptions,
+  glorotUniform,
+  initMlp,
+  applyMlp,
+} from './nn/mlp.js';
 export { type BackendPlugin, backendError, useBackend, cpuBackend } from './backend/plugin.js';
 export {
   FUSED_ADAM,
@@ -47,7 +74,11 @@ export {
   splineParamCount,
   identityDerivative,
 } from './spline/rationalQuadraticSpline.js';
-export { splineTransform, identitySplineParams, type SplineTransformParams } from './spline/splineTransform.js';
+export {
+  splineTransform,
+  identitySplineParams,
+  type SplineTransformParams,
+} from './spline/splineTransform.js';
 export * from './training/index.js';
 export { registry } from './registry.js';
 export * from './serialization/index.js';

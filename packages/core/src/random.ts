@@ -24,3 +24,23 @@ export const randomPermutationIndices = (n: number, seed: number): number[] => {
   }
   return p;
 };
+
+/** What {@link tfSeed} hands tfjs for seed 0 (any fixed non-zero value would do). */
+const ZERO_SEED = 0x2545f491;
+
+/**
+ * The seed to pass to tfjs's seeded random ops (`tf.randomNormal`,
+ * `tf.randomUniform`, …). tfjs treats a falsy seed as no seed at all (its
+ * generators do `seed ? seed : Math.random()`), so seed 0, the default of
+ * every seeded function in bijective, would silently draw different numbers
+ * in every process. `tfSeed` maps 0 to a fixed non-zero value and leaves
+ * every other seed, and `undefined` (unseeded on purpose), unchanged, so
+ * existing non-zero seeds keep their streams.
+ *
+ * @example
+ * ```ts
+ * tf.randomNormal([4, 2], 0, 1, 'float32', tfSeed(0)); // the same numbers in every run
+ * ```
+ */
+export const tfSeed = <S extends number | undefined>(seed: S): S =>
+  (seed === 0 ? ZERO_SEED : seed) as S;

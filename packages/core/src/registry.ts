@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { tfSeed } from './random.js';
 import { tf } from './tf.js';
 import { compose, invert } from './algebra.js';
 import type { Batch } from './bijection.js';
@@ -15,16 +16,23 @@ import { chain, fixed } from './transform.js';
 import type { InputSampler } from './testing/checkBijection.js';
 import type { Registry } from './testing/registry.js';
 
-const positive: InputSampler = (seed, batch, dim) => tf.randomUniform([batch, dim], 0.05, 4, 'float32', seed) as Batch;
+const positive: InputSampler = (seed, batch, dim) =>
+  tf.randomUniform([batch, dim], 0.05, 4, 'float32', tfSeed(seed)) as Batch;
 const unitInterval: InputSampler = (seed, batch, dim) =>
-  tf.randomUniform([batch, dim], 0.02, 0.98, 'float32', seed) as Batch;
-const wide: InputSampler = (seed, batch, dim) => tf.randomNormal([batch, dim], 0, 4, 'float32', seed) as Batch;
+  tf.randomUniform([batch, dim], 0.02, 0.98, 'float32', tfSeed(seed)) as Batch;
+const wide: InputSampler = (seed, batch, dim) =>
+  tf.randomNormal([batch, dim], 0, 4, 'float32', tfSeed(seed)) as Batch;
 
 const fixedAffine = (dim: number) =>
   fixed(
     E.getOrElseW((e: Error) => {
       throw e;
-    })(affine({ shift: Array.from({ length: dim }, (_, i) => i - 1), scale: Array.from({ length: dim }, (_, i) => 0.5 + i) })),
+    })(
+      affine({
+        shift: Array.from({ length: dim }, (_, i) => i - 1),
+        scale: Array.from({ length: dim }, (_, i) => 0.5 + i),
+      }),
+    ),
   );
 
 /**
@@ -32,10 +40,26 @@ const fixedAffine = (dim: number) =>
  * and the cross-backend conformance suite.
  */
 export const registry: Registry = {
-  affineTransform: { kind: 'transform', build: ({ dim }) => affineTransform(dim), dims: [1, 3], conditional: false },
-  affine: { kind: 'transform', build: ({ dim }) => fixedAffine(dim), dims: [1, 3], conditional: false },
+  affineTransform: {
+    kind: 'transform',
+    build: ({ dim }) => affineTransform(dim),
+    dims: [1, 3],
+    conditional: false,
+  },
+  affine: {
+    kind: 'transform',
+    build: ({ dim }) => fixedAffine(dim),
+    dims: [1, 3],
+    conditional: false,
+  },
   exp: { kind: 'transform', build: () => fixed(exp()), dims: [1, 3], conditional: false },
-  log: { kind: 'transform', build: () => fixed(invert(exp())), dims: [2], conditional: false, check: { input: positive } },
+  log: {
+    kind: 'transform',
+    build: () => fixed(invert(exp())),
+    dims: [2],
+    conditional: false,
+    check: { input: positive },
+  },
   sigmoid: { kind: 'transform', build: () => fixed(sigmoid()), dims: [1, 3], conditional: false },
   logit: {
     kind: 'transform',
@@ -46,9 +70,25 @@ export const registry: Registry = {
     check: { input: unitInterval },
   },
   softplus: { kind: 'transform', build: () => fixed(softplus()), dims: [1, 3], conditional: false },
-  softplusInverse: { kind: 'transform', build: () => fixed(invert(softplus())), dims: [2], conditional: false, check: { input: positive } },
-  reversePermutation: { kind: 'transform', build: ({ dim }) => fixed(reversePermutation(dim)), dims: [1, 4], conditional: false },
-  randomPermutation: { kind: 'transform', build: ({ dim }) => fixed(randomPermutation(dim, 7)), dims: [3, 6], conditional: false },
+  softplusInverse: {
+    kind: 'transform',
+    build: () => fixed(invert(softplus())),
+    dims: [2],
+    conditional: false,
+    check: { input: positive },
+  },
+  reversePermutation: {
+    kind: 'transform',
+    build: ({ dim }) => fixed(reversePermutation(dim)),
+    dims: [1, 4],
+    conditional: false,
+  },
+  randomPermutation: {
+    kind: 'transform',
+    build: ({ dim }) => fixed(randomPermutation(dim, 7)),
+    dims: [3, 6],
+    conditional: false,
+  },
   splineTransform: {
     kind: 'transform',
     build: ({ dim }) => splineTransform(dim, { bins: 6, bound: 3 }),
@@ -58,19 +98,36 @@ export const registry: Registry = {
   },
   elementwiseChain: {
     kind: 'transform',
-    build: ({ dim }) => chain(affineTransform(dim), fixed(compose(reversePermutation(dim), sigmoid())), splineTransform(dim, { bound: 1 })),
+    build: ({ dim }) =>
+      chain(
+        affineTransform(dim),
+        fixed(compose(reversePermutation(dim), sigmoid())),
+        splineTransform(dim, { bound: 1 }),
+      ),
     dims: [2, 4],
     conditional: false,
   },
   diagonalGaussianFlow: {
     kind: 'flow',
-    build: ({ dim }) => flow({ name: 'diagonalGaussian', dim, transform: affineTransform(dim), base: diagNormal(dim) }),
+    build: ({ dim }) =>
+      flow({
+        name: 'diagonalGaussian',
+        dim,
+        transform: affineTransform(dim),
+        base: diagNormal(dim),
+      }),
     dims: [2],
     conditional: false,
   },
   splineMixtureFlow: {
     kind: 'flow',
-    build: ({ dim }) => flow({ name: 'splineMixture', dim, transform: splineTransform(dim), base: mixtureOfGaussians(dim, 3) }),
+    build: ({ dim }) =>
+      flow({
+        name: 'splineMixture',
+        dim,
+        transform: splineTransform(dim),
+        base: mixtureOfGaussians(dim, 3),
+      }),
     dims: [2],
     conditional: false,
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagNormal, mixtureOfGaussians, standardNormal, tf } from '../src/index.js';
+import { diagNormal, disposeParams, mixtureOfGaussians, standardNormal, tf, tfSeed } from '../src/index.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 
 const read = (t: tf.Tensor) => {
@@ -56,5 +56,35 @@ describe('distributions', () => {
     expect(a).toEqual(b);
     await expectNoLeaks(() => tf.tidy(() => d.apply(p).sample(5, 2)), 10);
     tf.dispose(Object.values(p));
+  });
+});
+
+describe('seed 0 is a seed', () => {
+  // tfjs's generators treat a falsy seed as "no seed" (`seed ? seed : Math.random()`): without
+  // tfSeed, seed 0 would draw different numbers on every call.
+  it('standardNormal, diagNormal and mixtureOfGaussians draw the same numbers for seed 0 twice', () => {
+    const before = tf.memory().numTensors;
+    const same = (draw: () => tf.Tensor) => {
+      const a = tf.tidy(draw);
+      const b = tf.tidy(draw);
+      expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+      tf.dispose([a, b]);
+    };
+    same(() => standardNormal(3).apply([]).sample(16, 0));
+    const d = diagNormal(3);
+    const dp = d.init(0);
+    same(() => d.apply(dp).sample(16, 0));
+    disposeParams(dp);
+    const m = mixtureOfGaussians(3, 2);
+    same(() => {
+      const p = m.init(0);
+      const x = m.apply(p).sample(16, 0);
+      disposeParams(p);
+      return x;
+    });
+    expect(tfSeed(0)).not.toBe(0);
+    expect(tfSeed(7)).toBe(7);
+    expect(tfSeed(undefined)).toBeUndefined();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

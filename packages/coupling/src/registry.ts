@@ -1,4 +1,11 @@
-import { type Batch, type FlowDef, type JsonObject, type Params, tf } from '@bijective/core';
+import {
+  type Batch,
+  type FlowDef,
+  type JsonObject,
+  type Params,
+  tf,
+  tfSeed,
+} from '@bijective/core';
 import type { InputSampler, Registry } from '@bijective/core/testing';
 import { actNorm } from './actNorm.js';
 import { additiveCoupling } from './additiveCoupling.js';
@@ -24,8 +31,8 @@ import { stack } from './stack.js';
 const wide: InputSampler = (seed, batch, dim) =>
   tf.tidy(() =>
     tf.concat([
-      tf.randomUniform([1, dim], -2.5, 2.5, 'float32', seed),
-      tf.randomNormal([batch - 1, dim], 0, 4, 'float32', seed + 1),
+      tf.randomUniform([1, dim], -2.5, 2.5, 'float32', tfSeed(seed)),
+      tf.randomNormal([batch - 1, dim], 0, 4, 'float32', tfSeed(seed + 1)),
     ]),
   ) as Batch;
 
@@ -50,25 +57,29 @@ export const registry: Registry = {
   },
   affineCoupling: {
     kind: 'transform',
-    build: ({ dim, contextDim }) => affineCoupling({ dim, contextDim, ...small, mask: alternatingMask(dim, 1) }),
+    build: ({ dim, contextDim }) =>
+      affineCoupling({ dim, contextDim, ...small, mask: alternatingMask(dim, 1) }),
     dims: [2, 3, 5],
     conditional: true,
   },
   affineCouplingRandomMask: {
     kind: 'transform',
-    build: ({ dim, contextDim }) => affineCoupling({ dim, contextDim, ...small, mask: randomMask(dim, 3) }),
+    build: ({ dim, contextDim }) =>
+      affineCoupling({ dim, contextDim, ...small, mask: randomMask(dim, 3) }),
     dims: [3, 5],
     conditional: true,
   },
   affineCouplingHalfMask: {
     kind: 'transform',
-    build: ({ dim, contextDim }) => affineCoupling({ dim, contextDim, hidden: [8, 8], mask: halfMask(dim, true) }),
+    build: ({ dim, contextDim }) =>
+      affineCoupling({ dim, contextDim, hidden: [8, 8], mask: halfMask(dim, true) }),
     dims: [3],
     conditional: true,
   },
   splineCoupling: {
     kind: 'transform',
-    build: ({ dim, contextDim }) => splineCoupling({ dim, contextDim, ...small, bins: 6, bound: 3 }),
+    build: ({ dim, contextDim }) =>
+      splineCoupling({ dim, contextDim, ...small, bins: 6, bound: 3 }),
     dims: [2, 3, 5],
     conditional: true,
     // Inputs up to ±12 exercise the identity tails. Weights perturbed by 0.15 (not the default 0.3)
@@ -77,30 +88,70 @@ export const registry: Registry = {
     // ulp of y is ~0.1 in x — ill-conditioned, not wrong (the error stays below |dx/dy|·ulp(y)).
     check: { input: wide, perturb: 0.15 },
   },
-  diagonalScaling: { kind: 'transform', build: ({ dim }) => diagonalScaling(dim), dims: [1, 3], conditional: false },
-  actNorm: { kind: 'transform', build: ({ dim }) => actNorm(dim), dims: [1, 3, 5], conditional: false },
-  luLinear: { kind: 'transform', build: ({ dim }) => luLinear({ dim, seed: 5 }), dims: [1, 2, 3, 5], conditional: false },
+  diagonalScaling: {
+    kind: 'transform',
+    build: ({ dim }) => diagonalScaling(dim),
+    dims: [1, 3],
+    conditional: false,
+  },
+  actNorm: {
+    kind: 'transform',
+    build: ({ dim }) => actNorm(dim),
+    dims: [1, 3, 5],
+    conditional: false,
+  },
+  luLinear: {
+    kind: 'transform',
+    build: ({ dim }) => luLinear({ dim, seed: 5 }),
+    dims: [1, 2, 3, 5],
+    conditional: false,
+  },
   luLinearNegativeSigns: {
     kind: 'transform',
-    build: ({ dim }) => luLinear({ dim, seed: 1, signs: Array.from({ length: dim }, (_, i) => (i % 2 === 0 ? -1 : 1)) }),
+    build: ({ dim }) =>
+      luLinear({
+        dim,
+        seed: 1,
+        signs: Array.from({ length: dim }, (_, i) => (i % 2 === 0 ? -1 : 1)),
+      }),
     dims: [3],
     conditional: false,
   },
   glowStep: {
     kind: 'transform',
-    build: ({ dim, contextDim }) => stack(actNorm(dim), luLinear({ dim, seed: 2 }), affineCoupling({ dim, contextDim, ...small })),
+    build: ({ dim, contextDim }) =>
+      stack(
+        actNorm(dim),
+        luLinear({ dim, seed: 2 }),
+        affineCoupling({ dim, contextDim, ...small }),
+      ),
     dims: [2, 5],
     conditional: true,
   },
-  nice: { kind: 'flow', build: (s) => nice({ ...s, steps: 3, ...small }), dims: [2, 3], conditional: true },
-  realNVP: { kind: 'flow', build: (s) => realNVP({ ...s, steps: 3, ...small }), dims: [2, 3], conditional: true },
+  nice: {
+    kind: 'flow',
+    build: (s) => nice({ ...s, steps: 3, ...small }),
+    dims: [2, 3],
+    conditional: true,
+  },
+  realNVP: {
+    kind: 'flow',
+    build: (s) => realNVP({ ...s, steps: 3, ...small }),
+    dims: [2, 3],
+    conditional: true,
+  },
   realNVPRandomMask: {
     kind: 'flow',
     build: (s) => realNVP({ ...s, steps: 2, ...small, mask: 'random', activation: 'softplus' }),
     dims: [4],
     conditional: true,
   },
-  glow: { kind: 'flow', build: (s) => glow({ ...s, steps: 2, ...small }), dims: [2, 3], conditional: true },
+  glow: {
+    kind: 'flow',
+    build: (s) => glow({ ...s, steps: 2, ...small }),
+    dims: [2, 3],
+    conditional: true,
+  },
   nsfCoupling: {
     kind: 'flow',
     build: (s) => nsfCoupling({ ...s, steps: 2, ...small, bins: 5, bound: 3 }),

@@ -23,6 +23,7 @@ import {
   validateBatch,
   validateContext,
   valueError,
+  tfSeed,
 } from '@bijective/core';
 import type { ContinuousFlowDef, ContinuousFlowParams } from '../continuousFlow.js';
 import { hungarian, squaredDistances } from './assignment.js';
@@ -172,9 +173,7 @@ export const fitFlowMatching = async <P extends Params>(
     return E.left(valueError('options.ema', 'a number in [0, 1)', String(emaDecay)));
   const validateEvery = options.validateEvery ?? 500;
   if (!(Number.isInteger(validateEvery) && validateEvery > 0))
-    return E.left(
-      valueError('options.validateEvery', 'a positive integer', String(validateEvery)),
-    );
+    return E.left(valueError('options.validateEvery', 'a positive integer', String(validateEvery)));
   const patience = options.patience ?? 10;
   if (!(patience > 0))
     return E.left(valueError('options.patience', 'a positive number', String(patience)));
@@ -243,7 +242,13 @@ export const fitFlowMatching = async <P extends Params>(
           const perm = hungarian(squaredDistances(xb.dataSync(), zb.dataSync(), batch, def.dim));
           zb = tf.gather(zb, tf.tensor1d(perm, 'int32')) as tf.Tensor2D;
         }
-        const tb = tf.randomUniform([batch], 0, def.T, 'float32', splitSeed(s, 1)) as tf.Tensor1D;
+        const tb = tf.randomUniform(
+          [batch],
+          0,
+          def.T,
+          'float32',
+          tfSeed(splitSeed(s, 1)),
+        ) as tf.Tensor1D;
         return { xb, zb, cb, tb };
       });
       indices.dispose();

@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { tfSeed } from '../random.js';
 import type { DistributionDef } from '../distribution.js';
 import { standardNormalLogProb } from './standardNormal.js';
 
@@ -24,7 +25,14 @@ export const diagNormal = (dim: number): DistributionDef<DiagNormalParams> => ({
   apply: ({ mean, logScale }) => ({
     dim,
     logProb: (z) =>
-      tf.sub(standardNormalLogProb(tf.mul(tf.sub(z, mean), tf.exp(tf.neg(logScale)))), tf.sum(logScale)) as tf.Tensor1D,
-    sample: (n, seed) => tf.add(mean, tf.mul(tf.exp(logScale), tf.randomNormal([n, dim], 0, 1, 'float32', seed))),
+      tf.sub(
+        standardNormalLogProb(tf.mul(tf.sub(z, mean), tf.exp(tf.neg(logScale)))),
+        tf.sum(logScale),
+      ) as tf.Tensor1D,
+    sample: (n, seed) =>
+      tf.add(
+        mean,
+        tf.mul(tf.exp(logScale), tf.randomNormal([n, dim], 0, 1, 'float32', tfSeed(seed))),
+      ),
   }),
 });

@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { tfSeed } from '../random.js';
 import type { DistributionDef } from '../distribution.js';
 import { splitSeed } from '../params.js';
 
@@ -28,7 +29,7 @@ export type MixtureParams = {
 export const mixtureOfGaussians = (dim: number, k: number): DistributionDef<MixtureParams> => ({
   init: (seed) => ({
     logits: tf.zeros([k]),
-    means: tf.randomNormal([k, dim], 0, 1, 'float32', seed) as tf.Tensor2D,
+    means: tf.randomNormal([k, dim], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D,
     logScales: tf.zeros([k, dim]),
   }),
   apply: ({ logits, means, logScales }) => ({
@@ -45,12 +46,18 @@ export const mixtureOfGaussians = (dim: number, k: number): DistributionDef<Mixt
     sample: (n, seed) => {
       // Component by inverse CDF on JS-seeded uniforms (tf.multinomial's RNG differs per
       // backend); one-hot matMul instead of gather keeps it differentiable everywhere.
-      const u = tf.randomUniform([n, 1], 0, 1, 'float32', splitSeed(seed, 0));
+      const u = tf.randomUniform([n, 1], 0, 1, 'float32', tfSeed(splitSeed(seed, 0)));
       const cdf = tf.cumsum(tf.softmax(logits));
-      const idx = tf.minimum(tf.sum(tf.cast(tf.greaterEqual(u, tf.expandDims(cdf, 0)), 'int32'), 1), tf.scalar(k - 1, 'int32'));
+      const idx = tf.minimum(
+        tf.sum(tf.cast(tf.greaterEqual(u, tf.expandDims(cdf, 0)), 'int32'), 1),
+        tf.scalar(k - 1, 'int32'),
+      );
       const onehot = tf.oneHot(idx, k) as tf.Tensor2D;
-      const eps = tf.randomNormal([n, dim], 0, 1, 'float32', splitSeed(seed, 1));
-      return tf.add(tf.matMul(onehot, means), tf.mul(tf.exp(tf.matMul(onehot, logScales)), eps)) as tf.Tensor2D;
+      const eps = tf.randomNormal([n, dim], 0, 1, 'float32', tfSeed(splitSeed(seed, 1)));
+      return tf.add(
+        tf.matMul(onehot, means),
+        tf.mul(tf.exp(tf.matMul(onehot, logScales)), eps),
+      ) as tf.Tensor2D;
     },
   }),
 });

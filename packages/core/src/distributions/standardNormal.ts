@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { tfSeed } from '../random.js';
 import type { Distribution, DistributionDef } from '../distribution.js';
 import type { NoParams } from '../transform.js';
 
@@ -21,7 +22,7 @@ export const standardNormal = (dim: number): DistributionDef<NoParams> => {
   const dist: Distribution = {
     dim,
     logProb: standardNormalLogProb,
-    sample: (n, seed) => tf.randomNormal([n, dim], 0, 1, 'float32', seed) as tf.Tensor2D,
+    sample: (n, seed) => tf.randomNormal([n, dim], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D,
   };
   return { init: () => [], apply: () => dist };
 };

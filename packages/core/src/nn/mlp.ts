@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { tfSeed } from '../random.js';
 import { splitSeed } from '../params.js';
 
 /** One dense layer's parameters: `w` is `[in, out]`, `b` is `[out]`. */
@@ -29,9 +30,14 @@ export interface MlpOptions {
  * Glorot-uniform `[fanIn, fanOut]` weights, `U(-a, a)` with `a = √(6 / (fanIn + fanOut))`
  * (Glorot & Bengio 2010), drawn from a seed.
  */
-export const glorotUniform = (fanIn: number, fanOut: number, seed: number, scale = 1): tf.Tensor2D => {
+export const glorotUniform = (
+  fanIn: number,
+  fanOut: number,
+  seed: number,
+  scale = 1,
+): tf.Tensor2D => {
   const a = scale * Math.sqrt(6 / (fanIn + fanOut));
-  return tf.randomUniform([fanIn, fanOut], -a, a, 'float32', seed) as tf.Tensor2D;
+  return tf.randomUniform([fanIn, fanOut], -a, a, 'float32', tfSeed(seed)) as tf.Tensor2D;
 };
 
 /** Initialise the dense layers of an `input → hidden… → output` perceptron. */
@@ -42,7 +48,10 @@ export const initMlp = (options: MlpOptions, seed: number): DenseParams[] => {
     const fanOut = sizes[i + 1]!;
     const scale = i === last ? (options.lastLayerScale ?? 1) : 1;
     return {
-      w: scale === 0 ? tf.zeros([fanIn, fanOut]) : glorotUniform(fanIn, fanOut, splitSeed(seed, i), scale),
+      w:
+        scale === 0
+          ? tf.zeros([fanIn, fanOut])
+          : glorotUniform(fanIn, fanOut, splitSeed(seed, i), scale),
       b: tf.zeros([fanOut]),
     };
   });
@@ -59,7 +68,11 @@ export const initMlp = (options: MlpOptions, seed: number): DenseParams[] => {
  * const out = applyMlp(p, x); // [batch, 4], ReLU hidden layers
  * ```
  */
-export const applyMlp = (layers: readonly DenseParams[], x: tf.Tensor2D, activation?: Activation): tf.Tensor2D => {
+export const applyMlp = (
+  layers: readonly DenseParams[],
+  x: tf.Tensor2D,
+  activation?: Activation,
+): tf.Tensor2D => {
   let h = x;
   layers.forEach((layer, i) => {
     const isLast = i === layers.length - 1;

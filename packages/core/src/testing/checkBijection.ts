@@ -1,8 +1,16 @@
 import fc from 'fast-check';
+import { tfSeed } from '../random.js';
 import { tf } from '../tf.js';
 import type { Batch } from '../bijection.js';
 import type { FlowDef } from '../flow.js';
-import { type Params, disposeParams, flattenParams, mapParams, splitSeed, unflattenParams } from '../params.js';
+import {
+  type Params,
+  disposeParams,
+  flattenParams,
+  mapParams,
+  splitSeed,
+  unflattenParams,
+} from '../params.js';
 import type { TransformDef } from '../transform.js';
 import { jacobianRows, logAbsDet } from './jacobian.js';
 
@@ -58,7 +66,8 @@ const allFinite = (values: ArrayLike<number>): boolean => {
   return true;
 };
 
-const defaultInput: InputSampler = (seed, batch, dim) => tf.randomNormal([batch, dim], 0, 1, 'float32', seed) as Batch;
+const defaultInput: InputSampler = (seed, batch, dim) =>
+  tf.randomNormal([batch, dim], 0, 1, 'float32', tfSeed(seed)) as Batch;
 
 /**
  * Adapt a flow definition to the checker: its bijection as a transform.
@@ -86,12 +95,16 @@ export const checkBijectionOnce = (
   const sigma = options.perturb ?? 0.3;
   let k = 0;
   const params = mapParams(initial, (t) =>
-    tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, sigma, 'float32', splitSeed(seed, 100 + k++)))),
+    tf.tidy(() =>
+      tf.add(t, tf.randomNormal(t.shape, 0, sigma, 'float32', tfSeed(splitSeed(seed, 100 + k++)))),
+    ),
   );
   disposeParams(initial);
   const x = sampler(splitSeed(seed, 1), batch, dim);
   const context =
-    contextDim > 0 ? (tf.randomNormal([batch, contextDim], 0, 1, 'float32', splitSeed(seed, 2)) as Batch) : undefined;
+    contextDim > 0
+      ? (tf.randomNormal([batch, contextDim], 0, 1, 'float32', tfSeed(splitSeed(seed, 2))) as Batch)
+      : undefined;
 
   try {
     const b = def.apply(params);
@@ -101,17 +114,28 @@ export const checkBijectionOnce = (
       const inv = b.inverse(f.y, context);
       return [f.y, f.logDet, inv.x, inv.logDet];
     });
-    const [yArr, fwdLd, xBack, invLd] = outs.map((t) => t.arraySync()) as [number[][], number[], number[][], number[]];
+    const [yArr, fwdLd, xBack, invLd] = outs.map((t) => t.arraySync()) as [
+      number[][],
+      number[],
+      number[][],
+      number[],
+    ];
     tf.dispose(outs);
     const xArr = x.arraySync();
-    if (yArr.length !== batch || yArr[0]!.length !== dim) fail('forward shape', `expected [${batch}, ${dim}]`);
+    if (yArr.length !== batch || yArr[0]!.length !== dim)
+      fail('forward shape', `expected [${batch}, ${dim}]`);
     if (fwdLd.length !== batch) fail('logDet shape', `expected [${batch}], got [${fwdLd.length}]`);
-    if (!allFinite(yArr.flat()) || !allFinite(fwdLd)) fail('forward', 'non-finite output or log-det');
-    if (!allFinite(xBack.flat()) || !allFinite(invLd)) fail('inverse', 'non-finite output or log-det');
+    if (!allFinite(yArr.flat()) || !allFinite(fwdLd))
+      fail('forward', 'non-finite output or log-det');
+    if (!allFinite(xBack.flat()) || !allFinite(invLd))
+      fail('inverse', 'non-finite output or log-det');
     for (let r = 0; r < batch; r++) {
       for (let j = 0; j < dim; j++)
         if (!close(xBack[r]![j]!, xArr[r]![j]!, rt))
-          fail('round trip', `row ${r} col ${j}: inverse(forward(x)) = ${xBack[r]![j]} but x = ${xArr[r]![j]}`);
+          fail(
+            'round trip',
+            `row ${r} col ${j}: inverse(forward(x)) = ${xBack[r]![j]} but x = ${xArr[r]![j]}`,
+          );
       if (!close(invLd[r]!, -fwdLd[r]!, ld))
         fail('inverse log-det', `row ${r}: ${invLd[r]} but minus the forward one is ${-fwdLd[r]!}`);
     }
@@ -119,14 +143,16 @@ export const checkBijectionOnce = (
     const jf = jacobianRows((xx) => b.forward(xx, context).y, x);
     jf.forEach((J, r) => {
       const exact = logAbsDet(J);
-      if (!close(fwdLd[r]!, exact, ld)) fail('forward log-det', `row ${r}: returned ${fwdLd[r]}, brute force ${exact}`);
+      if (!close(fwdLd[r]!, exact, ld))
+        fail('forward log-det', `row ${r}: returned ${fwdLd[r]}, brute force ${exact}`);
     });
     const y = tf.tensor2d(yArr);
     try {
       const ji = jacobianRows((yy) => b.inverse(yy, context).x, y);
       ji.forEach((J, r) => {
         const exact = logAbsDet(J);
-        if (!close(invLd[r]!, exact, ld)) fail('inverse log-det', `row ${r}: returned ${invLd[r]}, brute force ${exact}`);
+        if (!close(invLd[r]!, exact, ld))
+          fail('inverse log-det', `row ${r}: returned ${invLd[r]}, brute force ${exact}`);
       });
       // 3. parameter gradients are finite in both directions (inverse taken at y = forward(x), inside its domain).
       const leaves = flattenParams(params);
@@ -139,14 +165,21 @@ export const checkBijectionOnce = (
             // Parameters the bijection does not use (a flow's base) get a zero gradient
             // rather than tfjs's "not connected" error.
             const unused = tf.mul(0, tf.addN(ts.map((t) => tf.sum(t))));
-            return tf.addN([tf.sum(f.logDet), tf.mean(tf.square(f.y)), tf.sum(i.logDet), tf.mean(tf.square(i.x)), unused]);
+            return tf.addN([
+              tf.sum(f.logDet),
+              tf.mean(tf.square(f.y)),
+              tf.sum(i.logDet),
+              tf.mean(tf.square(i.x)),
+              unused,
+            ]);
           };
           return tf.grads(loss)(leaves.map((l) => l.tensor));
         });
         const values = grads.map((g) => g.dataSync());
         tf.dispose(grads);
         values.forEach((g, i) => {
-          if (!allFinite(g)) fail('parameter gradient', `non-finite gradient for '${leaves[i]!.path}'`);
+          if (!allFinite(g))
+            fail('parameter gradient', `non-finite gradient for '${leaves[i]!.path}'`);
         });
       }
     } finally {
@@ -194,9 +227,14 @@ export const checkBijectionOnce = (
 export const checkBijection = (def: TransformDef<Params>, options: CheckOptions): void => {
   const envSeed = Number(process.env['BIJECTIVE_FC_SEED']);
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 1, max: options.maxBatch ?? 5 }), (seed, batch) =>
-      checkBijectionOnce(def, options, seed, batch),
+    fc.property(
+      fc.integer({ min: 0, max: 2 ** 30 }),
+      fc.integer({ min: 1, max: options.maxBatch ?? 5 }),
+      (seed, batch) => checkBijectionOnce(def, options, seed, batch),
     ),
-    { numRuns: options.numRuns ?? 4, seed: options.seed ?? (Number.isFinite(envSeed) ? envSeed : 42) },
+    {
+      numRuns: options.numRuns ?? 4,
+      seed: options.seed ?? (Number.isFinite(envSeed) ? envSeed : 42),
+    },
   );
 };

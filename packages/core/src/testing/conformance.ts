@@ -1,7 +1,15 @@
 import { tf } from '../tf.js';
+import { tfSeed } from '../random.js';
 import type { Batch } from '../bijection.js';
 import type { FlowDef } from '../flow.js';
-import { type Params, disposeParams, flattenParams, mapParams, splitSeed, unflattenParams } from '../params.js';
+import {
+  type Params,
+  disposeParams,
+  flattenParams,
+  mapParams,
+  splitSeed,
+  unflattenParams,
+} from '../params.js';
 import type { Tolerance } from './checkBijection.js';
 import { type RegistryEntry, type Shape, checkEntry } from './registry.js';
 
@@ -37,23 +45,48 @@ export interface FingerprintOptions {
  * compareFingerprints(ref, got); // [] when they agree
  * ```
  */
-export const flowFingerprint = (def: FlowDef<Params>, options: FingerprintOptions = {}): FlowFingerprint => {
+export const flowFingerprint = (
+  def: FlowDef<Params>,
+  options: FingerprintOptions = {},
+): FlowFingerprint => {
   const batch = options.batch ?? 8;
   const seed = options.seed ?? 3;
   const initial = def.init(seed);
   let k = 0;
   const params = mapParams(initial, (t) =>
-    tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, options.perturb ?? 0.1, 'float32', splitSeed(seed, 50 + k++)))),
+    tf.tidy(() =>
+      tf.add(
+        t,
+        tf.randomNormal(
+          t.shape,
+          0,
+          options.perturb ?? 0.1,
+          'float32',
+          tfSeed(splitSeed(seed, 50 + k++)),
+        ),
+      ),
+    ),
   );
   disposeParams(initial);
   const x =
     options.input?.(splitSeed(seed, 1), batch, def.dim) ??
-    (tf.randomNormal([batch, def.dim], 0, 1, 'float32', splitSeed(seed, 1)) as Batch);
+    (tf.randomNormal([batch, def.dim], 0, 1, 'float32', tfSeed(splitSeed(seed, 1))) as Batch);
   const context =
-    def.contextDim > 0 ? (tf.randomNormal([batch, def.contextDim], 0, 1, 'float32', splitSeed(seed, 2)) as Batch) : undefined;
+    def.contextDim > 0
+      ? (tf.randomNormal(
+          [batch, def.contextDim],
+          0,
+          1,
+          'float32',
+          tfSeed(splitSeed(seed, 2)),
+        ) as Batch)
+      : undefined;
   try {
     const flow = def.apply(params);
-    const [lp, smp] = tf.tidy(() => [flow.logProb(x, context), flow.sample(batch, splitSeed(seed, 3), context)]);
+    const [lp, smp] = tf.tidy(() => [
+      flow.logProb(x, context),
+      flow.sample(batch, splitSeed(seed, 3), context),
+    ]);
     const leaves = flattenParams(params);
     const grads = tf.tidy(() =>
       tf.grads((...ts: tf.Tensor[]) => {
@@ -90,14 +123,23 @@ export const compareFingerprints = (
   gradients: Tolerance = { atol: 1e-4, rtol: 1e-3 },
 ): string[] => {
   const problems: string[] = [];
-  const cmp = (what: string, a: readonly number[], b: readonly number[], tol: Tolerance, scale?: number) => {
-    if (a.length !== b.length) return problems.push(`${what}: length ${b.length} instead of ${a.length}`);
+  const cmp = (
+    what: string,
+    a: readonly number[],
+    b: readonly number[],
+    tol: Tolerance,
+    scale?: number,
+  ) => {
+    if (a.length !== b.length)
+      return problems.push(`${what}: length ${b.length} instead of ${a.length}`);
     for (let i = 0; i < a.length; i++) {
       const ref = a[i]!;
       const got = b[i]!;
       const bound = tol.atol + tol.rtol * (scale ?? Math.abs(ref));
       if (!(Math.abs(got - ref) <= bound)) {
-        problems.push(`${what}[${i}]: ${got} vs cpu ${ref} (|Δ| ${Math.abs(got - ref).toExponential(2)} > ${bound.toExponential(2)})`);
+        problems.push(
+          `${what}[${i}]: ${got} vs cpu ${ref} (|Δ| ${Math.abs(got - ref).toExponential(2)} > ${bound.toExponential(2)})`,
+        );
         return;
       }
     }
@@ -123,7 +165,15 @@ export const conformanceCases = (
       const dim = entry.dims[entry.dims.length - 1]!;
       return [
         { name: `${pkg}/${name} dim=${dim}`, entry, shape: { dim, contextDim: 0 } },
-        ...(entry.conditional ? [{ name: `${pkg}/${name} dim=${dim} context=${contextDim}`, entry, shape: { dim, contextDim } }] : []),
+        ...(entry.conditional
+          ? [
+              {
+                name: `${pkg}/${name} dim=${dim} context=${contextDim}`,
+                entry,
+                shape: { dim, contextDim },
+              },
+            ]
+          : []),
       ];
     }),
   );
@@ -145,11 +195,19 @@ export const checkConformance = async (
   entry: RegistryEntry & { kind: 'flow' },
   shape: Shape,
   backend: string,
-  options: { reference?: string; values?: Tolerance; gradients?: Tolerance; fingerprint?: FingerprintOptions } = {},
+  options: {
+    reference?: string;
+    values?: Tolerance;
+    gradients?: Tolerance;
+    fingerprint?: FingerprintOptions;
+  } = {},
 ): Promise<string[]> => {
   const previous = tf.getBackend();
   const def = entry.build(shape);
-  const fp: FingerprintOptions = { ...(entry.check?.input ? { input: entry.check.input } : {}), ...options.fingerprint };
+  const fp: FingerprintOptions = {
+    ...(entry.check?.input ? { input: entry.check.input } : {}),
+    ...options.fingerprint,
+  };
   const problems: string[] = [];
   try {
     await tf.setBackend(options.reference ?? 'cpu');
@@ -160,7 +218,9 @@ export const checkConformance = async (
     try {
       checkEntry(entry, shape, { numRuns: 1 });
     } catch (e) {
-      problems.push(`checkBijection on '${backend}': ${e instanceof Error ? e.message : String(e)}`);
+      problems.push(
+        `checkBijection on '${backend}': ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     const before = tf.memory().numTensors;
     flowFingerprint(def, fp);
