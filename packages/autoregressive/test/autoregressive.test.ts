@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type Batch,
-  type Bijection,
-  type TransformDef,
   disposeParams,
   flattenParams,
   splitSeed,
   tf,
+  tfSeed,
+  type Batch,
+  type Bijection,
+  type TransformDef,
 } from '@bijective/core';
 import { flowAsTransform, jacobianRows } from '@bijective/core/testing';
 import {
@@ -37,7 +38,7 @@ const batch = 16;
 const orderings: readonly Ordering[] = ['natural', 'reversed', { random: 11 }, [3, 0, 4, 1, 2]];
 
 const inputs = (seed: number) => ({
-  x: tf.randomNormal([batch, dim], 0, 1, 'float32', seed) as Batch,
+  x: tf.randomNormal([batch, dim], 0, 1, 'float32', tfSeed(seed)) as Batch,
   context: tf.randomNormal([batch, contextDim], 0, 1, 'float32', seed + 1) as Batch,
 });
 

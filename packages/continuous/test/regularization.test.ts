@@ -1,5 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { DivergedError, disposeParams, fit, flattenParams, meanNll, paramsAreFinite, tf } from '@bijective/core';
+import {
+  disposeParams,
+  DivergedError,
+  fit,
+  flattenParams,
+  meanNll,
+  paramsAreFinite,
+  tf,
+  tfSeed,
+} from '@bijective/core';
 import { describe, expect, it } from 'vitest';
 import {
   type DynamicsDef,
@@ -55,7 +64,7 @@ describe('Jacobian Frobenius norm from the trace products', () => {
 
   it('exact: Σᵢ ‖eᵢᵀJ‖² = ‖A‖²_F on every row (1e-4), and nothing when not asked for', () => {
     const before = tf.memory().numTensors;
-    const z = tf.randomNormal([5, 3], 0, 1, 'float32', 0) as tf.Tensor2D;
+    const z = tf.randomNormal([5, 3], 0, 1, 'float32', tfSeed(0)) as tf.Tensor2D;
     const got = tf.tidy(() => exactDivergence(f, z, undefined, true).frobenius!.arraySync());
     for (const v of got) expect(Math.abs(v - frob2)).toBeLessThan(1e-4);
     expect(tf.tidy(() => exactDivergence(f, z).frobenius)).toBeUndefined();
@@ -69,7 +78,13 @@ describe('Jacobian Frobenius norm from the trace products', () => {
       const est = tf.tidy(() => {
         const z = tf.zeros([M, 3]) as tf.Tensor2D;
         return Array.from(
-          hutchinsonDivergence(f, z, drawProbe(kind, [M, 3], 5), undefined, true).frobenius!.dataSync(),
+          hutchinsonDivergence(
+            f,
+            z,
+            drawProbe(kind, [M, 3], 5),
+            undefined,
+            true,
+          ).frobenius!.dataSync(),
         );
       });
       const mean = est.reduce((s, v) => s + v, 0) / M;
@@ -134,13 +149,14 @@ describe('regularizedForward: RNODE integrals of linear dynamics against their c
       const s0 = 0.8;
       const p = { s: tf.scalar(s0) };
       const [gK, gJ] = [0, 1].map((which) =>
-        tf.tidy(() =>
-          tf
-            .grad((s: tf.Tensor) => {
-              const r = def.regularizedForward({ s: s as tf.Scalar })(xt);
-              return tf.sum(which === 0 ? r.kineticEnergy : r.jacobianNorm);
-            })(p.s)
-            .dataSync()[0]!,
+        tf.tidy(
+          () =>
+            tf
+              .grad((s: tf.Tensor) => {
+                const r = def.regularizedForward({ s: s as tf.Scalar })(xt);
+                return tf.sum(which === 0 ? r.kineticEnergy : r.jacobianNorm);
+              })(p.s)
+              .dataSync()[0]!,
         ),
       );
       // Derivatives of the closed forms by central differences in float64.
@@ -175,7 +191,10 @@ describe('fitFfjord', () => {
   const data = () => {
     const n = 64;
     const side = tf.sub(
-      tf.mul(tf.cast(tf.greaterEqual(tf.randomUniform([n, 1], 0, 1, 'float32', 1), 0.5), 'float32'), 3),
+      tf.mul(
+        tf.cast(tf.greaterEqual(tf.randomUniform([n, 1], 0, 1, 'float32', 1), 0.5), 'float32'),
+        3,
+      ),
       1.5,
     );
     return tf.add(
@@ -205,7 +224,9 @@ describe('fitFfjord', () => {
       });
       if (E.isLeft(r)) throw r.left;
       const def = small('exact');
-      const ke = tf.tidy(() => tf.mean(def.regularizedForward(r.right.params)(x).kineticEnergy).dataSync()[0]!);
+      const ke = tf.tidy(
+        () => tf.mean(def.regularizedForward(r.right.params)(x).kineticEnergy).dataSync()[0]!,
+      );
       disposeParams(r.right.params);
       return { ke, history: r.right.history };
     };
@@ -255,16 +276,22 @@ describe('fitFfjord', () => {
     const x = data();
     const options = { seed: 2, epochs: 2, batchSize: 24, learningRate: 1e-2 };
     const progress: number[] = [];
-    const r = await fitFfjord(small('exact'), x, { ...options, onProgress: (p) => void progress.push(p.trainNll) });
+    const r = await fitFfjord(small('exact'), x, {
+      ...options,
+      onProgress: (p) => void progress.push(p.trainNll),
+    });
     const c = await fit(small('exact'), x, { ...options, validationFraction: 0 });
     if (E.isLeft(r)) throw r.left;
     if (E.isLeft(c)) throw c.left;
-    const leaves = (p: typeof r.right.params) => flattenParams(p).map((l) => Array.from(l.tensor.dataSync()));
+    const leaves = (p: typeof r.right.params) =>
+      flattenParams(p).map((l) => Array.from(l.tensor.dataSync()));
     expect(leaves(r.right.params)).toEqual(leaves(c.right.params));
     expect(r.right.history.map((h) => h.trainNll)).toEqual(c.right.history.map((h) => h.trainLoss));
     expect(progress).toEqual(r.right.history.map((h) => h.trainNll));
     expect(r.right.history.map((h) => h.nfe)).toEqual([16, 16]); // rk4, 4 steps, per training solve
-    expect(r.right.history.every((h) => h.kineticEnergy === undefined && h.jacobianNorm === undefined)).toBe(true);
+    expect(
+      r.right.history.every((h) => h.kineticEnergy === undefined && h.jacobianNorm === undefined),
+    ).toBe(true);
     expect(r.right.history.every((h) => h.valLoss === undefined)).toBe(true); // nothing held out
     disposeParams(r.right.params);
     disposeParams(c.right.params);

@@ -1,21 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  DivergedError,
   affineTransform,
+  chain,
   diagNormal,
   disposeParams,
+  DivergedError,
   fit,
   fitReverseKL,
   flow,
   paramsAreFinite,
   splineTransform,
-  chain,
   tf,
+  tfSeed,
 } from '../src/index.js';
 
 const gaussianData = (n: number, seed: number) =>
-  tf.tidy(() => tf.add(tf.mul(tf.randomNormal([n, 2], 0, 1, 'float32', seed), [0.5, 3]), [1, -2])) as tf.Tensor2D;
+  tf.tidy(() =>
+    tf.add(tf.mul(tf.randomNormal([n, 2], 0, 1, 'float32', tfSeed(seed)), [0.5, 3]), [1, -2]),
+  ) as tf.Tensor2D;
 
 const def = flow({ name: 'gaussian', dim: 2, transform: affineTransform(2), base: diagNormal(2) });
 
@@ -34,7 +37,13 @@ const modelMoments = (p: ReturnType<typeof def.init>) =>
 describe('fit (maximum likelihood)', () => {
   it('recovers a known Gaussian mean and scale within 2%', async () => {
     const x = gaussianData(20000, 1);
-    const r = await fit(def, x, { seed: 0, learningRate: 0.03, batchSize: 512, patience: 3, epochs: 40 });
+    const r = await fit(def, x, {
+      seed: 0,
+      learningRate: 0.03,
+      batchSize: 512,
+      patience: 3,
+      epochs: 40,
+    });
     x.dispose();
     if (E.isLeft(r)) throw r.left;
     const [mean, std] = modelMoments(r.right.params);
@@ -62,7 +71,11 @@ describe('fit (maximum likelihood)', () => {
 
   it('leaks no tensor over 100 steps of training', async () => {
     const x = gaussianData(1000, 3);
-    const spline = flow({ name: 's', dim: 2, transform: chain(affineTransform(2), splineTransform(2)) });
+    const spline = flow({
+      name: 's',
+      dim: 2,
+      transform: chain(affineTransform(2), splineTransform(2)),
+    });
     const before = tf.memory().numTensors;
     const r = await fit(spline, x, { seed: 0, maxSteps: 100, batchSize: 64 });
     if (E.isLeft(r)) throw r.left;
@@ -137,11 +150,19 @@ describe('fitReverseKL (variational inference)', () => {
     const target = (x: tf.Tensor2D) =>
       tf.tidy(() => {
         const z = tf.div(tf.sub(x, [2, -1]), [0.5, 1.5]);
-        return tf.add(tf.sum(tf.mul(-0.5, tf.square(z)), 1), 7 - Math.log(2 * Math.PI * 0.75)) as tf.Tensor1D;
+        return tf.add(
+          tf.sum(tf.mul(-0.5, tf.square(z)), 1),
+          7 - Math.log(2 * Math.PI * 0.75),
+        ) as tf.Tensor1D;
       });
     const q = flow({ name: 'q', dim: 2, transform: affineTransform(2) });
     const before = tf.memory().numTensors;
-    const r = await fitReverseKL(q, target, { steps: 400, batchSize: 128, learningRate: 0.03, seed: 1 });
+    const r = await fitReverseKL(q, target, {
+      steps: 400,
+      batchSize: 128,
+      learningRate: 0.03,
+      seed: 1,
+    });
     if (E.isLeft(r)) throw r.left;
     const last = r.right.history.slice(-20).reduce((a, b) => a + b, 0) / 20;
     // E_q[log q - log p̃] = KL(q‖p) - log Z, so a perfect fit gives -7.

@@ -1,22 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  BijectiveError,
-  DivergedError,
-  type EpochFigures,
   affineTransform,
+  BijectiveError,
   diagNormal,
   disposeParams,
+  DivergedError,
   fit,
   flattenParams,
   flow,
   paramsAreFinite,
   tf,
+  tfSeed,
+  type EpochFigures,
 } from '../src/index.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 
 const gaussianData = (n: number, seed: number) =>
-  tf.tidy(() => tf.add(tf.mul(tf.randomNormal([n, 2], 0, 1, 'float32', seed), [0.5, 3]), [1, -2])) as tf.Tensor2D;
+  tf.tidy(() =>
+    tf.add(tf.mul(tf.randomNormal([n, 2], 0, 1, 'float32', tfSeed(seed)), [0.5, 3]), [1, -2]),
+  ) as tf.Tensor2D;
 
 const def = flow({ name: 'gaussian', dim: 2, transform: affineTransform(2), base: diagNormal(2) });
 type P = ReturnType<typeof def.init>;
@@ -32,7 +35,14 @@ const flaky = (at: number): typeof def => {
     transform: {
       init: inner.init,
       apply: (p) => {
-        if (++calls >= at) throw new BijectiveError('DivergedError', 'solver gave up', 'solver', 'convergence', 'none');
+        if (++calls >= at)
+          throw new BijectiveError(
+            'DivergedError',
+            'solver gave up',
+            'solver',
+            'convergence',
+            'none',
+          );
         return inner.apply(p);
       },
     },
@@ -46,19 +56,30 @@ describe('fit hooks', () => {
   it('a batchLoss equal to the default NLL gives bit-identical parameters and losses; another loss does not', async () => {
     const x = gaussianData(600, 1);
     const options = { seed: 3, epochs: 3, batchSize: 64, learningRate: 0.02 };
-    const run = async (batchLoss?: (p: P, xb: tf.Tensor2D, cb: tf.Tensor2D | undefined) => tf.Scalar) => {
+    const run = async (
+      batchLoss?: (p: P, xb: tf.Tensor2D, cb: tf.Tensor2D | undefined) => tf.Scalar,
+    ) => {
       const r = await fit(def, x, batchLoss === undefined ? options : { ...options, batchLoss });
       if (E.isLeft(r)) throw r.left;
-      const out = { params: values(r.right.params), history: figures(r.right.history), keys: Object.keys(r.right.history[0]!) };
+      const out = {
+        params: values(r.right.params),
+        history: figures(r.right.history),
+        keys: Object.keys(r.right.history[0]!),
+      };
       disposeParams(r.right.params);
       return out;
     };
     const base = await run();
-    const same = await run((p, xb, cb) => tf.neg(tf.mean(def.apply(p).logProb(xb, cb))) as tf.Scalar);
+    const same = await run(
+      (p, xb, cb) => tf.neg(tf.mean(def.apply(p).logProb(xb, cb))) as tf.Scalar,
+    );
     // A penalty pulling the shift to 0 must change the trajectory (proves the hook is used).
     const penalised = await run(
       (p, xb, cb) =>
-        tf.add(tf.neg(tf.mean(def.apply(p).logProb(xb, cb))), tf.mul(10, tf.sum(tf.square(p.transform.shift)))) as tf.Scalar,
+        tf.add(
+          tf.neg(tf.mean(def.apply(p).logProb(xb, cb))),
+          tf.mul(10, tf.sum(tf.square(p.transform.shift))),
+        ) as tf.Scalar,
     );
     expect(same).toEqual(base);
     expect(base.keys).toEqual(['epoch', 'steps', 'trainLoss', 'valLoss', 'seconds']); // no `extras` without the hook
@@ -150,7 +171,12 @@ describe('fit hooks', () => {
   it('isDivergence turns a thrown error into DivergedError with the last finite parameters', async () => {
     const x = gaussianData(500, 6);
     const isDivergence = (e: unknown) => e instanceof BijectiveError && e.kind === 'DivergedError';
-    const r = await fit(flaky(6), x, { seed: 0, batchSize: 50, validationFraction: 0, isDivergence });
+    const r = await fit(flaky(6), x, {
+      seed: 0,
+      batchSize: 50,
+      validationFraction: 0,
+      isDivergence,
+    });
     expect(E.isLeft(r) && r.left).toBeInstanceOf(DivergedError);
     if (E.isLeft(r)) {
       const err = r.left as DivergedError<P>;
@@ -184,7 +210,13 @@ describe('fit hooks', () => {
       isDivergence: (e: unknown) => e instanceof BijectiveError,
     });
     await expectNoLeaks(async () => {
-      const r = await fit(def, x, { seed: 0, batchSize: 64, epochs: 3, validation: v, ...hooks(def) });
+      const r = await fit(def, x, {
+        seed: 0,
+        batchSize: 64,
+        epochs: 3,
+        validation: v,
+        ...hooks(def),
+      });
       expect(E.isRight(r) && r.right.history.map((h) => h.extras.steps)).toEqual([7, 7, 7]);
       return r;
     });

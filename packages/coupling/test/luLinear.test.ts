@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Batch, tf, disposeParams, randomPermutationIndices } from '@bijective/core';
+import { disposeParams, randomPermutationIndices, tf, tfSeed, type Batch } from '@bijective/core';
 import { logAbsDet } from '@bijective/core/testing';
 import { type LuLinearParams, luLinear, lowerTriangularInverse } from '../src/index.js';
 
@@ -12,7 +12,7 @@ const read = (f: () => tf.Tensor[]): unknown[] => {
 };
 
 const randomParams = (d: number, seed: number): LuLinearParams => ({
-  lower: tf.randomNormal([(d * (d - 1)) / 2], 0, 0.3, 'float32', seed) as tf.Tensor1D,
+  lower: tf.randomNormal([(d * (d - 1)) / 2], 0, 0.3, 'float32', tfSeed(seed)) as tf.Tensor1D,
   upper: tf.randomNormal([(d * (d - 1)) / 2], 0, 0.3, 'float32', seed + 1) as tf.Tensor1D,
   logDiag: tf.randomNormal([d], 0, 0.3, 'float32', seed + 2) as tf.Tensor1D,
 });
@@ -55,8 +55,18 @@ describe('lowerTriangularInverse', () => {
   }
 
   it('matches a hand-computed inverse and ignores entries above the diagonal', () => {
-    const [inv] = read(() => [lowerTriangularInverse(tf.tensor2d([[2, 9], [1, 1]]))]) as [number[][]];
-    expect(inv).toEqual([[0.5, 0], [-0.5, 1]]);
+    const [inv] = read(() => [
+      lowerTriangularInverse(
+        tf.tensor2d([
+          [2, 9],
+          [1, 1],
+        ]),
+      ),
+    ]) as [number[][]];
+    expect(inv).toEqual([
+      [0.5, 0],
+      [-0.5, 1],
+    ]);
   });
 });
 
@@ -80,11 +90,17 @@ describe('luLinear', () => {
       xs.forEach((row, r) => {
         W.forEach((wi, i) => {
           const expected = wi.reduce((s, v, j) => s + v * row[j]!, 0);
-          expect(Math.abs(y[r]![i]! - expected)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(expected)));
+          expect(Math.abs(y[r]![i]! - expected)).toBeLessThanOrEqual(
+            1e-4 * (1 + Math.abs(expected)),
+          );
         });
         // Round trip through the triangular inverses; d = 64 accumulates more float32 rounding.
-        row.forEach((v, j) => expect(Math.abs(back[r]![j]! - v)).toBeLessThanOrEqual(d > 8 ? 1e-3 : 1e-5));
-        expect(Math.abs(ld[r]! - exactLogDet)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(exactLogDet)));
+        row.forEach((v, j) =>
+          expect(Math.abs(back[r]![j]! - v)).toBeLessThanOrEqual(d > 8 ? 1e-3 : 1e-5),
+        );
+        expect(Math.abs(ld[r]! - exactLogDet)).toBeLessThanOrEqual(
+          1e-4 * (1 + Math.abs(exactLogDet)),
+        );
         expect(ild[r]).toBeCloseTo(-ld[r]!, 5);
       });
       x.dispose();
@@ -113,7 +129,11 @@ describe('luLinear', () => {
       const y = tf.randomNormal([8, 16], 0, 1, 'float32', 9) as Batch;
       const loss = (lower: tf.Tensor, upper: tf.Tensor, logDiag: tf.Tensor) => {
         const inv = def
-          .apply({ lower: lower as tf.Tensor1D, upper: upper as tf.Tensor1D, logDiag: logDiag as tf.Tensor1D })
+          .apply({
+            lower: lower as tf.Tensor1D,
+            upper: upper as tf.Tensor1D,
+            logDiag: logDiag as tf.Tensor1D,
+          })
           .inverse(y);
         return tf.add(tf.sum(tf.square(inv.x)), tf.sum(inv.logDet)) as tf.Scalar;
       };
