@@ -1,12 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  type BijectiveError,
-  type FlowDef,
-  type Params,
-  countParams,
-  disposeParams,
-  tf,
-} from '@bijective/core';
+import { type FlowDef, type Params, countParams, disposeParams, tf } from '@bijective/core';
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadSplits } from './data.js';
 import { type FlowEntry, importOptional } from './flows.js';
@@ -33,44 +26,10 @@ import {
 import { mean, median, standardError } from './stats.js';
 
 /**
- * The signature of `@bijective/autoregressive`'s `distill(teacher, teacherParams, student, options)`
- * (loaded at run time, like the presets, so the app builds and runs without that package):
- * the options this app passes, and the per-step reverse- and forward-KL estimates it reads back.
+ * `@bijective/autoregressive`'s `distill(teacher, teacherParams, student, options)` (loaded at
+ * run time, like the presets, so the app runs without that package; the type is erased).
  */
-export type Distill = (
-  teacher: FlowDef<Params>,
-  teacherParams: Params,
-  student: FlowDef<Params>,
-  options?: {
-    readonly steps?: number;
-    readonly batchSize?: number;
-    readonly teacherBatchSize?: number;
-    readonly forwardWeight?: number;
-    readonly learningRate?: number;
-    readonly finalLearningRate?: number;
-    readonly clipGradNorm?: number;
-    readonly seed?: number;
-    readonly validation?: { readonly samples: number; readonly every?: number };
-    readonly progressEvery?: number;
-    readonly onProgress?: (p: {
-      readonly step: number;
-      readonly kl: number;
-      readonly forwardKL: number | undefined;
-    }) => void | 'stop';
-  },
-) => Promise<
-  E.Either<
-    BijectiveError,
-    {
-      readonly params: Params;
-      readonly history: readonly number[];
-      readonly forwardHistory: readonly number[];
-      readonly steps: number;
-      readonly validation: readonly { readonly step: number; readonly forwardKL: number }[];
-      readonly bestStep: number;
-    }
-  >
->;
+export type Distill = typeof import('@bijective/autoregressive').distill;
 
 /** The student's test log-likelihood must be at least the teacher's minus this many nats. */
 export const DISTILL_TOLERANCE = 0.1;

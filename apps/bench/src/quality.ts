@@ -242,6 +242,16 @@ export const trainProtocol = async (
   const t0 = performance.now();
   const budget = options.budgetSeconds;
   const elapsed = () => (performance.now() - t0) / 1000;
+  // RESULTS.md's protocol, shared by core's fit and fitFfjord (which trains through fit).
+  const protocol = (validation: tf.Tensor2D) => ({
+    validation,
+    seed: options.seed,
+    batchSize: 256,
+    learningRate: 1e-3,
+    patience: protocolPatience(splits.name),
+    epochs: options.maxEpochs,
+    ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
+  });
   const x = tensorOf(splits.train);
   try {
     if (entry.name === 'flowMatching' && fitFM !== undefined) {
@@ -301,14 +311,8 @@ export const trainProtocol = async (
       const cost0 = solveCost(train);
       try {
         const r = await entry.fitFfjord(train, x, {
-          validation: v,
+          ...protocol(v),
           evaluation,
-          seed: options.seed,
-          batchSize: 256,
-          learningRate: 1e-3,
-          patience: protocolPatience(splits.name),
-          epochs: options.maxEpochs,
-          ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
           kineticEnergy: T.kineticEnergy,
           jacobianNorm: T.jacobianNorm,
           onProgress: (p: {
@@ -342,13 +346,7 @@ export const trainProtocol = async (
     const v = tensorOf(splits.val);
     try {
       const r = await fit(def, x, {
-        validation: v,
-        seed: options.seed,
-        batchSize: 256,
-        learningRate: 1e-3,
-        patience: protocolPatience(splits.name),
-        epochs: options.maxEpochs,
-        ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
+        ...protocol(v),
         onProgress: (p) => {
           hooks.status(
             `${label}: epoch ${p.epoch + 1}, train ${p.trainLoss.toFixed(3)}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'}), ${elapsed().toFixed(0)} s`,

@@ -3,7 +3,6 @@ import * as E from 'fp-ts/lib/Either.js';
 import {
   affineTransform,
   chain,
-  diagNormal,
   disposeParams,
   DivergedError,
   fit,
@@ -12,15 +11,10 @@ import {
   paramsAreFinite,
   splineTransform,
   tf,
-  tfSeed,
 } from '../src/index.js';
+import { gaussianData, gaussianFlow } from './fixtures.js';
 
-const gaussianData = (n: number, seed: number) =>
-  tf.tidy(() =>
-    tf.add(tf.mul(tf.randomNormal([n, 2], 0, 1, 'float32', tfSeed(seed)), [0.5, 3]), [1, -2]),
-  ) as tf.Tensor2D;
-
-const def = flow({ name: 'gaussian', dim: 2, transform: affineTransform(2), base: diagNormal(2) });
+const def = gaussianFlow;
 
 /** Mean and standard deviation of the fitted model, from its parameters. */
 const modelMoments = (p: ReturnType<typeof def.init>) =>

@@ -11,17 +11,12 @@ import {
   flow,
   paramsAreFinite,
   tf,
-  tfSeed,
   type EpochFigures,
 } from '../src/index.js';
+import { gaussianData, gaussianFlow } from './fixtures.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 
-const gaussianData = (n: number, seed: number) =>
-  tf.tidy(() =>
-    tf.add(tf.mul(tf.randomNormal([n, 2], 0, 1, 'float32', tfSeed(seed)), [0.5, 3]), [1, -2]),
-  ) as tf.Tensor2D;
-
-const def = flow({ name: 'gaussian', dim: 2, transform: affineTransform(2), base: diagNormal(2) });
+const def = gaussianFlow;
 type P = ReturnType<typeof def.init>;
 
 /** The same Gaussian flow, whose `apply` throws a DivergedError-kind error from call number `at` on. */
