@@ -7,13 +7,21 @@ import { join } from 'node:path';
 
 // Runs every package's tests through turbo (builds of dependencies first), then
 // sums the per-package vitest JSON reports into one closing line.
-const roots = ['packages', 'apps'];
+const roots = ['packages', 'apps', 'tests'];
 const reports = () =>
-  roots.filter(existsSync).flatMap((root) => readdirSync(root).sort().map((name) => join(root, name, 'test-results.json')));
+  roots.filter(existsSync).flatMap((root) =>
+    readdirSync(root)
+      .sort()
+      .map((name) => join(root, name, 'test-results.json')),
+  );
 for (const f of reports()) rmSync(f, { force: true });
-const turbo = spawnSync('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+const turbo = spawnSync(
+  'pnpm',
+  ['exec', 'turbo', 'run', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 
 let passed = 0;
 let failed = 0;
@@ -28,10 +36,13 @@ for (const root of roots) {
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     skipped += r.numPendingTests + (r.numTodoTests ?? 0);
-    rows.push(`${join(root, name).padEnd(28)} ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+    rows.push(
+      `${join(root, name).padEnd(28)} ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`,
+    );
   }
 }
 console.log(rows.join('\n'));
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-if (turbo.status !== 0) console.log(`turbo exited with ${turbo.status}: a build or test task failed`);
+if (turbo.status !== 0)
+  console.log(`turbo exited with ${turbo.status}: a build or test task failed`);
 process.exit(turbo.status !== 0 || failed > 0 || passed === 0 ? 1 : 0);

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
+  AbortedError,
   type AdamOptions,
   type BijectiveError,
   type Flow,
@@ -16,10 +17,12 @@ import {
   flattenParams,
   isFiniteStep,
   lossAndGrads,
-  optimizerUpdate,
+  optimizerStep,
   shapeError,
   splitSeed,
   tf,
+  throttledYield,
+  validateTrainingOptions,
   valueError,
 } from '@bijective/core';
 
@@ -135,6 +138,8 @@ export interface DistillOptions<P extends Params> extends AdamOptions {
   /** Called every `progressEvery` steps (default 50) and after the last; return `'stop'` to end. */
   readonly onProgress?: (p: DistillProgress) => void | 'stop';
   readonly progressEvery?: number;
+  /** Stops training when it fires: the result is then `Left(AbortedError)` with the best student so far. */
+  readonly signal?: AbortSignal;
 }
 
 /** The outcome of {@link distill}: the student's parameters (owned by the caller) and per-step estimates. */
@@ -161,6 +166,8 @@ const validate = <P extends Params>(o: DistillOptions<P>): BijectiveError | unde
   const lr = o.learningRate;
   const w = o.forwardWeight;
   const clip = o.clipGradNorm;
+  const shared = validateTrainingOptions(o);
+  if (E.isLeft(shared)) return shared.left;
   return (
     positiveInt('options.steps', o.steps) ??
     positiveInt('options.batchSize', o.batchSize) ??
@@ -169,7 +176,10 @@ const validate = <P extends Params>(o: DistillOptions<P>): BijectiveError | unde
     positiveInt('options.warmStart.steps', o.warmStart?.steps) ??
     positiveInt('options.warmStart.samples', o.warmStart?.samples) ??
     positiveInt('options.warmStart.batchSize', o.warmStart?.batchSize) ??
-    positiveInt('options.validation.samples', o.validation === undefined ? undefined : o.validation.samples) ??
+    positiveInt(
+      'options.validation.samples',
+      o.validation === undefined ? undefined : o.validation.samples,
+    ) ??
     positiveInt('options.validation.every', o.validation?.every) ??
     (lr !== undefined && !(lr > 0 && Number.isFinite(lr))
       ? valueError('options.learningRate', 'a positive number', String(lr))
@@ -220,6 +230,7 @@ const warmStarted = async <PT extends Params, PS extends Params>(
       validationFraction: 0,
       ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
       ...(options.clipGradNorm !== undefined ? { clipGradNorm: options.clipGradNorm } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
     return E.isLeft(ml) ? ml : E.right(ml.right.params);
   } finally {
@@ -299,7 +310,8 @@ export const distill = async <PT extends Params, PS extends Params>(
   const seed = options.seed ?? 0;
   const lr0 = options.learningRate ?? 1e-3;
   const lr1 = options.finalLearningRate ?? lr0;
-  const learningRate = (t: number) => lr1 + ((lr0 - lr1) * (1 + Math.cos((Math.PI * t) / steps))) / 2;
+  const learningRate = (t: number) =>
+    lr1 + ((lr0 - lr1) * (1 + Math.cos((Math.PI * t) / steps))) / 2;
 
   let params: PS;
   if (options.warmStart !== undefined) {
@@ -312,6 +324,9 @@ export const distill = async <PT extends Params, PS extends Params>(
   const teacherFlow = () => teacher.apply(teacherParams);
   const teacherSeed = splitSeed(seed, 104_729);
   let adam = adamInit(flattenParams(params).map((l) => l.tensor));
+  // The parameters before the last update, handed back if that update breaks the next step.
+  let previous: PS | undefined;
+  const pace = throttledYield();
   const history: number[] = [];
   const forwardHistory: number[] = [];
   const validation: { step: number; forwardKL: number }[] = [];
@@ -351,13 +366,24 @@ export const distill = async <PT extends Params, PS extends Params>(
   const release = () => {
     if (held !== undefined) tf.dispose([held.x, held.logProb]);
     if (best !== undefined) disposeParams(best.params);
+    if (previous !== undefined) disposeParams(previous);
+    previous = undefined;
   };
   try {
     for (let step = 0; step < steps; step++) {
+      if (options.signal?.aborted === true) {
+        const keep = best !== undefined ? cloneParams(best.params) : params;
+        disposeAdam(adam);
+        release();
+        if (keep !== params) disposeParams(params);
+        return E.left(new AbortedError(`distillation aborted after ${step} steps`, step, keep));
+      }
       // Teacher draws and their log-densities are constants of the loss: drawn outside the tape.
       const t =
         weight > 0
-          ? tf.tidy(() => teacherFlow().sampleAndLogProb(teacherBatch, splitSeed(teacherSeed, step)))
+          ? tf.tidy(() =>
+              teacherFlow().sampleAndLogProb(teacherBatch, splitSeed(teacherSeed, step)),
+            )
           : undefined;
       const parts: number[] = [];
       // The reverse log-ratios of this step's student draws, `log q(x) − log p(x)`.
@@ -395,20 +421,26 @@ export const distill = async <PT extends Params, PS extends Params>(
       }
       if (!isFiniteStep(r)) {
         tf.dispose(r.grads);
+        const keep = previous ?? params;
+        if (keep !== params) disposeParams(params);
+        previous = undefined;
         disposeAdam(adam);
         release();
         return E.left(
           new DivergedError(
-            `distillation diverged at step ${step}: loss ${r.loss}; last finite parameters attached`,
+            `distillation diverged at step ${step}: loss ${r.loss}; the parameters before the step that broke are attached`,
             step,
-            params,
+            keep,
           ),
         );
       }
-      ({ params, adam } = optimizerUpdate(params, r, adam, {
+      const next = optimizerStep(params, r, adam, {
         ...options,
         learningRate: learningRate(step),
-      }));
+      });
+      if (previous !== undefined) disposeParams(previous);
+      previous = params;
+      ({ params, adam } = next);
       const kl = parts[0]!;
       const forwardKL = parts[1];
       history.push(kl);
@@ -416,8 +448,8 @@ export const distill = async <PT extends Params, PS extends Params>(
       if ((step + 1) % validateEvery === 0) score(step + 1);
       if ((step + 1) % every === 0 || step === steps - 1) {
         if (options.onProgress?.({ step: step + 1, kl, forwardKL }) === 'stop') break;
-        await new Promise<void>((resolve) => setImmediate(resolve));
       }
+      await pace();
     }
     score(history.length);
   } catch (e) {

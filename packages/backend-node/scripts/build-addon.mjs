@@ -19,7 +19,8 @@ const tag = '[@bijective/backend-node]';
 const fix =
   'The native backend is optional; everything else works without it. To enable it install a C++17 compiler, ' +
   'make and python3 (Debian/Ubuntu: apt-get install g++ make python3; macOS: xcode-select --install), then run ' +
-  '`pnpm -F @bijective/backend-node build:addon` (or `npm rebuild @bijective/backend-node`).';
+  '`npm rebuild @bijective/backend-node` in your project (pnpm: allow the build with `pnpm approve-builds`, ' +
+  'then `pnpm rebuild @bijective/backend-node`; in the bijective repo: `pnpm -F @bijective/backend-node build:addon`).';
 
 const onPath = (cmd) =>
   (process.env.PATH ?? '')

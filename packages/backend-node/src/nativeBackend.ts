@@ -18,9 +18,12 @@ export type NativeBackendOptions = {
 
 /** The fix named in every "addon missing" message. */
 export const NATIVE_BUILD_FIX =
-  'Build it with `pnpm -F @bijective/backend-node build:addon` (or `npm rebuild @bijective/backend-node`); ' +
-  'this needs a C++17 compiler, make and python3 (Debian/Ubuntu: apt-get install g++ make python3; ' +
-  'macOS: xcode-select --install). Until then use cpuBackend or wasmBackend().';
+  'Build it in your project with `npm rebuild @bijective/backend-node`, or with pnpm (which runs no ' +
+  'dependency build script until allowed) `pnpm approve-builds` or `"pnpm": { "onlyBuiltDependencies": ' +
+  '["@bijective/backend-node"] }` in package.json, then `pnpm rebuild @bijective/backend-node`; in the ' +
+  'bijective repo, `pnpm -F @bijective/backend-node build:addon`. This needs a C++17 compiler, make and ' +
+  'python3 (Debian/Ubuntu: apt-get install g++ make python3; macOS: xcode-select --install). Until then ' +
+  'use cpuBackend or wasmBackend().';
 
 let active: { addon: NativeAddon; path: string } | undefined;
 

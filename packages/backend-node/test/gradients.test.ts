@@ -48,10 +48,11 @@ const mlpLoss = (
   const h = tf.fused.matMul({ a: x, b: w1, bias: b1, activation: 'relu' });
   const h2 = tf.tanh(tf.add(tf.matMul(h, w2), b2));
   const scale = tf.softplus(h2);
-  const z = tf.div(tf.sub(x.slice([0, 0], [-1, 3]), tf.sigmoid(h2)), scale);
-  return tf
-    .mean(tf.add(tf.mul(0.5, tf.square(z)), tf.log(scale)))
-    .add(tf.sum(tf.exp(tf.neg(tf.square(w2)))).mul(1e-3));
+  const z = tf.div(tf.sub(tf.slice(x, [0, 0], [-1, 3]), tf.sigmoid(h2)), scale);
+  return tf.add(
+    tf.mean(tf.add(tf.mul(0.5, tf.square(z)), tf.log(scale))),
+    tf.mul(tf.sum(tf.exp(tf.neg(tf.square(w2)))), 1e-3),
+  );
 };
 
 describe.skipIf(!addonBuilt)(

@@ -213,16 +213,17 @@ describe.skipIf(!addonBuilt)(
           const parts = tf.split(x, 3, 1);
           const c = tf.concat([tf.slice(x, [0, 1], [-1, 2]), tf.transpose(tf.transpose(x))], 1);
           const s = tf.softmax(tf.tile(c, [2, 1]));
-          return tf
-            .where(
+          return tf.add(
+            tf.where(
               tf.less(s, 0.1),
               tf.cumsum(s, 1),
               tf.pad(tf.gather(s, tf.tensor([1, 0], [2], 'int32'), 0), [
                 [32, 32],
                 [0, 0],
               ]),
-            )
-            .add(tf.sum(parts[0] ?? x));
+            ),
+            tf.sum(parts[0] ?? x),
+          );
         }).dispose();
       }
       expect(tf.memory().numTensors).toBe(baseline);

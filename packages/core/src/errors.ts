@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'DivergedError' // training produced a non-finite loss or parameter
   | 'SerializationError' // corrupted, truncated or mismatched saved flow
   | 'BackendError' // a backend could not be loaded or selected
+  | 'AbortedError' // the caller's AbortSignal stopped training
   | 'ComputationError'; // tfjs threw during a computation (a kernel missing on this backend, out of memory)
 
 export class BijectiveError extends Error {
@@ -27,11 +28,23 @@ export class BijectiveError extends Error {
 
 /** `argument` should be `expected` but is `actual`. */
 export const shapeError = (argument: string, expected: string, actual: string): BijectiveError =>
-  new BijectiveError('ShapeError', `${argument}: expected ${expected}, got ${actual}`, argument, expected, actual);
+  new BijectiveError(
+    'ShapeError',
+    `${argument}: expected ${expected}, got ${actual}`,
+    argument,
+    expected,
+    actual,
+  );
 
 /** `argument` should be `expected` but is `actual`. */
 export const valueError = (argument: string, expected: string, actual: string): BijectiveError =>
-  new BijectiveError('ValueError', `${argument}: expected ${expected}, got ${actual}`, argument, expected, actual);
+  new BijectiveError(
+    'ValueError',
+    `${argument}: expected ${expected}, got ${actual}`,
+    argument,
+    expected,
+    actual,
+  );
 
 /** Wrap whatever a tfjs computation threw into a {@link BijectiveError}. */
 export const computationError = (what: string, e: unknown): BijectiveError =>

@@ -2,23 +2,56 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { tf } from './tf.js';
 import type { Batch, PerRow } from './bijection.js';
-import type { BijectiveError } from './errors.js';
+import { type BijectiveError, computationError, valueError } from './errors.js';
 import type { FlowDef } from './flow.js';
 import type { Params } from './params.js';
+import { checkParamsMatch, invalidDensityRows } from './paramsMatch.js';
 import { type BatchLike, validateBatch, validateContext, validatePositiveInt } from './validate.js';
 
-const withInput = <T>(
-  def: FlowDef,
+/**
+ * The most values one call may draw (`n × dim`): 2²⁷ float32s, 512 MiB. Beyond
+ * it `sample` returns a `Left` instead of asking tfjs for an array it cannot
+ * allocate; draw in chunks instead.
+ */
+export const MAX_SAMPLE_VALUES = 2 ** 27;
+
+/** Run a tfjs computation, turning a throw into a `Left(ComputationError)`. */
+const attempt = <T>(what: string, f: () => T): E.Either<BijectiveError, T> => {
+  try {
+    return E.right(f());
+  } catch (e) {
+    return E.left(computationError(what, e));
+  }
+};
+
+/** Refuse log-densities that are NaN or +Infinity (float32 overflow, a broken model), disposing them. */
+const finiteDensities = (what: string, lp: PerRow): E.Either<BijectiveError, PerRow> => {
+  const rows = invalidDensityRows(lp);
+  if (rows.length === 0) return E.right(lp);
+  lp.dispose();
+  return E.left(
+    valueError(
+      what,
+      'finite log-densities (inputs and parameters within what float32 arithmetic can evaluate)',
+      `NaN or +Infinity in ${rows.length} row(s), first row ${rows[0]}`,
+    ),
+  );
+};
+
+const withInput = <P extends Params, T>(
+  def: FlowDef<P>,
+  params: P,
   x: BatchLike,
   context: BatchLike | undefined,
-  f: (x: Batch, c: Batch | undefined) => T,
+  f: (x: Batch, c: Batch | undefined) => E.Either<BijectiveError, T>,
 ): E.Either<BijectiveError, T> =>
   pipe(
-    validateBatch('x', x, def.dim),
+    checkParamsMatch(def, params),
+    E.chain(() => validateBatch('x', x, def.dim)),
     E.chain((xt) =>
       pipe(
         validateContext(context, def.contextDim, xt.shape[0]),
-        E.map((ct) => {
+        E.chain((ct) => {
           try {
             return f(xt, ct);
           } finally {
@@ -32,8 +65,12 @@ const withInput = <T>(
 
 /**
  * Validated log-density `log p(x | context)` of a flow, `[batch]`.
- * Returns `Left` for a wrong rank, width, batch or context, or non-finite input.
- * The returned tensor belongs to the caller.
+ * Returns `Left` for a wrong rank, width, batch or context, non-finite
+ * input, parameters that are not this definition's ({@link checkParamsMatch}),
+ * a computation that throws, and log-densities that come out NaN or
+ * +Infinity (e.g. inputs near the float32 limit, 3e38, overflow inside the
+ * flow); −Infinity (zero density) is a valid answer. The returned tensor
+ * belongs to the caller.
  *
  * @example
  * ```ts
@@ -47,7 +84,12 @@ export const logProb = <P extends Params>(
   x: BatchLike,
   context?: BatchLike,
 ): E.Either<BijectiveError, PerRow> =>
-  withInput(def as unknown as FlowDef, x, context, (xt, ct) => tf.tidy(() => def.apply(params).logProb(xt, ct)));
+  withInput(def, params, x, context, (xt, ct) =>
+    pipe(
+      attempt('logProb', () => tf.tidy(() => def.apply(params).logProb(xt, ct))),
+      E.chain((lp) => finiteDensities('logProb', lp)),
+    ),
+  );
 
 /** Options of {@link sample} and {@link sampleAndLogProb}. */
 export interface SampleOptions {
@@ -56,11 +98,29 @@ export interface SampleOptions {
   readonly context?: BatchLike;
 }
 
-const withCount = <T>(def: FlowDef, n: number, opts: SampleOptions, f: (c: Batch | undefined) => T) =>
+const withCount = <P extends Params, T>(
+  def: FlowDef<P>,
+  params: P,
+  n: number,
+  opts: SampleOptions,
+  f: (c: Batch | undefined) => E.Either<BijectiveError, T>,
+): E.Either<BijectiveError, T> =>
   pipe(
-    validatePositiveInt('n', n),
+    checkParamsMatch(def, params),
+    E.chain(() => validatePositiveInt('n', n)),
+    E.chain(() =>
+      n * def.dim <= MAX_SAMPLE_VALUES
+        ? E.right(n)
+        : E.left(
+            valueError(
+              'n',
+              `at most ${Math.floor(MAX_SAMPLE_VALUES / def.dim)} draws of dim ${def.dim} per call`,
+              String(n),
+            ),
+          ),
+    ),
     E.chain(() => validateContext(opts.context, def.contextDim, n)),
-    E.map((ct) => {
+    E.chain((ct) => {
       try {
         return f(ct);
       } finally {
@@ -71,6 +131,9 @@ const withCount = <T>(def: FlowDef, n: number, opts: SampleOptions, f: (c: Batch
 
 /**
  * Validated sampling: `n` draws `[n, dim]` from the flow (inverse direction).
+ * `Left` for a count that is not a positive integer or exceeds
+ * {@link MAX_SAMPLE_VALUES} values, parameters that are not this
+ * definition's, a missing or wrong context, and a computation that throws.
  *
  * @example
  * ```ts
@@ -83,7 +146,9 @@ export const sample = <P extends Params>(
   n: number,
   opts: SampleOptions = {},
 ): E.Either<BijectiveError, Batch> =>
-  withCount(def as unknown as FlowDef, n, opts, (ct) => tf.tidy(() => def.apply(params).sample(n, opts.seed ?? 0, ct)));
+  withCount(def, params, n, opts, (ct) =>
+    attempt('sample', () => tf.tidy(() => def.apply(params).sample(n, opts.seed ?? 0, ct))),
+  );
 
 /**
  * Validated draws with their log-densities in one inverse pass.
@@ -99,6 +164,8 @@ export const sampleAndLogProb = <P extends Params>(
   n: number,
   opts: SampleOptions = {},
 ): E.Either<BijectiveError, { x: Batch; logProb: PerRow }> =>
-  withCount(def as unknown as FlowDef, n, opts, (ct) =>
-    tf.tidy(() => def.apply(params).sampleAndLogProb(n, opts.seed ?? 0, ct)),
+  withCount(def, params, n, opts, (ct) =>
+    attempt('sampleAndLogProb', () =>
+      tf.tidy(() => def.apply(params).sampleAndLogProb(n, opts.seed ?? 0, ct)),
+    ),
   );

@@ -29,7 +29,14 @@ export {
   flow,
   makeFlow,
 } from './flow.js';
-export { logProb, sample, sampleAndLogProb, type SampleOptions } from './evaluate.js';
+export {
+  logProb,
+  sample,
+  sampleAndLogProb,
+  type SampleOptions,
+  MAX_SAMPLE_VALUES,
+} from './evaluate.js';
+export { checkParamsMatch } from './paramsMatch.js';
 export {
   BijectiveError,
   type ErrorKind,

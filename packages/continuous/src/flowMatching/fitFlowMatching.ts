@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
+  AbortedError,
   type AdamOptions,
   type BatchLike,
   type BijectiveError,
@@ -16,12 +17,14 @@ import {
   lossAndGrads,
   meanNll,
   mulberry32,
-  optimizerUpdate,
+  optimizerStep,
   splitSeed,
   tf,
+  throttledYield,
   unflattenParams,
   validateBatch,
   validateContext,
+  validateTrainingOptions,
   valueError,
   tfSeed,
 } from '@bijective/core';
@@ -81,6 +84,11 @@ export interface FlowMatchingOptions<P extends Params> extends AdamOptions {
    */
   readonly onProgress?: (p: FlowMatchingProgress) => void | 'stop';
   readonly progressEvery?: number;
+  /**
+   * Stops training when it fires: the result is then `Left(AbortedError)`
+   * with the best parameters so far (best-validation, else the average or latest).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What {@link FlowMatchingOptions.onProgress} sees. */
@@ -153,18 +161,14 @@ export const fitFlowMatching = async <P extends Params>(
   data: BatchLike,
   options: FlowMatchingOptions<P> = {},
 ): Promise<E.Either<BijectiveError, FlowMatchingResult<P>>> => {
+  const checked = validateTrainingOptions(options);
+  if (E.isLeft(checked)) return checked;
   const steps = options.steps ?? 1000;
-  if (!(Number.isInteger(steps) && steps > 0))
-    return E.left(valueError('options.steps', 'a positive integer', String(steps)));
   const requested = options.batchSize ?? 256;
-  if (!(Number.isInteger(requested) && requested > 0))
-    return E.left(valueError('options.batchSize', 'a positive integer', String(requested)));
   const sigmaMin = options.sigmaMin ?? 0;
   if (!(sigmaMin >= 0 && sigmaMin < 1))
     return E.left(valueError('options.sigmaMin', 'a number in [0, 1)', String(sigmaMin)));
   const lr = options.learningRate ?? 1e-3;
-  if (!(lr > 0 && Number.isFinite(lr)))
-    return E.left(valueError('options.learningRate', 'a positive number', String(lr)));
   const coupling = options.coupling ?? 'independent';
   if (coupling === 'ot' && def.contextDim > 0)
     return E.left(valueError('options.coupling', "'independent' for a conditional flow", "'ot'"));
@@ -175,8 +179,9 @@ export const fitFlowMatching = async <P extends Params>(
   if (!(Number.isInteger(validateEvery) && validateEvery > 0))
     return E.left(valueError('options.validateEvery', 'a positive integer', String(validateEvery)));
   const patience = options.patience ?? 10;
-  if (!(patience > 0))
-    return E.left(valueError('options.patience', 'a positive number', String(patience)));
+  const every = options.progressEvery ?? 50;
+  if (!(Number.isSafeInteger(every) && every > 0))
+    return E.left(valueError('options.progressEvery', 'a positive integer', String(every)));
 
   const xv = validateBatch('data', data, def.dim);
   if (E.isLeft(xv)) return xv;
@@ -209,6 +214,8 @@ export const fitFlowMatching = async <P extends Params>(
     let params: ContinuousFlowParams<P> =
       options.params !== undefined ? cloneParams(options.params) : def.init(seed);
     let adam = adamInit(flattenParams(params).map((l) => l.tensor));
+    // The parameters before the last update, handed back if that update breaks the next step.
+    let previous: ContinuousFlowParams<P> | undefined;
     let average: ContinuousFlowParams<P> | undefined =
       emaDecay > 0 ? cloneParams(params) : undefined;
     let best: ContinuousFlowParams<P> | undefined;
@@ -218,15 +225,28 @@ export const fitFlowMatching = async <P extends Params>(
     let stoppedBy: FlowMatchingResult<P>['stoppedBy'] = 'steps';
     const validation: { step: number; loss: number }[] = [];
     const history: number[] = [];
-    const every = options.progressEvery ?? 50;
+    const pace = throttledYield();
     const release = (): void => {
       disposeAdam(adam);
       if (average !== undefined) disposeParams(average);
       if (best !== undefined) disposeParams(best);
+      if (previous !== undefined) disposeParams(previous);
     };
     let order: number[] = [];
     let cursor = n;
     for (let step = 0; step < steps; step++) {
+      if (options.signal?.aborted === true) {
+        const keep = best !== undefined ? cloneParams(best) : cloneParams(average ?? params);
+        release();
+        disposeParams(params);
+        return E.left(
+          new AbortedError(
+            `flow matching aborted after ${step} steps; best parameters so far attached`,
+            step,
+            keep,
+          ),
+        );
+      }
       if (cursor + batch > n) {
         order = shuffled(n, rand);
         cursor = 0;
@@ -263,16 +283,22 @@ export const fitFlowMatching = async <P extends Params>(
       cb?.dispose();
       if (!isFiniteStep(r)) {
         tf.dispose(r.grads);
+        const keep = previous ?? params;
+        if (keep !== params) disposeParams(params);
+        previous = undefined;
         release();
         return E.left(
           new DivergedError(
-            `flow matching diverged at step ${step}: loss ${r.loss}; last finite parameters attached`,
+            `flow matching diverged at step ${step}: loss ${r.loss}; the parameters before the step that broke are attached`,
             step,
-            params,
+            keep,
           ),
         );
       }
-      ({ params, adam } = optimizerUpdate(params, r, adam, { ...options, learningRate: lr }));
+      const next = optimizerStep(params, r, adam, { ...options, learningRate: lr });
+      if (previous !== undefined) disposeParams(previous);
+      previous = params;
+      ({ params, adam } = next);
       if (average !== undefined) {
         const beta = Math.min(emaDecay, (1 + step) / (10 + step));
         const prev: ContinuousFlowParams<P> = average;
@@ -316,9 +342,10 @@ export const fitFlowMatching = async <P extends Params>(
       }
       if (verdict === 'stop') stoppedBy = 'callback';
       if (stoppedBy !== 'steps') break;
-      if (done % every === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      await pace();
     }
     disposeAdam(adam);
+    if (previous !== undefined) disposeParams(previous);
     const last = average ?? params;
     if (average !== undefined) disposeParams(params);
     if (best !== undefined) {

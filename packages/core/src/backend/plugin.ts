@@ -46,14 +46,29 @@ export const useBackend = (plugin: BackendPlugin): TE.TaskEither<BijectiveError,
           if (!ok) throw new Error('tf.setBackend returned false');
           await tf.ready();
         },
-        (e) => backendError(plugin.name, `could not be selected: ${e instanceof Error ? e.message : String(e)}`),
+        (e) =>
+          backendError(
+            plugin.name,
+            `could not be selected: ${e instanceof Error ? e.message : String(e)}`,
+          ),
       ),
     ),
   );
 
-/** tfjs's plain JavaScript backend, always available; the reference for conformance. */
+/**
+ * tfjs's plain JavaScript backend, available everywhere; the reference for
+ * conformance. Node registers it when core loads; in a browser bundle it is
+ * loaded (a separate chunk) the first time this plugin is used.
+ */
 export const cpuBackend: BackendPlugin = {
   name: 'cpu',
-  ready: () => TE.right(undefined),
+  ready: () =>
+    TE.tryCatch(
+      async () => {
+        await import('@tensorflow/tfjs-backend-cpu');
+      },
+      (e) =>
+        backendError('cpu', `could not be loaded: ${e instanceof Error ? e.message : String(e)}`),
+    ),
   describe: () => ({ kind: 'JavaScript (tfjs-backend-cpu)' }),
 };

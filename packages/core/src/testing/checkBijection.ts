@@ -205,6 +205,16 @@ export const checkBijectionOnce = (
 };
 
 /**
+ * Node's `process`, declared here rather than through `@types/node` so that
+ * this module type-checks (and runs) in browsers, where the global is absent.
+ */
+declare const process: { readonly env: Readonly<Record<string, string | undefined>> } | undefined;
+
+/** An environment variable in Node; `undefined` in runtimes without `process`. */
+const environmentVariable = (name: string): string | undefined =>
+  typeof process === 'undefined' ? undefined : process.env[name];
+
+/**
  * The shared correctness check every bijection, preset and backend goes
  * through. Property-based (fast-check) over seeds, batch sizes and randomly
  * perturbed parameters; each case asserts:
@@ -225,7 +235,7 @@ export const checkBijectionOnce = (
  * ```
  */
 export const checkBijection = (def: TransformDef<Params>, options: CheckOptions): void => {
-  const envSeed = Number(process.env['BIJECTIVE_FC_SEED']);
+  const envSeed = Number(environmentVariable('BIJECTIVE_FC_SEED'));
   fc.assert(
     fc.property(
       fc.integer({ min: 0, max: 2 ** 30 }),

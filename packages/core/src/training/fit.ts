@@ -8,10 +8,13 @@ import { type Params, cloneParams, disposeParams, flattenParams } from '../param
 import { mulberry32 } from '../random.js';
 import { type BatchLike, validateBatch, validateContext } from '../validate.js';
 import { type AdamOptions, adamInit, disposeAdam } from './adam.js';
+import { AbortedError } from './aborted.js';
 import { DivergedError } from './diverged.js';
 import type { FitHooks, WithExtras } from './fitHooks.js';
 import { type LossAndGrads, lossAndGrads } from './step.js';
-import { isFiniteStep, optimizerUpdate } from './update.js';
+import { validateTrainingOptions } from './options.js';
+import { isFiniteStep, optimizerStep } from './update.js';
+import { throttledYield, yieldToEventLoop } from './yieldToEventLoop.js';
 
 /**
  * The figures every epoch of {@link fit} reports. Losses are mean negative
@@ -34,7 +37,11 @@ export interface EpochFigures {
  */
 export type EpochRecord<X = undefined> = EpochFigures & WithExtras<X>;
 
-/** What a progress callback sees after every epoch. Return `'stop'` to end training. */
+/**
+ * What {@link FitOptions.onProgress} sees after every epoch: the epoch's
+ * figures, plus the best validation loss so far and its epoch. Return
+ * `'stop'` to end training (the result then has `stoppedBy: 'callback'`).
+ */
 export type FitProgress<X = undefined> = EpochRecord<X> & {
   readonly bestValLoss: number | undefined;
   readonly bestEpoch: number;
@@ -67,7 +74,18 @@ export interface FitOptions<P extends Params, X = undefined> extends AdamOptions
   readonly validationContext?: BatchLike;
   /** Rescale gradients whose global norm exceeds this (default: no clipping). */
   readonly clipGradNorm?: number;
+  /**
+   * Called after every epoch with its {@link FitProgress} (losses in nats per
+   * row, Adam steps, seconds); return `'stop'` to end training there.
+   */
   readonly onProgress?: (p: FitProgress<X>) => void | 'stop';
+  /**
+   * Stops training when it fires (checked before every Adam step; the loop
+   * yields to the event loop every ~25 ms so a click or a worker message can
+   * fire it): `fit` then returns `Left(AbortedError)` carrying the best
+   * parameters so far.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The outcome of a training run. */
@@ -129,10 +147,16 @@ const shuffled = (n: number, rand: () => number): Int32Array => {
  * keeping the best parameters and stopping after `patience` epochs without
  * improvement.
  *
- * Returns `Left(ShapeError | ValueError)` for bad data or options and
- * `Left(DivergedError)` — carrying the last parameters with a finite loss and
- * gradient — if training produces a non-finite loss or gradient. No tensor
- * created here outlives the call except the returned parameters.
+ * Returns `Left(ShapeError | ValueError)` for bad data or options (every
+ * option checked by {@link validateTrainingOptions}), `Left(DivergedError)` if
+ * training produces a non-finite loss or gradient — carrying the parameters
+ * from before the update that produced them, whose loss and gradient were
+ * finite — and `Left(AbortedError)` with the best parameters so far when
+ * `signal` fires. No tensor created here outlives the call except the
+ * returned parameters. Runs in browsers, Web Workers and Node alike: it
+ * yields to the event loop about every 25 ms ({@link throttledYield}).
+ *
+ * Progress: `onProgress` is called after every epoch.
  *
  * The {@link FitHooks} in `options` replace the minibatch loss (default
  * `−mean log p(x)`), the validation score (default {@link meanNll}) and add
@@ -141,7 +165,13 @@ const shuffled = (n: number, rand: () => number): Int32Array => {
  *
  * @example
  * ```ts
- * const r = await fit(realNVP({ dim: 2 }), trainRows, { validation: valRows, seed: 0 });
+ * const controller = new AbortController();
+ * const r = await fit(realNVP({ dim: 2 }), trainRows, {
+ *   validation: valRows,
+ *   seed: 0,
+ *   signal: controller.signal,
+ *   onProgress: (p) => console.log(`epoch ${p.epoch}: val ${p.valLoss}`),
+ * });
  * if (E.isRight(r)) console.log(r.right.bestValLoss, r.right.history.length);
  * ```
  */
@@ -150,15 +180,13 @@ export const fit = async <P extends Params, X = undefined>(
   data: BatchLike,
   options: FitOptions<P, X> = {},
 ): Promise<E.Either<BijectiveError, FitResult<P, X>>> => {
+  const checked = validateTrainingOptions(options);
+  if (E.isLeft(checked)) return checked;
   const batchSize = options.batchSize ?? 256;
-  if (!(Number.isInteger(batchSize) && batchSize > 0))
-    return E.left(valueError('options.batchSize', 'a positive integer', String(batchSize)));
   const fraction = options.validationFraction ?? 0.1;
   if (!(fraction >= 0 && fraction < 1))
     return E.left(valueError('options.validationFraction', 'a number in [0, 1)', String(fraction)));
   const lr = options.learningRate ?? 1e-3;
-  if (!(lr > 0 && Number.isFinite(lr)))
-    return E.left(valueError('options.learningRate', 'a positive number', String(lr)));
 
   const owned: tf.Tensor[] = [];
   const track = <T extends tf.Tensor | undefined>(input: BatchLike | undefined, t: T): T => {
@@ -209,6 +237,9 @@ export const fit = async <P extends Params, X = undefined>(
 
     const seed = options.seed ?? 0;
     let params: P = options.params !== undefined ? cloneParams(options.params) : def.init(seed);
+    // The parameters before the last update: what a DivergedError hands back when the update
+    // produced parameters whose loss or gradient is non-finite.
+    let previous: P | undefined;
     let adam = adamInit(flattenParams(params).map((l) => l.tensor));
     let best: P | undefined;
     let bestVal: number | undefined;
@@ -231,11 +262,31 @@ export const fit = async <P extends Params, X = undefined>(
       options.validationLoss ??
       ((p: P, xv: Batch, cv: Batch | undefined) => meanNll(def, p, xv, cv));
 
+    const pace = throttledYield();
     const finish = (result: FitResult<P, X>): E.Either<BijectiveError, FitResult<P, X>> => {
       disposeAdam(adam);
+      if (previous !== undefined) disposeParams(previous);
       if (result.params !== params) disposeParams(params);
       return E.right(result);
     };
+    /** Release everything but `keep`, which the error hands to the caller. */
+    const releaseAllBut = (keep: P): void => {
+      disposeAdam(adam);
+      for (const p of [params, previous, best]) if (p !== undefined && p !== keep) disposeParams(p);
+    };
+    const aborted = (): E.Either<BijectiveError, FitResult<P, X>> => {
+      const keep = best ?? params;
+      releaseAllBut(keep);
+      return E.left(
+        new AbortedError(
+          `training aborted after ${steps} steps; the ${best !== undefined ? 'best-validation' : 'latest'} parameters are attached`,
+          steps,
+          keep,
+        ),
+      );
+    };
+    /** The last parameters with a finite step: the ones before the update that broke. */
+    const lastGood = (): P => previous ?? params;
 
     try {
       for (let epoch = 0; epoch < epochs; epoch++) {
@@ -249,6 +300,7 @@ export const fit = async <P extends Params, X = undefined>(
             stoppedBy = 'maxSteps';
             break;
           }
+          if (options.signal?.aborted === true) return aborted();
           const idx = tf.tensor1d(
             order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize)),
             'int32',
@@ -265,29 +317,32 @@ export const fit = async <P extends Params, X = undefined>(
           }
           if (!isFiniteStep(r)) {
             tf.dispose(r.grads);
-            disposeAdam(adam);
-            if (best !== undefined) disposeParams(best);
+            const keep = lastGood();
+            releaseAllBut(keep);
             return E.left(
               new DivergedError(
                 `training diverged at step ${steps} (epoch ${epoch}): loss ${r.loss}, squared gradient norm ${r.gradNormSquared}; ` +
-                  'the last finite parameters are attached (try a lower learning rate or clipGradNorm)',
+                  'the parameters before the step that broke are attached (try a lower learning rate or clipGradNorm)',
                 steps,
-                params,
+                keep,
               ),
             );
           }
-          ({ params, adam } = optimizerUpdate(params, r, adam, { ...options, learningRate: lr }));
+          const next = optimizerStep(params, r, adam, { ...options, learningRate: lr });
+          if (previous !== undefined) disposeParams(previous);
+          previous = params;
+          ({ params, adam } = next);
           sum += r.loss;
           count++;
           steps++;
+          await pace();
         }
         if (count === 0) break;
         const extras = endEpoch === undefined ? undefined : { extras: endEpoch(count) };
         const valLoss = val === undefined ? undefined : validationLoss(params, val, valC);
         if (valLoss !== undefined && !Number.isFinite(valLoss)) {
-          disposeAdam(adam);
-          const keep = best ?? params;
-          if (keep !== params) disposeParams(params);
+          const keep = best ?? lastGood();
+          releaseAllBut(keep);
           return E.left(
             new DivergedError(
               `validation loss became ${valLoss} after epoch ${epoch}; best parameters attached`,
@@ -297,7 +352,13 @@ export const fit = async <P extends Params, X = undefined>(
           );
         }
         const record = epochRecord<X>(
-          { epoch, steps, trainLoss: sum / count, valLoss, seconds: (performance.now() - t0) / 1000 },
+          {
+            epoch,
+            steps,
+            trainLoss: sum / count,
+            valLoss,
+            seconds: (performance.now() - t0) / 1000,
+          },
           extras,
         );
         history.push(record);
@@ -308,7 +369,7 @@ export const fit = async <P extends Params, X = undefined>(
           bestEpoch = epoch;
         }
         const verdict = options.onProgress?.({ ...record, bestValLoss: bestVal, bestEpoch });
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
         if (verdict === 'stop') {
           stoppedBy = 'callback';
           break;
@@ -333,17 +394,19 @@ export const fit = async <P extends Params, X = undefined>(
     } catch (e) {
       // Something threw mid-training (a kernel this backend lacks, a solver giving up): release
       // what we hold, except the current parameters when the caller counts it as a divergence.
-      disposeAdam(adam);
-      if (best !== undefined) disposeParams(best);
-      if (options.isDivergence?.(e) === true)
+      if (options.isDivergence?.(e) === true) {
+        const keep = lastGood();
+        releaseAllBut(keep);
         return E.left(
           new DivergedError(
-            `training stopped at step ${steps}: ${e instanceof Error ? e.message : String(e)}; last finite parameters attached`,
+            `training stopped at step ${steps}: ${e instanceof Error ? e.message : String(e)}; the parameters before the step that broke are attached`,
             steps,
-            params,
+            keep,
           ),
         );
-      disposeParams(params);
+      }
+      disposeAdam(adam);
+      for (const p of [params, previous, best]) if (p !== undefined) disposeParams(p);
       return E.left(computationError(`training failed at step ${steps}`, e));
     }
   } finally {

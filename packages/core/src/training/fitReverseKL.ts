@@ -1,13 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { tf } from '../tf.js';
 import type { Batch, PerRow } from '../bijection.js';
-import { type BijectiveError, computationError, valueError } from '../errors.js';
+import { BijectiveError, computationError, shapeError, valueError } from '../errors.js';
 import type { FlowDef } from '../flow.js';
 import { type Params, cloneParams, disposeParams, flattenParams, splitSeed } from '../params.js';
 import { type AdamOptions, adamInit, disposeAdam } from './adam.js';
+import { AbortedError } from './aborted.js';
 import { DivergedError } from './diverged.js';
+import { validateTrainingOptions } from './options.js';
 import { lossAndGrads } from './step.js';
-import { isFiniteStep, optimizerUpdate } from './update.js';
+import { isFiniteStep, optimizerStep } from './update.js';
+import { throttledYield } from './yieldToEventLoop.js';
 
 /** An unnormalized target log-density `log p̃(x)`: `[batch, dim]` → `[batch]`, differentiable in `x`. */
 export type LogDensity = (x: Batch) => PerRow;
@@ -24,6 +27,8 @@ export interface ReverseKLOptions<P extends Params> extends AdamOptions {
   /** Called every `progressEvery` steps (default 50) with the current estimate. Return `'stop'` to end. */
   readonly onProgress?: (p: { step: number; kl: number }) => void | 'stop';
   readonly progressEvery?: number;
+  /** Stops training when it fires: the result is then `Left(AbortedError)` with the latest parameters. */
+  readonly signal?: AbortSignal;
 }
 
 /** The outcome of {@link fitReverseKL}. */
@@ -53,54 +58,78 @@ export const fitReverseKL = async <P extends Params>(
   logTarget: LogDensity,
   options: ReverseKLOptions<P> = {},
 ): Promise<E.Either<BijectiveError, ReverseKLResult<P>>> => {
+  const checked = validateTrainingOptions(options);
+  if (E.isLeft(checked)) return checked;
   const steps = options.steps ?? 1000;
   const batch = options.batchSize ?? 256;
-  if (!(Number.isInteger(steps) && steps > 0))
-    return E.left(valueError('options.steps', 'a positive integer', String(steps)));
-  if (!(Number.isInteger(batch) && batch > 0))
-    return E.left(valueError('options.batchSize', 'a positive integer', String(batch)));
-  const lr = options.learningRate ?? 1e-3;
-  if (!(lr > 0 && Number.isFinite(lr)))
-    return E.left(valueError('options.learningRate', 'a positive number', String(lr)));
+  const every = options.progressEvery ?? 50;
+  if (!(Number.isSafeInteger(every) && every > 0))
+    return E.left(valueError('options.progressEvery', 'a positive integer', String(every)));
   if (def.contextDim > 0)
     return E.left(valueError('def', 'an unconditional flow', `contextDim ${def.contextDim}`));
   const seed = options.seed ?? 0;
   let params: P = options.params !== undefined ? cloneParams(options.params) : def.init(seed);
   let adam = adamInit(flattenParams(params).map((l) => l.tensor));
+  // The parameters before the last update, handed back if that update breaks the next step.
+  let previous: P | undefined;
   const history: number[] = [];
-  const every = options.progressEvery ?? 50;
+  const pace = throttledYield();
+  const releaseAllBut = (keep: P): void => {
+    disposeAdam(adam);
+    for (const p of [params, previous]) if (p !== undefined && p !== keep) disposeParams(p);
+  };
+  // The target must give one log-density per row; a [n, 1] or [n, n] result would broadcast
+  // silently into a different objective.
+  const targetOf = (x: Batch): PerRow => {
+    const lp = logTarget(x);
+    if (lp.rank !== 1 || lp.shape[0] !== x.shape[0])
+      throw shapeError('logTarget(x)', `shape [${x.shape[0]}]`, `[${lp.shape.join(', ')}]`);
+    return lp;
+  };
   try {
     for (let step = 0; step < steps; step++) {
+      if (options.signal?.aborted === true) {
+        releaseAllBut(params);
+        return E.left(
+          new AbortedError(`reverse-KL training aborted after ${step} steps`, step, params),
+        );
+      }
       const s = splitSeed(seed, step + 1);
       const r = lossAndGrads(params, (p) =>
         tf.tidy(() => {
           const { x, logProb } = def.apply(p).sampleAndLogProb(batch, s);
-          return tf.mean(tf.sub(logProb, logTarget(x))) as tf.Scalar;
+          return tf.mean(tf.sub(logProb, targetOf(x))) as tf.Scalar;
         }),
       );
       if (!isFiniteStep(r)) {
         tf.dispose(r.grads);
-        disposeAdam(adam);
+        const keep = previous ?? params;
+        releaseAllBut(keep);
         return E.left(
           new DivergedError(
-            `reverse-KL training diverged at step ${step}: estimate ${r.loss}; last finite parameters attached`,
+            `reverse-KL training diverged at step ${step}: estimate ${r.loss}; the parameters before the step that broke are attached`,
             step,
-            params,
+            keep,
           ),
         );
       }
-      ({ params, adam } = optimizerUpdate(params, r, adam, options));
+      const next = optimizerStep(params, r, adam, options);
+      if (previous !== undefined) disposeParams(previous);
+      previous = params;
+      ({ params, adam } = next);
       history.push(r.loss);
       if ((step + 1) % every === 0 || step === steps - 1) {
         if (options.onProgress?.({ step: step + 1, kl: r.loss }) === 'stop') break;
-        await new Promise<void>((resolve) => setImmediate(resolve));
       }
+      await pace();
     }
   } catch (e) {
-    disposeAdam(adam);
+    releaseAllBut(params);
     disposeParams(params);
+    if (e instanceof BijectiveError) return E.left(e);
     return E.left(computationError(`reverse-KL training failed at step ${history.length}`, e));
   }
+  if (previous !== undefined) disposeParams(previous);
   disposeAdam(adam);
   return E.right({ params, history, steps: history.length });
 };

@@ -10,14 +10,53 @@ export interface UpdateOptions extends AdamOptions {
 }
 
 /** Whether a step's loss and gradient norm are finite, i.e. safe to apply. */
-export const isFiniteStep = (r: LossAndGrads): boolean => Number.isFinite(r.loss) && Number.isFinite(r.gradNormSquared);
+export const isFiniteStep = (r: LossAndGrads): boolean =>
+  Number.isFinite(r.loss) && Number.isFinite(r.gradNormSquared);
 
 /**
  * Apply one Adam update from {@link lossAndGrads}' output, with optional
- * global-norm gradient clipping (`g ← g · min(1, c / ‖g‖)`). Takes ownership
- * of the old parameters, the gradients and the old optimiser state (all
- * disposed) and returns the new parameters and state. The one update rule
- * shared by `fit`, `fitReverseKL` and every package's training loop.
+ * global-norm gradient clipping (`g ← g · min(1, c / ‖g‖)`), leaving the old
+ * parameters alive: takes ownership of the gradients and the old optimiser
+ * state (both disposed) and returns the new parameters and state. Loops that
+ * must be able to hand back the parameters from before a step (a
+ * `DivergedError` after the step's successor turns out non-finite) use this
+ * and dispose the old parameters one step later.
+ *
+ * @example
+ * ```ts
+ * const next = optimizerStep(params, r, adam, { learningRate: 1e-3 });
+ * disposeParams(previous); // the step before last is no longer needed
+ * previous = params;
+ * ({ params, adam } = next);
+ * ```
+ */
+export const optimizerStep = <P extends Params>(
+  params: P,
+  r: LossAndGrads,
+  adam: AdamState,
+  options: UpdateOptions = {},
+): { params: P; adam: AdamState } => {
+  const max = options.clipGradNorm;
+  const scale =
+    max === undefined || r.gradNormSquared <= max * max ? 1 : max / Math.sqrt(r.gradNormSquared);
+  const grads = scale === 1 ? r.grads : r.grads.map((g) => tf.tidy(() => tf.mul(g, scale)));
+  if (grads !== r.grads) tf.dispose(r.grads);
+  const next = adamStep(
+    flattenParams(params).map((l) => l.tensor),
+    grads,
+    adam,
+    options,
+  );
+  tf.dispose(grads);
+  disposeAdam(adam);
+  return { params: unflattenParams(params, next.leaves), adam: next.state };
+};
+
+/**
+ * {@link optimizerStep} that also disposes the old parameters: one Adam
+ * update (with optional global-norm clipping) taking ownership of the old
+ * parameters, the gradients and the old optimiser state. The update rule
+ * shared by every training loop.
  *
  * @example
  * ```ts
@@ -32,19 +71,7 @@ export const optimizerUpdate = <P extends Params>(
   adam: AdamState,
   options: UpdateOptions = {},
 ): { params: P; adam: AdamState } => {
-  const max = options.clipGradNorm;
-  const scale = max === undefined || r.gradNormSquared <= max * max ? 1 : max / Math.sqrt(r.gradNormSquared);
-  const grads = scale === 1 ? r.grads : r.grads.map((g) => tf.tidy(() => tf.mul(g, scale)));
-  if (grads !== r.grads) tf.dispose(r.grads);
-  const next = adamStep(
-    flattenParams(params).map((l) => l.tensor),
-    grads,
-    adam,
-    options,
-  );
-  tf.dispose(grads);
-  disposeAdam(adam);
-  const updated = unflattenParams(params, next.leaves);
+  const next = optimizerStep(params, r, adam, options);
   disposeParams(params);
-  return { params: updated, adam: next.state };
+  return next;
 };

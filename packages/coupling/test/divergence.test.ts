@@ -1,0 +1,31 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { DivergedError, disposeParams, fit, logProb, tf } from '@bijective/core';
+import { twoMoons } from '@bijective/core/datasets';
+import { describe, expect, it } from 'vitest';
+import { realNVP } from '../src/index.js';
+
+describe('honest divergence: lastGoodParams are from before the step that broke', () => {
+  it('realNVP at learning rate 10: logProb at lastGoodParams is finite on every training row', async () => {
+    const def = realNVP({ dim: 2 });
+    const rows = twoMoons(1024, { seed: 0 });
+    const before = tf.memory().numTensors;
+    const r = await fit(def, rows, {
+      seed: 0,
+      learningRate: 10,
+      epochs: 20,
+      validationFraction: 0,
+    });
+    expect(E.isLeft(r) && r.left).toBeInstanceOf(DivergedError);
+    if (E.isRight(r) || !(r.left instanceof DivergedError)) return;
+    const good = r.left.lastGoodParams as ReturnType<typeof def.init>;
+    const lp = logProb(def, good, rows);
+    expect(E.isRight(lp)).toBe(true);
+    if (E.isRight(lp)) {
+      const finite = tf.tidy(() => tf.sum(tf.cast(tf.isFinite(lp.right), 'int32')).dataSync()[0]);
+      lp.right.dispose();
+      expect(finite).toBe(1024);
+    }
+    disposeParams(good);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
