@@ -149,7 +149,7 @@ export const integratesToOne = <P extends Params>(
     const flipped = trapezoid(flow, 'negatedLogDet', bound, sensitivity, 40, options.context);
     if (Math.abs(flipped - 1) <= tolerance)
       throw new Error(
-        `integratesToOne: insensitive: with its log-det negated the density still integrates to ${flipped} ${where}; perturb the flow further`,
+        `integratesToOne: insensitive: with its log-det negated the density still integrates to ${flipped} ${where}; train or perturb it further`,
       );
   }
   return integral;
@@ -159,16 +159,17 @@ export const integratesToOne = <P extends Params>(
 export const integrationCases = (
   registry: Registry,
   contextDim = 3,
-): { name: string; entry: RegistryEntry & { kind: 'flow' }; shape: Shape }[] =>
-  Object.entries(registry).flatMap(([name, entry]) =>
+): { name: string; preset: string; entry: RegistryEntry & { kind: 'flow' }; shape: Shape }[] =>
+  Object.entries(registry).flatMap(([preset, entry]) =>
     entry.kind !== 'flow' || !entry.dims.includes(2)
       ? []
       : [
-          { name: `${name} dim=2`, entry, shape: { dim: 2, contextDim: 0 } },
+          { name: `${preset} dim=2`, preset, entry, shape: { dim: 2, contextDim: 0 } },
           ...(entry.conditional
             ? [
                 {
-                  name: `${name} dim=2 context=${contextDim}`,
+                  name: `${preset} dim=2 context=${contextDim}`,
+                  preset,
                   entry,
                   shape: { dim: 2, contextDim },
                 },
