@@ -6,11 +6,11 @@ import {
   type Params,
   disposeParams,
   flattenParams,
-  mapParams,
   splitSeed,
   unflattenParams,
 } from '../params.js';
 import type { Tolerance } from './checkBijection.js';
+import { perturbParams } from './perturb.js';
 import { type RegistryEntry, type Shape, checkEntry } from './registry.js';
 
 /** Everything conformance compares, read back as plain numbers. */
@@ -52,21 +52,7 @@ export const flowFingerprint = (
   const batch = options.batch ?? 8;
   const seed = options.seed ?? 3;
   const initial = def.init(seed);
-  let k = 0;
-  const params = mapParams(initial, (t) =>
-    tf.tidy(() =>
-      tf.add(
-        t,
-        tf.randomNormal(
-          t.shape,
-          0,
-          options.perturb ?? 0.1,
-          'float32',
-          tfSeed(splitSeed(seed, 50 + k++)),
-        ),
-      ),
-    ),
-  );
+  const params = perturbParams(initial, options.perturb ?? 0.1, seed, 50);
   disposeParams(initial);
   const x =
     options.input?.(splitSeed(seed, 1), batch, def.dim) ??

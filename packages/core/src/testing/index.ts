@@ -1,6 +1,7 @@
 export {
   checkBijection,
   checkBijectionOnce,
+  DEFAULT_LOG_DET_TOLERANCE,
   flowAsTransform,
   type CheckOptions,
   type InputSampler,
@@ -8,7 +9,13 @@ export {
 } from './checkBijection.js';
 export { jacobianRows, logAbsDet } from './jacobian.js';
 export { expectNoLeaks, disposeDeep } from './leaks.js';
-export { checkEntry, registryCases, type Registry, type RegistryEntry, type Shape } from './registry.js';
+export {
+  checkEntry,
+  registryCases,
+  type Registry,
+  type RegistryEntry,
+  type Shape,
+} from './registry.js';
 export {
   type FlowFingerprint,
   type FingerprintOptions,
@@ -17,3 +24,25 @@ export {
   conformanceCases,
   checkConformance,
 } from './conformance.js';
+export { perturbParams } from './perturb.js';
+export {
+  type Mutation,
+  flipLogDetSign,
+  biasLogDet,
+  offsetInverse,
+  leakTensors,
+  ignoreContext,
+  mutateTransform,
+  mutateFlow,
+} from './mutants.js';
+export {
+  type IntegrationOptions,
+  densityIntegral,
+  integratesToOne,
+  integrationCases,
+  type RegistryIntegrationOptions,
+  checkIntegratesToOne,
+} from './integratesToOne.js';
+export { type BriefTraining, trainBriefly } from './trainBriefly.js';
+export { twoMoons } from './twoMoons.js';
+export { type PlantedBug, plantedBugs, checkerBlindSpots } from './blindSpots.js';
