@@ -44,5 +44,4 @@ export {
   checkIntegratesToOne,
 } from './integratesToOne.js';
 export { type BriefTraining, trainBriefly } from './trainBriefly.js';
-export { twoMoons } from './twoMoons.js';
 export { type PlantedBug, plantedBugs, checkerBlindSpots } from './blindSpots.js';

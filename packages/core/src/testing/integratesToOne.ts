@@ -5,7 +5,7 @@ import type { Flow, FlowDef } from '../flow.js';
 import { type Params, disposeParams, splitSeed } from '../params.js';
 import { perturbParams } from './perturb.js';
 import { type BriefTraining, trainBriefly } from './trainBriefly.js';
-import { twoMoons } from './twoMoons.js';
+import { twoMoons } from '../datasets/toy2d.js';
 import type { Registry, RegistryEntry, Shape } from './registry.js';
 
 /** Options of {@link densityIntegral} and {@link integratesToOne}. */
@@ -221,7 +221,10 @@ export const checkIntegratesToOne = (
   const context =
     options.context ?? (shape.contextDim > 0 ? contextRow(shape.contextDim, seed) : undefined);
   const n = 256;
-  const data: Batch = tf.tensor2d(twoMoons(n, splitSeed(seed, 3)), [n, 2]);
+  // Half-size moons (about [-1, 2] × [-0.6, 1.1]): the fit must move the log-det away from 0.
+  const data: Batch = tf.tidy(() =>
+    tf.add(tf.mul(tf.tensor2d(twoMoons(n, { seed: splitSeed(seed, 3) })), 0.5), [0.5, 0.1]),
+  );
   const dataContext: Batch | undefined =
     context === undefined
       ? undefined
