@@ -27,12 +27,35 @@ export class BijectiveError extends Error {
 
 /** `argument` should be `expected` but is `actual`. */
 export const shapeError = (argument: string, expected: string, actual: string): BijectiveError =>
-  new BijectiveError('ShapeError', `${argument}: expected ${expected}, got ${actual}`, argument, expected, actual);
+  new BijectiveError(
+    'ShapeError',
+    `${argument}: expected ${expected}, got ${actual}`,
+    argument,
+    expected,
+    actual,
+  );
 
 /** `argument` should be `expected` but is `actual`. */
 export const valueError = (argument: string, expected: string, actual: string): BijectiveError =>
-  new BijectiveError('ValueError', `${argument}: expected ${expected}, got ${actual}`, argument, expected, actual);
+  new BijectiveError(
+    'ValueError',
+    `${argument}: expected ${expected}, got ${actual}`,
+    argument,
+    expected,
+    actual,
+  );
 
 /** Wrap whatever a tfjs computation threw into a {@link BijectiveError}. */
 export const computationError = (what: string, e: unknown): BijectiveError =>
   new BijectiveError('ComputationError', `${what}: ${e instanceof Error ? e.message : String(e)}`);
+
+/**
+ * A saved flow (or the file holding it) is corrupted, truncated, beyond the
+ * load limits or does not match the definition; `argument` names the part.
+ */
+export const serializationError = (
+  message: string,
+  argument?: string,
+  expected?: string,
+  actual?: string,
+): BijectiveError => new BijectiveError('SerializationError', message, argument, expected, actual);

@@ -34,6 +34,7 @@ export {
   BijectiveError,
   type ErrorKind,
   computationError,
+  serializationError,
   shapeError,
   valueError,
 } from './errors.js';
@@ -82,5 +83,6 @@ export {
 export * from './training/index.js';
 export { registry } from './registry.js';
 export * from './serialization/index.js';
+export { type ParamSpec, checkParamsMatch, paramSpecs } from './paramsCheck.js';
 export { LOG_SCALE_BOUND, softClamp } from './nn/softClamp.js';
 export { selectColumns, selectEntries } from './ops/selectColumns.js';
