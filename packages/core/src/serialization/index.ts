@@ -9,3 +9,4 @@ export {
 } from './manifest.js';
 export { encodeFlow } from './encode.js';
 export { decodeFlow } from './decode.js';
+export { type FlowBuilders, restoreFlow } from './restore.js';

@@ -3,21 +3,17 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { type BijectiveError, serializationError } from '../errors.js';
-import type { FlowDef, JsonObject } from '../flow.js';
+import type { FlowDef } from '../flow.js';
 import type { Params } from '../params.js';
-import { decodeFlow } from './decode.js';
 import { MANIFEST } from './folder.js';
 import { type LoadLimits, defaultLoadLimits } from './limits.js';
 import { type FlowManifest, parseManifest } from './manifest.js';
+import { type FlowBuilders, restoreFlow } from './restore.js';
 
-/** Builds a flow definition from its saved `config`, per preset name. */
-export type FlowBuilders = Readonly<Record<string, (config: JsonObject) => FlowDef<Params>>>;
+export type { FlowBuilders };
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const code = (e: unknown) => (e instanceof Error && 'code' in e ? e.code : undefined);
-
-const isFlowDef = (b: FlowBuilders | FlowDef<Params>): b is FlowDef<Params> =>
-  typeof b.init === 'function' && typeof b.apply === 'function' && typeof b.name === 'string';
 
 /** Read at most `max` bytes of a file whose size must be exactly `expected` (when given). */
 const readBounded = async (
@@ -88,49 +84,11 @@ const readFolder = async (
   }
 };
 
-const buildDef = (
-  builders: FlowBuilders | FlowDef<Params>,
-  manifest: FlowManifest,
-): E.Either<BijectiveError, FlowDef<Params>> => {
-  if (isFlowDef(builders)) return E.right(builders);
-  // Own properties only: a saved name such as `constructor` or `__defineGetter__` is not a builder.
-  const builder = Object.prototype.hasOwnProperty.call(builders, manifest.name)
-    ? builders[manifest.name]
-    : undefined;
-  if (typeof builder !== 'function')
-    return E.left(
-      serializationError(
-        `no builder for saved flow '${manifest.name}'`,
-        'builders',
-        Object.keys(builders).join(' | '),
-        manifest.name,
-      ),
-    );
-  try {
-    const def = builder(manifest.config);
-    return isFlowDef(def)
-      ? E.right(def)
-      : E.left(
-          serializationError(
-            `builder '${manifest.name}' did not return a flow definition`,
-            'builders',
-          ),
-        );
-  } catch (e) {
-    return E.left(
-      serializationError(
-        `saved config of '${manifest.name}' was refused by its builder: ${message(e)}`,
-        'config',
-      ),
-    );
-  }
-};
-
 /**
  * Load a flow saved by `saveFlow` (either layout): reads the manifest,
- * rebuilds the definition with `builders[manifest.name](manifest.config)`
- * (an own property of `builders`; or checks against a given definition), and
- * decodes the parameters with full validation (`decodeFlow`). Total: every
+ * rebuilds the definition and decodes the parameters with full validation
+ * (`restoreFlow`: `builders[manifest.name](manifest.config)`, an own property
+ * of `builders`, or a given definition). Total: every
  * failure — a missing, corrupted, truncated, edited or hostile file, a
  * config its builder refuses, a file beyond `limits` — is a
  * `Left(SerializationError)` saying what is wrong; it never rejects, and
@@ -155,13 +113,7 @@ export const loadFlow =
     try {
       const read = await readFolder(dir, limits);
       if (E.isLeft(read)) return read;
-      const { manifest, weights } = read.right;
-      const def = buildDef(builders, manifest);
-      if (E.isLeft(def)) return def;
-      const params = decodeFlow(def.right, manifest, weights, limits);
-      return E.isLeft(params)
-        ? params
-        : E.right({ def: def.right, params: params.right, manifest });
+      return restoreFlow(builders, read.right.manifest, read.right.weights, limits);
     } catch (e) {
       return E.left(serializationError(`could not read flow from '${dir}': ${message(e)}`, 'path'));
     }

@@ -8,7 +8,13 @@ export {
 } from './checkBijection.js';
 export { jacobianRows, logAbsDet } from './jacobian.js';
 export { expectNoLeaks, disposeDeep } from './leaks.js';
-export { checkEntry, registryCases, type Registry, type RegistryEntry, type Shape } from './registry.js';
+export {
+  checkEntry,
+  registryCases,
+  type Registry,
+  type RegistryEntry,
+  type Shape,
+} from './registry.js';
 export {
   type FlowFingerprint,
   type FingerprintOptions,
@@ -17,3 +23,4 @@ export {
   conformanceCases,
   checkConformance,
 } from './conformance.js';
+export { resignManifest } from './resignManifest.js';
