@@ -23,4 +23,4 @@ export {
   conformanceCases,
   checkConformance,
 } from './conformance.js';
-export { resignManifest } from './resignManifest.js';
+export { resignManifest, hostileConfigRefusal } from './hostileManifest.js';
