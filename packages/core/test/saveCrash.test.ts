@@ -2,7 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { disposeParams, mulberry32, tf } from '../src/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { disposeParams, encodeFlow, mulberry32, tf } from '../src/index.js';
 import { loadFlow, saveFlow } from '../src/node.js';
 import { bigDef, modelA, modelB } from './saveCrashModels.js';
 import {
@@ -13,19 +15,25 @@ import {
   values,
 } from './serializationFixtures.js';
 
-afterAll(removeFolders);
+/** Savers still running (killed in afterAll if a failure left any behind). */
+const live = new Set<ChildProcess>();
+afterAll(async () => {
+  await Promise.all([...live].map(killed));
+  removeFolders();
+});
 
 const child = fileURLToPath(new URL('./saveLoop.child.ts', import.meta.url));
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** Start the saving child and resolve once it has drawn its models and begins saving. */
-const startSaver = (dir: string): Promise<ChildProcess> =>
+const startSaver = (dir: string, modelsDir: string): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
-    const p = fork(child, [dir], {
+    const p = fork(child, [dir, modelsDir], {
       cwd: packageDir,
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    live.add(p);
     let err = '';
     p.stderr?.on('data', (d) => (err += String(d)));
     p.on('message', (m) => (m === 'ready' ? resolve(p) : reject(new Error(String(m)))));
@@ -36,6 +44,8 @@ const startSaver = (dir: string): Promise<ChildProcess> =>
 
 const killed = (p: ChildProcess): Promise<void> =>
   new Promise((resolve) => {
+    live.delete(p);
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
     p.on('exit', () => resolve());
     p.kill('SIGKILL');
   });
@@ -48,6 +58,16 @@ describe('saveFlow under kill -9', () => {
     const a = Buffer.from(new Float32Array(values(pa)).buffer);
     const b = Buffer.from(new Float32Array(values(pb)).buffer);
     expect(a.equals(b)).toBe(false);
+    // The saving children get the two models encoded, as saveFlow encodes them before writing.
+    const modelsDir = freshFolder();
+    for (const [name, p] of [
+      ['a', pa],
+      ['b', pb],
+    ] as const) {
+      const { manifest, weightData } = encodeFlow(def, p);
+      writeFileSync(join(modelsDir, `${name}.json`), JSON.stringify(manifest));
+      writeFileSync(join(modelsDir, `${name}.bin`), new Uint8Array(weightData));
+    }
 
     const lanes = 2; // folders killed in parallel, to keep the test short
     const killsPerLane = 25;
@@ -58,11 +78,12 @@ describe('saveFlow under kill -9', () => {
     expect(E.isRight(await saveFlow(freshFolder(), def, pa)())).toBe(true);
     const saveMs = performance.now() - t0;
 
+    let failed = false; // one lane's failure stops the others
     const lane = async () => {
       const dir = freshFolder();
       expect(E.isRight(await saveFlow(dir, def, pa)())).toBe(true);
-      for (let k = 0; k < killsPerLane; k++) {
-        const saver = await startSaver(dir);
+      for (let k = 0; k < killsPerLane && !failed; k++) {
+        const saver = await startSaver(dir, modelsDir);
         // Uniform over a few saves: lands in every phase (weight write, manifest write, rename, sweep).
         await new Promise((r) => setTimeout(r, rand() * 4 * saveMs));
         await killed(saver);
@@ -84,7 +105,14 @@ describe('saveFlow under kill -9', () => {
       expect(E.isRight(await saveFlow(dir, def, pb)())).toBe(true);
       expect(leftovers(dir)).toEqual([]);
     };
-    await Promise.all(Array.from({ length: lanes }, lane));
+    await Promise.all(
+      Array.from({ length: lanes }, () =>
+        lane().catch((e: unknown) => {
+          failed = true;
+          throw e;
+        }),
+      ),
+    );
     expect(seen.a + seen.b).toBe(lanes * killsPerLane);
     // The kills must really have hit saves in progress, else this test proves nothing.
     expect(interrupted).toBeGreaterThan(0);
@@ -92,5 +120,5 @@ describe('saveFlow under kill -9', () => {
       `kills: ${lanes * killsPerLane}, loaded old/new: ${seen.a}/${seen.b}, interrupted mid-save: ${interrupted}, one save: ${saveMs.toFixed(0)} ms`,
     );
     [pa, pb].forEach(disposeParams);
-  });
+  }, 300_000);
 });

@@ -3,23 +3,20 @@ import { type Params, flattenParams } from '../params.js';
 import { type FlowManifest, type UnsignedManifest, manifestChecksum } from './manifest.js';
 
 /**
- * Encode a flow's definition and parameters: a manifest (format version 2,
- * whose checksum covers the manifest and the weights) and one `ArrayBuffer`
- * of little-endian float32 weights in manifest order (works in Node and in
- * browsers). It does not check the parameters; `saveFlow` does
- * (`checkParamsMatch`, finiteness) before calling it.
+ * The weight bytes of `params` (float32 in `flattenParams` order) and the
+ * manifest describing them, before its checksum is computed (see
+ * {@link encodeFlow}, which adds it).
  *
  * @example
  * ```ts
- * const { manifest, weightData } = encodeFlow(def, params);
- * const back = decodeFlow(def, manifest, weightData); // Right(params')
+ * const { unsigned, bytes } = encodeUnsigned(def, params, 'weights.bin');
  * ```
  */
-export const encodeFlow = <P extends Params>(
+export const encodeUnsigned = <P extends Params>(
   def: FlowDef<P>,
   params: P,
-  weightsPath = 'weights.bin',
-): { manifest: FlowManifest; weightData: ArrayBuffer } => {
+  weightsPath: string,
+): { unsigned: UnsignedManifest; bytes: Uint8Array<ArrayBuffer> } => {
   const leaves = flattenParams(params);
   const total = leaves.reduce((n, l) => n + l.tensor.size, 0);
   const data = new Float32Array(total);
@@ -46,8 +43,30 @@ export const encodeFlow = <P extends Params>(
     ],
     byteLength: bytes.byteLength,
   };
+  return { unsigned, bytes };
+};
+
+/**
+ * Encode a flow's definition and parameters: a manifest (format version 2,
+ * whose checksum covers the manifest and the weights) and one `ArrayBuffer`
+ * of little-endian float32 weights in manifest order (works in Node and in
+ * browsers). It does not check the parameters; `saveFlow` does
+ * (`checkParamsMatch`, finiteness) before calling it.
+ *
+ * @example
+ * ```ts
+ * const { manifest, weightData } = encodeFlow(def, params);
+ * const back = decodeFlow(def, manifest, weightData); // Right(params')
+ * ```
+ */
+export const encodeFlow = <P extends Params>(
+  def: FlowDef<P>,
+  params: P,
+  weightsPath = 'weights.bin',
+): { manifest: FlowManifest; weightData: ArrayBuffer } => {
+  const { unsigned, bytes } = encodeUnsigned(def, params, weightsPath);
   return {
     manifest: { ...unsigned, checksum: manifestChecksum(unsigned, bytes) },
-    weightData: data.buffer,
+    weightData: bytes.buffer,
   };
 };

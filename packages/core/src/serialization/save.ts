@@ -1,21 +1,11 @@
-import { mkdir, rename, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { type BijectiveError, serializationError, valueError } from '../errors.js';
 import type { FlowDef } from '../flow.js';
 import type { Params } from '../params.js';
 import { checkParamsMatch } from '../paramsCheck.js';
-import { encodeFlow } from './encode.js';
-import {
-  MANIFEST,
-  freshManifestTemp,
-  freshWeightsName,
-  inProgress,
-  sweepFolder,
-  syncFolder,
-  writeDurably,
-} from './folder.js';
+import { commitFlowFiles } from './commit.js';
+import { encodeUnsigned } from './encode.js';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -52,42 +42,22 @@ export const saveFlow =
   async () => {
     const match = checkParamsMatch(def, params);
     if (E.isLeft(match)) return match;
-    const weightsName = freshWeightsName();
-    let encoded: ReturnType<typeof encodeFlow<P>>;
+    let encoded: ReturnType<typeof encodeUnsigned<P>>;
     try {
-      encoded = encodeFlow(def, params, weightsName);
+      encoded = encodeUnsigned(def, params, 'weights.bin'); // the name is chosen by commitFlowFiles
     } catch (e) {
       return E.left(serializationError(`could not encode the flow: ${message(e)}`, 'params'));
     }
-    const floats = new Float32Array(encoded.weightData);
+    const floats = new Float32Array(encoded.bytes.buffer);
     const bad = floats.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0)
       return E.left(
         valueError('params', 'finite values', `${floats[bad]} at value ${bad} (in manifest order)`),
       );
-
-    const tempName = freshManifestTemp();
-    const weightsPath = join(dir, weightsName);
-    const tempPath = join(dir, tempName);
-    const mine = [resolve(dir, weightsName), resolve(dir, tempName)];
-    mine.forEach((p) => inProgress.add(p));
-    let committed = false;
     try {
-      await mkdir(dir, { recursive: true });
-      await writeDurably(weightsPath, new Uint8Array(encoded.weightData));
-      await writeDurably(tempPath, JSON.stringify(encoded.manifest, null, 2));
-      await syncFolder(dir);
-      await rename(tempPath, join(dir, MANIFEST)); // the one step that replaces the model
-      committed = true;
-      await syncFolder(dir);
+      await commitFlowFiles(dir, encoded.unsigned, encoded.bytes);
     } catch (e) {
-      if (committed) return E.right(undefined);
-      await Promise.all([weightsPath, tempPath].map((p) => unlink(p).catch(() => undefined)));
       return E.left(serializationError(`could not save flow to '${dir}': ${message(e)}`, 'path'));
-    } finally {
-      mine.forEach((p) => inProgress.delete(p));
     }
-    // Housekeeping only: the model is saved whatever happens here.
-    await sweepFolder(dir).catch(() => undefined);
     return E.right(undefined);
   };
