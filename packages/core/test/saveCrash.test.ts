@@ -4,7 +4,14 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { disposeParams, encodeFlow, mulberry32, tf } from '../src/index.js';
+import {
+  type FlowDef,
+  type Params,
+  disposeParams,
+  encodeFlow,
+  mulberry32,
+  tf,
+} from '../src/index.js';
 import { loadFlow, saveFlow } from '../src/node.js';
 import { bigDef, modelA, modelB } from './saveCrashModels.js';
 import {
@@ -50,6 +57,19 @@ const killed = (p: ChildProcess): Promise<void> =>
     p.kill('SIGKILL');
   });
 
+/** The models encoded as saveFlow encodes them before writing, for the saving children. */
+const writeEncoded = (
+  modelsDir: string,
+  def: FlowDef<Params>,
+  models: Record<'a' | 'b', Params>,
+) => {
+  for (const [name, p] of Object.entries(models)) {
+    const { manifest, weightData } = encodeFlow(def, p);
+    writeFileSync(join(modelsDir, `${name}.json`), JSON.stringify(manifest));
+    writeFileSync(join(modelsDir, `${name}.bin`), new Uint8Array(weightData));
+  }
+};
+
 describe('saveFlow under kill -9', () => {
   it('a process killed at random instants while overwriting a model always leaves the old or the new one, loadable', async () => {
     const def = bigDef();
@@ -58,16 +78,8 @@ describe('saveFlow under kill -9', () => {
     const a = Buffer.from(new Float32Array(values(pa)).buffer);
     const b = Buffer.from(new Float32Array(values(pb)).buffer);
     expect(a.equals(b)).toBe(false);
-    // The saving children get the two models encoded, as saveFlow encodes them before writing.
     const modelsDir = freshFolder();
-    for (const [name, p] of [
-      ['a', pa],
-      ['b', pb],
-    ] as const) {
-      const { manifest, weightData } = encodeFlow(def, p);
-      writeFileSync(join(modelsDir, `${name}.json`), JSON.stringify(manifest));
-      writeFileSync(join(modelsDir, `${name}.bin`), new Uint8Array(weightData));
-    }
+    writeEncoded(modelsDir, def, { a: pa, b: pb });
 
     const lanes = 2; // folders killed in parallel, to keep the test short
     const killsPerLane = 25;
@@ -121,4 +133,31 @@ describe('saveFlow under kill -9', () => {
     );
     [pa, pb].forEach(disposeParams);
   }, 300_000);
+
+  it('two processes overwriting one folder at once never break it, and leave nothing behind once they are gone', async () => {
+    const def = bigDef();
+    const pa = modelA(def);
+    const pb = modelB(def);
+    const modelsDir = freshFolder();
+    writeEncoded(modelsDir, def, { a: pa, b: pb });
+    const a = Buffer.from(new Float32Array(values(pa)).buffer);
+    const b = Buffer.from(new Float32Array(values(pb)).buffer);
+    const dir = freshFolder();
+    expect(E.isRight(await saveFlow(dir, def, pa)())).toBe(true);
+    const savers = await Promise.all([startSaver(dir, modelsDir), startSaver(dir, modelsDir)]);
+    for (let i = 0; i < 10; i++) {
+      // Loads while both write: a concurrent save may replace the model between reading
+      // flow.json and its weight file, which the loader must survive.
+      await new Promise((r) => setTimeout(r, 50));
+      const r = await loadFlow(dir, builders)();
+      if (E.isLeft(r)) throw new Error(`load ${i} during concurrent saves: ${r.left.message}`);
+      const got = Buffer.from(new Float32Array(values(r.right.params)).buffer);
+      disposeParams(r.right.params);
+      expect(got.equals(a) || got.equals(b)).toBe(true);
+    }
+    await Promise.all(savers.map(killed));
+    expect(E.isRight(await saveFlow(dir, def, pb)())).toBe(true);
+    expect(leftovers(dir)).toEqual([]);
+    [pa, pb].forEach(disposeParams);
+  }, 120_000);
 });
