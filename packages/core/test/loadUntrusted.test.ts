@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type FlowDef,
@@ -170,6 +171,19 @@ describe('loadFlow on hostile files (re-signed, so the checksum passes)', () => 
       expect(performance.now() - t0).toBeLessThan(5_000);
     });
   }
+});
+
+describe('loadFlow on a folder that is not what it seems', () => {
+  it('a FIFO or a device in place of a file is refused, not waited on', async () => {
+    const dir = await savedModel();
+    rmSync(weightsFile(dir));
+    execFileSync('mkfifo', [weightsFile(dir)]);
+    expect(await expectLeft(dir)).toMatch(/not a regular file/);
+    const other = await savedModel();
+    rmSync(join(other, 'flow.json'));
+    symlinkSync('/dev/zero', join(other, 'flow.json'));
+    expect(await expectLeft(other)).toMatch(/not a regular file/);
+  });
 });
 
 describe('loadFlow fuzzed: mutated manifests and weight bytes', () => {

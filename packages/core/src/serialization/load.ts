@@ -1,4 +1,5 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
@@ -15,33 +16,40 @@ export type { FlowBuilders };
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const code = (e: unknown) => (e instanceof Error && 'code' in e ? e.code : undefined);
 
-/** Read at most `max` bytes of a file whose size must be exactly `expected` (when given). */
+/**
+ * Read a regular file of at most `max` bytes, and of exactly `expected`
+ * bytes when given. Opened non-blocking, so that a FIFO planted in the
+ * folder cannot hang the open; size and kind come from the open file
+ * itself, so a concurrent rename cannot swap it between check and read.
+ */
 const readBounded = async (
   path: string,
   max: number,
   expected?: number,
 ): Promise<E.Either<BijectiveError, Buffer>> => {
-  const size = (await stat(path)).size;
-  if (expected !== undefined && size !== expected)
-    return E.left(
-      serializationError(
-        `weight file is truncated or padded`,
-        'file',
-        `${expected} bytes`,
-        `${size} bytes`,
-      ),
-    );
-  if (size > max)
-    return E.left(
-      serializationError(
-        `'${path}' is larger than the load limit`,
-        'file',
-        `at most ${max} bytes`,
-        `${size} bytes`,
-      ),
-    );
-  const fh = await open(path, 'r');
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
+    const stats = await fh.stat();
+    if (!stats.isFile())
+      return E.left(serializationError(`'${path}' is not a regular file`, 'file'));
+    if (expected !== undefined && stats.size !== expected)
+      return E.left(
+        serializationError(
+          'weight file is truncated or padded',
+          'file',
+          `${expected} bytes`,
+          `${stats.size} bytes`,
+        ),
+      );
+    if (stats.size > max)
+      return E.left(
+        serializationError(
+          `'${path}' is larger than the load limit`,
+          'file',
+          `at most ${max} bytes`,
+          `${stats.size} bytes`,
+        ),
+      );
     return E.right(await fh.readFile());
   } finally {
     await fh.close();
