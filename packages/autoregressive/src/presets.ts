@@ -16,6 +16,8 @@ import {
   tf,
   validateBatch,
   validateContext,
+  mlpParamCount,
+  presetSizeProblem,
   valueError,
 } from '@bijective/core';
 import {
@@ -98,7 +100,30 @@ type Resolved = Required<Omit<MafOptions, 'hidden' | 'batchNormStatistics'>> & {
   readonly batchNormStatistics: readonly BatchNormStatistics[] | undefined;
 };
 
-const resolve = (o: MafOptions): Resolved => ({
+/**
+ * Bound a stack's size before anything is built (core's `presetLimits`): `transforms` a positive
+ * integer of at most `maxSteps`, and an upper estimate of the parameters (one MADE per transform,
+ * `outPerDim` outputs per dimension) within `maxParams`. Other options are validated by the layers.
+ */
+const checkSize = (r: Resolved, outPerDim: number): Resolved => {
+  if (!(Number.isInteger(r.transforms) && r.transforms >= 1))
+    throw valueError('options.transforms', 'a positive integer', String(r.transforms));
+  const hidden = Array.isArray(r.hidden) ? r.hidden : [];
+  const perTransform =
+    mlpParamCount([r.dim + r.contextDim, ...hidden, r.dim * outPerDim]) + 2 * r.dim;
+  const tooBig = presetSizeProblem({
+    stepsArgument: 'options.transforms',
+    steps: r.transforms,
+    hidden,
+    params: Number.isFinite(perTransform) ? r.transforms * perTransform : 0,
+  });
+  if (tooBig !== undefined) throw tooBig;
+  return r;
+};
+
+const resolve = (o: MafOptions, outPerDim = 2): Resolved => checkSize(resolveOptions(o), outPerDim);
+
+const resolveOptions = (o: MafOptions): Resolved => ({
   dim: o.dim,
   contextDim: o.contextDim ?? 0,
   transforms: o.transforms ?? 5,
@@ -247,9 +272,9 @@ export const iaf = (options: IafOptions): AutoregressiveFlowDef => {
  * ```
  */
 export const mafSpline = (options: MafSplineOptions): AutoregressiveFlowDef => {
-  const r = resolve(options);
   const bins = options.bins ?? 8;
   const bound = options.bound ?? 5;
+  const r = resolve(options, typeof bins === 'number' ? 3 * bins - 1 : 0);
   return flow({
     name: 'mafSpline',
     dim: r.dim,

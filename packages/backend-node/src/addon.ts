@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
+import { addonFileProblem } from './binaryCheck.js';
 
 /** What the addon reports about itself (see {@link NativeAddon.info}). */
 export type NativeAddonInfo = {
@@ -180,13 +181,26 @@ const isNativeAddon = (m: unknown): m is NativeAddon =>
 /** Loads a module file the way Node loads `.node` addons; injectable for tests. */
 export type ModuleLoader = (path: string) => unknown;
 
-const nodeRequire: ModuleLoader = (path) => createRequire(import.meta.url)(path);
+/**
+ * Node's loader, after {@link addonFileProblem}: a truncated or corrupt
+ * binary is refused with an error instead of being handed to `dlopen`,
+ * which would map it and kill the process with SIGBUS on the first page
+ * past the end of the file.
+ */
+const nodeRequire: ModuleLoader = (path) => {
+  const problem = addonFileProblem(path);
+  if (problem !== undefined) throw new Error(problem);
+  return createRequire(import.meta.url)(path);
+};
 
 /**
  * Load the compiled addon from `path` (default {@link defaultAddonPath}).
- * Returns `Left(reason)` when the file is missing, cannot be loaded (e.g.
- * built for another Node ABI) or does not export the expected functions;
- * never throws.
+ * Returns `Left(reason)` when the file is missing, truncated or not a
+ * shared object (checked before `dlopen`, see `addonFileProblem`), cannot
+ * be loaded (e.g. built for another Node ABI) or does not export the
+ * expected functions; never throws. A binary that is complete but
+ * corrupted inside its code can still crash the process: no check short of
+ * a signature can rule that out.
  *
  * @example
  * ```ts

@@ -12,6 +12,7 @@ export {
   type NativeAddonInfo,
   type ModuleLoader,
 } from './addon.js';
+export { addonFileProblem, elfProblem } from './binaryCheck.js';
 export {
   registerNativeBackend,
   nativeBackendRegistered,

@@ -1,4 +1,10 @@
-import type { FlowDef, JsonObject, Params } from '@bijective/core';
+import {
+  type FlowDef,
+  type JsonObject,
+  type Params,
+  mlpParamCount,
+  presetSizeProblem,
+} from '@bijective/core';
 import type { ActivationName } from './activations.js';
 import { type ContinuousFlowDef, continuousFlow } from './continuousFlow.js';
 import { type ConcatMlpParams, concatMlp } from './dynamics/concatMlp.js';
@@ -61,6 +67,18 @@ const build = (
   const solver = solverFromConfig(options.solver ?? { kind: 'dopri5', rtol: 1e-5, atol: 1e-5 });
   const netOptions = { dim, hidden, contextDim, activation: act };
   const frequencies = options.frequencies ?? 3;
+  // Bounded before anything is built (core's presetLimits): an upper estimate of the dynamics
+  // network (time features at every layer's input, a gate per layer for concat-squash).
+  const widths = Array.isArray(hidden) ? hidden : [];
+  const estimate =
+    2 * mlpParamCount([dim + contextDim + 2 * frequencies + 1, ...widths.map((w) => w + 1), dim]);
+  const tooBig = presetSizeProblem({
+    stepsArgument: 'options.hidden',
+    steps: 1,
+    hidden: widths,
+    params: Number.isFinite(estimate) ? estimate : 0,
+  });
+  if (tooBig !== undefined) throw tooBig;
   const dynamics: DynamicsDef<MlpDynamicsParams> =
     layer === 'concatSquash'
       ? concatSquashMlp(netOptions)

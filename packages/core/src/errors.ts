@@ -49,3 +49,14 @@ export const valueError = (argument: string, expected: string, actual: string): 
 /** Wrap whatever a tfjs computation threw into a {@link BijectiveError}. */
 export const computationError = (what: string, e: unknown): BijectiveError =>
   new BijectiveError('ComputationError', `${what}: ${e instanceof Error ? e.message : String(e)}`);
+
+/**
+ * A saved flow (or the file holding it) is corrupted, truncated, beyond the
+ * load limits or does not match the definition; `argument` names the part.
+ */
+export const serializationError = (
+  message: string,
+  argument?: string,
+  expected?: string,
+  actual?: string,
+): BijectiveError => new BijectiveError('SerializationError', message, argument, expected, actual);

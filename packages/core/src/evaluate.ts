@@ -5,7 +5,8 @@ import type { Batch, PerRow } from './bijection.js';
 import { type BijectiveError, computationError, valueError } from './errors.js';
 import type { FlowDef } from './flow.js';
 import type { Params } from './params.js';
-import { checkParamsMatch, invalidDensityRows } from './paramsMatch.js';
+import { invalidDensityRows } from './densityCheck.js';
+import { checkParamsMatch } from './paramsCheck.js';
 import { type BatchLike, validateBatch, validateContext, validatePositiveInt } from './validate.js';
 
 /**

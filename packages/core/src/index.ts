@@ -36,11 +36,11 @@ export {
   type SampleOptions,
   MAX_SAMPLE_VALUES,
 } from './evaluate.js';
-export { checkParamsMatch } from './paramsMatch.js';
 export {
   BijectiveError,
   type ErrorKind,
   computationError,
+  serializationError,
   shapeError,
   valueError,
 } from './errors.js';
@@ -89,5 +89,7 @@ export {
 export * from './training/index.js';
 export { registry } from './registry.js';
 export * from './serialization/index.js';
+export { type ParamSpec, checkParamsMatch, paramSpecs } from './paramsCheck.js';
+export { presetLimits, mlpParamCount, presetSizeProblem } from './presetLimits.js';
 export { LOG_SCALE_BOUND, softClamp } from './nn/softClamp.js';
 export { selectColumns, selectEntries } from './ops/selectColumns.js';

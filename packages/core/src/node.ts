@@ -2,4 +2,5 @@
  * Node-only entry point of `@bijective/core`: saving and loading flows on the
  * file system. Browsers use `encodeFlow` / `decodeFlow` from the main entry.
  */
-export { type FlowBuilders, saveFlow, loadFlow } from './serialization/files.js';
+export { saveFlow } from './serialization/save.js';
+export { type FlowBuilders, loadFlow } from './serialization/load.js';

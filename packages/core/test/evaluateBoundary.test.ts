@@ -21,25 +21,25 @@ import { gaussianFlow } from './fixtures.js';
 const other = flow({ name: 'spline', dim: 2, transform: splineTransform(2), base: diagNormal(2) });
 
 describe('evaluation returns a Left for every failure it can have', () => {
-  it("another definition's parameters are a ValueError naming the first leaf that differs", () => {
+  it("another definition's parameters are a ShapeError naming the first leaf that differs", () => {
     const before = tf.memory().numTensors;
     const wrong = other.init(0);
     const r = logProb(gaussianFlow, wrong as unknown as ReturnType<typeof gaussianFlow.init>, [
       [0, 0],
     ]);
-    expect(E.isLeft(r) && r.left.kind).toBe('ValueError');
-    expect(E.isLeft(r) && r.left.argument).toBe('params');
+    expect(E.isLeft(r) && r.left.kind).toBe('ShapeError');
+    expect(E.isLeft(r) && r.left.argument).toMatch(/^params/);
     const s = sample(gaussianFlow, wrong as unknown as ReturnType<typeof gaussianFlow.init>, 3);
-    expect(E.isLeft(s) && s.left.argument).toBe('params');
+    expect(E.isLeft(s) && s.left.argument).toMatch(/^params/);
     disposeParams(wrong);
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('disposed parameters are a ValueError, not a tfjs throw', () => {
+  it('disposed parameters are a ShapeError, not a tfjs throw', () => {
     const p = gaussianFlow.init(0);
     disposeParams(p);
     const r = logProb(gaussianFlow, p, [[0, 0]]);
-    expect(E.isLeft(r) && r.left.message).toMatch(/disposed tensor at/);
+    expect(E.isLeft(r) && r.left.message).toMatch(/a disposed tensor/);
   });
 
   it("checkParamsMatch accepts the definition's own tree", () => {

@@ -1,80 +1,88 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type FlowDef,
-  type JsonObject,
-  type Params,
-  affineTransform,
-  chain,
-  diagNormal,
-  disposeParams,
-  flow,
-  mapParams,
-  splineTransform,
-  tf,
-  logProb,
-} from '../src/index.js';
+import { type Params, disposeParams, flattenParams, fnv1a, tf } from '../src/index.js';
 import { loadFlow, saveFlow } from '../src/node.js';
+import {
+  build,
+  builders,
+  freshFolder,
+  leftovers,
+  lp,
+  removeFolders,
+  resign,
+  trainedLike,
+  values,
+  weightsFile,
+} from './serializationFixtures.js';
 
-const build = (config: JsonObject): FlowDef<Params> => {
-  const dim = config['dim'] as number;
-  const bins = config['bins'] as number;
-  return flow({ name: 'demo', dim, config, transform: chain(affineTransform(dim), splineTransform(dim, { bins })), base: diagNormal(dim) });
-};
 const def = build({ dim: 3, bins: 4 });
-const dirs: string[] = [];
-const fresh = () => {
-  const d = mkdtempSync(join(tmpdir(), 'bijective-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-const trainedLike = () => {
-  const p = def.init(1);
-  const q = mapParams(p, (t, _path) => tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 0.3, 'float32', 9))));
-  disposeParams(p);
-  return q;
-};
-
-const lp = (d: FlowDef<Params>, p: Params) => {
-  const r = logProb(d, p, [[0.1, -0.4, 2], [1, 1, -3]]);
-  if (E.isLeft(r)) throw r.left;
-  const v = Array.from(r.right.dataSync());
-  r.right.dispose();
-  return v;
-};
+afterAll(removeFolders);
 
 describe('save / load', () => {
   it('round trip gives identical logProb, via builders or a given definition', async () => {
-    const dir = fresh();
-    const params = trainedLike();
+    const dir = freshFolder();
+    const params = trainedLike(def, 9);
     const saved = await saveFlow(dir, def, params)();
     expect(E.isRight(saved)).toBe(true);
-    expect(readdirSync(dir).sort()).toEqual(['flow.json', 'weights.bin']); // no temp files left
-    const loaded = await loadFlow(dir, { demo: build })();
+    expect(readdirSync(dir)).toHaveLength(2); // flow.json and its weight file, no temp files left
+    expect(leftovers(dir)).toEqual([]);
+    const loaded = await loadFlow(dir, builders)();
     if (E.isLeft(loaded)) throw loaded.left;
     expect(lp(loaded.right.def, loaded.right.params)).toEqual(lp(def, params));
     const again = await loadFlow(dir, def)();
     if (E.isLeft(again)) throw again.left;
     expect(lp(def, again.right.params)).toEqual(lp(def, params));
     const manifest = JSON.parse(readFileSync(join(dir, 'flow.json'), 'utf8'));
-    expect(manifest.weightsManifest[0].paths).toEqual(['weights.bin']);
-    expect(manifest.weightsManifest[0].weights[0]).toEqual({ name: 'base.logScale', shape: [3], dtype: 'float32' });
+    expect(manifest.weightsManifest[0].paths[0]).toMatch(/^weights-\d+-[0-9a-f]{16}\.bin$/);
+    expect(manifest.weightsManifest[0].weights[0]).toEqual({
+      name: 'base.logScale',
+      shape: [3],
+      dtype: 'float32',
+    });
     [params, loaded.right.params, again.right.params].forEach(disposeParams);
   });
 
-  const corruptCase = async (mutate: (dir: string) => void, pattern: RegExp) => {
-    const dir = fresh();
-    const params = trainedLike();
+  it('a model in the first layout (flow.json format 1 + weights.bin) still loads', async () => {
+    // Written by hand in the layout saveFlow used before format 2, checksum over the weights only.
+    const dir = freshFolder();
+    const params = def.init(3);
+    const bytes = new Uint8Array(new Float32Array(values(params)).buffer);
+    writeFileSync(join(dir, 'weights.bin'), bytes);
+    writeFileSync(
+      join(dir, 'flow.json'),
+      JSON.stringify({
+        format: 'bijective-flow',
+        formatVersion: 1,
+        name: 'demo',
+        config: { dim: 3, bins: 4 },
+        weightsManifest: [{ paths: ['weights.bin'], weights: specsOf(params) }],
+        byteLength: bytes.byteLength,
+        checksum: fnv1a(bytes),
+      }),
+    );
+    const loaded = await loadFlow(dir, builders)();
+    if (E.isLeft(loaded)) throw loaded.left;
+    expect(lp(loaded.right.def, loaded.right.params)).toEqual(lp(def, params));
+    // Saving over it replaces it with the new layout and removes the old weight file.
+    expect(E.isRight(await saveFlow(dir, def, loaded.right.params)())).toBe(true);
+    expect(readdirSync(dir)).not.toContain('weights.bin');
+    [params, loaded.right.params].forEach(disposeParams);
+  });
+
+  const corruptCase = async (
+    mutate: (dir: string) => void,
+    pattern: RegExp,
+    load: (dir: string) => ReturnType<ReturnType<typeof loadFlow>> = (d) => loadFlow(d, builders)(),
+  ) => {
+    const dir = freshFolder();
+    const params = trainedLike(def, 9);
     await saveFlow(dir, def, params)();
     disposeParams(params);
     mutate(dir);
     const before = tf.memory().numTensors;
-    const r = await loadFlow(dir, { demo: build })();
+    const r = await load(dir);
     expect(E.isLeft(r)).toBe(true);
     if (E.isLeft(r)) {
       expect(r.left.kind).toBe('SerializationError');
@@ -84,33 +92,54 @@ describe('save / load', () => {
   };
 
   it('a truncated weight file is rejected', () =>
-    corruptCase((d) => writeFileSync(join(d, 'weights.bin'), readFileSync(join(d, 'weights.bin')).subarray(0, 40)), /truncated/));
+    corruptCase(
+      (d) => writeFileSync(weightsFile(d), readFileSync(weightsFile(d)).subarray(0, 40)),
+      /truncated/,
+    ));
+  it('a weight file with one byte too many is rejected', () =>
+    corruptCase(
+      (d) =>
+        writeFileSync(
+          weightsFile(d),
+          Buffer.concat([readFileSync(weightsFile(d)), Buffer.from([0])]),
+        ),
+      /padded/,
+    ));
   it('a corrupted weight file is rejected', () =>
     corruptCase((d) => {
-      const b = readFileSync(join(d, 'weights.bin'));
+      const b = readFileSync(weightsFile(d));
       b[17] = b[17]! ^ 0xff;
-      writeFileSync(join(d, 'weights.bin'), b);
+      writeFileSync(weightsFile(d), b);
     }, /checksum/));
-  it('a manifest that is not JSON is rejected', () => corruptCase((d) => writeFileSync(join(d, 'flow.json'), '{"format":'), /not valid JSON/));
-  it('a missing file is rejected', () => corruptCase((d) => rmSync(join(d, 'weights.bin')), /could not read/));
-  it('a mismatched definition (other config) is rejected', async () => {
-    const dir = fresh();
-    const params = trainedLike();
-    await saveFlow(dir, def, params)();
-    disposeParams(params);
-    const r = await loadFlow(dir, build({ dim: 3, bins: 5 }))();
-    expect(E.isLeft(r) && r.left.message).toMatch(/config does not match/);
-  });
+  it('a config edited without touching the weights is rejected (the checksum covers the manifest)', () =>
+    corruptCase((d) => {
+      // Same shapes, another density: the spline's interval [-5, 5] becomes [-4, 4].
+      const m = JSON.parse(readFileSync(join(d, 'flow.json'), 'utf8'));
+      m.config.bound = 4;
+      writeFileSync(join(d, 'flow.json'), JSON.stringify(m));
+    }, /checksum/));
+  it('a manifest that is not JSON is rejected', () =>
+    corruptCase((d) => writeFileSync(join(d, 'flow.json'), '{"format":'), /not valid JSON/));
+  it('a missing file is rejected', () =>
+    corruptCase((d) => rmSync(weightsFile(d)), /could not read/));
+  it('a mismatched definition (other config) is rejected', () =>
+    corruptCase(
+      () => undefined,
+      /config does not match/,
+      (d) => loadFlow(d, build({ dim: 3, bins: 5 }))(),
+    ));
   it('a weight with a wrong shape is rejected', () =>
-    corruptCase((d) => {
-      const m = JSON.parse(readFileSync(join(d, 'flow.json'), 'utf8'));
-      m.weightsManifest[0].weights[0].shape = [4];
-      writeFileSync(join(d, 'flow.json'), JSON.stringify(m));
-    }, /wrong shape/));
+    corruptCase(
+      (d) =>
+        resign(d, (m) => {
+          const w = (m['weightsManifest'] as { weights: { shape: number[] }[] }[])[0]!.weights;
+          w[0]!.shape = [1, 3]; // same byte count, another shape
+        }),
+      /wrong shape|wrong name/,
+    ));
   it('an unknown flow name is rejected', () =>
-    corruptCase((d) => {
-      const m = JSON.parse(readFileSync(join(d, 'flow.json'), 'utf8'));
-      m.name = 'other';
-      writeFileSync(join(d, 'flow.json'), JSON.stringify(m));
-    }, /no builder/));
+    corruptCase((d) => resign(d, (m) => (m['name'] = 'other')), /no builder/));
 });
+
+const specsOf = (p: Params) =>
+  flattenParams(p).map((l) => ({ name: l.path, shape: l.tensor.shape, dtype: 'float32' }));

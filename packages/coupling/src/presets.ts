@@ -5,6 +5,8 @@ import {
   type Params,
   type TransformDef,
   splitSeed,
+  mlpParamCount,
+  presetSizeProblem,
   valueError,
 } from '@bijective/core';
 import { type ActivationName, activation, activationNames } from './activation.js';
@@ -63,9 +65,15 @@ type Resolved = {
   readonly structureSeed: number;
 };
 
-const isInt = (n: unknown, min: number): n is number => typeof n === 'number' && Number.isInteger(n) && n >= min;
+const isInt = (n: unknown, min: number): n is number =>
+  typeof n === 'number' && Number.isInteger(n) && n >= min;
 
-const resolve = (o: CouplingFlowOptions, defaultSteps: number): Resolved => {
+/**
+ * Options with defaults, validated and bounded (core's `presetLimits`);
+ * `outPerDim` is the conditioner's output width per dimension, for the
+ * parameter estimate (2 for affine couplings; the spline's `3·bins − 1` for NSF).
+ */
+const resolve = (o: CouplingFlowOptions, defaultSteps: number, outPerDim = 2): Resolved => {
   const r: Resolved = {
     dim: o.dim,
     contextDim: o.contextDim ?? 0,
@@ -76,18 +84,36 @@ const resolve = (o: CouplingFlowOptions, defaultSteps: number): Resolved => {
     structureSeed: o.structureSeed ?? 0,
   };
   if (!isInt(r.dim, 2)) throw valueError('options.dim', 'an integer ≥ 2', String(r.dim));
-  if (!isInt(r.contextDim, 0)) throw valueError('options.contextDim', 'a non-negative integer', String(r.contextDim));
+  if (!isInt(r.contextDim, 0))
+    throw valueError('options.contextDim', 'a non-negative integer', String(r.contextDim));
   if (!isInt(r.steps, 1)) throw valueError('options.steps', 'a positive integer', String(r.steps));
-  if (!r.hidden.every((h) => isInt(h, 1))) throw valueError('options.hidden', 'positive integer widths', `[${r.hidden.join(', ')}]`);
+  if (!r.hidden.every((h) => isInt(h, 1)))
+    throw valueError('options.hidden', 'positive integer widths', `[${r.hidden.join(', ')}]`);
   if (!activationNames.includes(r.activation))
     throw valueError('options.activation', activationNames.join(' | '), String(r.activation));
-  if (r.mask !== 'alternating' && r.mask !== 'random') throw valueError('options.mask', "'alternating' | 'random'", String(r.mask));
-  if (!isInt(r.structureSeed, 0)) throw valueError('options.structureSeed', 'a non-negative integer', String(r.structureSeed));
+  if (r.mask !== 'alternating' && r.mask !== 'random')
+    throw valueError('options.mask', "'alternating' | 'random'", String(r.mask));
+  if (!isInt(r.structureSeed, 0))
+    throw valueError('options.structureSeed', 'a non-negative integer', String(r.structureSeed));
+  // Per step at most: the conditioner, an LU map and an ActNorm (an upper estimate for every preset here).
+  const perStep =
+    mlpParamCount([r.dim + r.contextDim, ...r.hidden, r.dim * outPerDim]) +
+    r.dim * r.dim +
+    2 * r.dim;
+  const tooBig = presetSizeProblem({
+    stepsArgument: 'options.steps',
+    steps: r.steps,
+    hidden: r.hidden,
+    params: r.steps * perStep,
+  });
+  if (tooBig !== undefined) throw tooBig;
   return r;
 };
 
 const maskFor = (r: Resolved, step: number): CouplingMask =>
-  r.mask === 'random' ? randomMask(r.dim, splitSeed(r.structureSeed, step)) : alternatingMask(r.dim, step % 2);
+  r.mask === 'random'
+    ? randomMask(r.dim, splitSeed(r.structureSeed, step))
+    : alternatingMask(r.dim, step % 2);
 
 const couplingOptions = (r: Resolved, step: number): CouplingOptions => {
   const act = activation(r.activation);
@@ -100,12 +126,25 @@ const couplingOptions = (r: Resolved, step: number): CouplingOptions => {
   };
 };
 
-const lu = (r: Resolved, step: number) => luLinear({ dim: r.dim, seed: splitSeed(r.structureSeed, 1000 + step) });
+const lu = (r: Resolved, step: number) =>
+  luLinear({ dim: r.dim, seed: splitSeed(r.structureSeed, 1000 + step) });
 
-const build = (name: string, r: Resolved, config: JsonObject, layers: readonly TransformDef<Params>[]): CouplingFlowDef =>
-  initializableFlow({ name, dim: r.dim, contextDim: r.contextDim, config, transform: stack(...layers) });
+const build = (
+  name: string,
+  r: Resolved,
+  config: JsonObject,
+  layers: readonly TransformDef<Params>[],
+): CouplingFlowDef =>
+  initializableFlow({
+    name,
+    dim: r.dim,
+    contextDim: r.contextDim,
+    config,
+    transform: stack(...layers),
+  });
 
-const steps = <T>(r: Resolved, f: (step: number) => readonly T[]): T[] => Array.from({ length: r.steps }, (_, i) => f(i)).flat();
+const steps = <T>(r: Resolved, f: (step: number) => readonly T[]): T[] =>
+  Array.from({ length: r.steps }, (_, i) => f(i)).flat();
 
 /**
  * NICE (Dinh, Krueger & Bengio, "NICE: Non-linear Independent Components
@@ -126,7 +165,10 @@ const steps = <T>(r: Resolved, f: (step: number) => readonly T[]): T[] => Array.
  */
 export const nice = (options: CouplingFlowOptions): CouplingFlowDef => {
   const r = resolve(options, 4);
-  return build('nice', r, r, [...steps(r, (i) => [additiveCoupling(couplingOptions(r, i))]), diagonalScaling(r.dim)]);
+  return build('nice', r, r, [
+    ...steps(r, (i) => [additiveCoupling(couplingOptions(r, i))]),
+    diagonalScaling(r.dim),
+  ]);
 };
 
 /**
@@ -150,7 +192,12 @@ export const nice = (options: CouplingFlowOptions): CouplingFlowDef => {
  */
 export const realNVP = (options: CouplingFlowOptions): CouplingFlowDef => {
   const r = resolve(options, 5);
-  return build('realNVP', r, r, steps(r, (i) => [affineCoupling(couplingOptions(r, i))]));
+  return build(
+    'realNVP',
+    r,
+    r,
+    steps(r, (i) => [affineCoupling(couplingOptions(r, i))]),
+  );
 };
 
 /**
@@ -204,12 +251,12 @@ export const glow = (options: CouplingFlowOptions): CouplingFlowDef => {
  * ```
  */
 export const nsfCoupling = (options: NsfCouplingOptions): CouplingFlowDef => {
-  const r = resolve(options, 5);
   const bins = options.bins ?? 8;
   const bound = options.bound ?? 5;
   if (!isInt(bins, 2)) throw valueError('options.bins', 'an integer ≥ 2', String(bins));
   if (!(typeof bound === 'number' && Number.isFinite(bound) && bound > 0))
     throw valueError('options.bound', 'a positive finite number', String(bound));
+  const r = resolve(options, 5, 3 * bins - 1);
   return build(
     'nsfCoupling',
     r,

@@ -45,3 +45,4 @@ export {
 } from './integratesToOne.js';
 export { type BriefTraining, trainBriefly } from './trainBriefly.js';
 export { type PlantedBug, plantedBugs, checkerBlindSpots } from './blindSpots.js';
+export { resignManifest, hostileConfigRefusal } from './hostileManifest.js';

@@ -15,7 +15,9 @@ export const jacobianRows = (f: (x: tf.Tensor2D) => tf.Tensor2D, x: tf.Tensor2D)
   const [batch, dim] = x.shape;
   const rows: number[][][] = Array.from({ length: batch }, () => []);
   for (let i = 0; i < dim; i++) {
-    const g = tf.tidy(() => tf.grad((xx: tf.Tensor) => tf.sum(tf.slice(f(xx as tf.Tensor2D), [0, i], [batch, 1])))(x));
+    const g = tf.tidy(() =>
+      tf.grad((xx: tf.Tensor) => tf.sum(tf.slice(f(xx as tf.Tensor2D), [0, i], [batch, 1])))(x),
+    );
     const values = g.arraySync() as number[][];
     g.dispose();
     for (let b = 0; b < batch; b++) rows[b]!.push(values[b]!);

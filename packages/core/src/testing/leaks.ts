@@ -17,7 +17,10 @@ export const expectNoLeaks = async (fn: () => unknown, n = 1): Promise<void> => 
     disposeDeep(out);
   }
   const after = tf.memory().numTensors;
-  if (after !== before) throw new Error(`tensor leak: ${after - before} tensors left after ${n} run(s) (${before} → ${after})`);
+  if (after !== before)
+    throw new Error(
+      `tensor leak: ${after - before} tensors left after ${n} run(s) (${before} → ${after})`,
+    );
 };
 
 /** Dispose every tensor found in a value (objects, arrays, Either-like `{ right }`). */

@@ -44,7 +44,9 @@ export const registryCases = (
   Object.entries(registry).flatMap(([name, entry]) =>
     entry.dims.flatMap((dim) => [
       { name: `${name} dim=${dim}`, entry, shape: { dim, contextDim: 0 } },
-      ...(entry.conditional ? [{ name: `${name} dim=${dim} context=${contextDim}`, entry, shape: { dim, contextDim } }] : []),
+      ...(entry.conditional
+        ? [{ name: `${name} dim=${dim} context=${contextDim}`, entry, shape: { dim, contextDim } }]
+        : []),
     ]),
   );
 
@@ -57,7 +59,16 @@ export const registryCases = (
  * for (const c of registryCases(registry)) it(c.name, () => checkEntry(c.entry, c.shape));
  * ```
  */
-export const checkEntry = (entry: RegistryEntry, shape: Shape, overrides: Partial<CheckOptions> = {}): void => {
+export const checkEntry = (
+  entry: RegistryEntry,
+  shape: Shape,
+  overrides: Partial<CheckOptions> = {},
+): void => {
   const def = entry.kind === 'flow' ? flowAsTransform(entry.build(shape)) : entry.build(shape);
-  checkBijection(def, { ...entry.check, ...overrides, dim: shape.dim, contextDim: shape.contextDim });
+  checkBijection(def, {
+    ...entry.check,
+    ...overrides,
+    dim: shape.dim,
+    contextDim: shape.contextDim,
+  });
 };

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { disposeParams, encodeFlow } from '@bijective/core';
+import { hostileConfigRefusal } from '@bijective/core/testing';
+import { realNVP, presets } from '../src/index.js';
+
+// A saved config rewritten (and re-signed) to sizes that the preset must refuse before building anything.
+describe('presets refuse hostile saved configs at once, without leaking', () => {
+  const def = realNVP({ dim: 2, hidden: [8], steps: 2 });
+  const params = def.init(0);
+  const saved = encodeFlow(def, params);
+  disposeParams(params);
+  const cases: [string, (c: Record<string, unknown>) => void, RegExp][] = [
+    // Unbounded, steps 1e9 looped for over a minute and hidden [1e5, 1e5] ran the process out of memory.
+    ['steps 1e9', (c) => (c['steps'] = 1e9), /options\.steps/],
+    ['steps 1e5', (c) => (c['steps'] = 1e5), /options\.steps/],
+    ['hidden [1e5, 1e5]', (c) => (c['hidden'] = [1e5, 1e5]), /a flow of at most/],
+    ['dim 1e9', (c) => (c['dim'] = 1e9), /a flow of at most/],
+    ['200 hidden layers', (c) => (c['hidden'] = Array(200).fill(1)), /hidden layers/],
+  ];
+  for (const [name, edit, pattern] of cases)
+    it(name, () => expect(hostileConfigRefusal(presets, saved, edit)).toMatch(pattern));
+});
