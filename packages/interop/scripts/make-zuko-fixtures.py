@@ -4,6 +4,7 @@ For each case below this script builds a zuko flow (zuko 1.6.0), trains it for a
 steps on synthetic data (so the weights are not at their initial values), and writes into
 ``packages/interop/fixtures/``:
 
+- ``unsupported-*.safetensors``: state dicts of zuko flows and options that ``fromZuko`` refuses;
 - ``<case>.safetensors``: ``flow.state_dict()`` exactly as ``safetensors.torch.save_file`` would
   write it (float32 weights, bool ``mask`` and int64 ``order`` buffers, ``base.loc``/``base.scale``);
 - ``<case>.data.safetensors``: float32 tensors ``x`` (256 input rows), ``log_prob`` (zuko's
@@ -102,6 +103,15 @@ CASES = [
 ]
 
 
+# State dicts of what fromZuko must refuse (initial weights; only their key layout and buffers matter).
+UNSUPPORTED = [
+    ("unsupported-naf", "NAF", dict(features=2, transforms=1, hidden_features=[8])),
+    ("unsupported-ncsf", "NCSF", dict(features=2, transforms=1, hidden_features=[8])),
+    ("unsupported-maf-residual", "MAF", dict(features=3, transforms=1, hidden_features=[8, 8], residual=True)),
+    ("unsupported-maf-passes2", "MAF", dict(features=4, transforms=1, hidden_features=[8], passes=2)),
+]
+
+
 def make(name, cls, kwargs, seed):
     torch.manual_seed(seed)
     flow = getattr(zuko.flows, cls)(**kwargs)
@@ -141,3 +151,8 @@ if __name__ == "__main__":
     for i, (name, cls, kwargs) in enumerate(CASES):
         if not only or name in only:
             make(name, cls, kwargs, i)
+    for i, (name, cls, kwargs) in enumerate(UNSUPPORTED):
+        if not only or name in only:
+            torch.manual_seed(100 + i)
+            flow = getattr(zuko.flows, cls)(**kwargs)
+            save_safetensors(flow.state_dict(), os.path.join(OUT, f"{name}.safetensors"), {"flow": cls})
