@@ -131,7 +131,7 @@ describe('safetensors: round trips', () => {
     expect(Array.from(r.right.tensors.get('m')!.data as Uint8Array)).toEqual([1, 0, 1]);
     const cut = await readSafetensorsBlob(new Blob([bytes.right.slice(0, bytes.right.length - 1)]))();
     expect(E.isLeft(cut)).toBe(true);
-    const fromBuffer = parseSafetensors(bytes.right.buffer.slice(0));
+    const fromBuffer = parseSafetensors(Uint8Array.from(bytes.right).buffer);
     expect(E.isRight(fromBuffer)).toBe(true);
     writeFileSync(join(dir, 'b.safetensors'), bytes.right); // and a Node Buffer (whose slice() shares memory)
     expect(E.isRight(parseSafetensors(readFileSync(join(dir, 'b.safetensors'))))).toBe(true);
