@@ -291,8 +291,7 @@ export const mafSpline = (options: MafSplineOptions): AutoregressiveFlowDef => {
 };
 
 const splineLayer =
-  (bins: number, bound: number, parametrization?: 'floor' | 'zuko') =>
-  (o: AutoregressiveOptions) =>
+  (bins: number, bound: number, parametrization?: 'floor' | 'zuko') => (o: AutoregressiveOptions) =>
     splineAutoregressive({
       ...o,
       bins,

@@ -66,7 +66,9 @@ export const splineAutoregressive = (
   };
   const outputBias = [
     ...new Array<number>(2 * bins).fill(0),
-    ...new Array<number>(bins - 1).fill(identityDerivative(options.minDerivative, options.parametrization)),
+    ...new Array<number>(bins - 1).fill(
+      identityDerivative(options.minDerivative, options.parametrization),
+    ),
   ];
   return maskedAutoregressive(
     made({ ...options, paramsPerDim: splineParamCount(bins), outputBias }),

@@ -1,11 +1,7 @@
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { BijectiveError } from '@bijective/core';
-import {
-  type SafetensorsFile,
-  type SafetensorsLimits,
-  parseSafetensors,
-} from './safetensors.js';
+import { type SafetensorsFile, type SafetensorsLimits, parseSafetensors } from './safetensors.js';
 
 /**
  * Read a safetensors file from a browser `Blob` / `File` (e.g. from an `<input type="file">` or a
@@ -44,4 +40,3 @@ export const readSafetensorsBlob = (
  */
 export const safetensorsBlob = (bytes: Uint8Array): Blob =>
   new Blob([Uint8Array.from(bytes)], { type: 'application/octet-stream' });
-

@@ -96,11 +96,17 @@ const hyperWidths = (
     const w = sd.get(`${prefix}${2 * l}.weight`);
     if (w === undefined) break;
     if (w.shape.length !== 2)
-      return E.left(keyError(`${prefix}${2 * l}.weight`, 'a matrix [out, in]', `[${w.shape.join(', ')}]`));
+      return E.left(
+        keyError(`${prefix}${2 * l}.weight`, 'a matrix [out, in]', `[${w.shape.join(', ')}]`),
+      );
     if (l === 0) in0 = w.shape[1]!;
     else if (w.shape[1] !== outs[l - 1])
       return E.left(
-        keyError(`${prefix}${2 * l}.weight`, `${outs[l - 1]} inputs (the previous layer's outputs)`, `${w.shape[1]}`),
+        keyError(
+          `${prefix}${2 * l}.weight`,
+          `${outs[l - 1]} inputs (the previous layer's outputs)`,
+          `${w.shape[1]}`,
+        ),
       );
     outs.push(w.shape[0]!);
   }
@@ -112,7 +118,10 @@ const dense = (w: Float32Array, rows: number, cols: number) =>
   tf.tensor2d(transpose(w, rows, cols), [cols, rows]);
 
 /** `order` (zuko: rank of each feature) → bijective's generation order (the feature generated `k`-th). */
-const generationOrder = (key: string, rank: readonly number[]): E.Either<BijectiveError, number[]> => {
+const generationOrder = (
+  key: string,
+  rank: readonly number[],
+): E.Either<BijectiveError, number[]> => {
   const d = rank.length;
   const order = new Array<number>(d).fill(-1);
   for (let i = 0; i < d; i++) {
@@ -185,12 +194,19 @@ export const fromZuko = (
   const scale = floats(sd, 'base.scale', [d]);
   if (E.isLeft(scale)) return scale;
   if (!loc.right.data.every((v) => v === 0))
-    return E.left(keyError('base.loc', 'zeros (zuko\'s standard normal base)', 'other values'));
+    return E.left(keyError('base.loc', "zeros (zuko's standard normal base)", 'other values'));
   if (!scale.right.data.every((v) => v === 1))
-    return E.left(keyError('base.scale', 'ones (zuko\'s standard normal base)', 'other values'));
+    return E.left(keyError('base.scale', "ones (zuko's standard normal base)", 'other values'));
   const dim = expect('base.loc', options.features, d, 'features');
   if (E.isLeft(dim)) return dim;
-  if (d < 2) return E.left(keyError('base.loc', 'at least 2 features (zuko uses an element-wise transform for 1)', String(d)));
+  if (d < 2)
+    return E.left(
+      keyError(
+        'base.loc',
+        'at least 2 features (zuko uses an element-wise transform for 1)',
+        String(d),
+      ),
+    );
   // Layers: transform.transforms.<i>.*, i = 0..T-1.
   const layerIds = new Set<number>();
   for (const key of sd.keys()) {
@@ -247,7 +263,13 @@ export const fromZuko = (
     const context = expect('transform.transforms.0.hyper.0.weight', options.context, c, 'context');
     if (E.isLeft(context)) return context;
     if (c < 0)
-      return E.left(keyError('transform.transforms.0.hyper.0.weight', `at least ${Math.ceil(d / 2)} inputs`, String(widths.right.in0)));
+      return E.left(
+        keyError(
+          'transform.transforms.0.hyper.0.weight',
+          `at least ${Math.ceil(d / 2)} inputs`,
+          String(widths.right.in0),
+        ),
+      );
     const layers: (() => Params)[] = [];
     for (let i = 0; i < T; i++) {
       const key = `transform.transforms.${i}.mask`;
@@ -259,7 +281,11 @@ export const fromZuko = (
       const want = Array.from({ length: d }, (_, j) => (j % 2 === i % 2 ? 1 : 0));
       if (want.some((v, j) => mask.right[j] !== v))
         return E.left(
-          keyError(key, `zuko's alternating mask [${want.join(', ')}] (randmask=True is not supported)`, `[${Array.from(mask.right).join(', ')}]`),
+          keyError(
+            key,
+            `zuko's alternating mask [${want.join(', ')}] (randmask=True is not supported)`,
+            `[${Array.from(mask.right).join(', ')}]`,
+          ),
         );
       const na = want.filter((v) => v === 1).length;
       const nb = d - na;
@@ -286,20 +312,39 @@ export const fromZuko = (
   } else {
     const P = out / d;
     if (!Number.isInteger(P))
-      return E.left(keyError(`transform.transforms.0.hyper.${2 * hidden.length}.weight`, `a multiple of ${d} outputs`, String(out)));
+      return E.left(
+        keyError(
+          `transform.transforms.0.hyper.${2 * hidden.length}.weight`,
+          `a multiple of ${d} outputs`,
+          String(out),
+        ),
+      );
     let bins: number | undefined;
     if (flowName === 'MAF') {
       if (P !== 2)
         return E.left(
-          keyError(`transform.transforms.0.hyper.${2 * hidden.length}.weight`, `${2 * d} outputs (MAF: shift and scale per feature)`, `${out} (is this an NSF?)`),
+          keyError(
+            `transform.transforms.0.hyper.${2 * hidden.length}.weight`,
+            `${2 * d} outputs (MAF: shift and scale per feature)`,
+            `${out} (is this an NSF?)`,
+          ),
         );
     } else {
       const K = (P + 1) / 3;
       if (!(Number.isInteger(K) && K >= 2))
         return E.left(
-          keyError(`transform.transforms.0.hyper.${2 * hidden.length}.weight`, `${d}·(3·bins - 1) outputs (NSF)`, String(out)),
+          keyError(
+            `transform.transforms.0.hyper.${2 * hidden.length}.weight`,
+            `${d}·(3·bins - 1) outputs (NSF)`,
+            String(out),
+          ),
         );
-      const b = expect(`transform.transforms.0.hyper.${2 * hidden.length}.weight`, options.bins, K, 'bins');
+      const b = expect(
+        `transform.transforms.0.hyper.${2 * hidden.length}.weight`,
+        options.bins,
+        K,
+        'bins',
+      );
       if (E.isLeft(b)) return b;
       bins = K;
     }
@@ -307,7 +352,13 @@ export const fromZuko = (
     const context = expect('transform.transforms.0.hyper.0.weight', options.context, c, 'context');
     if (E.isLeft(context)) return context;
     if (c < 0)
-      return E.left(keyError('transform.transforms.0.hyper.0.weight', `at least ${d} inputs`, String(widths.right.in0)));
+      return E.left(
+        keyError(
+          'transform.transforms.0.hyper.0.weight',
+          `at least ${d} inputs`,
+          String(widths.right.in0),
+        ),
+      );
     const layers: (() => Params)[] = [];
     const orders: number[][] = [];
     const ranks: number[][] = [];

@@ -39,7 +39,9 @@ export const readSafetensorsFile = (
       () => readFile(path),
       (e) => ioError(path, 'read', e),
     ),
-    TE.chainEitherK((buf) => parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), limits)),
+    TE.chainEitherK((buf) =>
+      parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), limits),
+    ),
   );
 
 /**

@@ -7,17 +7,7 @@ import { BijectiveError } from '@bijective/core';
  * `F16` / `BF16` are refused with a typed error.
  */
 export type SafetensorsDtype =
-  | 'F64'
-  | 'F32'
-  | 'I64'
-  | 'I32'
-  | 'I16'
-  | 'I8'
-  | 'U64'
-  | 'U32'
-  | 'U16'
-  | 'U8'
-  | 'BOOL';
+  'F64' | 'F32' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 
 /** The typed array holding each dtype's values (`BOOL` as `Uint8Array` of 0/1). */
 export interface SafetensorsArrays {
@@ -248,11 +238,14 @@ export const parseSafetensors = (
     );
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
+      bytes.subarray(8, 8 + n),
+    );
   } catch {
     return E.left(fail('header', 'UTF-8 text', 'invalid UTF-8'));
   }
-  if (!text.startsWith('{')) return E.left(fail('header', "JSON starting with '{'", describe(text.slice(0, 20))));
+  if (!text.startsWith('{'))
+    return E.left(fail('header', "JSON starting with '{'", describe(text.slice(0, 20))));
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -274,9 +267,7 @@ export const parseSafetensors = (
       for (const k of Object.keys(v)) {
         const s = own(v, k);
         if (typeof s !== 'string')
-          return E.left(
-            fail(`header.__metadata__[${JSON.stringify(k)}]`, 'a string', describe(s)),
-          );
+          return E.left(fail(`header.__metadata__[${JSON.stringify(k)}]`, 'a string', describe(s)));
         metadata.set(k, s);
       }
       continue;
@@ -371,28 +362,50 @@ export const encodeSafetensors = (
   for (const [name, raw] of list) {
     if (name === '' || name === '__metadata__')
       return E.left(fail('tensors', 'names other than "" and "__metadata__"', describe(name)));
-    if (!isPlainObject(raw)) return E.left(fail(`tensors[${JSON.stringify(name)}]`, 'a tensor', describe(raw)));
+    if (!isPlainObject(raw))
+      return E.left(fail(`tensors[${JSON.stringify(name)}]`, 'a tensor', describe(raw)));
     const t = raw as unknown as SafeTensor;
     if (!isDtype(t.dtype))
-      return E.left(fail(`tensors[${JSON.stringify(name)}].dtype`, 'a supported dtype', describe(t.dtype)));
+      return E.left(
+        fail(`tensors[${JSON.stringify(name)}].dtype`, 'a supported dtype', describe(t.dtype)),
+      );
     if (!arrayMatches(t))
       return E.left(
-        fail(`tensors[${JSON.stringify(name)}].data`, `the typed array of ${t.dtype}`, 'another array'),
+        fail(
+          `tensors[${JSON.stringify(name)}].data`,
+          `the typed array of ${t.dtype}`,
+          'another array',
+        ),
       );
     const shape = t.shape;
     if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && s >= 0))
-      return E.left(fail(`tensors[${JSON.stringify(name)}].shape`, 'non-negative integers', describe(shape)));
+      return E.left(
+        fail(`tensors[${JSON.stringify(name)}].shape`, 'non-negative integers', describe(shape)),
+      );
     const count = shape.reduce((a: number, b: number) => a * b, 1);
     if (count !== t.data.length)
       return E.left(
-        fail(`tensors[${JSON.stringify(name)}]`, `${count} values for shape [${shape.join(', ')}]`, `${t.data.length}`),
+        fail(
+          `tensors[${JSON.stringify(name)}]`,
+          `${count} values for shape [${shape.join(', ')}]`,
+          `${t.data.length}`,
+        ),
       );
     if (t.dtype === 'BOOL' && !t.data.every((b) => b === 0 || b === 1))
-      return E.left(fail(`tensors[${JSON.stringify(name)}].data`, 'BOOL values 0 or 1', 'another value'));
-    const bytes = new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
+      return E.left(
+        fail(`tensors[${JSON.stringify(name)}].data`, 'BOOL values 0 or 1', 'another value'),
+      );
+    const bytes = new Uint8Array(
+      t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength),
+    );
     if (!littleEndianHost && itemSize[t.dtype] > 1)
-      for (let i = 0; i < bytes.length; i += itemSize[t.dtype]) bytes.subarray(i, i + itemSize[t.dtype]).reverse();
-    header[name] = { dtype: t.dtype, shape: [...shape], data_offsets: [offset, offset + bytes.length] };
+      for (let i = 0; i < bytes.length; i += itemSize[t.dtype])
+        bytes.subarray(i, i + itemSize[t.dtype]).reverse();
+    header[name] = {
+      dtype: t.dtype,
+      shape: [...shape],
+      data_offsets: [offset, offset + bytes.length],
+    };
     parts.push(bytes);
     offset += bytes.length;
   }
@@ -403,7 +416,8 @@ export const encodeSafetensors = (
         ? [...metadata.entries()]
         : Object.keys(metadata).map((k) => [k, own(metadata as Record<string, unknown>, k)]);
     for (const [k, v] of pairs) {
-      if (typeof v !== 'string') return E.left(fail(`metadata[${JSON.stringify(k)}]`, 'a string', describe(v)));
+      if (typeof v !== 'string')
+        return E.left(fail(`metadata[${JSON.stringify(k)}]`, 'a string', describe(v)));
       meta[k] = v;
     }
     header['__metadata__'] = meta;

@@ -11,7 +11,13 @@ export const tensorsOf = (s: SafetensorsFile | StateDict): StateDict =>
 
 /** A `ValueError` about one key of a state dict (the key is the error's `argument`). */
 export const keyError = (key: string, expected: string, actual: string): BijectiveError =>
-  new BijectiveError('ValueError', `${key}: expected ${expected}, got ${actual}`, key, expected, actual);
+  new BijectiveError(
+    'ValueError',
+    `${key}: expected ${expected}, got ${actual}`,
+    key,
+    expected,
+    actual,
+  );
 
 const sameShape = (a: readonly number[], b: readonly (number | undefined)[]): boolean =>
   a.length === b.length && a.every((n, i) => b[i] === undefined || b[i] === n);
@@ -72,6 +78,7 @@ export const ints = (
 /** Row-major transpose of a `[rows, cols]` matrix (PyTorch's `[out, in]` ↔ bijective's `[in, out]`). */
 export const transpose = (data: Float32Array, rows: number, cols: number): Float32Array => {
   const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
   return out;
 };

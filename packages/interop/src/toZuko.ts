@@ -1,11 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  type BijectiveError,
-  type FlowDef,
-  type Params,
-  splitSeed,
-  tf,
-} from '@bijective/core';
+import { type BijectiveError, type FlowDef, type Params, splitSeed, tf } from '@bijective/core';
 import { resolveOrdering } from '@bijective/autoregressive';
 import type { SafeTensor } from './safetensors.js';
 import { type StateDict, keyError, transpose } from './stateDict.js';
@@ -35,11 +29,20 @@ const tensorAt = (
   shape: readonly number[],
 ): E.Either<BijectiveError, tf.Tensor> => {
   let v: unknown = params;
-  for (const p of path) v = typeof p === 'number' ? (Array.isArray(v) ? v[p] : undefined) : field(v, p);
+  for (const p of path)
+    v = typeof p === 'number' ? (Array.isArray(v) ? v[p] : undefined) : field(v, p);
   const name = `params.transform.${path.join('.')}`;
   return isTensor(v, shape)
     ? E.right(v)
-    : E.left(keyError(name, `a live tensor of shape [${shape.join(', ')}]`, v instanceof tf.Tensor ? `shape [${v.shape.join(', ')}]${v.isDisposed ? ' (disposed)' : ''}` : typeof v));
+    : E.left(
+        keyError(
+          name,
+          `a live tensor of shape [${shape.join(', ')}]`,
+          v instanceof tf.Tensor
+            ? `shape [${v.shape.join(', ')}]${v.isDisposed ? ' (disposed)' : ''}`
+            : typeof v,
+        ),
+      );
 };
 
 const configError = (key: string, expected: string, actual: unknown): BijectiveError =>
@@ -95,7 +98,11 @@ export const toZuko = <P extends Params>(
       const cond = Array.from({ length: dim }, (_, j) => (j % 2 === i % 2 ? 1 : 0));
       const na = cond.filter((v) => v === 1).length;
       const sizes = [na + ctx, ...widths, 2 * (dim - na)];
-      sd.set(`transform.transforms.${i}.mask`, { dtype: 'BOOL', shape: [dim], data: Uint8Array.from(cond) });
+      sd.set(`transform.transforms.${i}.mask`, {
+        dtype: 'BOOL',
+        shape: [dim],
+        data: Uint8Array.from(cond),
+      });
       for (let l = 0; l + 1 < sizes.length; l++) {
         const w = tensorAt(transformParams, [i, 'net', l, 'w'], [sizes[l]!, sizes[l + 1]!]);
         if (E.isLeft(w)) return w;
@@ -111,25 +118,41 @@ export const toZuko = <P extends Params>(
 
   if (def.name !== 'maf' && def.name !== 'mafSpline')
     return E.left(
-      keyError('def.name', "'maf', 'mafSpline' or 'realNVP' (zuko's MAF, NSF, RealNVP)", `'${def.name}'`),
+      keyError(
+        'def.name',
+        "'maf', 'mafSpline' or 'realNVP' (zuko's MAF, NSF, RealNVP)",
+        `'${def.name}'`,
+      ),
     );
-  if (c['batchNorm'] === true) return E.left(configError('batchNorm', 'false (zuko has no batch norm)', true));
+  if (c['batchNorm'] === true)
+    return E.left(configError('batchNorm', 'false (zuko has no batch norm)', true));
   if (c['residual'] === true) return E.left(configError('residual', 'false', true));
   if (ctx > 0 && c['contextEntry'] !== 'input')
     return E.left(
-      configError('contextEntry', "'input' (zuko's MaskedMLP takes the context at its first layer only)", c['contextEntry']),
+      configError(
+        'contextEntry',
+        "'input' (zuko's MaskedMLP takes the context at its first layer only)",
+        c['contextEntry'],
+      ),
     );
   let P = 2;
   if (def.name === 'mafSpline') {
     if (c['parametrization'] !== 'zuko')
-      return E.left(configError('parametrization', "'zuko' (zuko's spline parametrization)", c['parametrization']));
+      return E.left(
+        configError(
+          'parametrization',
+          "'zuko' (zuko's spline parametrization)",
+          c['parametrization'],
+        ),
+      );
     if (c['bound'] !== 5) return E.left(configError('bound', "5 (zuko's NSF)", c['bound']));
     const bins = c['bins'];
     if (typeof bins !== 'number') return E.left(configError('bins', 'a number', bins));
     P = 3 * bins - 1;
   }
   const transforms = c['transforms'];
-  if (typeof transforms !== 'number') return E.left(configError('transforms', 'a number', transforms));
+  if (typeof transforms !== 'number')
+    return E.left(configError('transforms', 'a number', transforms));
   const orderings = c['orderings'];
   const orderSeed = typeof c['orderSeed'] === 'number' ? c['orderSeed'] : 0;
   for (let i = 0; i < transforms; i++) {
@@ -142,12 +165,18 @@ export const toZuko = <P extends Params>(
             ? resolveOrdering(dim, orderings[i] as number[])
             : resolveOrdering(dim, i % 2 === 0 ? 'natural' : 'reversed');
     } catch {
-      return E.left(configError('orderings', `a permutation of 0..${dim - 1} per layer`, orderings));
+      return E.left(
+        configError('orderings', `a permutation of 0..${dim - 1} per layer`, orderings),
+      );
     }
     const rank = new Array<number>(dim);
     order.forEach((f, k) => (rank[f] = k));
     const p = `transform.transforms.${i}`;
-    sd.set(`${p}.order`, { dtype: 'I64', shape: [dim], data: BigInt64Array.from(rank, (r) => BigInt(r)) });
+    sd.set(`${p}.order`, {
+      dtype: 'I64',
+      shape: [dim],
+      data: BigInt64Array.from(rank, (r) => BigInt(r)),
+    });
     const masks = zukoMasks(order, widths, ctx, P);
     const sizes = [dim, ...widths, dim * P];
     for (let l = 0; l + 1 < sizes.length; l++) {
@@ -179,7 +208,11 @@ export const toZuko = <P extends Params>(
     const cw = field(field(transformParams, String(i)), 'context');
     if (!Array.isArray(cw) || cw.length !== (ctx > 0 ? 1 : 0))
       return E.left(
-        keyError(`params.transform.${i}.context`, `${ctx > 0 ? 1 : 0} context weight(s)`, Array.isArray(cw) ? `${cw.length}` : typeof cw),
+        keyError(
+          `params.transform.${i}.context`,
+          `${ctx > 0 ? 1 : 0} context weight(s)`,
+          Array.isArray(cw) ? `${cw.length}` : typeof cw,
+        ),
       );
   }
   return E.right({ flow: def.name === 'maf' ? 'MAF' : 'NSF', stateDict: sd });

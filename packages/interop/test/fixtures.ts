@@ -26,7 +26,8 @@ export const readFixture = (name: string): SafetensorsFile => {
 /** A data tensor of a fixture as rows. */
 export const rows = (file: SafetensorsFile, key: string): number[][] => {
   const t = file.tensors.get(key);
-  if (t === undefined || t.dtype !== 'F32' || t.shape.length !== 2) throw new Error(`no [n, d] F32 ${key}`);
+  if (t === undefined || t.dtype !== 'F32' || t.shape.length !== 2)
+    throw new Error(`no [n, d] F32 ${key}`);
   const [n, d] = t.shape as [number, number];
   return Array.from({ length: n }, (_, i) => Array.from(t.data.subarray(i * d, (i + 1) * d)));
 };

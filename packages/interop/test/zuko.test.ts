@@ -39,7 +39,10 @@ describe.each(CASES)('zuko fixture %s', (name) => {
     const lpDiff = maxAbsDiff(lp!.dataSync(), values(c.data, 'log_prob'));
     const sDiff = maxAbsDiff(xs!.dataSync(), values(c.data, 'sample'));
     tf.dispose([lp!, xs!, params as unknown as tf.TensorContainer]);
-    if (process.env['INTEROP_VERBOSE']) console.log(`${name}: max abs log_prob diff ${lpDiff.toExponential(2)}, sample diff ${sDiff.toExponential(2)}`);
+    if (process.env['INTEROP_VERBOSE'])
+      console.log(
+        `${name}: max abs log_prob diff ${lpDiff.toExponential(2)}, sample diff ${sDiff.toExponential(2)}`,
+      );
     expect(lpDiff).toBeLessThan(TOL);
     expect(sDiff).toBeLessThan(TOL);
     expect(tf.memory().numTensors).toBe(before);
@@ -56,7 +59,11 @@ describe.each(CASES)('zuko fixture %s', (name) => {
     expect([...sd.keys()].sort()).toEqual([...c.stateDict.tensors.keys()].sort());
     for (const [key, t] of c.stateDict.tensors) {
       const mine = sd.get(key)!;
-      expect({ key, dtype: mine.dtype, shape: mine.shape }).toEqual({ key, dtype: t.dtype, shape: t.shape });
+      expect({ key, dtype: mine.dtype, shape: mine.shape }).toEqual({
+        key,
+        dtype: t.dtype,
+        shape: t.shape,
+      });
       expect(mine.data, key).toEqual(t.data);
     }
     // And through bytes: encode → parse → fromZuko gives the same log-densities.
