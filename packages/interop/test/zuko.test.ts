@@ -48,6 +48,26 @@ describe.each(CASES)('zuko fixture %s', (name) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("the bijective definition has zuko's parameter count (weights and biases; masks and orders are buffers)", () => {
+    const model = fromZuko(c.stateDict, { flow: c.flow });
+    if (E.isLeft(model)) throw model.left;
+    const zukoCount = [...c.stateDict.tensors]
+      .filter(([k, t]) => t.dtype === 'F32' && !k.startsWith('base.'))
+      .reduce((n, [, t]) => n + t.data.length, 0);
+    const fresh = model.right.def.init(0);
+    const count = (p: unknown): number =>
+      p instanceof tf.Tensor
+        ? p.size
+        : Array.isArray(p)
+          ? p.reduce((n: number, q) => n + count(q), 0)
+          : typeof p === 'object' && p !== null
+            ? Object.values(p).reduce((n: number, q) => n + count(q), 0)
+            : 0;
+    expect(count(fresh)).toBe(zukoCount);
+    expect(count(model.right.params)).toBe(zukoCount);
+    tf.dispose([fresh, model.right.params] as unknown as tf.TensorContainer);
+  });
+
   it("toZuko(fromZuko(sd)) gives back zuko's state dict: same keys, dtypes, shapes and values", () => {
     const model = fromZuko(c.stateDict, { flow: c.flow });
     if (E.isLeft(model)) throw model.left;
