@@ -63,6 +63,17 @@ export interface FromZukoOptions {
   readonly bins?: number;
 }
 
+/** A key outside the class's layout: another zuko flow or option, nflows, or no flow at all. */
+const layoutError = (flow: ZukoFlowName, key: string): BijectiveError => {
+  const own = flow === 'RealNVP' ? 'mask' : 'order';
+  const hyper = flow === 'RealNVP' ? 'weight, bias' : 'weight, bias, mask';
+  return keyError(
+    key,
+    `a key of zuko's ${flow} layout (transform.transforms.<i>.{${own}, hyper.<2l>.{${hyper}}}, base.{loc, scale})`,
+    'an unknown key (another zuko flow or option, nflows, or not a flow state dict?)',
+  );
+};
+
 const LAYER = /^transform\.transforms\.(0|[1-9]\d{0,5})\./;
 
 const seq = <A>(xs: readonly E.Either<BijectiveError, A>[]): E.Either<BijectiveError, A[]> => {
@@ -83,6 +94,18 @@ const expect = (
   option === undefined || option === actual
     ? E.right(actual)
     : E.left(keyError(key, `${what} = ${option} (options.${what})`, String(actual)));
+
+/** The context width: the first layer's inputs beyond the `taken` feature inputs. */
+const contextWidth = (
+  in0: number,
+  taken: number,
+  option: number | undefined,
+): E.Either<BijectiveError, number> => {
+  const key = 'transform.transforms.0.hyper.0.weight';
+  return in0 < taken
+    ? E.left(keyError(key, `at least ${taken} inputs`, String(in0)))
+    : expect(key, option, in0 - taken, 'context');
+};
 
 /** The `hyper.<2l>.weight` shapes of layer `i`: zuko's `Linear`/`MaskedLinear` modules sit at even indices. */
 const hyperWidths = (
@@ -178,15 +201,7 @@ export const fromZuko = (
     flowName === 'RealNVP'
       ? /^(transform\.transforms\.\d+\.(mask|hyper\.\d+\.(weight|bias))|base\.(loc|scale))$/
       : /^(transform\.transforms\.\d+\.(order|hyper\.\d+\.(weight|bias|mask))|base\.(loc|scale))$/;
-  for (const key of sd.keys())
-    if (!layout.test(key))
-      return E.left(
-        keyError(
-          key,
-          `a key of zuko's ${flowName} layout (transform.transforms.<i>.{${flowName === 'RealNVP' ? 'mask' : 'order'}, hyper.<2l>.{weight, bias${flowName === 'RealNVP' ? '' : ', mask'}}}, base.{loc, scale})`,
-          'an unknown key (another zuko flow or option, nflows, or not a flow state dict?)',
-        ),
-      );
+  for (const key of sd.keys()) if (!layout.test(key)) return E.left(layoutError(flowName, key));
   // Base: zuko's DiagNormal buffers, which must be the standard normal.
   const loc = floats(sd, 'base.loc', [undefined]);
   if (E.isLeft(loc)) return loc;
@@ -259,17 +274,9 @@ export const fromZuko = (
     { def: FlowDef<ZukoFlowParams>; layers: (() => Params)[]; zuko: ZukoArguments }
   >;
   if (flowName === 'RealNVP') {
-    const c = widths.right.in0 - Math.ceil(d / 2);
-    const context = expect('transform.transforms.0.hyper.0.weight', options.context, c, 'context');
+    const context = contextWidth(widths.right.in0, Math.ceil(d / 2), options.context);
     if (E.isLeft(context)) return context;
-    if (c < 0)
-      return E.left(
-        keyError(
-          'transform.transforms.0.hyper.0.weight',
-          `at least ${Math.ceil(d / 2)} inputs`,
-          String(widths.right.in0),
-        ),
-      );
+    const c = context.right;
     const layers: (() => Params)[] = [];
     for (let i = 0; i < T; i++) {
       const key = `transform.transforms.${i}.mask`;
@@ -348,17 +355,9 @@ export const fromZuko = (
       if (E.isLeft(b)) return b;
       bins = K;
     }
-    const c = widths.right.in0 - d;
-    const context = expect('transform.transforms.0.hyper.0.weight', options.context, c, 'context');
+    const context = contextWidth(widths.right.in0, d, options.context);
     if (E.isLeft(context)) return context;
-    if (c < 0)
-      return E.left(
-        keyError(
-          'transform.transforms.0.hyper.0.weight',
-          `at least ${d} inputs`,
-          String(widths.right.in0),
-        ),
-      );
+    const c = context.right;
     const layers: (() => Params)[] = [];
     const orders: number[][] = [];
     const ranks: number[][] = [];
@@ -431,14 +430,7 @@ export const fromZuko = (
   }
   if (E.isLeft(built)) return built;
   for (const key of sd.keys())
-    if (!expectedKeys.has(key))
-      return E.left(
-        keyError(
-          key,
-          `a key of zuko's ${flowName} layout (transform.transforms.<i>.{${flowName === 'RealNVP' ? 'mask' : 'order'}, hyper.<2l>.{weight, bias${flowName === 'RealNVP' ? '' : ', mask'}}}, base.{loc, scale})`,
-          'an unknown key (another zuko flow or option, or not a zuko state dict?)',
-        ),
-      );
+    if (!expectedKeys.has(key)) return E.left(layoutError(flowName, key));
   for (const key of expectedKeys)
     if (!sd.has(key)) return E.left(keyError(key, 'a tensor', 'no such key'));
   return E.right({

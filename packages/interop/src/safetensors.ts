@@ -49,22 +49,25 @@ export interface SafetensorsLimits {
   readonly maxRank?: number;
 }
 
-const itemSize: Readonly<Record<SafetensorsDtype, number>> = {
-  F64: 8,
-  F32: 4,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U64: 8,
-  U32: 4,
-  U16: 2,
-  U8: 1,
-  BOOL: 1,
-};
+/** The typed-array class of each dtype (one table for reading, writing and checking). */
+const arrayClass = {
+  F64: Float64Array,
+  F32: Float32Array,
+  I64: BigInt64Array,
+  I32: Int32Array,
+  I16: Int16Array,
+  I8: Int8Array,
+  U64: BigUint64Array,
+  U32: Uint32Array,
+  U16: Uint16Array,
+  U8: Uint8Array,
+  BOOL: Uint8Array,
+} as const;
+
+const itemSize = (dtype: SafetensorsDtype): number => arrayClass[dtype].BYTES_PER_ELEMENT;
 
 const isDtype = (s: unknown): s is SafetensorsDtype =>
-  typeof s === 'string' && Object.prototype.hasOwnProperty.call(itemSize, s);
+  typeof s === 'string' && Object.prototype.hasOwnProperty.call(arrayClass, s);
 
 const fail = (argument: string, expected: string, actual: string): BijectiveError =>
   new BijectiveError(
@@ -80,34 +83,12 @@ const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Copy `bytes` (little-endian) into a fresh, aligned typed array of `dtype`. */
 const view = (dtype: SafetensorsDtype, bytes: Uint8Array): SafeTensor['data'] => {
   const buf = bytes.slice().buffer;
-  if (!littleEndianHost && itemSize[dtype] > 1) {
+  if (!littleEndianHost && itemSize(dtype) > 1) {
     const u = new Uint8Array(buf);
-    const n = itemSize[dtype];
+    const n = itemSize(dtype);
     for (let i = 0; i < u.length; i += n) u.subarray(i, i + n).reverse();
   }
-  switch (dtype) {
-    case 'F64':
-      return new Float64Array(buf);
-    case 'F32':
-      return new Float32Array(buf);
-    case 'I64':
-      return new BigInt64Array(buf);
-    case 'I32':
-      return new Int32Array(buf);
-    case 'I16':
-      return new Int16Array(buf);
-    case 'I8':
-      return new Int8Array(buf);
-    case 'U64':
-      return new BigUint64Array(buf);
-    case 'U32':
-      return new Uint32Array(buf);
-    case 'U16':
-      return new Uint16Array(buf);
-    case 'U8':
-    case 'BOOL':
-      return new Uint8Array(buf);
-  }
+  return new arrayClass[dtype](buf);
 };
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -143,7 +124,7 @@ const parseEntry = (
   const dtype = own(v, 'dtype');
   if (!isDtype(dtype))
     return E.left(
-      fail(`${where}.dtype`, `one of ${Object.keys(itemSize).join(', ')}`, describe(dtype)),
+      fail(`${where}.dtype`, `one of ${Object.keys(arrayClass).join(', ')}`, describe(dtype)),
     );
   const shape = own(v, 'shape');
   if (
@@ -174,9 +155,9 @@ const parseEntry = (
   let count = 1;
   for (const s of shape) {
     count *= s;
-    if (count * itemSize[dtype] > dataBytes && s !== 0) count = Infinity;
+    if (count * itemSize(dtype) > dataBytes && s !== 0) count = Infinity;
   }
-  const bytes = shape.includes(0) ? 0 : count * itemSize[dtype];
+  const bytes = shape.includes(0) ? 0 : count * itemSize(dtype);
   if (bytes !== end - begin)
     return E.left(
       fail(
@@ -306,31 +287,7 @@ export const parseSafetensors = (
   return E.right({ tensors, metadata });
 };
 
-const arrayMatches = (t: SafeTensor): boolean => {
-  switch (t.dtype) {
-    case 'F64':
-      return t.data instanceof Float64Array;
-    case 'F32':
-      return t.data instanceof Float32Array;
-    case 'I64':
-      return t.data instanceof BigInt64Array;
-    case 'I32':
-      return t.data instanceof Int32Array;
-    case 'I16':
-      return t.data instanceof Int16Array;
-    case 'I8':
-      return t.data instanceof Int8Array;
-    case 'U64':
-      return t.data instanceof BigUint64Array;
-    case 'U32':
-      return t.data instanceof Uint32Array;
-    case 'U16':
-      return t.data instanceof Uint16Array;
-    case 'U8':
-    case 'BOOL':
-      return t.data instanceof Uint8Array;
-  }
-};
+const arrayMatches = (t: SafeTensor): boolean => t.data instanceof arrayClass[t.dtype];
 
 /**
  * Encode tensors (and optional string metadata) as a safetensors file: names sorted, values
@@ -398,9 +355,9 @@ export const encodeSafetensors = (
     const bytes = new Uint8Array(
       t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength),
     );
-    if (!littleEndianHost && itemSize[t.dtype] > 1)
-      for (let i = 0; i < bytes.length; i += itemSize[t.dtype])
-        bytes.subarray(i, i + itemSize[t.dtype]).reverse();
+    if (!littleEndianHost && itemSize(t.dtype) > 1)
+      for (let i = 0; i < bytes.length; i += itemSize(t.dtype))
+        bytes.subarray(i, i + itemSize(t.dtype)).reverse();
     header[name] = {
       dtype: t.dtype,
       shape: [...shape],
