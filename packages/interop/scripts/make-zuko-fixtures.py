@@ -100,6 +100,7 @@ CASES = [
     ("realnvp-30-ctx3", "RealNVP", dict(features=30, context=3, transforms=3, hidden_features=[128, 128])),
     ("nsf-30", "NSF", dict(features=30, context=0, transforms=2, hidden_features=[128, 128], bins=5)),
     ("maf-5-randperm", "MAF", dict(features=5, context=0, transforms=4, hidden_features=[32, 32], randperm=True)),
+    ("realnvp-5-randmask", "RealNVP", dict(features=5, context=0, transforms=4, hidden_features=[32, 32], randmask=True)),
 ]
 
 

@@ -70,6 +70,11 @@ const cases: [string, FlowDef<Params>, Record<string, unknown>][] = [
     { features: 5, context: 2, transforms: 3, hidden_features: [32] },
   ],
   [
+    'realnvp-4-random-masks',
+    realNVP({ dim: 4, steps: 3, hidden: [16, 16], mask: 'random', structureSeed: 5 }),
+    { features: 4, context: 0, transforms: 3, hidden_features: [16, 16] },
+  ],
+  [
     'realnvp-5',
     realNVP({ dim: 5, steps: 1, hidden: [32] }),
     { features: 5, context: 0, transforms: 1, hidden_features: [32] },

@@ -168,14 +168,15 @@ const generationOrder = (
  *
  * - `'MAF'` → `maf({ dim, contextDim, transforms, hidden, orderings, contextEntry: 'input' })`,
  * - `'NSF'` → `mafSpline({ …, bins, bound: 5, parametrization: 'zuko' })`,
- * - `'RealNVP'` → `realNVP({ dim, contextDim, steps, hidden })` (alternating masks),
+ * - `'RealNVP'` → `realNVP({ dim, contextDim, steps, hidden })`, with `mask` set to the stored masks
+ *   unless they are zuko's alternating ones (`randmask=True`),
  *
  * with each `Linear` weight `W [out, in]` stored as bijective's `w = Wᵀ [in, out]` (the first
  * MADE layer's context columns become its context weight). zuko's buffers are checked, not
  * trusted: every MADE `mask` must equal the mask bijective's MADE uses for the stored `order`,
- * every `order` must be a permutation, RealNVP's `mask`s must be zuko's alternating ones, the
+ * every `order` must be a permutation, each RealNVP `mask` must have both parts, the
  * base must be the standard normal, and the key set must be exactly zuko's layout. Anything else
- * (another zuko flow, `randmask`, `residual`, `passes < features`, nflows, a wrong `flow`
+ * (another zuko flow, `residual`, `passes < features`, nflows, a wrong `flow`
  * option, a non-finite weight) is a `Left(ValueError)` whose `argument` is the offending key.
  *
  *   `log p(x | c)` of the returned flow = zuko's `flow(c).log_prob(x)` (float32 rounding aside).
@@ -274,27 +275,36 @@ export const fromZuko = (
     { def: FlowDef<ZukoFlowParams>; layers: (() => Params)[]; zuko: ZukoArguments }
   >;
   if (flowName === 'RealNVP') {
-    const context = contextWidth(widths.right.in0, Math.ceil(d / 2), options.context);
+    // zuko's `mask` buffers mark the conditioning half (true = kept); randmask=False alternates j % 2 == i % 2.
+    const masks: Uint8Array[] = [];
+    for (let i = 0; i < T; i++) {
+      const key = `transform.transforms.${i}.mask`;
+      const mask = bools(sd, key, [d]);
+      if (E.isLeft(mask)) return mask;
+      const kept = mask.right.reduce((n, v) => n + v, 0);
+      if (kept === 0 || kept === d)
+        return E.left(
+          keyError(
+            key,
+            'a mask with both a kept and a transformed part',
+            `[${Array.from(mask.right).join(', ')}]`,
+          ),
+        );
+      masks.push(mask.right);
+    }
+    const context = contextWidth(
+      widths.right.in0,
+      masks[0]!.reduce((n, v) => n + v, 0),
+      options.context,
+    );
     if (E.isLeft(context)) return context;
     const c = context.right;
     const layers: (() => Params)[] = [];
     for (let i = 0; i < T; i++) {
-      const key = `transform.transforms.${i}.mask`;
-      expectedKeys.add(key);
+      expectedKeys.add(`transform.transforms.${i}.mask`);
       hyperKeys(i, false);
-      const mask = bools(sd, key, [d]);
-      if (E.isLeft(mask)) return mask;
-      // zuko: mask[j] = (j % 2 == i % 2) marks the conditioning half (randmask=False).
-      const want = Array.from({ length: d }, (_, j) => (j % 2 === i % 2 ? 1 : 0));
-      if (want.some((v, j) => mask.right[j] !== v))
-        return E.left(
-          keyError(
-            key,
-            `zuko's alternating mask [${want.join(', ')}] (randmask=True is not supported)`,
-            `[${Array.from(mask.right).join(', ')}]`,
-          ),
-        );
-      const na = want.filter((v) => v === 1).length;
+      const mask = masks[i]!;
+      const na = mask.reduce((n, v) => n + v, 0);
       const nb = d - na;
       if (i === 0 && out !== 2 * nb)
         return E.left(
@@ -311,8 +321,15 @@ export const fromZuko = (
         net: net.map((l) => ({ w: dense(l.w, l.rows, l.cols), b: tf.tensor1d(l.b) })),
       }));
     }
+    const alternating = masks.every((m, i) => m.every((v, j) => v === (j % 2 === i % 2 ? 1 : 0)));
     built = E.right({
-      def: realNVP({ dim: d, contextDim: c, steps: T, hidden }),
+      def: realNVP({
+        dim: d,
+        contextDim: c,
+        steps: T,
+        hidden,
+        ...(alternating ? {} : { mask: masks.map((m) => Array.from(m, (v) => v === 0)) }),
+      }),
       layers,
       zuko: { flow: flowName, features: d, context: c, transforms: T, hiddenFeatures: hidden },
     });

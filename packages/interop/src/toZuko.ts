@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type BijectiveError, type FlowDef, type Params, splitSeed, tf } from '@bijective/core';
 import { resolveOrdering } from '@bijective/autoregressive';
+import { randomMask } from '@bijective/coupling';
 import type { SafeTensor } from './safetensors.js';
 import { type StateDict, keyError, transpose } from './stateDict.js';
 import type { ZukoFlowName } from './fromZuko.js';
@@ -55,7 +56,9 @@ const configError = (key: string, expected: string, actual: unknown): BijectiveE
  *
  * - `maf` → `MAF(features=dim, context=contextDim, transforms, hidden_features=hidden)`,
  * - `mafSpline` with `parametrization: 'zuko'`, `bound: 5` → `NSF(…, bins=bins)`,
- * - `realNVP` with alternating masks → `RealNVP(features=dim, context=contextDim, transforms=steps, hidden_features=hidden)`,
+ * - `realNVP` → `RealNVP(features=dim, context=contextDim, transforms=steps, hidden_features=hidden)`
+ *   (alternating, random or explicit masks: zuko uses the loaded `mask` buffers, as long as step
+ *   `i` keeps `#{j : j % 2 = i % 2}` coordinates, as every zuko RealNVP does),
  *
  * writing each weight `w [in, out]` as `W = wᵀ [out, in]`, each layer's `order` buffer (the rank
  * of each feature; `randperm=True` orders load as well, since `order` is a buffer), the MADE
@@ -63,7 +66,7 @@ const configError = (key: string, expected: string, actual: unknown): BijectiveE
  * The returned `flow` is the zuko class to construct. Returns `Left(ValueError)` naming the
  * config field or parameter when zuko has no equivalent (other presets, batch norm, residual
  * MADEs, non-ReLU activations, `contextEntry: 'hidden'` with a context, a spline not in zuko's
- * parametrization, random coupling masks) or a parameter has the wrong shape.
+ * parametrization, coupling masks of other sizes) or a parameter has the wrong shape.
  *
  * @example
  * ```ts
@@ -90,13 +93,41 @@ export const toZuko = <P extends Params>(
   const transformParams = field(params, 'transform');
 
   if (def.name === 'realNVP') {
-    if ((c['mask'] ?? 'alternating') !== 'alternating')
-      return E.left(configError('mask', "'alternating' (zuko's randmask=False)", c['mask']));
     const steps = c['steps'];
     if (typeof steps !== 'number') return E.left(configError('steps', 'a number', steps));
+    const maskOption = c['mask'] ?? 'alternating';
+    // The kept (conditioning) half of each step, zuko's `mask` buffer.
+    const keptOf = (i: number): boolean[] | undefined => {
+      if (maskOption === 'alternating')
+        return Array.from({ length: dim }, (_, j) => j % 2 === i % 2);
+      const m =
+        maskOption === 'random'
+          ? randomMask(
+              dim,
+              splitSeed(typeof c['structureSeed'] === 'number' ? c['structureSeed'] : 0, i),
+            )
+          : Array.isArray(maskOption) && Array.isArray(maskOption[i])
+            ? { conditioning: (maskOption[i] as boolean[]).flatMap((t, j) => (t ? [] : [j])) }
+            : undefined;
+      if (m === undefined) return undefined;
+      const kept = new Set(m.conditioning);
+      return Array.from({ length: dim }, (_, j) => kept.has(j));
+    };
     for (let i = 0; i < steps; i++) {
-      const cond = Array.from({ length: dim }, (_, j) => (j % 2 === i % 2 ? 1 : 0));
-      const na = cond.filter((v) => v === 1).length;
+      const kept = keptOf(i);
+      if (kept === undefined) return E.left(configError('mask', 'a mask per step', maskOption));
+      const na = kept.filter((v) => v).length;
+      // zuko's RealNVP(features) keeps #{j : j % 2 == i % 2} coordinates at step i (randperm or not).
+      const zukoKept = Math.floor((dim + 1 - (i % 2)) / 2);
+      if (na !== zukoKept)
+        return E.left(
+          configError(
+            'mask',
+            `step ${i} keeping ${zukoKept} of ${dim} coordinates (as zuko's RealNVP does)`,
+            maskOption,
+          ),
+        );
+      const cond = kept.map((v) => (v ? 1 : 0));
       const sizes = [na + ctx, ...widths, 2 * (dim - na)];
       sd.set(`transform.transforms.${i}.mask`, {
         dtype: 'BOOL',

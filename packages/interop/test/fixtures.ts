@@ -12,6 +12,7 @@ export const CASES = [
   'realnvp-30-ctx3',
   'nsf-30',
   'maf-5-randperm',
+  'realnvp-5-randmask',
 ] as const;
 
 export const fixturePath = (name: string): string =>

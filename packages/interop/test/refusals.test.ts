@@ -101,14 +101,15 @@ describe('fromZuko refuses what it cannot read exactly, naming the key', () => {
       'transform.transforms.1.hyper.4.bias',
     );
     const rnvp = loadCase('realnvp-2').stateDict.tensors;
-    const randmask = edit(rnvp, (m) =>
+    // A coupling mask that keeps every coordinate (nothing transformed).
+    const allKept = edit(rnvp, (m) =>
       m.set('transform.transforms.0.mask', {
         dtype: 'BOOL',
         shape: [2],
-        data: Uint8Array.from([0, 1]),
+        data: Uint8Array.from([1, 1]),
       }),
     );
-    expect(left(fromZuko(randmask, { flow: 'RealNVP' })).argument).toBe(
+    expect(left(fromZuko(allKept, { flow: 'RealNVP' })).argument).toBe(
       'transform.transforms.0.mask',
     );
   });
@@ -168,8 +169,8 @@ describe('toZuko refuses definitions zuko cannot load, naming the option', () =>
       }),
     ],
     [
-      'realNVP with random masks',
-      () => ({ def: realNVP({ dim: 4, steps: 1, mask: 'random' }), argument: 'def.config.mask' }),
+      "realNVP with random masks of other sizes than zuko's (odd dim, odd step)",
+      () => ({ def: realNVP({ dim: 5, steps: 2, mask: 'random' }), argument: 'def.config.mask' }),
     ],
     [
       'realNVP with tanh',

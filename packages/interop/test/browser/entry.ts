@@ -17,7 +17,8 @@ export interface Payload {
   readonly data: string; // base64
 }
 
-const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const bytesOf = (b64: string): Uint8Array<ArrayBuffer> =>
+  Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
 const orThrow = <A>(e: E.Either<Error, A>): A => {
   if (E.isLeft(e)) throw e.left;
