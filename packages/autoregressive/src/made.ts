@@ -21,7 +21,8 @@ import {
  * Parameters of a {@link made} network: one dense layer per hidden layer plus
  * the output layer (`w` is `[in, out]`, stored unmasked: the masks are fixed
  * structure kept in the closure), and one unmasked context weight
- * `[contextDim, hidden_l]` per hidden layer (empty without a context).
+ * `[contextDim, hidden_l]` per hidden layer (one, for the first layer, with
+ * `contextEntry: 'input'`; empty without a context).
  */
 export type MadeParams = {
   readonly layers: readonly DenseParams[];
