@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
+import type { ZukoFlowName } from '@bijective/interop';
 import type { DatasetName } from './reference.js';
 
 /**
@@ -22,6 +23,8 @@ export const PRESETS: readonly PresetName[] = ['quick', 'full'];
 export const OPS: readonly Op[] = ['train', 'logProb', 'sample'];
 /** The backends the app can load, in display order. */
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'native', 'tensorflow'];
+/** The zuko classes `--zuko` names (what `fromZuko` of `@bijective/interop` reads). */
+export const ZUKO_FLOWS: readonly ZukoFlowName[] = ['MAF', 'RealNVP', 'NSF'];
 /** The bundled data sets of the quality mode. */
 export const DATASETS: readonly DatasetName[] = [
   'moons',
@@ -76,6 +79,13 @@ export interface BenchOptions {
   readonly out: string;
   readonly chromium: string;
   readonly progress: boolean;
+  /**
+   * speed: a zuko flow's `state_dict` saved as safetensors (`safetensors.torch.save_file`),
+   * timed with its own parameters and sizes next to the presets; needs {@link BenchOptions.zuko}.
+   */
+  readonly model: string | undefined;
+  /** The zuko class that wrote `model` (`zuko.flows.MAF`, `RealNVP` or `NSF`). */
+  readonly zuko: ZukoFlowName | undefined;
 }
 
 /** The result of parsing argv: either help was asked for, or a run. */
@@ -151,6 +161,8 @@ export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => 
     out: './bench-out',
     chromium: '/usr/bin/chromium',
     progress: true,
+    model: undefined,
+    zuko: undefined,
   };
 };
 
@@ -450,6 +462,18 @@ const FLAGS: readonly AnyFlag[] = [
     help: 'browser mode: Chromium executable (default /usr/bin/chromium)',
   },
   {
+    name: '--model',
+    key: 'model',
+    kind: text('a path', 'PATH'),
+    help: "speed: also time a trained zuko flow saved with safetensors.torch.save_file(flow.state_dict(), PATH), with its own parameters and sizes, on every backend (needs --zuko; without --flows only this model's rows run)",
+  },
+  {
+    name: '--zuko',
+    key: 'zuko',
+    kind: oneOf(ZUKO_FLOWS),
+    help: 'the zuko class that wrote --model: MAF, RealNVP or NSF',
+  },
+  {
     name: '--no-progress',
     key: 'progress',
     kind: bool(false),
@@ -606,5 +630,13 @@ export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedA
     !(options.datasets.length === 1 && options.datasets[0] === 'moons')
   )
     return E.left(usage('--mode distill runs on moons only; leave out --datasets'));
+  if (options.model !== undefined && options.zuko === undefined)
+    return E.left(
+      usage(`--model needs --zuko ${ZUKO_FLOWS.join('|')}: the zuko class that wrote the file`),
+    );
+  if (options.zuko !== undefined && options.model === undefined)
+    return E.left(usage('--zuko names the class of a --model file; give --model PATH too'));
+  if (options.model !== undefined && options.mode !== 'speed')
+    return E.left(usage('--model applies to --mode speed only'));
   return E.right({ kind: list ? 'list' : 'run', options });
 };

@@ -29,6 +29,12 @@ export interface FlowEntry {
   /** Build an unconditional flow definition at the given sizes, plus extra preset options (may throw; callers catch). */
   readonly build: (size: FlowSize, extra?: JsonObject) => FlowDef<Params>;
   /**
+   * A model with its own parameters (a loaded file): its definition and those parameters, made
+   * afresh on the active backend at each call (the caller disposes them). The speed matrix uses
+   * it instead of `build(size)` + `init(seed)`. May throw; callers catch.
+   */
+  readonly load?: () => { readonly def: FlowDef<Params>; readonly params: Params };
+  /**
    * The training loss of one step when it is not `-mean log p(x)`: flow
    * matching's regression loss for the flow-matching preset. Called under
    * autodiff inside `tf.tidy`.
@@ -315,7 +321,8 @@ export const catalogFromModules = (modules: readonly FamilyModule[]): FlowCatalo
         ? { flowMatching: flowMatchingTrainLoss(fmLoss as FlowMatchingLoss) }
         : {};
     const ff = m.module['fitFfjord'];
-    const fitFfjord = family === 'continuous' && typeof ff === 'function' ? (ff as FitFfjord) : undefined;
+    const fitFfjord =
+      family === 'continuous' && typeof ff === 'function' ? (ff as FitFfjord) : undefined;
     entries.push(
       ...entriesOf(family, presets, losses).map((e) =>
         e.name === 'ffjord' && fitFfjord !== undefined ? { ...e, fitFfjord } : e,

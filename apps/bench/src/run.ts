@@ -28,6 +28,7 @@ import { runQuality } from './quality.js';
 import { renderMarkdown } from './report/markdown.js';
 import { writeReport } from './report/write.js';
 import { type SpeedSize, planMatrix, runMatrix } from './speed.js';
+import { type ZukoModelEntry, loadZukoModel } from './zukoModel.js';
 
 /** Where the CLI writes: the report table to `stdout`, progress and messages to `stderr`. */
 export interface CliIO {
@@ -116,6 +117,8 @@ const chooseFlows = (
   catalog: FlowCatalog,
   o: BenchOptions,
 ): E.Either<string, readonly FlowEntry[]> => {
+  // With --model and without --flows, only the model's rows run.
+  if (o.model !== undefined && o.flows.length === 1 && o.flows[0] === 'default') return E.right([]);
   if (o.mode === 'distill') {
     const pair = [TEACHER_ID, STUDENT_ID].map((id) => catalog.entries.find((e) => e.id === id));
     const why = catalog.missing.map((m) => `${m.family}: ${m.reason}`).join('; ');
@@ -190,6 +193,13 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
       `--out: cannot create the folder '${o.out}': ${e instanceof Error ? e.message : String(e)}`,
     );
   }
+  // A model file that cannot be read or that fromZuko refuses is a usage error, before any timing.
+  let model: ZukoModelEntry | undefined;
+  if (o.model !== undefined && o.zuko !== undefined) {
+    const m = await loadZukoModel(o.model, o.zuko)();
+    if (E.isLeft(m)) return usageError(io, `--model: ${m.left.message}`);
+    model = m.right;
+  }
   const catalog = await loadCatalog();
   const chosen = chooseFlows(catalog, o);
   if (E.isLeft(chosen)) return usageError(io, chosen.left);
@@ -220,7 +230,18 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
       return { code: 1 };
     }
     const names = available.map((b) => b.status.name);
-    const cells = planMatrix(prioritize(entries), o.ops, speedSizes(o), names);
+    // The model's rows first (its own sizes, the run's batches), so a time budget cuts presets, not them.
+    const cells = [
+      ...(model === undefined
+        ? []
+        : planMatrix(
+            [model.entry],
+            o.ops,
+            [{ ...model.size, batch: o.batch, evalBatch: o.evalBatch }],
+            names,
+          )),
+      ...planMatrix(prioritize(entries), o.ops, speedSizes(o), names),
+    ];
     speed = await runMatrix(names, cells, {
       timing: { warmup: o.warmup, reps: o.reps, maxSeconds: o.cellSeconds },
       seed: o.seed,
@@ -303,7 +324,10 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
     options: o,
     environment: environment(),
     backends: loaded.map((b) => b.status),
-    flows: { selected: entries.map((e) => e.id), missing: catalog.missing },
+    flows: {
+      selected: [...(model === undefined ? [] : [model.entry.id]), ...entries.map((e) => e.id)],
+      missing: catalog.missing,
+    },
     ...(speed === undefined ? {} : { speed }),
     ...(quality === undefined ? {} : { quality }),
     ...(browser === undefined ? {} : { browser }),

@@ -41,6 +41,7 @@ const trainStep = (
   def: FlowDef<Params>,
   params0: Params,
   x: tf.Tensor2D,
+  context: tf.Tensor2D | undefined,
   loss: TrainLoss | undefined,
   seed: number,
 ): Prepared => {
@@ -49,7 +50,7 @@ const trainStep = (
   let calls = 0;
   const objective = (p: Params): tf.Scalar =>
     loss === undefined
-      ? (tf.neg(tf.mean(def.apply(p).logProb(x))) as tf.Scalar)
+      ? (tf.neg(tf.mean(def.apply(p).logProb(x, context))) as tf.Scalar)
       : loss(def, p, x, seed + calls);
   return {
     run: () => {
@@ -85,6 +86,12 @@ const readBack = async (t: tf.Tensor): Promise<void> => {
   }
 };
 
+/** Context rows for a conditional flow (`[n, contextDim]` standard-normal draws), none for an unconditional one. */
+const contextRows = (def: FlowDef<Params>, n: number, seed: number): tf.Tensor2D | undefined =>
+  def.contextDim > 0
+    ? (tf.randomNormal([n, def.contextDim], 0, 1, 'float32', tfSeed(seed + 1)) as tf.Tensor2D)
+    : undefined;
+
 const prepare = (
   op: Op,
   def: FlowDef<Params>,
@@ -93,23 +100,45 @@ const prepare = (
   seed: number,
   loss: TrainLoss | undefined,
 ): Prepared => {
+  const n = op === 'train' ? size.batch : size.evalBatch;
+  const c = contextRows(def, n, seed);
   if (op === 'train') {
-    const x = tf.randomNormal([size.batch, size.dim], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D;
-    const step = trainStep(def, params, x, loss, seed);
-    return { run: step.run, dispose: () => (step.dispose(), x.dispose()) };
+    const x = tf.randomNormal([n, size.dim], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D;
+    const step = trainStep(def, params, x, c, loss, seed);
+    return { run: step.run, dispose: () => (step.dispose(), tf.dispose([x, ...(c ? [c] : [])])) };
   }
   if (op === 'logProb') {
-    const x = tf.randomNormal([size.evalBatch, size.dim], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D;
+    const x = tf.randomNormal([n, size.dim], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D;
     return {
-      run: () => readBack(tf.tidy(() => def.apply(params).logProb(x))),
-      dispose: () => (disposeParams(params), x.dispose()),
+      run: () => readBack(tf.tidy(() => def.apply(params).logProb(x, c))),
+      dispose: () => (disposeParams(params), tf.dispose([x, ...(c ? [c] : [])])),
     };
   }
   let calls = 0;
   return {
-    run: () => readBack(tf.tidy(() => def.apply(params).sample(size.evalBatch, seed + calls++))),
-    dispose: () => disposeParams(params),
+    run: () => readBack(tf.tidy(() => def.apply(params).sample(n, seed + calls++, c))),
+    dispose: () => (disposeParams(params), c?.dispose()),
   };
+};
+
+/** What the cell runs: the entry's own model ({@link FlowEntry.load}), or the preset built at `size` with parameters drawn from `seed`. */
+const modelOf = (
+  entry: FlowEntry,
+  size: SpeedSize,
+  seed: number,
+): { readonly def: FlowDef<Params>; readonly params: Params } => {
+  if (entry.load !== undefined) return entry.load();
+  const def = entry.build(size);
+  return { def, params: def.init(seed) };
+};
+
+/** The row's note: what differs from the operation's usual meaning. */
+const noteOf = (entry: FlowEntry, op: Op, contextDim: number): string | undefined => {
+  const notes = [
+    ...(op === 'train' && entry.trainLoss !== undefined ? ['flow-matching loss step'] : []),
+    ...(contextDim > 0 ? [`context: ${contextDim} standard-normal features per row`] : []),
+  ];
+  return notes.length === 0 ? undefined : notes.join('; ');
 };
 
 const baseRow = (flow: string, backend: string, op: SpeedRow['op'], size: SpeedSize) => ({
@@ -157,10 +186,12 @@ export const withReference = (
 };
 
 /**
- * Time one operation of one flow on the active backend: build the flow,
- * draw parameters, warm up, time repeated calls, count tensors before and
+ * Time one operation of one flow on the active backend: build the flow and
+ * draw parameters (or, for an entry with `load`, make its own model with its
+ * stored parameters), warm up, time repeated calls, count tensors before and
  * after the calls (a leak shows as a positive count), then free everything.
  * Failures (a preset that throws, a non-finite loss) become a `failed` row.
+ * A conditional flow (`contextDim > 0`) gets fixed standard-normal context rows.
  *
  * - `train`: `loss = -mean log p(x)` on a fixed `[batch, dim]` normal batch,
  *   reverse-mode gradients, one Adam step (lr 1e-3).
@@ -185,10 +216,11 @@ export const runCell = async (
   const base = baseRow(entry.id, backend, op, size);
   let prepared: Prepared | undefined;
   let params = 0;
+  let note: string | undefined;
   try {
-    const def = entry.build(size);
-    const p = def.init(seed);
+    const { def, params: p } = modelOf(entry, size, seed);
     params = countParams(p);
+    note = noteOf(entry, op, def.contextDim);
     prepared = prepare(op, def, p, size, seed, entry.trainLoss);
   } catch (e) {
     return {
@@ -209,9 +241,7 @@ export const runCell = async (
       ...base,
       params,
       status: 'ok',
-      ...(op === 'train' && entry.trainLoss !== undefined
-        ? { note: 'flow-matching loss step' }
-        : {}),
+      ...(note === undefined ? {} : { note }),
       seconds: s,
       samplesPerSecond,
       leakedTensors: leaked,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { presetDefaults } from '../src/args.js';
 import type { BenchReport, QualityRow, SpeedRow } from '../src/model.js';
 import { summarize } from '../src/stats.js';
@@ -129,3 +130,7 @@ export const sampleReport = (): BenchReport => ({
   leakedTensorsOverall: 0,
   wallSeconds: 42,
 });
+
+/** A committed zuko 1.6.0 fixture of @bijective/interop (made by packages/interop/scripts/make-zuko-fixtures.py). */
+export const zukoFixture = (name: string): string =>
+  fileURLToPath(new URL(`../../../packages/interop/fixtures/${name}`, import.meta.url));

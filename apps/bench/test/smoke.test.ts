@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumMissing } from '../src/browser.js';
 import { terminalProgress } from '../src/progress.js';
 import { type CliIO, main } from '../src/run.js';
-import { speedRow } from './fixtures.js';
+import { speedRow, zukoFixture } from './fixtures.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -96,6 +96,63 @@ describe('one-iteration smoke runs', () => {
       options: { mode: string };
     };
     expect(json.options.mode).toBe('speed');
+  });
+
+  it("speed mode with --model --zuko MAF: the file's rows, at its own sizes, in the JSON report", async () => {
+    const id = 'zuko/MAF (maf-2.safetensors)';
+    const model = ['--model', zukoFixture('maf-2.safetensors'), '--zuko', 'MAF'];
+    const tinyModel = ['--reps', '1', '--warmup', '0', '--batch', '16', '--eval-batch', '16'];
+    const { out, io, r } = await run([
+      '--mode',
+      'speed',
+      ...model,
+      ...tinyModel,
+      '--backends',
+      'cpu',
+    ]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      options: { model: string; zuko: string };
+      flows: { selected: string[] };
+      leakedTensorsOverall: number;
+      speed: {
+        rows: {
+          flow: string;
+          op: string;
+          status: string;
+          backend: string;
+          dim: number;
+          hidden: number[];
+          transforms: number;
+          params: number;
+          leakedTensors: number;
+          samplesPerSecond: number;
+        }[];
+      };
+    };
+    expect(json.options.zuko).toBe('MAF');
+    // Without --flows only the model runs.
+    expect(json.flows.selected).toEqual([id]);
+    expect(json.speed.rows.map((x) => `${x.flow}:${x.backend}:${x.op}:${x.status}`)).toEqual([
+      `${id}:cpu:train:ok`,
+      `${id}:cpu:logProb:ok`,
+      `${id}:cpu:sample:ok`,
+    ]);
+    for (const row of json.speed.rows) {
+      // zuko's MAF(2, transforms=3, hidden_features=(64, 64)), not the matrix's default sizes.
+      expect(row).toMatchObject({ dim: 2, hidden: [64, 64], transforms: 3, params: 13836 });
+      expect(row.leakedTensors).toBe(0);
+      expect(row.samplesPerSecond).toBeGreaterThan(0);
+    }
+    expect(json.leakedTensorsOverall).toBe(0);
+    expect(io.out()).toContain(`| ${id} | logProb | 13,836 |`);
+    // With --flows, the presets' rows follow the model's.
+    const both = await run([...model, ...tiny, '--backends', 'cpu', '--ops', 'logProb']);
+    expect(both.r.code).toBe(0);
+    expect(both.r.report!.speed!.rows.map((x) => `${x.flow}:${x.status}`)).toEqual([
+      `${id}:ok`,
+      'core/diagonalGaussianFlow:ok',
+    ]);
   });
 
   it('quality mode: trains, scores the test split and draws the pictures', async () => {
@@ -256,7 +313,46 @@ describe('one-iteration smoke runs', () => {
     expect(help.out()).toContain('Usage: bijective-bench');
   });
 
-  it('the real CLI process exits with code 2 on an unknown flag', () => {
+  it('a bad --model or --zuko is exit code 2 with the reason, before anything runs', async () => {
+    const maf = zukoFixture('maf-2.safetensors');
+    const missing = join(await tempDir(), 'no-such.safetensors');
+    const cases: [string[], string][] = [
+      [['--model', maf, '--zuko', 'maf'], "--zuko: expected one of MAF, RealNVP, NSF, got 'maf'"],
+      [['--model', missing, '--zuko', 'MAF'], `--model: ${missing}: could not be read (ENOENT`],
+      [['--model', maf], '--model needs --zuko MAF|RealNVP|NSF'],
+      [['--zuko', 'MAF'], '--zuko names the class of a --model file'],
+      [
+        ['--mode', 'quality', '--model', maf, '--zuko', 'MAF'],
+        '--model applies to --mode speed only',
+      ],
+      // fromZuko's own refusals, with the key it names: the wrong class, another zuko flow, not a state dict.
+      [
+        ['--model', maf, '--zuko', 'RealNVP'],
+        "--model: transform.transforms.0.hyper.0.mask: expected a key of zuko's RealNVP layout",
+      ],
+      [
+        ['--model', zukoFixture('unsupported-naf.safetensors'), '--zuko', 'MAF'],
+        "--model: transform.transforms.0.univariate.network.0.bias: expected a key of zuko's MAF layout",
+      ],
+      [
+        ['--model', join(import.meta.dirname, '..', 'package.json'), '--zuko', 'NSF'],
+        '--model: header length: expected at most',
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const io = capture();
+      const r = await main(
+        [...argv, '--backends', 'cpu', '--no-progress', '--out', await tempDir()],
+        io,
+      );
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.report).toBeUndefined();
+      expect(io.err()).toContain(`bijective-bench: ${message}`);
+      expect(io.err()).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('the real CLI process exits with code 2 on an unknown flag and on a refused --model file', () => {
     const p = spawnSync(
       process.execPath,
       ['--conditions=@bijective/source', '--import', 'tsx', 'src/cli.ts', '--frobnicate'],
@@ -267,6 +363,24 @@ describe('one-iteration smoke runs', () => {
     );
     expect(p.status).toBe(2);
     expect(p.stderr).toContain("unknown flag '--frobnicate'");
+    const refused = spawnSync(
+      process.execPath,
+      [
+        '--conditions=@bijective/source',
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        '--model',
+        zukoFixture('unsupported-ncsf.safetensors'),
+        '--zuko',
+        'NSF',
+      ],
+      { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' },
+    );
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain(
+      "bijective-bench: --model: base.lower: expected a key of zuko's NSF layout",
+    );
   });
 });
 

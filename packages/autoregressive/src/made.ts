@@ -21,7 +21,8 @@ import {
  * Parameters of a {@link made} network: one dense layer per hidden layer plus
  * the output layer (`w` is `[in, out]`, stored unmasked: the masks are fixed
  * structure kept in the closure), and one unmasked context weight
- * `[contextDim, hidden_l]` per hidden layer (empty without a context).
+ * `[contextDim, hidden_l]` per hidden layer (one, for the first layer, with
+ * `contextEntry: 'input'`; empty without a context).
  */
 export type MadeParams = {
   readonly layers: readonly DenseParams[];
@@ -58,6 +59,17 @@ export interface MadeOptions {
   readonly outputBias?: readonly number[];
   /** How the initial parameters are drawn (default `'glorot'`); see {@link MadeInit}. */
   readonly init?: MadeInit;
+  /**
+   * Where the context enters (default `'hidden'`):
+   * - `'hidden'`: through unmasked weights `Vₗ` into every hidden layer, hidden
+   *   degrees cycling through `1..d-1`;
+   * - `'input'`: zuko's `MaskedMLP` — the context is a block of always-visible
+   *   inputs of the first layer only (one weight `[contextDim, hidden₁]`), and
+   *   hidden degrees cycle through `0..d-1`, so units of degree 0 see only the
+   *   context and the first generated variable depends on it too.
+   * Without a context both are the same network.
+   */
+  readonly contextEntry?: 'hidden' | 'input';
 }
 
 /**
@@ -130,12 +142,15 @@ export const made = (options: MadeOptions): Made => {
   const residual = options.residual ?? false;
   const lastScale = options.lastLayerScale ?? 0.01;
   const initKind = options.init ?? 'glorot';
+  const contextEntry = options.contextEntry ?? 'hidden';
   if (!(Number.isInteger(dim) && dim > 0))
     throw valueError('options.dim', 'a positive integer', String(dim));
   if (!(Number.isInteger(paramsPerDim) && paramsPerDim > 0))
     throw valueError('options.paramsPerDim', 'a positive integer', String(paramsPerDim));
   if (initKind !== 'glorot' && initKind !== 'fanIn')
     throw valueError('options.init', "'glorot' or 'fanIn'", String(initKind));
+  if (contextEntry !== 'hidden' && contextEntry !== 'input')
+    throw valueError('options.contextEntry', "'hidden' or 'input'", String(contextEntry));
   if (residual && hidden.some((h) => h !== hidden[0]))
     throw valueError(
       'options.hidden',
@@ -152,14 +167,19 @@ export const made = (options: MadeOptions): Made => {
   const order = resolveOrdering(dim, options.ordering);
   const degrees = inputDegrees(order);
   const outDegrees = degrees.flatMap((d) => new Array<number>(paramsPerDim).fill(d));
-  const layerDegrees = [degrees, ...hidden.map((h) => hiddenDegrees(h, dim)), outDegrees];
+  // zuko's MaskedMLP with a context: hidden degrees 0..d-1 (degree 0 = the context only).
+  const zukoContext = contextEntry === 'input' && contextDim > 0;
+  const hiddenDeg = (h: number) =>
+    zukoContext ? Array.from({ length: h }, (_, k) => k % dim) : hiddenDegrees(h, dim);
+  const layerDegrees = [degrees, ...hidden.map(hiddenDeg), outDegrees];
   const sizes = layerDegrees.map((d) => d.length);
   const nLayers = sizes.length - 1;
   const masks = Array.from({ length: nLayers }, (_, l) =>
     maskMatrix(layerDegrees[l]!, layerDegrees[l + 1]!, l === nLayers - 1),
   );
-  // Context weights feed every hidden layer; without hidden layers, the output layer.
-  const contextLayers = contextDim === 0 ? [] : hidden.length === 0 ? [0] : hidden.map((_, l) => l);
+  // Context weights feed every hidden layer ('input': the first layer only); without hidden layers, the output layer.
+  const contextLayers =
+    contextDim === 0 ? [] : hidden.length === 0 || zukoContext ? [0] : hidden.map((_, l) => l);
   const outputBias = Float32Array.from(
     Array.from(
       { length: dim * paramsPerDim },

@@ -54,10 +54,11 @@ export interface IafOptions {
   readonly activation?: ActivationName;
   /**
    * Orderings of successive layers: `'alternate'` (default; ascending,
-   * descending, ascending, … as in zuko) or `'random'` (a fixed random order
-   * per layer drawn from `orderSeed`).
+   * descending, ascending, … as in zuko), `'random'` (a fixed random order
+   * per layer drawn from `orderSeed`), or one explicit generation order per
+   * layer (`orderings[i][k]` is the input layer `i` generates `k`-th; e.g. zuko's `randperm`).
    */
-  readonly orderings?: 'alternate' | 'random';
+  readonly orderings?: 'alternate' | 'random' | readonly (readonly number[])[];
   /** Seed of the random orderings (default 0). */
   readonly orderSeed?: number;
   /** Initial scale of each MADE's output layer (default 0.01; the flow starts near the identity). With `init: 'glorot'` only. */
@@ -68,6 +69,11 @@ export interface IafOptions {
    * presets to `'glorot'` (the flow starts near the identity).
    */
   readonly init?: MadeInit;
+  /**
+   * Where each MADE takes the context (default `'hidden'`, every hidden layer;
+   * `'input'`: the first layer only, zuko's `MaskedMLP`), as in `MadeOptions.contextEntry`.
+   */
+  readonly contextEntry?: 'hidden' | 'input';
 }
 
 /**
@@ -89,15 +95,24 @@ export interface MafOptions extends IafOptions {
   readonly batchNormStatistics?: readonly BatchNormStatistics[];
 }
 
-/** Options of {@link mafSpline}: {@link MafOptions} plus the spline's bins (default 8) and bound (default 5). */
+/**
+ * Options of {@link mafSpline}: {@link MafOptions} plus the spline's bins (default 8), bound
+ * (default 5) and parametrization (default `'floor'`; `'zuko'` is zuko's NSF, see core's `SplineOptions`).
+ */
 export interface MafSplineOptions extends MafOptions {
   readonly bins?: number;
   readonly bound?: number;
+  readonly parametrization?: 'floor' | 'zuko';
 }
 
-type Resolved = Required<Omit<MafOptions, 'hidden' | 'batchNormStatistics'>> & {
+type Resolved = Required<
+  Omit<MafOptions, 'hidden' | 'batchNormStatistics' | 'contextEntry' | 'orderings'>
+> & {
   readonly hidden: readonly number[];
+  readonly orderings: 'alternate' | 'random' | readonly (readonly number[])[];
   readonly batchNormStatistics: readonly BatchNormStatistics[] | undefined;
+  /** Kept out of `config` when unset, so configs saved before the option existed are unchanged. */
+  readonly contextEntry: 'hidden' | 'input' | undefined;
 };
 
 /**
@@ -134,16 +149,28 @@ const resolveOptions = (o: MafOptions): Resolved => ({
   orderSeed: o.orderSeed ?? 0,
   lastLayerScale: o.lastLayerScale ?? 0.01,
   init: o.init ?? 'glorot',
+  contextEntry: o.contextEntry,
   batchNorm: o.batchNorm ?? false,
   batchNormStatistics: o.batchNormStatistics,
 });
 
-const layerOrdering = (r: Resolved, i: number): Ordering =>
-  r.orderings === 'random'
+const layerOrdering = (r: Resolved, i: number): Ordering => {
+  if (typeof r.orderings !== 'string') {
+    const order = r.orderings[i];
+    if (order === undefined || r.orderings.length !== r.transforms)
+      throw valueError(
+        'options.orderings',
+        `${r.transforms} explicit orders (one per layer)`,
+        `${r.orderings.length}`,
+      );
+    return order;
+  }
+  return r.orderings === 'random'
     ? { random: splitSeed(r.orderSeed, i) }
     : i % 2 === 0
       ? 'natural'
       : 'reversed';
+};
 
 const layerOptions = (r: Resolved, i: number): AutoregressiveOptions => ({
   dim: r.dim,
@@ -154,13 +181,16 @@ const layerOptions = (r: Resolved, i: number): AutoregressiveOptions => ({
   ordering: layerOrdering(r, i),
   lastLayerScale: r.lastLayerScale,
   init: r.init,
+  ...(r.contextEntry === undefined ? {} : { contextEntry: r.contextEntry }),
 });
 
 const config = (r: Resolved, extra: JsonObject = {}): JsonObject => {
-  const { batchNormStatistics, ...rest } = r;
+  const { batchNormStatistics, contextEntry, ...rest } = r;
   return {
     ...rest,
     hidden: [...r.hidden],
+    orderings: typeof r.orderings === 'string' ? r.orderings : r.orderings.map((o) => [...o]),
+    ...(contextEntry === undefined ? {} : { contextEntry }),
     ...(batchNormStatistics === undefined
       ? {}
       : {
@@ -275,17 +305,24 @@ export const mafSpline = (options: MafSplineOptions): AutoregressiveFlowDef => {
   const bins = options.bins ?? 8;
   const bound = options.bound ?? 5;
   const r = resolve(options, typeof bins === 'number' ? 3 * bins - 1 : 0);
+  const p = options.parametrization;
   return flow({
     name: 'mafSpline',
     dim: r.dim,
     contextDim: r.contextDim,
-    config: config(r, { bins, bound }),
-    transform: stack(r, splineLayer(bins, bound)),
+    config: config(r, { bins, bound, ...(p === undefined ? {} : { parametrization: p }) }),
+    transform: stack(r, splineLayer(bins, bound, p)),
   });
 };
 
-const splineLayer = (bins: number, bound: number) => (o: AutoregressiveOptions) =>
-  splineAutoregressive({ ...o, bins, bound });
+const splineLayer =
+  (bins: number, bound: number, parametrization?: 'floor' | 'zuko') => (o: AutoregressiveOptions) =>
+    splineAutoregressive({
+      ...o,
+      bins,
+      bound,
+      ...(parametrization === undefined ? {} : { parametrization }),
+    });
 
 /**
  * Switch the batch norms of a trained {@link maf} or {@link mafSpline} with
@@ -321,7 +358,9 @@ export const withBatchNormStatistics = (
   const r = resolve({ ...c, batchNormStatistics: undefined });
   const layers = parts(
     r,
-    def.name === 'maf' ? affineAutoregressive : splineLayer(c.bins ?? 8, c.bound ?? 5),
+    def.name === 'maf'
+      ? affineAutoregressive
+      : splineLayer(c.bins ?? 8, c.bound ?? 5, c.parametrization),
   );
   const x = validateBatch('data', data, def.dim);
   if (E.isLeft(x)) return x;

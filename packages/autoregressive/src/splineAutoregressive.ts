@@ -62,10 +62,13 @@ export const splineAutoregressive = (
     bound: options.bound ?? 5,
     ...(options.minBinSize !== undefined ? { minBinSize: options.minBinSize } : {}),
     ...(options.minDerivative !== undefined ? { minDerivative: options.minDerivative } : {}),
+    ...(options.parametrization !== undefined ? { parametrization: options.parametrization } : {}),
   };
   const outputBias = [
     ...new Array<number>(2 * bins).fill(0),
-    ...new Array<number>(bins - 1).fill(identityDerivative(options.minDerivative)),
+    ...new Array<number>(bins - 1).fill(
+      identityDerivative(options.minDerivative, options.parametrization),
+    ),
   ];
   return maskedAutoregressive(
     made({ ...options, paramsPerDim: splineParamCount(bins), outputBias }),

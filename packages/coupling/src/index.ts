@@ -25,6 +25,7 @@ export { stack } from './stack.js';
 export { type ActivationName, activationNames, activation } from './activation.js';
 export {
   type MaskKind,
+  type ExplicitMasks,
   type CouplingFlowOptions,
   type NsfCouplingOptions,
   type CouplingFlowDef,

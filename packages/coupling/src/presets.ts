@@ -17,12 +17,15 @@ import type { CouplingOptions } from './coupling.js';
 import { type InitializableFlowDef, initializableFlow } from './dataInit.js';
 import { diagonalScaling } from './diagonalScaling.js';
 import { luLinear } from './luLinear.js';
-import { type CouplingMask, alternatingMask, randomMask } from './mask.js';
+import { type CouplingMask, alternatingMask, couplingMask, randomMask } from './mask.js';
 import { splineCoupling } from './splineCoupling.js';
 import { stack } from './stack.js';
 
 /** How a preset chooses each coupling's mask. */
 export type MaskKind = 'alternating' | 'random';
+
+/** One explicit mask per step: `masks[step][j]` is true when coordinate `j` is transformed. */
+export type ExplicitMasks = readonly (readonly boolean[])[];
 
 /** Options shared by the coupling presets. Everything is JSON, and the resolved options are the flow's `config`. */
 export interface CouplingFlowOptions {
@@ -39,9 +42,10 @@ export interface CouplingFlowOptions {
   /**
    * `'alternating'` (default): even/odd masks alternating between steps, so
    * every coordinate is transformed every second step; `'random'`: a fixed
-   * random half per step.
+   * random half per step; or one explicit mask per step (`mask[step][j]` true when
+   * coordinate `j` is transformed, e.g. zuko's `randmask=True`).
    */
-  readonly mask?: MaskKind;
+  readonly mask?: MaskKind | ExplicitMasks;
   /** Seeds the fixed random structure (random masks, LU permutations); default 0. Parameters are drawn by `init(seed)`. */
   readonly structureSeed?: number;
 }
@@ -61,7 +65,7 @@ type Resolved = {
   readonly steps: number;
   readonly hidden: readonly number[];
   readonly activation: ActivationName;
-  readonly mask: MaskKind;
+  readonly mask: MaskKind | ExplicitMasks;
   readonly structureSeed: number;
 };
 
@@ -80,7 +84,7 @@ const resolve = (o: CouplingFlowOptions, defaultSteps: number, outPerDim = 2): R
     steps: o.steps ?? defaultSteps,
     hidden: [...(o.hidden ?? [64, 64])],
     activation: o.activation ?? 'relu',
-    mask: o.mask ?? 'alternating',
+    mask: Array.isArray(o.mask) ? o.mask.map((m) => [...m]) : (o.mask ?? 'alternating'),
     structureSeed: o.structureSeed ?? 0,
   };
   if (!isInt(r.dim, 2)) throw valueError('options.dim', 'an integer ≥ 2', String(r.dim));
@@ -91,8 +95,25 @@ const resolve = (o: CouplingFlowOptions, defaultSteps: number, outPerDim = 2): R
     throw valueError('options.hidden', 'positive integer widths', `[${r.hidden.join(', ')}]`);
   if (!activationNames.includes(r.activation))
     throw valueError('options.activation', activationNames.join(' | '), String(r.activation));
-  if (r.mask !== 'alternating' && r.mask !== 'random')
-    throw valueError('options.mask', "'alternating' | 'random'", String(r.mask));
+  if (Array.isArray(r.mask)) {
+    const ok =
+      r.mask.length === r.steps &&
+      r.mask.every(
+        (m: unknown) =>
+          Array.isArray(m) &&
+          m.length === r.dim &&
+          m.every((t) => typeof t === 'boolean') &&
+          m.some((t) => t) &&
+          !m.every((t) => t),
+      );
+    if (!ok)
+      throw valueError(
+        'options.mask',
+        `${r.steps} masks of ${r.dim} booleans, each with both parts`,
+        JSON.stringify(r.mask),
+      );
+  } else if (r.mask !== 'alternating' && r.mask !== 'random')
+    throw valueError('options.mask', "'alternating' | 'random' | one boolean[] per step", String(r.mask));
   if (!isInt(r.structureSeed, 0))
     throw valueError('options.structureSeed', 'a non-negative integer', String(r.structureSeed));
   // Per step at most: the conditioner, an LU map and an ActNorm (an upper estimate for every preset here).
@@ -110,10 +131,16 @@ const resolve = (o: CouplingFlowOptions, defaultSteps: number, outPerDim = 2): R
   return r;
 };
 
-const maskFor = (r: Resolved, step: number): CouplingMask =>
-  r.mask === 'random'
+const maskFor = (r: Resolved, step: number): CouplingMask => {
+  if (typeof r.mask !== 'string') {
+    const m = couplingMask(r.mask[step]!);
+    if (m._tag === 'Left') throw m.left;
+    return m.right;
+  }
+  return r.mask === 'random'
     ? randomMask(r.dim, splitSeed(r.structureSeed, step))
     : alternatingMask(r.dim, step % 2);
+};
 
 const couplingOptions = (r: Resolved, step: number): CouplingOptions => {
   const act = activation(r.activation);

@@ -12,6 +12,7 @@ export const PACKAGES = {
   '@bijective/continuous': 'packages/continuous',
   '@bijective/backend-wasm': 'packages/backend-wasm',
   '@bijective/backend-node': 'packages/backend-node',
+  '@bijective/interop': 'packages/interop',
 } as const;
 
 export type PackageName = keyof typeof PACKAGES;

@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
 import type { Batch } from '../bijection.js';
+import { softClamp } from '../nn/softClamp.js';
 
 /** Options of the rational-quadratic spline. */
 export interface SplineOptions {
@@ -9,8 +10,17 @@ export interface SplineOptions {
   readonly bound?: number;
   /** Floor on each bin's width and height as a fraction of `2·bound` (default 1e-3). */
   readonly minBinSize?: number;
-  /** Floor on the interior knot derivatives (default 1e-3). */
+  /** Floor on the interior knot derivatives (default 1e-3); with `parametrization: 'zuko'`, zuko's `slope`. */
   readonly minDerivative?: number;
+  /**
+   * How raw parameters become bins and derivatives:
+   * - `'floor'` (default): sizes `m + (1 - mK)·softmax(raw)` (`m = minBinSize`),
+   *   derivatives `minDerivative + softplus(raw)`;
+   * - `'zuko'`: zuko's `MonotonicRQSTransform` (1.x) with `slope = minDerivative`, `L = |log slope|`:
+   *   sizes `softmax(raw / (1 + |2 raw / L|))`, derivatives `exp(raw / (1 + |raw / L|))`
+   *   (so all-zero raw parameters give the identity). `minBinSize` does not apply.
+   */
+  readonly parametrization?: 'floor' | 'zuko';
 }
 
 /** Unconstrained parameters per coordinate: `K` widths, `K` heights, `K - 1` interior derivatives. */
@@ -20,7 +30,8 @@ export const splineParamCount = (bins: number): number => 3 * bins - 1;
  * The raw derivative value whose softplus-plus-floor equals 1, so all-zero
  * widths/heights and this value for derivatives give exactly the identity.
  */
-export const identityDerivative = (minDerivative = 1e-3): number => Math.log(Math.expm1(1 - minDerivative));
+export const identityDerivative = (minDerivative = 1e-3, parametrization: 'floor' | 'zuko' = 'floor'): number =>
+  parametrization === 'zuko' ? 0 : Math.log(Math.expm1(1 - minDerivative));
 
 interface Knots {
   readonly xk: tf.Tensor; // left knot, [B, D]
@@ -31,9 +42,12 @@ interface Knots {
   readonly d1: tf.Tensor; // derivative at the right knot
 }
 
-const knotPositions = (raw: tf.Tensor, bins: number, bound: number, minSize: number): tf.Tensor => {
-  // Bin sizes summing to 1 with a floor; knots at -B + 2B·cumsum, the last one exactly at +B.
-  const sizes = tf.add(minSize, tf.mul(1 - minSize * bins, tf.softmax(raw, -1)));
+const knotPositions = (raw: tf.Tensor, bins: number, bound: number, p: Unpacked): tf.Tensor => {
+  // Bin sizes summing to 1 (with a floor, or zuko's soft-clamped logits); knots at -B + 2B·cumsum, the last one exactly at +B.
+  const sizes =
+    p.parametrization === 'zuko'
+      ? tf.softmax(softClamp(raw, -Math.log(p.minDerivative) / 2), -1)
+      : tf.add(p.minSize, tf.mul(1 - p.minSize * bins, tf.softmax(raw, -1)));
   const cum = tf.cumsum(sizes, 2);
   const interior = tf.slice(cum, [0, 0, 0], [-1, -1, bins - 1]);
   const lead = tf.fill([raw.shape[0]!, raw.shape[1]!, 1], -bound);
@@ -50,19 +64,22 @@ const locate = (
   raw: tf.Tensor,
   bins: number,
   bound: number,
-  minSize: number,
-  minDerivative: number,
+  p: Unpacked,
   byHeight: boolean,
 ): Knots => {
   const K = bins;
   const rw = tf.slice(raw, [0, 0, 0], [-1, -1, K]);
   const rh = tf.slice(raw, [0, 0, K], [-1, -1, K]);
   const rd = tf.slice(raw, [0, 0, 2 * K], [-1, -1, K - 1]);
-  const cw = knotPositions(rw, K, bound, minSize);
-  const ch = knotPositions(rh, K, bound, minSize);
+  const cw = knotPositions(rw, K, bound, p);
+  const ch = knotPositions(rh, K, bound, p);
   const ones = tf.ones([raw.shape[0]!, raw.shape[1]!, 1]);
   // Boundary derivatives are 1 so the spline joins the identity tails with a continuous slope.
-  const deriv = tf.concat([ones, tf.add(minDerivative, tf.softplus(rd)), ones], 2);
+  const interiorDeriv =
+    p.parametrization === 'zuko'
+      ? tf.exp(softClamp(rd, -Math.log(p.minDerivative)))
+      : tf.add(p.minDerivative, tf.softplus(rd));
+  const deriv = tf.concat([ones, interiorDeriv, ones], 2);
   const edges = byHeight ? ch : cw;
   // Bin index = number of interior knots at or left of v (v already clamped inside).
   const interiorEdges = tf.slice(edges, [0, 0, 1], [-1, -1, K - 1]);
@@ -80,11 +97,20 @@ const locate = (
   };
 };
 
-const unpack = (options: SplineOptions) => ({
+interface Unpacked {
+  readonly bins: number;
+  readonly bound: number;
+  readonly minSize: number;
+  readonly minDerivative: number;
+  readonly parametrization: 'floor' | 'zuko';
+}
+
+const unpack = (options: SplineOptions): Unpacked => ({
   bins: options.bins ?? 8,
   bound: options.bound ?? 5,
   minSize: options.minBinSize ?? 1e-3,
   minDerivative: options.minDerivative ?? 1e-3,
+  parametrization: options.parametrization ?? 'floor',
 });
 
 /** Elementwise output and log-derivative of a monotone map. */
@@ -120,11 +146,12 @@ export interface ElementwiseResult {
  * ```
  */
 export const rationalQuadraticSpline = (x: Batch, raw: tf.Tensor3D, options: SplineOptions = {}): ElementwiseResult => {
-  const { bins, bound, minSize, minDerivative } = unpack(options);
+  const p = unpack(options);
+  const { bins, bound } = p;
   // Only GreaterEqual among the comparisons has a registered gradient in tfjs 4.22.
   const inside = tf.greaterEqual(bound, tf.abs(x));
   const xc = tf.clipByValue(x, -bound, bound);
-  const { xk, yk, w, h, d0, d1 } = locate(xc, raw, bins, bound, minSize, minDerivative, false);
+  const { xk, yk, w, h, d0, d1 } = locate(xc, raw, bins, bound, p, false);
   const s = tf.div(h, w);
   const xi = tf.clipByValue(tf.div(tf.sub(xc, xk), w), 0, 1);
   const xi1m = tf.mul(xi, tf.sub(1, xi));
@@ -159,10 +186,11 @@ export const rationalQuadraticSplineInverse = (
   raw: tf.Tensor3D,
   options: SplineOptions = {},
 ): ElementwiseResult => {
-  const { bins, bound, minSize, minDerivative } = unpack(options);
+  const p = unpack(options);
+  const { bins, bound } = p;
   const inside = tf.greaterEqual(bound, tf.abs(y));
   const yc = tf.clipByValue(y, -bound, bound);
-  const { xk, yk, w, h, d0, d1 } = locate(yc, raw, bins, bound, minSize, minDerivative, true);
+  const { xk, yk, w, h, d0, d1 } = locate(yc, raw, bins, bound, p, true);
   const s = tf.div(h, w);
   const dy = tf.sub(yc, yk);
   const sum = tf.sub(tf.add(d1, d0), tf.mul(2, s));

@@ -1,0 +1,110 @@
+import { basename } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { type BijectiveError, disposeParams } from '@bijective/core';
+import {
+  type SafetensorsFile,
+  type ZukoFlowName,
+  type ZukoModel,
+  fromZuko,
+  readSafetensorsFile,
+} from '@bijective/interop/node';
+import type { FlowEntry, FlowSize } from './flows.js';
+
+/** A trained zuko flow (`--model PATH --zuko NAME`) as a row set of the speed matrix. */
+export interface ZukoModelEntry {
+  /** The entry: `load()` gives the file's definition and parameters afresh on the active backend. */
+  readonly entry: FlowEntry;
+  /** The model's own sizes: zuko's `features`, `hidden_features` and `transforms`. */
+  readonly size: FlowSize;
+  /** zuko's `context` (0 for an unconditional flow); timed with standard-normal context rows. */
+  readonly contextDim: number;
+}
+
+/**
+ * The speed rows' flow name of a model file: `zuko/<class> (<file name>)`.
+ *
+ * @example
+ * ```ts
+ * zukoModelId('MAF', '/runs/7/model.safetensors'); // 'zuko/MAF (model.safetensors)'
+ * ```
+ */
+export const zukoModelId = (flow: ZukoFlowName, path: string): string =>
+  `zuko/${flow} (${basename(path)})`;
+
+/**
+ * A speed-matrix entry for a parsed zuko state dict: checks it with `fromZuko` once (so a file
+ * it refuses is a `Left` before any timing, and no tensor is left behind), then makes the
+ * definition and the stored parameters afresh for each cell, on whichever backend is active
+ * then. The entry carries zuko's class as its reference model, so a flow at RESULTS.md's sizes
+ * (dim 2, hidden [64, 64], 5 transforms, no context) gets zuko's throughput beside it.
+ *
+ * @example
+ * ```ts
+ * const m = zukoModelEntry(file, 'MAF', 'maf-2.safetensors'); // Right({ entry, size: { dim: 2, … } })
+ * const { def, params } = m.right.entry.load!(); // params: zuko's trained weights
+ * ```
+ */
+export const zukoModelEntry = (
+  file: SafetensorsFile,
+  flow: ZukoFlowName,
+  path: string,
+): E.Either<BijectiveError, ZukoModelEntry> =>
+  pipe(
+    fromZuko(file, { flow }),
+    E.map(({ def, params, zuko }) => {
+      disposeParams(params);
+      const fresh = (): ZukoModel => {
+        // The file passed fromZuko above, and fromZuko reads nothing else: a Left here is a bug.
+        const r = fromZuko(file, { flow });
+        if (E.isLeft(r)) throw r.left;
+        return r.right;
+      };
+      const size: FlowSize = {
+        dim: zuko.features,
+        hidden: zuko.hiddenFeatures,
+        transforms: zuko.transforms,
+      };
+      const entry: FlowEntry = {
+        id: zukoModelId(flow, path),
+        family: 'zuko',
+        name: basename(path),
+        // The architecture is the file's; a size other than its own is a caller's mistake.
+        build: (asked) => {
+          if (asked.dim !== size.dim)
+            throw new Error(
+              `${zukoModelId(flow, path)} has dim ${size.dim}, asked for ${asked.dim}`,
+            );
+          return def;
+        },
+        load: () => {
+          const m = fresh();
+          return { def: m.def, params: m.params };
+        },
+        reference: zuko.context === 0 ? flow : undefined,
+        continuous: false,
+      };
+      return { entry, size, contextDim: zuko.context };
+    }),
+  );
+
+/**
+ * Read a safetensors file and make it a speed-matrix entry ({@link zukoModelEntry}); an
+ * unreadable file, a malformed one or a state dict `fromZuko` refuses is a `Left` whose message
+ * names the path, field or key.
+ *
+ * @example
+ * ```ts
+ * const m = await loadZukoModel('model.safetensors', 'NSF')();
+ * if (E.isLeft(m)) console.error(m.left.message);
+ * ```
+ */
+export const loadZukoModel = (
+  path: string,
+  flow: ZukoFlowName,
+): TE.TaskEither<BijectiveError, ZukoModelEntry> =>
+  pipe(
+    readSafetensorsFile(path),
+    TE.chainEitherK((file) => zukoModelEntry(file, flow, path)),
+  );
