@@ -6,11 +6,13 @@
  * sends the views: the density on a grid, samples, the learning curves and
  * optionally the layers.
  */
-// TODO(issue 12): remove these two imports once core registers gradients itself in
-// production bundles (its "sideEffects": false drops tfjs's registrations); tfjs-core
-// first, or register_all_gradients fails with "Cannot evaluate flag 'DEBUG'".
+// TODO(issue 12): remove these three imports once core registers its gradients and the cpu
+// backend itself in production bundles (its "sideEffects": false makes the bundler drop
+// tfjs's registrations: without them the cpu backend is "not found in registry").
+// tfjs-core first, or register_all_gradients fails with "Cannot evaluate flag 'DEBUG'".
 import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
 import { tf, useBackend } from '@bijective/core';
 import * as E from 'fp-ts/lib/Either.js';
 import { BOUND } from './datasets.js';
@@ -56,8 +58,10 @@ const gridPoints = (() => {
 })();
 
 const rates = (): { wall: number; stepOnly: number } => {
-  const now = performance.now();
-  marks = marks.filter((m) => now - m.t < 1500);
+  // The marks of the last ~2 s of training (measured from the last mark, so a slow view or a
+  // pause does not empty the window).
+  const end = marks[marks.length - 1]?.t ?? 0;
+  marks = marks.filter((m) => end - m.t < 2000);
   const first = marks[0];
   const last = marks[marks.length - 1];
   const wall =
@@ -128,6 +132,7 @@ const loop = async (): Promise<void> => {
   looping = true;
   let chunk = 1;
   let lastView = performance.now();
+  let viewEvery = VIEW_MS;
   let lastProgress = 0;
   try {
     while (state === 'running' && trainer !== undefined) {
@@ -156,9 +161,12 @@ const loop = async (): Promise<void> => {
         progress();
         lastProgress = now;
       }
-      if (now - lastView > VIEW_MS) {
+      if (now - lastView > viewEvery) {
         view();
         lastView = performance.now();
+        // Views of slow flows (spline autoregressive sampling, ODEs) take long: keep them under
+        // about a third of the time, so training still makes progress.
+        viewEvery = Math.max(VIEW_MS, 2 * (lastView - now));
       }
       await yieldToEvents();
     }

@@ -216,6 +216,15 @@ describe.skipIf(missing !== undefined)(
       expect(loaded.value).toBeCloseTo(saved.value, 5);
     });
 
+    it('switches to the cpu backend and reports what loaded', async () => {
+      await page.selectOption('#backend', 'cpu');
+      await page.waitForSelector('#backend-status[data-backend="cpu"]', { timeout: 60_000 });
+      expect(await page.textContent('#backend-status')).toMatch(/^Loaded cpu/);
+      expect(Number.isFinite(await valAtStep(page, 0))).toBe(true);
+      const webgl = await page.locator('#backend option[value="webgl"]').textContent();
+      console.log(`backend menu: webgl option reads '${webgl}'`);
+    });
+
     it('trains on points drawn with the mouse, and works on a narrow screen', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.goto('about:blank');
