@@ -39,8 +39,17 @@ const missing = existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}`;
 const num = async (page: Page, selector: string, attr = 'data-value'): Promise<number> =>
   Number(await page.getAttribute(selector, attr));
 
-const waitState = (page: Page, state: string, timeout = 90_000) =>
-  page.waitForSelector(`body[data-state="${state}"]`, { timeout });
+/** Wait for a run state; fail at once, with the page's message, if the page shows an error instead. */
+const waitState = async (page: Page, state: string, timeout = 90_000): Promise<void> => {
+  await page.waitForFunction(
+    (s) =>
+      document.body.dataset['state'] === s || document.getElementById('message')?.hidden === false,
+    state,
+    { timeout },
+  );
+  const message = await page.locator('#message').textContent();
+  expect(await page.locator('#message').isHidden(), `the page says: ${message}`).toBe(true);
+};
 
 /** The validation log-likelihood shown for step `step` (waits for that view). */
 const valAtStep = async (page: Page, step: number): Promise<number> => {
@@ -218,7 +227,14 @@ describe.skipIf(missing !== undefined)(
 
     it('switches to the cpu backend and reports what loaded', async () => {
       await page.selectOption('#backend', 'cpu');
-      await page.waitForSelector('#backend-status[data-backend="cpu"]', { timeout: 60_000 });
+      await page.waitForFunction(
+        () =>
+          /^(Loaded|Could not load) cpu/.test(
+            document.getElementById('backend-status')?.textContent ?? '',
+          ),
+        undefined,
+        { timeout: 60_000 },
+      );
       expect(await page.textContent('#backend-status')).toMatch(/^Loaded cpu/);
       expect(Number.isFinite(await valAtStep(page, 0))).toBe(true);
       const webgl = await page.locator('#backend option[value="webgl"]').textContent();
