@@ -55,6 +55,15 @@ export default defineConfig({
   // site builds without building the packages first; the import specifiers are the public ones.
   resolve: { conditions: ['@bijective/source', 'module', 'browser', 'development|production'] },
   worker: { format: 'es' },
+  // Pre-bundle what only the worker imports, so the first dev load does not reload the page.
+  optimizeDeps: {
+    include: [
+      '@tensorflow/tfjs-core/dist/register_all_gradients',
+      '@tensorflow/tfjs-backend-webgl',
+      '@tensorflow/tfjs-backend-wasm',
+      '@tensorflow/tfjs-backend-cpu',
+    ],
+  },
   plugins: [tfjsWasm()],
   server: { headers: isolation },
   preview: { headers: isolation },

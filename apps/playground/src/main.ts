@@ -405,7 +405,7 @@ function onWorker(m: FromWorker): void {
     case 'progress':
       runState = m.state;
       els.step.textContent = String(m.step);
-      els.sps.textContent = m.state === 'running' ? m.stepsPerSecond.toFixed(0) : '–';
+      if (m.stepsPerSecond > 0) els.sps.textContent = m.stepsPerSecond.toFixed(0);
       els.sps.dataset['value'] = String(m.stepsPerSecond);
       els.spsSteps.textContent =
         m.stepOnlyPerSecond > 0 ? ` (steps alone: ${m.stepOnlyPerSecond.toFixed(0)})` : '';
