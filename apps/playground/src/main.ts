@@ -325,13 +325,32 @@ const drawLayers = (): void => {
   });
 };
 
+/** Where log p was last read (a ring on the heat map), until the pointer leaves. */
+let marker: [number, number] | undefined;
+
+function drawHeat(): void {
+  if (lastView === undefined) return;
+  heatFrame = drawHeatmap(els.heatmap, lastView.grid, lastView.gridSize);
+  els.heatmap.dataset['left'] = String(heatFrame.left);
+  els.heatmap.dataset['top'] = String(heatFrame.top);
+  els.heatmap.dataset['size'] = String(heatFrame.size);
+  const ctx = els.heatmap.getContext('2d');
+  if (marker === undefined || ctx === null) return;
+  const [px, py] = heatFrame.toPx(marker[0], marker[1]);
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = '#ffffff';
+  ctx.beginPath();
+  ctx.arc(px, py, 5, 0, 2 * Math.PI);
+  ctx.stroke();
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = '#111827';
+  ctx.beginPath();
+  ctx.arc(px, py, 6.5, 0, 2 * Math.PI);
+  ctx.stroke();
+}
+
 const drawAll = (): void => {
-  if (lastView !== undefined) {
-    heatFrame = drawHeatmap(els.heatmap, lastView.grid, lastView.gridSize);
-    els.heatmap.dataset['left'] = String(heatFrame.left);
-    els.heatmap.dataset['top'] = String(heatFrame.top);
-    els.heatmap.dataset['size'] = String(heatFrame.size);
-  }
+  drawHeat();
   drawSamples();
   drawCurves(els.curves, curve);
   drawLayers();
@@ -428,8 +447,11 @@ function onWorker(m: FromWorker): void {
       updateButtons();
       return;
     case 'logp':
-      if (m.id === queryId)
+      if (m.id === queryId) {
         els.hover.textContent = `log p(x) at (${m.x.toFixed(2)}, ${m.y.toFixed(2)}) = ${m.value.toFixed(4)}`;
+        marker = [m.x, m.y];
+        drawHeat();
+      }
       els.hover.dataset['value'] = String(m.value);
       return;
     case 'saved':
@@ -522,6 +544,24 @@ els.pause.addEventListener('click', () => send({ type: 'pause' }));
 els.stop.addEventListener('click', () => send({ type: 'stop' }));
 els.reset.addEventListener('click', () => setup());
 
+/** The point an arrow key moves `from` to (0.1 per press, 0.5 with Shift), kept inside the square; else undefined. */
+const arrowMove = (ev: KeyboardEvent, from: [number, number]): [number, number] | undefined => {
+  const d = ev.shiftKey ? 0.5 : 0.1;
+  const step: [number, number] | undefined =
+    ev.key === 'ArrowLeft'
+      ? [-d, 0]
+      : ev.key === 'ArrowRight'
+        ? [d, 0]
+        : ev.key === 'ArrowUp'
+          ? [0, d]
+          : ev.key === 'ArrowDown'
+            ? [0, -d]
+            : undefined;
+  if (step === undefined) return undefined;
+  const clamp = (v: number) => Math.max(-BOUND, Math.min(BOUND, v));
+  return [clamp(from[0] + step[0]), clamp(from[1] + step[1])];
+};
+
 // Drawing points on the samples plot (mouse, touch and keyboard).
 let drawCursor: [number, number] | undefined;
 let painting = false;
@@ -564,20 +604,10 @@ els.samples.addEventListener('pointercancel', endPaint);
 els.samples.addEventListener('keydown', (ev) => {
   if (settings.dataset !== 'draw') return;
   const c = drawCursor ?? [0, 0];
-  const d = ev.shiftKey ? 0.5 : 0.1;
-  const moves: Record<string, [number, number]> = {
-    ArrowLeft: [-d, 0],
-    ArrowRight: [d, 0],
-    ArrowUp: [0, d],
-    ArrowDown: [0, -d],
-  };
-  const mv = moves[ev.key];
-  if (mv !== undefined) {
+  const moved = arrowMove(ev, c);
+  if (moved !== undefined) {
     ev.preventDefault();
-    drawCursor = [
-      Math.max(-BOUND, Math.min(BOUND, c[0] + mv[0])),
-      Math.max(-BOUND, Math.min(BOUND, c[1] + mv[1])),
-    ];
+    drawCursor = moved;
     drawSamples();
   } else if (ev.key === ' ' || ev.key === 'Enter') {
     ev.preventDefault();
@@ -605,21 +635,15 @@ els.heatmap.addEventListener('pointermove', (ev) => {
   if (p === undefined || Math.abs(p[0]) > BOUND || Math.abs(p[1]) > BOUND) return;
   query(p[0], p[1]);
 });
+els.heatmap.addEventListener('pointerleave', () => {
+  marker = undefined;
+  drawHeat();
+});
 els.heatmap.addEventListener('keydown', (ev) => {
-  const d = ev.shiftKey ? 0.5 : 0.1;
-  const moves: Record<string, [number, number]> = {
-    ArrowLeft: [-d, 0],
-    ArrowRight: [d, 0],
-    ArrowUp: [0, d],
-    ArrowDown: [0, -d],
-  };
-  const mv = moves[ev.key];
-  if (mv === undefined) return;
+  const moved = arrowMove(ev, hoverAt);
+  if (moved === undefined) return;
   ev.preventDefault();
-  query(
-    Math.max(-BOUND, Math.min(BOUND, hoverAt[0] + mv[0])),
-    Math.max(-BOUND, Math.min(BOUND, hoverAt[1] + mv[1])),
-  );
+  query(moved[0], moved[1]);
 });
 
 // Save, load and share.

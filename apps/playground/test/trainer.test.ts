@@ -2,23 +2,20 @@ import * as E from 'fp-ts/lib/Either.js';
 import { disposeParams, tf } from '@bijective/core';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../src/datasets.js';
-import { type PresetName, buildFlow, defaultSettings, settingsFromConfig } from '../src/flows.js';
+import {
+  PRESETS,
+  type PresetName,
+  buildFlow,
+  defaultSettings,
+  settingsFromConfig,
+} from '../src/flows.js';
 import { createTrainer, loadModel, splitRows } from '../src/trainer.js';
 
 const { train, val } = splitRows(generate('moons', 600, 0), 0.1, 0);
 const small = (preset: PresetName) => ({ ...defaultSettings(preset), transforms: 2, hidden: 8 });
 
 describe('trainer', () => {
-  it.each<PresetName>([
-    'realNVP',
-    'nice',
-    'glow',
-    'nsfCoupling',
-    'maf',
-    'iaf',
-    'mafSpline',
-    'flowMatching',
-  ])(
+  it.each<PresetName>([...PRESETS])(
     '%s: every operation of a session frees its tensors (numTensors back to baseline)',
     (preset) => {
       const baseline = tf.memory().numTensors;
