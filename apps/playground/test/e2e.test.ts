@@ -6,7 +6,8 @@
  * on them. Screenshots go to `test-artifacts/` (gitignored).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -95,6 +96,7 @@ describe.skipIf(missing !== undefined)(
     let page: Page;
     let server: { url: string; close: () => Promise<void> };
     const errors: string[] = [];
+    const temps: string[] = [];
 
     beforeAll(async () => {
       await rm(join(APP, 'dist'), { recursive: true, force: true });
@@ -115,6 +117,7 @@ describe.skipIf(missing !== undefined)(
     afterAll(async () => {
       await browser?.close();
       await server?.close();
+      for (const d of temps) await rm(d, { recursive: true, force: true });
     });
 
     it('trains moons with RealNVP on wasm past the validation threshold, with a live heat map', async () => {
@@ -204,7 +207,9 @@ describe.skipIf(missing !== undefined)(
     it('saves the model and loads it back with the same log p at a point', async () => {
       const saved = await hoverLogp(page, 0.3, 0.45);
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
-      const file = join(ARTIFACTS, 'model.json');
+      const dir = await mkdtemp(join(tmpdir(), 'playground-'));
+      temps.push(dir);
+      const file = join(dir, download.suggestedFilename());
       await download.saveAs(file);
 
       await page.click('#reset');
