@@ -394,8 +394,13 @@ function onWorker(m: FromWorker): void {
           ? [
               `build: ${String(d['flavour'] ?? '?')}`,
               `SIMD: ${d['simd'] === true ? 'yes' : 'no'}`,
-              `threads: ${d['threads'] === true ? `yes (${String(d['threadsCount'])})` : 'no'}`,
-              d['crossOriginIsolated'] === true ? '' : '(page not cross-origin isolated)',
+              `threads: ${
+                d['threads'] === true
+                  ? `yes (pool of ${String(d['threadsCount'])})`
+                  : d['crossOriginIsolated'] === true
+                    ? 'no'
+                    : 'no (the page is not cross-origin isolated)'
+              }`,
             ]
           : m.backend === 'webgl'
             ? [
@@ -404,7 +409,7 @@ function onWorker(m: FromWorker): void {
               ]
             : ['plain JavaScript'];
       els.backendStatus.textContent = m.ok
-        ? `Loaded ${m.backend}: ${facts.filter((s) => s !== '').join(', ')}.`
+        ? `Loaded ${m.backend}: ${facts.join(', ')}.`
         : `Could not load ${m.backend}: ${m.error ?? 'unknown error'}. Running on ${String(d['active'])}.`;
       els.backendStatus.dataset['backend'] = m.ok ? m.backend : String(d['active']);
       document.body.dataset['backend'] = m.ok ? m.backend : String(d['active']);

@@ -21,11 +21,6 @@ import type { FromWorker, LiveOptions, RunState, ToWorker } from './protocol.js'
 import { backendPlugin } from './backends.js';
 import { type Trainer, createTrainer, loadModel, splitRows } from './trainer.js';
 
-// TODO(issue 12): core's fit loops call Node's setImmediate; this worker drives its own
-// loop, but keep the shim so any library loop also works here. Remove after the merge.
-(globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate ??= (f) =>
-  setTimeout(f, 0);
-
 const GRID = 72;
 const SAMPLES = 1000;
 const LAYER_POINTS = 500;
