@@ -6,13 +6,6 @@
  * sends the views: the density on a grid, samples, the learning curves and
  * optionally the layers.
  */
-// TODO(issue 12): remove these three imports once core registers its gradients and the cpu
-// backend itself in production bundles (its "sideEffects": false makes the bundler drop
-// tfjs's registrations: without them the cpu backend is "not found in registry").
-// tfjs-core first, or register_all_gradients fails with "Cannot evaluate flag 'DEBUG'".
-import '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
 import { tf, useBackend } from '@bijective/core';
 import * as E from 'fp-ts/lib/Either.js';
 import { BOUND } from './datasets.js';
