@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_FLAGS } from '@bijective/browser-testing';
 import { type BrowserContext, chromium } from 'playwright-core';
 import type { BenchOptions } from './args.js';
 import type { PageOptions, PageResult, PageState } from './browser/page.js';
@@ -15,22 +16,6 @@ import type { ProgressSink } from './speed.js';
 
 /** The app's root folder (`apps/bench`), from `src/` or `dist/`. */
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * Chromium's command-line flags for benchmarking: headless, no sandbox (root
- * in containers), no GPU, and no background traffic or updates, so nothing
- * but the page uses the network or the CPU.
- */
-export const CHROMIUM_FLAGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Why Chromium cannot be used at `path`, or `undefined` if it exists.

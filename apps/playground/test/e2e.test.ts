@@ -5,29 +5,17 @@
  * wasm, pause / resume / stop, save and load a model, draw points and train
  * on them. Screenshots go to `test-artifacts/` (gitignored).
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveStatic } from './serve.js';
+import { CHROMIUM, chromiumMissing, launchChromium, serveStatic } from '@bijective/browser-testing';
 
-const CHROMIUM = '/usr/bin/chromium';
 const APP = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = join(APP, 'test-artifacts');
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Steps of the moons run, and the validation log-likelihood (nats per point) it must beat. */
 const MOONS_STEPS = 400;
@@ -35,7 +23,7 @@ const MOONS_STEPS = 400;
 // (the best flows reach about -2.3 on this scaling of the data). -2.75 leaves margin for noise.
 const MOONS_THRESHOLD = -2.75;
 
-const missing = existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}`;
+const missing = chromiumMissing();
 
 const num = async (page: Page, selector: string, attr = 'data-value'): Promise<number> =>
   Number(await page.getAttribute(selector, attr));
@@ -102,8 +90,8 @@ describe.skipIf(missing !== undefined)(
       await rm(join(APP, 'dist'), { recursive: true, force: true });
       await build({ root: APP, logLevel: 'warn' });
       await mkdir(ARTIFACTS, { recursive: true });
-      server = await serveStatic(join(APP, 'dist'));
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+      server = await serveStatic(join(APP, 'dist'), { isolated: true });
+      browser = await launchChromium(CHROMIUM);
       page = await browser.newPage({
         viewport: { width: 1280, height: 800 },
         acceptDownloads: true,

@@ -2,9 +2,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { haveChromium, launchChromium } from './chromium.js';
+import { haveChromium, launchChromium, serveStatic } from '@bijective/browser-testing';
 import { freshProject, run, withTarballs } from './project.js';
-import { serveStatic } from './staticServer.js';
 
 /** Gzipped JavaScript of the production build, the .wasm binaries excluded (issue 12's target). */
 const MAX_GZIP_KB = 120;

@@ -1,8 +1,3 @@
-/**
- * A tiny static file server for the built site on 127.0.0.1 (ephemeral
- * port), with the cross-origin isolation headers the threaded wasm build
- * needs, so the end-to-end test drives exactly the files `vite build` made.
- */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,23 +10,45 @@ const TYPES: Readonly<Record<string, string>> = {
   '.wasm': 'application/wasm',
   '.json': 'application/json',
   '.svg': 'image/svg+xml',
+  '.png': 'image/png',
 };
 
-/** Serve `root` until `close()`; `isolated: false` leaves out COOP/COEP. */
+/** The cross-origin isolation headers that let a page use the threaded wasm build. */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** A running server: its base URL (ending in `/`) and how to stop it. */
+export interface StaticServer {
+  readonly url: string;
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * Serve the files under `root` on 127.0.0.1 (an ephemeral port), as a static host serves a
+ * built site: `/` is `index.html`, paths cannot leave `root`, unknown files are 404.
+ * `isolated` adds {@link ISOLATION_HEADERS}.
+ *
+ * @example
+ * ```ts
+ * const { url, close } = await serveStatic(join(dir, 'dist'));
+ * await page.goto(url);
+ * await close();
+ * ```
+ */
 export const serveStatic = async (
   root: string,
-  isolated = true,
-): Promise<{ url: string; close: () => Promise<void> }> => {
+  options: { readonly isolated?: boolean } = {},
+): Promise<StaticServer> => {
+  const headers = options.isolated === true ? ISOLATION_HEADERS : {};
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    const rel = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
-    const headers: Record<string, string> = isolated
-      ? {
-          'Cross-Origin-Opener-Policy': 'same-origin',
-          'Cross-Origin-Embedder-Policy': 'require-corp',
-          'Cross-Origin-Resource-Policy': 'same-origin',
-        }
-      : {};
+    const rel = normalize(path.endsWith('/') ? `${path}index.html` : path).replace(
+      /^(\.\.[/\\])+/,
+      '',
+    );
     readFile(join(root, rel)).then(
       (body) =>
         res
