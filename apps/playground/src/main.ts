@@ -667,7 +667,7 @@ els.save.addEventListener('click', () => {
   };
   send({ type: 'save' });
 });
-els.loadFile.addEventListener('change', async () => {
+const loadModelFile = async (): Promise<void> => {
   const f = els.loadFile.files?.[0];
   if (f === undefined) return;
   els.loadFile.value = '';
@@ -680,8 +680,9 @@ els.loadFile.addEventListener('change', async () => {
   drawn = [...parsed.page.drawn];
   showSettings();
   setup(parsed.model);
-});
-els.share.addEventListener('click', async () => {
+};
+els.loadFile.addEventListener('change', () => void loadModelFile());
+const shareLink = async (): Promise<void> => {
   const url = location.href.split('#')[0] + toHash({ ...settings, drawn });
   try {
     await navigator.clipboard.writeText(url);
@@ -689,7 +690,8 @@ els.share.addEventListener('click', async () => {
   } catch {
     els.modelStatus.textContent = `Share this link: ${url}`;
   }
-});
+};
+els.share.addEventListener('click', () => void shareLink());
 
 // A pasted link with other settings (same page, new fragment) starts over with them.
 window.addEventListener('hashchange', () => location.reload());

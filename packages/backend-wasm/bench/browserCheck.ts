@@ -8,7 +8,7 @@
  * Needs a Chromium (CHROMIUM=/usr/bin/chromium by default), playwright-core and esbuild,
  * which are workspace-root tooling, not dependencies of this package.
  */
-import { createServer, type Server } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -52,7 +52,8 @@ const main = async () => {
     '<!doctype html><meta charset="utf-8"><script type="module" src="/bundle.js"></script>';
   const serve = (isolated: boolean): Promise<{ server: Server; port: number }> =>
     new Promise((resolve) => {
-      const server = createServer(async (req, res) => {
+      const server = createServer((req, res) => void respond(req, res));
+      async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
         const headers: Record<string, string> = isolated
           ? {
               'Cross-Origin-Opener-Policy': 'same-origin',
@@ -72,7 +73,7 @@ const main = async () => {
         } catch {
           res.writeHead(404, headers).end();
         }
-      });
+      }
       server.listen(0, '127.0.0.1', () => {
         const address = server.address();
         resolve({

@@ -51,6 +51,7 @@ const hostileBuilders = {
     },
   }),
   throwsString: (): FlowDef<Params> => {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a builder that throws a non-Error, on purpose
     throw 'not an Error';
   },
   returnsNull: (): FlowDef<Params> => null as unknown as FlowDef<Params>,
