@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CHROMIUM_FLAGS } from '@bijective/browser-testing';
 import { type BrowserContext, chromium } from 'playwright-core';
 import type { BenchOptions } from './args.js';
+import { errorText } from './format.js';
 import type { PageOptions, PageResult, PageState } from './browser/page.js';
 import { type FlowCatalog, type FlowEntry, defaultHidden, prioritize } from './flows.js';
 import type { BrowserInfo, SpeedRow } from './model.js';
@@ -380,7 +381,7 @@ export const runBrowser = async (
           gemm: r.gemm,
         };
   } catch (e) {
-    const reason = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    const reason = errorText(e);
     hooks.status(`[browser] failed: ${reason}`, true);
     return { status: 'failed', reason, chromium: o.chromium, ...none };
   } finally {

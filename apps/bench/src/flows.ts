@@ -6,6 +6,7 @@ import {
   tf,
 } from '@bijective/core';
 import type { ReferenceModel } from './reference.js';
+import { errorText } from './format.js';
 
 /** A preset constructor: JSON options (at least `dim`) to a flow definition (core's serialization builders have this shape). */
 export type PresetBuilder = (config: JsonObject) => FlowDef<Params>;
@@ -101,11 +102,9 @@ const REFERENCE_OF: Readonly<Record<string, FlowEntry['reference']>> = {
   'continuous/flowMatching': 'flow matching',
 };
 
-const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
+/** A non-null object, read as a record of unknown values (for modules and results whose type is not trusted). */
+export const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
   typeof x === 'object' && x !== null;
-
-const message = (e: unknown): string =>
-  e instanceof Error ? e.message.split('\n')[0]! : String(e);
 
 /**
  * Import a module by a name held in a variable, so a package without an index yet is a skip, not a compile error.
@@ -128,7 +127,7 @@ export const importOptional = async (
       : { ok: false, reason: `${specifier} is not a module namespace` };
   } catch (e) {
     // Shorten absolute paths: '/…/node_modules/@bijective/x/src/index.ts' says enough.
-    const why = message(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/");
+    const why = errorText(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/");
     return { ok: false, reason: `cannot import ${specifier}: ${why}` };
   }
 };

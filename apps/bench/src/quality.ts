@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type FlowDef, type Params, countParams, disposeParams, fit, tf } from '@bijective/core';
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadDigitsScale, loadSplits } from './data.js';
-import type { FitFlowMatching, FlowEntry, FlowSize } from './flows.js';
+import { type FitFlowMatching, type FlowEntry, type FlowSize, isRecord } from './flows.js';
 import type { Picture, QualityRow, SeedRun } from './model.js';
 import {
   type Panel,
@@ -15,14 +15,12 @@ import {
 } from './pictures.js';
 import { CONTINUOUS_REFERENCE, type DatasetName, REFERENCE } from './reference.js';
 import { mean, median, standardError } from './stats.js';
+import { errorText } from './format.js';
 
 /** Hooks the quality run reports through. */
 export interface QualityHooks {
   readonly status: (text: string, final?: boolean) => void;
 }
-
-const message = (e: unknown): string =>
-  e instanceof Error ? e.message.split('\n')[0]! : String(e);
 
 /**
  * RESULTS.md's protocol sizes for a data set and flow: 5 transforms, hidden
@@ -120,9 +118,6 @@ export interface Trained {
   /** Continuous flows trained through the solver: mean NFE per forward solve while training. */
   readonly trainNfe?: number;
 }
-
-const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
-  typeof x === 'object' && x !== null;
 
 /**
  * The cumulative solver cost of a continuous flow's definition (its `cost()`:
@@ -506,7 +501,7 @@ const runSeed = async (
     fitFM,
     hooks,
     label,
-  ).catch((e: unknown) => E.left(message(e)));
+  ).catch((e: unknown) => E.left(errorText(e)));
   const wallSeconds = (performance.now() - t0) / 1000;
   if (E.isLeft(trained)) return E.left({ reason: trained.left, wallSeconds });
   const t = trained.right;
@@ -542,7 +537,7 @@ const runSeed = async (
             : picture2d(defs.evaluate, t.params, splits, options.seed);
         drawn = { title, file: picture.file, svg: panelsSvg(title, panels, 220) };
       } catch (e) {
-        hooks.status(`${label}: pictures failed: ${message(e)}`, true);
+        hooks.status(`${label}: pictures failed: ${errorText(e)}`, true);
       }
     }
     return E.right({
@@ -552,7 +547,7 @@ const runSeed = async (
       ...(drawn === undefined ? {} : { picture: drawn }),
     });
   } catch (e) {
-    return E.left({ reason: `evaluation: ${message(e)}`, wallSeconds, steps: t.steps });
+    return E.left({ reason: `evaluation: ${errorText(e)}`, wallSeconds, steps: t.steps });
   } finally {
     disposeParams(t.params);
   }
@@ -597,7 +592,7 @@ export const runQuality = async (
           flow: entry.id,
           backend,
           status: 'failed',
-          reason: `data: ${message(e)}`,
+          reason: `data: ${errorText(e)}`,
         });
       continue;
     }
@@ -620,8 +615,8 @@ export const runQuality = async (
           evaluate: entry.continuous ? entry.build(size, { trace: 'exact' }) : train,
         };
       } catch (e) {
-        rows.push({ ...base, status: 'failed', reason: `build: ${message(e)}` });
-        hooks.status(`${name}: build failed: ${message(e)}`, true);
+        rows.push({ ...base, status: 'failed', reason: `build: ${errorText(e)}` });
+        hooks.status(`${name}: build failed: ${errorText(e)}`, true);
         continue;
       }
       const runs: SeedRun[] = [];

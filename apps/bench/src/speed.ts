@@ -18,6 +18,7 @@ import type { SpeedRow } from './model.js';
 import { referenceThroughput } from './reference.js';
 import { summarize } from './stats.js';
 import { type TimingOptions, timeRepeated } from './timing.js';
+import { errorText } from './format.js';
 
 /** The sizes of one speed matrix: model sizes plus the batches of the two kinds of operation. */
 export interface SpeedSize extends FlowSize {
@@ -26,9 +27,6 @@ export interface SpeedSize extends FlowSize {
   /** Batch of logProb and sample. */
   readonly evalBatch: number;
 }
-
-const message = (e: unknown): string =>
-  e instanceof Error ? e.message.split('\n')[0]! : String(e);
 
 /** A prepared operation: `run` does one call and waits for its result; `dispose` frees its state. */
 interface Prepared {
@@ -214,8 +212,15 @@ export const runCell = async (
   backend: string,
 ): Promise<SpeedRow> => {
   const base = baseRow(entry.id, backend, op, size);
-  let prepared: Prepared | undefined;
   let params = 0;
+  const failed = (reason: string): SpeedRow => ({
+    ...base,
+    ...withReference(entry, op, size),
+    params,
+    status: 'failed',
+    reason,
+  });
+  let prepared: Prepared;
   let note: string | undefined;
   try {
     const { def, params: p } = modelOf(entry, size, seed);
@@ -223,13 +228,7 @@ export const runCell = async (
     note = noteOf(entry, op, def.contextDim);
     prepared = prepare(op, def, p, size, seed, entry.trainLoss);
   } catch (e) {
-    return {
-      ...base,
-      ...withReference(entry, op, size),
-      params,
-      status: 'failed',
-      reason: `build: ${message(e)}`,
-    };
+    return failed(`build: ${errorText(e)}`);
   }
   const before = tf.memory().numTensors;
   try {
@@ -249,13 +248,7 @@ export const runCell = async (
       ...withReference(entry, op, size, samplesPerSecond),
     };
   } catch (e) {
-    return {
-      ...base,
-      ...withReference(entry, op, size),
-      params,
-      status: 'failed',
-      reason: message(e),
-    };
+    return failed(errorText(e));
   } finally {
     prepared.dispose();
   }
@@ -301,7 +294,7 @@ export const runGemm = async (timing: TimingOptions, backend: string): Promise<S
       calls,
     };
   } catch (e) {
-    return { ...base, status: 'failed', reason: message(e) };
+    return { ...base, status: 'failed', reason: errorText(e) };
   } finally {
     a.dispose();
     b.dispose();
