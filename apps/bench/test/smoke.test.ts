@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumMissing } from '../src/browser.js';
 import { terminalProgress } from '../src/progress.js';
 import { type CliIO, main } from '../src/run.js';
-import { speedRow, zukoFixture } from './fixtures.js';
+import { speedRow, zukoFixture, words } from './fixtures.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -33,18 +33,9 @@ const capture = (isTTY = false): CliIO & { out: () => string; err: () => string 
 
 // Tiny sizes and core's own flows: the smoke runs exercise every mode end to end in seconds
 // without depending on the flow packages' state.
-const tiny = [
-  '--flows',
-  'core/diagonalGaussianFlow',
-  '--reps',
-  '1',
-  '--warmup',
-  '0',
-  '--batch',
-  '16',
-  '--eval-batch',
-  '16',
-];
+const tiny = words(
+  '--flows core/diagonalGaussianFlow --reps 1 --warmup 0 --batch 16 --eval-batch 16',
+);
 
 /**
  * Runs the CLI in-process on `args` plus `--no-progress --out <a fresh temp folder>`:
@@ -194,30 +185,11 @@ describe('one-iteration smoke runs', () => {
   });
 
   it('distill mode: trains a MAF teacher, distils an IAF student, times both samplers', async () => {
-    const { out, io, r } = await run([
-      '--mode',
-      'distill',
-      '--backends',
-      'cpu',
-      '--train-backend',
-      'cpu',
-      '--hidden',
-      '8',
-      '--transforms',
-      '2',
-      '--max-steps',
-      '2',
-      '--distill-steps',
-      '3',
-      '--dim',
-      '2,64',
-      '--eval-batch',
-      '16',
-      '--reps',
-      '1',
-      '--warmup',
-      '0',
-    ]);
+    const { out, io, r } = await run(
+      words(
+        '--mode distill --backends cpu --train-backend cpu --hidden 8 --transforms 2 --max-steps 2 --distill-steps 3 --dim 2,64 --eval-batch 16 --reps 1 --warmup 0',
+      ),
+    );
     expect(r.code).toBe(0);
     const d = r.report!.distill!;
     const t = d.training;
