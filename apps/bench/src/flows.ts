@@ -73,19 +73,16 @@ export type TrainLoss = (
   seed: number,
 ) => tf.Scalar;
 
-/** The shape of `fitFlowMatching` the quality mode relies on (checked at run time). */
-export type FitFlowMatching = (
+/** The shape of a continuous package fitter (`fitFlowMatching`, `fitFfjord`) the quality mode relies on (its result is checked at run time). */
+export type Fitter = (
   def: FlowDef<Params>,
   data: unknown,
   options: Readonly<Record<string, unknown>>,
 ) => Promise<unknown>;
-
-/** The shape of `fitFfjord` the quality mode relies on (checked at run time). */
-export type FitFfjord = (
-  def: FlowDef<Params>,
-  data: unknown,
-  options: Readonly<Record<string, unknown>>,
-) => Promise<unknown>;
+/** `fitFlowMatching` of @bijective/continuous. */
+export type FitFlowMatching = Fitter;
+/** `fitFfjord` of @bijective/continuous. */
+export type FitFfjord = Fitter;
 
 /** The flow packages the bench knows, in display order. */
 export const FLOW_PACKAGES: readonly { readonly family: string; readonly packageName: string }[] = [
@@ -133,17 +130,8 @@ export const importOptional = async (
 };
 
 /** Named exports used as presets when a package has no `presets` table (yet). */
-const KNOWN_PRESETS: readonly string[] = [
-  'nice',
-  'realNVP',
-  'glow',
-  'nsfCoupling',
-  'maf',
-  'iaf',
-  'mafSpline',
-  'ffjord',
-  'flowMatching',
-];
+const KNOWN_PRESETS: readonly string[] =
+  'nice realNVP glow nsfCoupling maf iaf mafSpline ffjord flowMatching'.split(' ');
 
 /**
  * The usable presets of a module namespace (functions of a config), or why there are none.
@@ -272,19 +260,11 @@ export const coreEntries = (): FlowEntry[] =>
   );
 
 /** A flow package's module as imported (statically in the browser bundle, dynamically in Node), or why it is missing. */
-export type FamilyModule =
-  | {
-      readonly family: string;
-      readonly packageName: string;
-      readonly ok: true;
-      readonly module: Readonly<Record<string, unknown>>;
-    }
-  | {
-      readonly family: string;
-      readonly packageName: string;
-      readonly ok: false;
-      readonly reason: string;
-    };
+export type FamilyModule = (typeof FLOW_PACKAGES)[number] &
+  (
+    | { readonly ok: true; readonly module: Readonly<Record<string, unknown>> }
+    | { readonly ok: false; readonly reason: string }
+  );
 
 /**
  * Build a catalog from imported flow-package modules: every usable `presets`
@@ -350,12 +330,7 @@ export const catalogFromModules = (modules: readonly FamilyModule[]): FlowCatalo
 export const loadCatalog = async (): Promise<FlowCatalog> => {
   const modules: FamilyModule[] = [];
   for (const { family, packageName } of FLOW_PACKAGES) {
-    const r = await importOptional(packageName);
-    modules.push(
-      r.ok
-        ? { family, packageName, ok: true, module: r.module }
-        : { family, packageName, ok: false, reason: r.reason },
-    );
+    modules.push({ family, packageName, ...(await importOptional(packageName)) });
   }
   return catalogFromModules(modules);
 };
