@@ -14,20 +14,13 @@ import {
   runDistillTraining,
   speedups,
 } from './distill.js';
-import {
-  type FlowCatalog,
-  type FlowEntry,
-  defaultHidden,
-  loadCatalog,
-  prioritize,
-  selectFlows,
-} from './flows.js';
+import { type FlowCatalog, type FlowEntry, loadCatalog, prioritize, selectFlows } from './flows.js';
 import type { BenchReport } from './model.js';
 import { type ProgressStream, statusLine, terminalProgress } from './progress.js';
 import { runQuality } from './quality.js';
 import { renderMarkdown } from './report/markdown.js';
 import { writeReport } from './report/write.js';
-import { type MatrixOptions, type SpeedSize, planMatrix, runMatrix } from './speed.js';
+import { type MatrixOptions, planMatrix, runMatrix, speedSizes } from './speed.js';
 import { type ZukoModelEntry, loadZukoModel } from './zukoModel.js';
 
 /** Where the CLI writes: the report table to `stdout`, progress and messages to `stderr`. */
@@ -53,23 +46,6 @@ const environment = (): Record<string, string | number> => {
     tfjs: tf.version_core,
   };
 };
-
-/**
- * The speed matrix sizes, one per `--dim`: hidden widths default to RESULTS.md's for that dim.
- *
- * @example
- * ```ts
- * speedSizes(presetDefaults('full', 'speed')).map((s) => s.hidden); // [[64, 64], [128, 128]]
- * ```
- */
-export const speedSizes = (o: BenchOptions): SpeedSize[] =>
-  o.dims.map((dim) => ({
-    dim,
-    hidden: o.hidden ?? defaultHidden(dim),
-    transforms: o.transforms,
-    batch: o.batch,
-    evalBatch: o.evalBatch,
-  }));
 
 const QUALITY_PREFERENCE: readonly BackendName[] = ['native', 'tensorflow', 'wasm', 'cpu'];
 // At dim 2 the per-op overhead dominates a training step, and wasm has the least of it.

@@ -12,8 +12,8 @@ import {
   tfSeed,
   unflattenParams,
 } from '@bijective/core';
-import type { Op } from './args.js';
-import type { FlowEntry, FlowSize, TrainLoss } from './flows.js';
+import type { BenchOptions, Op } from './args.js';
+import { type FlowEntry, type FlowSize, type TrainLoss, defaultHidden } from './flows.js';
 import type { SpeedRow } from './model.js';
 import { referenceThroughput } from './reference.js';
 import { summarize } from './stats.js';
@@ -27,6 +27,23 @@ export interface SpeedSize extends FlowSize {
   /** Batch of logProb and sample. */
   readonly evalBatch: number;
 }
+
+/**
+ * The speed matrix sizes, one per `--dim`: hidden widths default to RESULTS.md's for that dim.
+ *
+ * @example
+ * ```ts
+ * speedSizes(presetDefaults('full', 'speed')).map((s) => s.hidden); // [[64, 64], [128, 128]]
+ * ```
+ */
+export const speedSizes = (o: BenchOptions): SpeedSize[] =>
+  o.dims.map((dim) => ({
+    dim,
+    hidden: o.hidden ?? defaultHidden(dim),
+    transforms: o.transforms,
+    batch: o.batch,
+    evalBatch: o.evalBatch,
+  }));
 
 /** A prepared operation: `run` does one call and waits for its result; `dispose` frees its state. */
 interface Prepared {
