@@ -41,14 +41,8 @@ const isEsbuild = (x: unknown): x is Esbuild =>
 
 /**
  * Find esbuild: a direct install, or the copy vite depends on (found by walking up to a node_modules/vite).
- *
- * @example
- * ```ts
- * const esbuild = findEsbuild();
- * if (typeof esbuild === 'string') console.error(esbuild);
- * ```
  */
-export const findEsbuild = (): Esbuild | string => {
+const findEsbuild = (): Esbuild | string => {
   const tries: (() => unknown)[] = [() => createRequire(import.meta.url)('esbuild')];
   for (let dir = APP_DIR; ; dir = dirname(dir)) {
     const vite = join(dir, 'node_modules', 'vite', 'package.json');
@@ -71,13 +65,8 @@ export const findEsbuild = (): Esbuild | string => {
 
 /**
  * The folder holding tfjs's three .wasm binaries, found through @bijective/backend-wasm's dependency.
- *
- * @example
- * ```ts
- * wasmDir(); // '/…/@tensorflow/tfjs-backend-wasm/dist'
- * ```
  */
-export const wasmDir = (): string | undefined => {
+const wasmDir = (): string | undefined => {
   try {
     const pkg = realpathSync(join(APP_DIR, 'node_modules', '@bijective', 'backend-wasm'));
     const main = createRequire(join(pkg, 'package.json')).resolve('@tensorflow/tfjs-backend-wasm');
@@ -96,13 +85,8 @@ const NODE_BUILTINS =
  * statically and hands them to `runPage`. Workspace packages resolve to
  * their TypeScript sources (`@bijective/source` condition); Node built-ins
  * that server-only code paths import become empty modules.
- *
- * @example
- * ```ts
- * const js = await bundlePage(await loadCatalog()); // one ES module, a few MB
- * ```
  */
-export const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
+const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
   const esbuild = findEsbuild();
   if (typeof esbuild === 'string') throw new Error(esbuild);
   const here = fileURLToPath(new URL('.', import.meta.url));
@@ -171,15 +155,8 @@ const WASM_FILES = [
  * with `@bijective/browser-testing`'s static server on 127.0.0.1, cross-origin isolated
  * (`Cross-Origin-Opener-Policy: same-origin`, `Cross-Origin-Embedder-Policy: require-corp`:
  * SharedArrayBuffer, hence the threaded wasm build). `close()` also removes the folder.
- *
- * @example
- * ```ts
- * const server = await servePage(js, wasmDir()!);
- * await page.goto(server.url);
- * await server.close();
- * ```
  */
-export const servePage = async (bundle: string, wasm: string): Promise<StaticServer> => {
+const servePage = async (bundle: string, wasm: string): Promise<StaticServer> => {
   const dir = await mkdtemp(join(tmpdir(), 'bench-page-'));
   const removeDir = () => rm(dir, { recursive: true, force: true });
   try {

@@ -133,16 +133,8 @@ export const importOptional = async (
 const KNOWN_PRESETS: readonly string[] =
   'nice realNVP glow nsfCoupling maf iaf mafSpline ffjord flowMatching'.split(' ');
 
-/**
- * The usable presets of a module namespace (functions of a config), or why there are none.
- *
- * @example
- * ```ts
- * presetsOf({ presets: { maf } }); // { maf }
- * presetsOf({});                // 'exports no `presets` table'
- * ```
- */
-export const presetsOf = (module: Readonly<Record<string, unknown>>): Presets | string => {
+/** The usable presets of a module namespace (functions of a config), or why there are none. */
+const presetsOf = (module: Readonly<Record<string, unknown>>): Presets | string => {
   let presets = module['presets'];
   if (!isRecord(presets)) {
     const named = Object.fromEntries(
@@ -183,14 +175,8 @@ type FlowMatchingLoss = (
  * Flow matching's training step loss (Lipman et al. 2023) for a continuous
  * flow definition that exposes `vectorField(params)` and `T`, using the
  * continuous package's `flowMatchingLoss`: base draws `z`, times `t ~ U(0, T)`.
- *
- * @example
- * ```ts
- * const loss = flowMatchingTrainLoss(flowMatchingLoss);
- * const l = tf.tidy(() => loss(def, params, x, 0)); // scalar
- * ```
  */
-export const flowMatchingTrainLoss =
+const flowMatchingTrainLoss =
   (loss: FlowMatchingLoss): TrainLoss =>
   (def, params, x, seed) => {
     const d = def as unknown as { readonly vectorField?: unknown; readonly T?: unknown };
@@ -205,13 +191,8 @@ export const flowMatchingTrainLoss =
 
 /**
  * Catalog entries for one family's presets (`trainLoss` overrides the training loss of named presets).
- *
- * @example
- * ```ts
- * entriesOf('coupling', { realNVP }).map((e) => e.id); // ['coupling/realNVP']
- * ```
  */
-export const entriesOf = (
+const entriesOf = (
   family: string,
   presets: Presets,
   trainLoss: Readonly<Record<string, TrainLoss>> = {},

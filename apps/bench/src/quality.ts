@@ -44,16 +44,8 @@ export const protocolSize = (
   return { dim: digits ? 64 : 2, hidden, transforms: options.transforms };
 };
 
-/**
- * Early-stopping patience of the protocol: 15 epochs on the 2-D sets, 30 on digits.
- *
- * @example
- * ```ts
- * protocolPatience('moons');  // 15
- * protocolPatience('digits'); // 30
- * ```
- */
-export const protocolPatience = (dataset: DatasetName): number => (dataset === 'digits' ? 30 : 15);
+/** Early-stopping patience of the protocol: 15 epochs on the 2-D sets, 30 on digits. */
+const protocolPatience = (dataset: DatasetName): number => (dataset === 'digits' ? 30 : 15);
 
 const tensorOf = (m: Matrix): tf.Tensor2D => tf.tensor2d(m.values, [m.rows, m.cols], 'float32');
 
@@ -426,8 +418,7 @@ const pictureDigits = async (
 };
 
 /** The seeds a quality run trains each (flow, data set) on: `--seeds`, or the one `--seed`. */
-export const qualitySeeds = (options: BenchOptions): readonly number[] =>
-  options.seeds ?? [options.seed];
+const qualitySeeds = (options: BenchOptions): readonly number[] => options.seeds ?? [options.seed];
 
 /** The figures {@link aggregateSeeds} pools into a {@link QualityRow}. */
 export type SeedFigures = Omit<

@@ -171,14 +171,8 @@ const baseRow = (flow: string, backend: string, op: SpeedRow['op'], size: SpeedS
  * the ratio `samplesPerSecond / zuko` when a throughput is given. Attached to
  * failed and skipped cells too, so the reference column is never blank for a
  * comparable row.
- *
- * @example
- * ```ts
- * withReference(mafEntry, 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256, evalBatch: 1024 }, 31000);
- * // { reference: { dataset: 'moons', model: 'MAF', samplesPerSecond: 62000, ratio: 0.5 } }
- * ```
  */
-export const withReference = (
+const withReference = (
   entry: FlowEntry,
   op: Op,
   size: SpeedSize,
@@ -367,15 +361,8 @@ export interface MatrixOptions {
   readonly progress: ProgressSink;
 }
 
-/**
- * Short human label of a cell.
- *
- * @example
- * ```ts
- * cellLabel({ backend: 'cpu', op: 'train', flow: 'autoregressive/maf' }); // 'cpu · autoregressive/maf · train'
- * ```
- */
-export const cellLabel = (c: {
+/** Short human label of a cell. */
+const cellLabel = (c: {
   readonly backend: string;
   readonly op: string;
   readonly flow?: string;

@@ -19,15 +19,8 @@ import { barChart, dotChart, escapeXml } from './svg.js';
 
 const NUMERIC = /^([-+−]?[\d.,]+|–)/;
 
-/**
- * An HTML table (cells escaped; numeric cells right-aligned).
- *
- * @example
- * ```ts
- * htmlTable({ header: ['a', 'b'], rows: [['x', '1']] }); // '<table>…</table>'
- * ```
- */
-export const htmlTable = ({ header, rows }: Table): string =>
+/** An HTML table (cells escaped; numeric cells right-aligned). */
+const htmlTable = ({ header, rows }: Table): string =>
   `<table><thead><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map(
       (r) =>

@@ -333,7 +333,7 @@ export const distillKlText = (t: DistillTraining, points = 8): string => {
 };
 
 /** The distill objective in words, from the student's forward-KL weight α of `(1 − α)·KL(q‖p) + α·KL(p‖q)`. */
-export const distillObjective = (t: DistillTraining): string => {
+const distillObjective = (t: DistillTraining): string => {
   const w = t.student?.forwardWeight ?? 0;
   if (w === 0) return "reverse KL KL(q‖p) on the student's own draws scored by the teacher";
   if (w === 1)
