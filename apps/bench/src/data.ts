@@ -81,9 +81,3 @@ export const loadDigitsScale = async (
   ]);
   return { mean: m.values, std: s.values };
 };
-
-/** Rows of a matrix as nested arrays (for fp-ts validated entry points and `tf.tensor2d`). */
-const toRows = (m: Matrix): number[][] =>
-  Array.from({ length: m.rows }, (_, i) =>
-    Array.from(m.values.subarray(i * m.cols, (i + 1) * m.cols)),
-  );
