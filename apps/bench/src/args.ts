@@ -450,25 +450,18 @@ export const helpText = (): string => {
   ].join('\n');
 };
 
-/** What {@link tokensOf} reads from a word of argv: a flag with its value, or a positional word. */
-type Word =
-  | {
-      readonly arg: string;
-      readonly flag: string;
-      readonly value?: string;
-      readonly inline?: boolean;
-    }
-  | {
-      readonly arg: string;
-      readonly flag?: undefined;
-      readonly value?: undefined;
-      readonly inline?: undefined;
-    };
+/** A word of argv: a flag (`flag` as typed, with its `value` if it took one) or a positional word. */
+interface Word {
+  readonly arg: string;
+  readonly flag?: string;
+  readonly value?: string;
+}
 
 /**
  * The words of argv as `node:util` `parseArgs` tokenises them against the flag table. A bare
  * `--` anywhere is skipped (`pnpm bench -- …` passes one through); a short-option group that
- * node splits (`-abc`) stays one word, as typed.
+ * node splits (`-abc`) stays one word, as typed; a flag followed by another (`--reps --warmup`)
+ * has no value.
  */
 const tokensOf = (argv: readonly string[]): Word[] => {
   const config: ParseArgsConfig = { args: [...argv], options: TOKEN_OPTIONS, strict: false };
@@ -479,7 +472,10 @@ const tokensOf = (argv: readonly string[]): Word[] => {
     const arg = argv[t.index]!;
     if (t.kind === 'positional' || (arg !== t.rawName && !arg.startsWith(`${t.rawName}=`)))
       words.push({ arg });
-    else words.push({ arg, flag: t.rawName, value: t.value, inline: t.inlineValue });
+    // node takes the next word as the value even when it is another flag (`--x`): no value then.
+    else if (t.inlineValue === false && /^--./.test(t.value ?? ''))
+      words.push({ arg, flag: t.rawName });
+    else words.push({ arg, flag: t.rawName, value: t.value });
   }
   return words;
 };
@@ -524,7 +520,7 @@ export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedA
   const o: Overrides = {};
   let list = false;
   for (const w of tokensOf(argv)) {
-    if (w.flag !== undefined && w.value === undefined && (w.flag === '-h' || w.flag === '--help'))
+    if ((w.flag === '-h' || w.flag === '--help') && w.value === undefined)
       return E.right({ kind: 'help' });
     if (w.flag === '--list' && w.value === undefined) {
       list = true;
@@ -542,9 +538,7 @@ export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedA
         ),
       );
     }
-    // node takes the next word as the value even when it is another flag (`--x`): that is a missing value.
-    const missing = w.inline === false && /^--./.test(w.value ?? '');
-    const r = apply(f, missing ? undefined : w.value, o);
+    const r = apply(f, w.value, o);
     if (E.isLeft(r)) return r;
   }
   const options: BenchOptions = {
