@@ -283,6 +283,7 @@ export const runDistillTraining = async (
 
   // 1. The teacher, under the quality protocol.
   const t0 = performance.now();
+  const label = `[distill] teacher ${teacher.id}`;
   const trained = await trainProtocol(
     teacher,
     teacherDef,
@@ -290,8 +291,8 @@ export const runDistillTraining = async (
     options,
     undefined,
     hooks,
-    `[distill] teacher ${teacher.id}`,
-  ).catch((e: unknown) => E.left(errorText(e)));
+    label,
+  );
   if (E.isLeft(trained)) return fail(`teacher: ${trained.left}`);
   const tp = trained.right.params;
   let sp: Params | undefined;

@@ -203,7 +203,7 @@ interface EpochProgress {
  * capped by `--max-epochs`, `--max-steps` and `--budget-seconds`; FFJORD is
  * trained by `fitFfjord` ({@link FFJORD_TRAINING}) and the flow-matching preset
  * by `fitFlowMatching` (Lipman et al., 2023) instead. Runs on the active
- * backend; never throws for a diverged run (a `Left`).
+ * backend; never throws: a diverged run or an error is a `Left` with the reason.
  *
  * @example
  * ```ts
@@ -211,7 +211,12 @@ interface EpochProgress {
  * if (E.isRight(r)) disposeParams(r.right.params);
  * ```
  */
-export const trainProtocol = async (
+export const trainProtocol = (
+  ...args: Parameters<typeof train>
+): Promise<E.Either<string, Trained>> => train(...args).catch((e: unknown) => E.left(errorText(e)));
+
+/** {@link trainProtocol}'s body, which may throw. */
+const train = async (
   entry: FlowEntry,
   def: FlowDef<Params>,
   splits: Splits,
@@ -484,15 +489,7 @@ const runSeed = async (
   picture: { readonly title: string; readonly file: string } | undefined,
 ): Promise<SeedOutcome> => {
   const t0 = performance.now();
-  const trained = await trainProtocol(
-    entry,
-    defs.train,
-    splits,
-    options,
-    fitFM,
-    hooks,
-    label,
-  ).catch((e: unknown) => E.left(errorText(e)));
+  const trained = await trainProtocol(entry, defs.train, splits, options, fitFM, hooks, label);
   const wallSeconds = (performance.now() - t0) / 1000;
   if (E.isLeft(trained)) return E.left({ reason: trained.left, wallSeconds });
   const t = trained.right;
@@ -577,14 +574,16 @@ export const runQuality = async (
     try {
       splits = await loadSplits(dataset);
     } catch (e) {
-      for (const entry of entries)
-        rows.push({
+      const reason = `data: ${errorText(e)}`;
+      rows.push(
+        ...entries.map((e) => ({
           dataset,
-          flow: entry.id,
+          flow: e.id,
           backend,
-          status: 'failed',
-          reason: `data: ${errorText(e)}`,
-        });
+          status: 'failed' as const,
+          reason,
+        })),
+      );
       continue;
     }
     for (const entry of entries) {
@@ -622,16 +621,8 @@ export const runQuality = async (
                 file: `pictures/${dataset}-${entry.id.replace('/', '-')}.svg`,
               }
             : undefined;
-        const outcome = await runSeed(
-          entry,
-          defs,
-          splits,
-          { ...options, seed },
-          fitFM,
-          hooks,
-          label,
-          picture,
-        );
+        const seeded = { ...options, seed };
+        const outcome = await runSeed(entry, defs, splits, seeded, fitFM, hooks, label, picture);
         if (E.isLeft(outcome)) {
           const f = outcome.left;
           rows.push({
