@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
+import { type ParseArgsConfig, parseArgs as tokenize } from 'node:util';
 import type { ZukoFlowName } from '@bijective/interop';
 import type { DatasetName } from './reference.js';
 
@@ -166,31 +167,14 @@ export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => 
   };
 };
 
-/**
- * How a flag reads its value: a switch that takes none (`bool`), or a reader
- * from the raw text to the option's value with the placeholder `--help` shows.
- * `read` gets the flag's name so every message names the flag.
- */
-type Kind<V> =
-  | { readonly kind: 'bool'; readonly sets: V }
-  | {
-      readonly kind: 'integer' | 'number' | 'list' | 'enum' | 'string';
-      readonly placeholder: string;
-      readonly read: (flag: string, raw: string) => E.Either<UsageError, V>;
-    };
+/** Reads a flag's raw text into the option's value; `flag` is the flag's name, for the message. */
+type Read<V> = (flag: string, raw: string) => E.Either<UsageError, V>;
 
-/** One command-line flag: its name, the option it sets, how it reads its value, and its help. */
-type Flag<K extends keyof BenchOptions> = {
-  readonly name: `--${string}`;
-  readonly key: K;
-  readonly kind: Kind<BenchOptions[K]>;
-  readonly help: string;
-  /** `--help` placeholder when the kind's own (N, S, LIST, a|b|c) does not fit. */
-  readonly placeholder?: string;
-};
+/** How a flag takes its value: a switch that takes none and sets `sets`, or text read by `read`. */
+type Kind<V> = { readonly sets: V } | { readonly placeholder: string; readonly read: Read<V> };
 
-/** A flag of any option (the union over keys, so each table entry is checked against its own key). */
-type AnyFlag = { [K in keyof BenchOptions]: Flag<K> }[keyof BenchOptions];
+const ok = <V>(good: boolean, value: V, message: string): E.Either<UsageError, V> =>
+  good ? E.right(value) : E.left(usage(message));
 
 const items = (raw: string): string[] =>
   raw
@@ -198,97 +182,71 @@ const items = (raw: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-const isOneOf = <T extends string>(allowed: readonly T[], raw: string): raw is T =>
-  (allowed as readonly string[]).includes(raw);
+const readInt = (flag: string, min: number, raw: string): E.Either<UsageError, number> =>
+  ok(
+    /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(Number(raw)) && Number(raw) >= min,
+    Number(raw),
+    `${flag}: expected an integer ≥ ${min}, got '${raw}'`,
+  );
 
-const readInt = (flag: string, min: number, raw: string): E.Either<UsageError, number> => {
-  const n = Number(raw);
-  return /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(n) && n >= min
-    ? E.right(n)
-    : E.left(usage(`${flag}: expected an integer ≥ ${min}, got '${raw}'`));
-};
+const readChoice = <T extends string>(flag: string, allowed: readonly T[], raw: string) =>
+  ok(
+    (allowed as readonly string[]).includes(raw),
+    raw as T,
+    `${flag}: expected one of ${allowed.join(', ')}, got '${raw}'`,
+  );
 
-const readChoice = <T extends string>(
-  flag: string,
-  allowed: readonly T[],
-  raw: string,
-): E.Either<UsageError, T> =>
-  isOneOf(allowed, raw)
-    ? E.right(raw)
-    : E.left(usage(`${flag}: expected one of ${allowed.join(', ')}, got '${raw}'`));
+/** A text flag: `--help` shows `placeholder`; `read` checks the text. */
+const takes = <V>(placeholder: string, read: Read<V>): Kind<V> => ({ placeholder, read });
 
 /** An integer ≥ `min`, written in decimal digits (no `2.5`, `1e3` or blanks). */
-const integer = (min: number): Kind<number> => ({
-  kind: 'integer',
-  placeholder: 'N',
-  read: (flag, raw) => readInt(flag, min, raw),
-});
+const integer = (min: number) => takes('N', (flag, raw) => readInt(flag, min, raw));
 
 /** A finite number > 0 (seconds). */
-const positive: Kind<number> = {
-  kind: 'number',
-  placeholder: 'S',
-  read: (flag, raw) => {
-    const n = Number(raw);
-    return raw.trim() !== '' && Number.isFinite(n) && n > 0
-      ? E.right(n)
-      : E.left(usage(`${flag}: expected a positive number, got '${raw}'`));
-  },
-};
+const positive = takes('S', (flag, raw) =>
+  ok(
+    raw.trim() !== '' && Number.isFinite(Number(raw)) && Number(raw) > 0,
+    Number(raw),
+    `${flag}: expected a positive number, got '${raw}'`,
+  ),
+);
 
 /** A number in [0, 1] (a weight of a convex combination). */
-const unitInterval: Kind<number> = {
-  kind: 'number',
-  placeholder: 'W',
-  read: (flag, raw) => {
-    const n = Number(raw);
-    return raw.trim() !== '' && n >= 0 && n <= 1
-      ? E.right(n)
-      : E.left(usage(`${flag}: expected a number in [0, 1], got '${raw}'`));
-  },
-};
+const unitInterval = takes('W', (flag, raw) =>
+  ok(
+    raw.trim() !== '' && Number(raw) >= 0 && Number(raw) <= 1,
+    Number(raw),
+    `${flag}: expected a number in [0, 1], got '${raw}'`,
+  ),
+);
 
 /** A non-empty comma-separated list of integers ≥ `min`; given `distinct` (the items' noun), repeats are an error. */
-const integers = (min: number, distinct?: string): Kind<readonly number[]> => ({
-  kind: 'list',
-  placeholder: 'N[,N…]',
-  read: (flag, raw) => {
-    const xs = items(raw);
-    if (xs.length === 0)
-      return E.left(usage(`${flag}: expected a comma-separated list of integers, got '${raw}'`));
-    return pipe(
-      xs,
-      E.traverseArray((x) => readInt(flag, min, x)),
-      E.filterOrElse(
-        (ns) => distinct === undefined || new Set(ns).size === ns.length,
-        () => usage(`${flag}: expected distinct ${distinct ?? ''}, got '${raw}'`),
-      ),
-    );
-  },
-});
+const integers = (min: number, placeholder = 'N[,N…]', distinct?: string) =>
+  takes<readonly number[]>(placeholder, (flag, raw) =>
+    items(raw).length === 0
+      ? E.left(usage(`${flag}: expected a comma-separated list of integers, got '${raw}'`))
+      : pipe(
+          items(raw),
+          E.traverseArray((x) => readInt(flag, min, x)),
+          E.filterOrElse(
+            (ns) => distinct === undefined || new Set(ns).size === ns.length,
+            () => usage(`${flag}: expected distinct ${distinct ?? ''}, got '${raw}'`),
+          ),
+        ),
+  );
 
 /** A non-empty comma-separated list of free names (flows). */
-const names: Kind<readonly string[]> = {
-  kind: 'list',
-  placeholder: 'LIST',
-  read: (flag, raw) =>
-    items(raw).length === 0
-      ? E.left(usage(`${flag}: expected a comma-separated list of names`))
-      : E.right(items(raw)),
-};
+const names = takes<readonly string[]>('LIST', (flag, raw) =>
+  ok(items(raw).length > 0, items(raw), `${flag}: expected a comma-separated list of names`),
+);
 
 /** One of `allowed`. */
-const oneOf = <T extends string>(allowed: readonly T[]): Kind<T> => ({
-  kind: 'enum',
-  placeholder: allowed.join('|'),
-  read: (flag, raw) => readChoice(flag, allowed, raw),
-});
+const oneOf = <T extends string>(allowed: readonly T[], placeholder = allowed.join('|')) =>
+  takes(placeholder, (flag, raw) => readChoice(flag, allowed, raw));
 
 /** A comma-separated list of `allowed` (repeats dropped, first order kept), or `all` for every one. */
-const someOf = <T extends string>(allowed: readonly T[]): Kind<readonly T[]> => ({
-  kind: 'list',
-  placeholder: 'LIST',
-  read: (flag, raw) => {
+const someOf = <T extends string>(allowed: readonly T[]) =>
+  takes<readonly T[]>('LIST', (flag, raw) => {
     const xs = items(raw);
     if (xs.length === 1 && xs[0] === 'all') return E.right([...allowed]);
     if (xs.length === 0)
@@ -300,216 +258,157 @@ const someOf = <T extends string>(allowed: readonly T[]): Kind<readonly T[]> => 
       E.traverseArray((x) => readChoice(flag, allowed, x)),
       E.map((cs) => [...new Set(cs)]),
     );
-  },
-});
+  });
 
 /** Any non-empty text; `what` is the message's noun ('a folder'). */
-const text = (what: string, placeholder: string): Kind<string> => ({
-  kind: 'string',
-  placeholder,
-  read: (flag, raw) => (raw === '' ? E.left(usage(`${flag}: expected ${what}`)) : E.right(raw)),
-});
+const text = (what: string, placeholder: string) =>
+  takes(placeholder, (flag, raw) => ok(raw !== '', raw, `${flag}: expected ${what}`));
 
-/** A switch without a value that sets the option to `sets`. */
-const bool = <V>(sets: V): Kind<V> => ({ kind: 'bool', sets });
-
-/** Every flag, in `--help` order. Adding a flag is adding one entry here (and its key to {@link BenchOptions}). */
-const FLAGS: readonly AnyFlag[] = [
-  {
-    name: '--mode',
-    key: 'mode',
-    kind: oneOf(MODES),
-    help: 'what to measure (default speed)',
-  },
-  {
-    name: '--preset',
-    key: 'preset',
-    kind: oneOf(PRESETS),
-    help: 'bundle of defaults (default quick: under 3 minutes on 2 cores)',
-  },
-  {
-    name: '--flows',
-    key: 'flows',
-    kind: names,
-    help: "presets by name (maf, realNVP) or package/name (coupling/glow); 'all' = every preset. Default: all in speed mode, the ones with a reference (MAF, RealNVP, NSF, FFJORD, flow matching) in quality mode",
-  },
-  {
-    name: '--backends',
-    key: 'backends',
-    kind: someOf(BACKENDS),
-    help: "cpu,wasm,native,tensorflow or 'all' (default all; missing ones are reported and skipped; quality uses the first available)",
-  },
-  {
-    name: '--ops',
-    key: 'ops',
-    kind: someOf(OPS),
-    help: "train,logProb,sample or 'all' (train = forward + backward + Adam)",
-  },
-  {
-    name: '--dim',
-    key: 'dims',
-    kind: integers(1),
-    help: 'data dimension(s) of the speed matrix (quick: 2; full: 2,64)',
-  },
-  {
-    name: '--hidden',
-    key: 'hidden',
-    kind: integers(1),
-    help: 'hidden layer widths (default [64,64] below dim 32, [128,128] from 32, as RESULTS.md)',
-  },
-  {
-    name: '--transforms',
-    key: 'transforms',
-    kind: integer(1),
-    help: 'number of transforms per flow (default 5)',
-  },
-  {
-    name: '--batch',
-    key: 'batch',
-    kind: integer(1),
-    help: 'batch of a training step (default 256)',
-  },
-  {
-    name: '--eval-batch',
-    key: 'evalBatch',
-    kind: integer(1),
-    help: 'batch of logProb and sample (default 1024)',
-  },
-  {
-    name: '--reps',
-    key: 'reps',
-    kind: integer(1),
-    help: 'timed repetitions per cell, at most (quick 5, full 20)',
-  },
-  {
-    name: '--warmup',
-    key: 'warmup',
-    kind: integer(0),
-    help: 'untimed warm-up calls per cell (quick 1, full 3)',
-  },
-  {
-    name: '--cell-seconds',
-    key: 'cellSeconds',
-    kind: positive,
-    help: 'stop repeating a cell after S seconds of timed runs, once 3 ran (quick 0.6, full 5)',
-  },
-  {
-    name: '--budget-seconds',
-    key: 'budgetSeconds',
-    kind: positive,
-    help: 'speed/browser: cap on the whole matrix (quick 120, full 3600); quality/distill: cap on each training run (quick 15, full 900)',
-  },
-  {
-    name: '--datasets',
-    key: 'datasets',
-    kind: someOf(DATASETS),
-    help: "quality: moons,8gaussians,checkerboard,pinwheel,2spirals,digits or 'all' (quick: moons)",
-  },
-  {
-    name: '--max-epochs',
-    key: 'maxEpochs',
-    kind: integer(1),
-    help: 'quality, distill teacher: cap on epochs per training run (quick 3, full 1000)',
-  },
-  {
-    name: '--max-steps',
-    key: 'maxSteps',
-    kind: integer(1),
-    help: 'quality, distill teacher: cap on Adam steps per training run (default none)',
-  },
-  {
-    name: '--distill-steps',
-    key: 'distillSteps',
-    kind: integer(1),
-    help: 'distill: Adam steps of the distillation (reverse + forward KL) of the IAF student (quick 100, full 10000)',
-  },
-  {
-    name: '--forward-weight',
-    key: 'forwardWeight',
-    kind: unitInterval,
-    help: "distill: α of the student's loss (1 − α)·KL(q‖p) + α·KL(p‖q) (default 1, the forward KL alone; 0, the published reverse KL)",
-  },
-  {
-    name: '--train-backend',
-    key: 'trainBackend',
-    kind: oneOf(BACKENDS),
-    placeholder: 'NAME',
-    help: 'quality/distill: backend to train on, cpu|wasm|native|tensorflow (default: quality the first available of native, tensorflow, wasm, cpu among --backends; distill the first of wasm, native, cpu)',
-  },
-  {
-    name: '--seed',
-    key: 'seed',
-    kind: integer(0),
-    help: 'seed of initialisation, data and shuffling (default 0)',
-  },
-  {
-    name: '--seeds',
-    key: 'seeds',
-    kind: integers(0, 'seeds'),
-    placeholder: 'N,N…',
-    help: 'quality: train each flow on each data set once per seed and report the mean [min, max] over seeds, as RESULTS.md (e.g. 0,1,2; default: one run with --seed)',
-  },
-  {
-    name: '--out',
-    key: 'out',
-    kind: text('a folder', 'DIR'),
-    help: 'output folder for report.json, report.md, report.html and pictures (default ./bench-out)',
-  },
-  {
-    name: '--chromium',
-    key: 'chromium',
-    kind: text('a path', 'PATH'),
-    help: 'browser mode: Chromium executable (default /usr/bin/chromium)',
-  },
-  {
-    name: '--model',
-    key: 'model',
-    kind: text('a path', 'PATH'),
-    help: "speed: also time a trained zuko flow saved with safetensors.torch.save_file(flow.state_dict(), PATH), with its own parameters and sizes, on every backend (needs --zuko; without --flows only this model's rows run)",
-  },
-  {
-    name: '--zuko',
-    key: 'zuko',
-    kind: oneOf(ZUKO_FLOWS),
-    help: 'the zuko class that wrote --model: MAF, RealNVP or NSF',
-  },
-  {
-    name: '--no-progress',
-    key: 'progress',
-    kind: bool(false),
-    help: 'no live progress on stderr',
-  },
-];
-
-const FLAG_BY_NAME: ReadonlyMap<string, AnyFlag> = new Map(FLAGS.map((f) => [f.name, f]));
-
-/** `--name PLACEHOLDER` as `--help` and the missing-value message show it (a switch: just `--name`). */
-const synopsis = <K extends keyof BenchOptions>(flag: Flag<K>): string =>
-  flag.kind.kind === 'bool'
-    ? flag.name
-    : `${flag.name} ${flag.placeholder ?? flag.kind.placeholder}`;
+/** A row of the flag table: the flag's name, how it takes its value, and its `--help` line. */
+type Row<V> = readonly [name: `--${string}`, kind: Kind<V>, help: string];
 
 /**
- * The one generic step of {@link parseArgs}: read `raw` (`undefined` for a
- * switch given alone) with the flag's kind and store it under the flag's key.
+ * The flag table, one row per option (each row checked against its option's type), in `--help`
+ * order. Adding a flag is adding its option to {@link BenchOptions} and its row here.
  */
+const TABLE: { readonly [K in keyof BenchOptions]: Row<BenchOptions[K]> } = {
+  mode: ['--mode', oneOf(MODES), 'what to measure (default speed)'],
+  preset: [
+    '--preset',
+    oneOf(PRESETS),
+    'bundle of defaults (default quick: under 3 minutes on 2 cores)',
+  ],
+  flows: [
+    '--flows',
+    names,
+    "presets by name (maf, realNVP) or package/name (coupling/glow); 'all' = every preset. Default: all in speed mode, the ones with a reference (MAF, RealNVP, NSF, FFJORD, flow matching) in quality mode",
+  ],
+  backends: [
+    '--backends',
+    someOf(BACKENDS),
+    "cpu,wasm,native,tensorflow or 'all' (default all; missing ones are reported and skipped; quality uses the first available)",
+  ],
+  ops: ['--ops', someOf(OPS), "train,logProb,sample or 'all' (train = forward + backward + Adam)"],
+  dims: ['--dim', integers(1), 'data dimension(s) of the speed matrix (quick: 2; full: 2,64)'],
+  hidden: [
+    '--hidden',
+    integers(1),
+    'hidden layer widths (default [64,64] below dim 32, [128,128] from 32, as RESULTS.md)',
+  ],
+  transforms: ['--transforms', integer(1), 'number of transforms per flow (default 5)'],
+  batch: ['--batch', integer(1), 'batch of a training step (default 256)'],
+  evalBatch: ['--eval-batch', integer(1), 'batch of logProb and sample (default 1024)'],
+  reps: ['--reps', integer(1), 'timed repetitions per cell, at most (quick 5, full 20)'],
+  warmup: ['--warmup', integer(0), 'untimed warm-up calls per cell (quick 1, full 3)'],
+  cellSeconds: [
+    '--cell-seconds',
+    positive,
+    'stop repeating a cell after S seconds of timed runs, once 3 ran (quick 0.6, full 5)',
+  ],
+  budgetSeconds: [
+    '--budget-seconds',
+    positive,
+    'speed/browser: cap on the whole matrix (quick 120, full 3600); quality/distill: cap on each training run (quick 15, full 900)',
+  ],
+  datasets: [
+    '--datasets',
+    someOf(DATASETS),
+    "quality: moons,8gaussians,checkerboard,pinwheel,2spirals,digits or 'all' (quick: moons)",
+  ],
+  maxEpochs: [
+    '--max-epochs',
+    integer(1),
+    'quality, distill teacher: cap on epochs per training run (quick 3, full 1000)',
+  ],
+  maxSteps: [
+    '--max-steps',
+    integer(1),
+    'quality, distill teacher: cap on Adam steps per training run (default none)',
+  ],
+  distillSteps: [
+    '--distill-steps',
+    integer(1),
+    'distill: Adam steps of the distillation (reverse + forward KL) of the IAF student (quick 100, full 10000)',
+  ],
+  forwardWeight: [
+    '--forward-weight',
+    unitInterval,
+    "distill: α of the student's loss (1 − α)·KL(q‖p) + α·KL(p‖q) (default 1, the forward KL alone; 0, the published reverse KL)",
+  ],
+  trainBackend: [
+    '--train-backend',
+    oneOf(BACKENDS, 'NAME'),
+    'quality/distill: backend to train on, cpu|wasm|native|tensorflow (default: quality the first available of native, tensorflow, wasm, cpu among --backends; distill the first of wasm, native, cpu)',
+  ],
+  seed: ['--seed', integer(0), 'seed of initialisation, data and shuffling (default 0)'],
+  seeds: [
+    '--seeds',
+    integers(0, 'N,N…', 'seeds'),
+    'quality: train each flow on each data set once per seed and report the mean [min, max] over seeds, as RESULTS.md (e.g. 0,1,2; default: one run with --seed)',
+  ],
+  out: [
+    '--out',
+    text('a folder', 'DIR'),
+    'output folder for report.json, report.md, report.html and pictures (default ./bench-out)',
+  ],
+  chromium: [
+    '--chromium',
+    text('a path', 'PATH'),
+    'browser mode: Chromium executable (default /usr/bin/chromium)',
+  ],
+  model: [
+    '--model',
+    text('a path', 'PATH'),
+    "speed: also time a trained zuko flow saved with safetensors.torch.save_file(flow.state_dict(), PATH), with its own parameters and sizes, on every backend (needs --zuko; without --flows only this model's rows run)",
+  ],
+  zuko: ['--zuko', oneOf(ZUKO_FLOWS), 'the zuko class that wrote --model: MAF, RealNVP or NSF'],
+  progress: ['--no-progress', { sets: false }, 'no live progress on stderr'],
+};
+
+const isKey = (k: string): k is keyof BenchOptions => Object.hasOwn(TABLE, k);
+/** The options in table order. */
+const KEYS = Object.keys(TABLE).filter(isKey);
+const KEY_BY_NAME: ReadonlyMap<string, keyof BenchOptions> = new Map(
+  KEYS.map((k) => [TABLE[k][0], k]),
+);
+
+/** The table as `node:util` `parseArgs` options: text flags are `string`, switches `boolean`. */
+const TOKEN_OPTIONS: ParseArgsConfig['options'] = {
+  ...Object.fromEntries(
+    KEYS.map((k) => [
+      TABLE[k][0].slice(2),
+      { type: 'sets' in TABLE[k][1] ? 'boolean' : 'string' } as const,
+    ]),
+  ),
+  help: { type: 'boolean', short: 'h' },
+  list: { type: 'boolean' },
+};
+
+/** `--name PLACEHOLDER` as `--help` and the missing-value message show it (a switch: just `--name`). */
+const synopsis = (key: keyof BenchOptions): string => {
+  const [name, kind] = TABLE[key];
+  return 'sets' in kind ? name : `${name} ${kind.placeholder}`;
+};
+
+/** Store the flag's value under its key: `raw` is `undefined` for a flag given without a value. */
 const apply = <K extends keyof BenchOptions>(
-  flag: Flag<K>,
+  key: K,
   raw: string | undefined,
   o: Overrides,
 ): E.Either<UsageError, void> => {
-  const { kind } = flag;
+  const [name, kind]: Row<BenchOptions[K]> = TABLE[key];
   const value =
-    kind.kind === 'bool'
-      ? raw === undefined
-        ? E.right(kind.sets)
-        : E.left(usage(`${flag.name} takes no value`))
+    'sets' in kind
+      ? ok(raw === undefined, kind.sets, `${name} takes no value`)
       : raw === undefined
-        ? E.left(usage(`${flag.name} needs a value: ${synopsis(flag)}`))
-        : kind.read(flag.name, raw);
-  if (E.isLeft(value)) return value;
-  o[flag.key] = value.right;
-  return E.right(undefined);
+        ? E.left(usage(`${name} needs a value: ${synopsis(key)}`))
+        : kind.read(name, raw);
+  return pipe(
+    value,
+    E.map((v) => {
+      o[key] = v;
+    }),
+  );
 };
 
 /**
@@ -521,13 +420,10 @@ const apply = <K extends keyof BenchOptions>(
  * ```
  */
 export const helpText = (): string => {
-  const rows = [
-    ...FLAGS.map((flag) => [synopsis(flag), flag.help] as const),
-    [
-      '--list',
-      'list the flows and backends found (and why others are missing), then exit',
-    ] as const,
-    ['-h, --help', 'show this help'] as const,
+  const rows: [string, string][] = [
+    ...KEYS.map((k): [string, string] => [synopsis(k), TABLE[k][2]]),
+    ['--list', 'list the flows and backends found (and why others are missing), then exit'],
+    ['-h, --help', 'show this help'],
   ];
   const width = Math.max(...rows.map(([f]) => f.length)) + 2;
   return [
@@ -554,11 +450,63 @@ export const helpText = (): string => {
   ].join('\n');
 };
 
+/** A word of argv: a flag (`flag` as typed, with its `value` if it took one) or a positional word. */
+interface Word {
+  readonly arg: string;
+  readonly flag?: string;
+  readonly value?: string;
+}
+
 /**
- * Parse argv (without `node` and the script) into {@link BenchOptions}:
- * `--flag value` or `--flag=value`; preset defaults first, then the flags in
- * any order. A bare `--` (as `pnpm bench -- …` passes through) is ignored.
- * Unknown flags, missing values and impossible values are a `Left` with a
+ * The words of argv as `node:util` `parseArgs` tokenises them against the flag table. A bare
+ * `--` anywhere is skipped (`pnpm bench -- …` passes one through); a short-option group that
+ * node splits (`-abc`) stays one word, as typed; a flag followed by another (`--reps --warmup`)
+ * has no value.
+ */
+const tokensOf = (argv: readonly string[]): Word[] => {
+  const config: ParseArgsConfig = { args: [...argv], options: TOKEN_OPTIONS, strict: false };
+  const tokens = tokenize({ ...config, allowPositionals: true, tokens: true }).tokens ?? [];
+  const words: Word[] = [];
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') return [...words, ...tokensOf(argv.slice(t.index + 1))];
+    const arg = argv[t.index]!;
+    if (t.kind === 'positional' || (arg !== t.rawName && !arg.startsWith(`${t.rawName}=`)))
+      words.push({ arg });
+    // node takes the next word as the value even when it is another flag (`--x`): no value then.
+    else if (t.inlineValue === false && /^--./.test(t.value ?? ''))
+      words.push({ arg, flag: t.rawName });
+    else words.push({ arg, flag: t.rawName, value: t.value });
+  }
+  return words;
+};
+
+/** The check of the whole command line after the flags: combinations that cannot run. */
+const conflict = (o: Overrides, options: BenchOptions): string | undefined => {
+  const { mode } = options;
+  if (mode === 'browser' && options.backends.length > 0 && !options.backends.includes('wasm'))
+    return "--mode browser runs only the wasm backend; leave out --backends or include 'wasm'";
+  if (o.seeds !== undefined && mode !== 'quality')
+    return '--seeds applies to --mode quality only; use --seed N';
+  if (o.seeds !== undefined && o.seed !== undefined)
+    return 'give either --seed or --seeds, not both';
+  if (mode === 'distill' && o.flows !== undefined)
+    return '--mode distill always trains autoregressive/maf and distils autoregressive/iaf; leave out --flows';
+  if (mode === 'distill' && options.datasets.join() !== 'moons')
+    return '--mode distill runs on moons only; leave out --datasets';
+  if (options.model !== undefined && options.zuko === undefined)
+    return `--model needs --zuko ${ZUKO_FLOWS.join('|')}: the zuko class that wrote the file`;
+  if (options.zuko !== undefined && options.model === undefined)
+    return '--zuko names the class of a --model file; give --model PATH too';
+  if (options.model !== undefined && mode !== 'speed')
+    return '--model applies to --mode speed only';
+  return undefined;
+};
+
+/**
+ * Parse argv (without `node` and the script) into {@link BenchOptions}: `node:util`'s
+ * `parseArgs` tokenises `--flag value` and `--flag=value` against the flag table; preset
+ * defaults come first, then the flags in any order. A bare `--` (as `pnpm bench -- …` passes
+ * through) is ignored. Unknown flags, missing values and impossible values are a `Left` with a
  * message that names the flag.
  *
  * @example
@@ -571,72 +519,32 @@ export const helpText = (): string => {
 export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedArgs> => {
   const o: Overrides = {};
   let list = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') continue;
-    if (arg === '-h' || arg === '--help') return E.right({ kind: 'help' });
-    if (arg === '--list') {
+  for (const w of tokensOf(argv)) {
+    if ((w.flag === '-h' || w.flag === '--help') && w.value === undefined)
+      return E.right({ kind: 'help' });
+    if (w.flag === '--list' && w.value === undefined) {
       list = true;
       continue;
     }
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const flag = FLAG_BY_NAME.get(name);
-    if (flag === undefined) {
+    const f = w.flag === undefined ? undefined : KEY_BY_NAME.get(w.flag);
+    if (f === undefined) {
+      const eq = w.arg.indexOf('=');
+      const name = w.arg.startsWith('--') && eq > 0 ? w.arg.slice(0, eq) : w.arg;
       return E.left(
         usage(
-          arg.startsWith('-')
+          w.arg.startsWith('-')
             ? `unknown flag '${name}' (see --help)`
-            : `unexpected argument '${arg}' (flags start with --; see --help)`,
+            : `unexpected argument '${w.arg}' (flags start with --; see --help)`,
         ),
       );
     }
-    let raw: string | undefined;
-    if (name !== arg) raw = arg.slice(eq + 1);
-    else if (flag.kind.kind !== 'bool') {
-      // The next word is the value unless it is another flag (`--x`); a bare `-` or `--` is a value.
-      const next = argv[i + 1];
-      if (next !== undefined && !(next.startsWith('--') && next.length > 2)) {
-        raw = next;
-        i++;
-      }
-    }
-    const r = apply(flag, raw, o);
+    const r = apply(f, w.value, o);
     if (E.isLeft(r)) return r;
   }
-  const base = presetDefaults(o.preset ?? 'quick', o.mode ?? 'speed');
-  const options: BenchOptions = { ...base, ...o };
-  if (
-    options.mode === 'browser' &&
-    options.backends.length > 0 &&
-    !options.backends.includes('wasm')
-  ) {
-    return E.left(
-      usage("--mode browser runs only the wasm backend; leave out --backends or include 'wasm'"),
-    );
-  }
-  if (o.seeds !== undefined && options.mode !== 'quality')
-    return E.left(usage('--seeds applies to --mode quality only; use --seed N'));
-  if (o.seeds !== undefined && o.seed !== undefined)
-    return E.left(usage('give either --seed or --seeds, not both'));
-  if (options.mode === 'distill' && o.flows !== undefined)
-    return E.left(
-      usage(
-        '--mode distill always trains autoregressive/maf and distils autoregressive/iaf; leave out --flows',
-      ),
-    );
-  if (
-    options.mode === 'distill' &&
-    !(options.datasets.length === 1 && options.datasets[0] === 'moons')
-  )
-    return E.left(usage('--mode distill runs on moons only; leave out --datasets'));
-  if (options.model !== undefined && options.zuko === undefined)
-    return E.left(
-      usage(`--model needs --zuko ${ZUKO_FLOWS.join('|')}: the zuko class that wrote the file`),
-    );
-  if (options.zuko !== undefined && options.model === undefined)
-    return E.left(usage('--zuko names the class of a --model file; give --model PATH too'));
-  if (options.model !== undefined && options.mode !== 'speed')
-    return E.left(usage('--model applies to --mode speed only'));
-  return E.right({ kind: list ? 'list' : 'run', options });
+  const options: BenchOptions = {
+    ...presetDefaults(o.preset ?? 'quick', o.mode ?? 'speed'),
+    ...o,
+  };
+  const why = conflict(o, options);
+  return why === undefined ? E.right({ kind: list ? 'list' : 'run', options }) : E.left(usage(why));
 };

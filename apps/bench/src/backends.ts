@@ -62,41 +62,23 @@ const describe = (plugin: BackendPlugin): Readonly<Record<string, string | numbe
 };
 
 /**
- * Load and select one backend (`useBackend`), then record what loaded.
- * Never throws: a missing package, a missing native addon or a binary that
- * fails to load is an unavailable status with the reason.
- *
- * @example
- * ```ts
- * const b = await loadBackend('wasm');
- * b.status.available ? b.status.details['flavour'] : b.status.reason;
- * ```
+ * Load and select one backend (`useBackend`), then record what loaded. Never throws: a missing
+ * package, a missing native addon or a binary that fails to load is an unavailable status with
+ * the reason.
  */
-export const loadBackend = async (name: BackendName): Promise<LoadedBackend> => {
+const loadBackend = async (name: BackendName): Promise<LoadedBackend> => {
+  const unavailable = (reason: string): LoadedBackend => ({
+    status: { name, available: false, reason, details: {} },
+    plugin: undefined,
+  });
   const found = await pluginFor(name);
-  if (E.isLeft(found))
-    return {
-      status: { name, available: false, reason: found.left, details: {} },
-      plugin: undefined,
-    };
+  if (E.isLeft(found)) return unavailable(found.left);
   const plugin = found.right;
   try {
     const r = await useBackend(plugin)();
-    if (E.isLeft(r))
-      return {
-        status: { name, available: false, reason: r.left.message, details: {} },
-        plugin: undefined,
-      };
+    if (E.isLeft(r)) return unavailable(r.left.message);
   } catch (e) {
-    return {
-      status: {
-        name,
-        available: false,
-        reason: e instanceof Error ? e.message : String(e),
-        details: {},
-      },
-      plugin: undefined,
-    };
+    return unavailable(e instanceof Error ? e.message : String(e));
   }
   return { status: { name, available: true, details: describe(plugin) }, plugin };
 };
@@ -107,8 +89,8 @@ export const loadBackend = async (name: BackendName): Promise<LoadedBackend> => 
  *
  * @example
  * ```ts
- * const wasm = await loadBackend('wasm');
- * if (wasm.plugin !== undefined) await activate(wasm.plugin);
+ * const [wasm] = await loadBackends(['wasm']);
+ * if (wasm?.plugin !== undefined) await activate(wasm.plugin);
  * ```
  */
 export const activate = async (plugin: BackendPlugin): Promise<void> => {

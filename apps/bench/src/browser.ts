@@ -1,18 +1,17 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_FLAGS } from '@bijective/browser-testing';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type StaticServer, launchChromium, serveStatic } from '@bijective/browser-testing';
+import type { Browser } from 'playwright-core';
 import type { BenchOptions } from './args.js';
+import { errorText } from './format.js';
 import type { PageOptions, PageResult, PageState } from './browser/page.js';
-import { type FlowCatalog, type FlowEntry, defaultHidden, prioritize } from './flows.js';
+import { type FlowCatalog, type FlowEntry, prioritize } from './flows.js';
 import type { BrowserInfo, SpeedRow } from './model.js';
-import type { ProgressSink } from './speed.js';
+import { type ProgressSink, speedSizes } from './speed.js';
 
 /** The app's root folder (`apps/bench`), from `src/` or `dist/`. */
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -30,41 +29,6 @@ export const chromiumMissing = (path: string): string | undefined =>
     ? undefined
     : `no Chromium at ${path} (install Debian's: apt-get install -y chromium, or pass --chromium PATH)`;
 
-/**
- * Launch headless Chromium through playwright-core (no browser download: the
- * given executable), with {@link CHROMIUM_FLAGS} and a fresh, temporary
- * `--user-data-dir` removed by `close()`.
- *
- * @example
- * ```ts
- * const { context, close } = await launchChromium('/usr/bin/chromium');
- * const page = await context.newPage();
- * await close();
- * ```
- */
-export const launchChromium = async (
-  executablePath: string,
-): Promise<{ context: BrowserContext; close: () => Promise<void> }> => {
-  const dir = await mkdtemp(join(tmpdir(), 'bench-chromium-'));
-  try {
-    const context = await chromium.launchPersistentContext(dir, {
-      executablePath,
-      headless: true,
-      args: [...CHROMIUM_FLAGS],
-    });
-    return {
-      context,
-      close: async () => {
-        await context.close().catch(() => undefined);
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (e) {
-    await rm(dir, { recursive: true, force: true });
-    throw e;
-  }
-};
-
 /** The subset of esbuild's API the bundler uses (esbuild ships with vite; it is not a direct dependency). */
 interface Esbuild {
   readonly build: (
@@ -77,14 +41,8 @@ const isEsbuild = (x: unknown): x is Esbuild =>
 
 /**
  * Find esbuild: a direct install, or the copy vite depends on (found by walking up to a node_modules/vite).
- *
- * @example
- * ```ts
- * const esbuild = findEsbuild();
- * if (typeof esbuild === 'string') console.error(esbuild);
- * ```
  */
-export const findEsbuild = (): Esbuild | string => {
+const findEsbuild = (): Esbuild | string => {
   const tries: (() => unknown)[] = [() => createRequire(import.meta.url)('esbuild')];
   for (let dir = APP_DIR; ; dir = dirname(dir)) {
     const vite = join(dir, 'node_modules', 'vite', 'package.json');
@@ -107,13 +65,8 @@ export const findEsbuild = (): Esbuild | string => {
 
 /**
  * The folder holding tfjs's three .wasm binaries, found through @bijective/backend-wasm's dependency.
- *
- * @example
- * ```ts
- * wasmDir(); // '/…/@tensorflow/tfjs-backend-wasm/dist'
- * ```
  */
-export const wasmDir = (): string | undefined => {
+const wasmDir = (): string | undefined => {
   try {
     const pkg = realpathSync(join(APP_DIR, 'node_modules', '@bijective', 'backend-wasm'));
     const main = createRequire(join(pkg, 'package.json')).resolve('@tensorflow/tfjs-backend-wasm');
@@ -132,13 +85,8 @@ const NODE_BUILTINS =
  * statically and hands them to `runPage`. Workspace packages resolve to
  * their TypeScript sources (`@bijective/source` condition); Node built-ins
  * that server-only code paths import become empty modules.
- *
- * @example
- * ```ts
- * const js = await bundlePage(await loadCatalog()); // one ES module, a few MB
- * ```
  */
-export const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
+const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
   const esbuild = findEsbuild();
   if (typeof esbuild === 'string') throw new Error(esbuild);
   const here = fileURLToPath(new URL('.', import.meta.url));
@@ -196,64 +144,33 @@ export const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
 const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>bijective bench (browser)</title></head>
 <body><p>bijective bench: running the wasm rows…</p><script type="module" src="/page.js"></script></body></html>`;
 
+const WASM_FILES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];
+
 /**
- * A localhost server (127.0.0.1, ephemeral port) for the page, the bundle
- * and tfjs's .wasm binaries, sending `Cross-Origin-Opener-Policy: same-origin`
- * and `Cross-Origin-Embedder-Policy: require-corp` so the page is
- * cross-origin isolated (SharedArrayBuffer, hence the threaded wasm build).
- *
- * @example
- * ```ts
- * const server = await servePage(js, wasmDir()!);
- * await page.goto(server.url);
- * await server.close();
- * ```
+ * Serve the page, the bundle and tfjs's .wasm binaries (under `/wasm/`) from a temporary folder
+ * with `@bijective/browser-testing`'s static server on 127.0.0.1, cross-origin isolated
+ * (`Cross-Origin-Opener-Policy: same-origin`, `Cross-Origin-Embedder-Policy: require-corp`:
+ * SharedArrayBuffer, hence the threaded wasm build). `close()` also removes the folder.
  */
-export const servePage = async (
-  bundle: string,
-  wasm: string,
-): Promise<{ url: string; close: () => Promise<void> }> => {
-  const files = new Map<string, { body: string | Buffer; type: string }>([
-    ['/', { body: PAGE_HTML, type: 'text/html; charset=utf-8' }],
-    ['/page.js', { body: bundle, type: 'text/javascript; charset=utf-8' }],
-  ]);
-  for (const name of [
-    'tfjs-backend-wasm.wasm',
-    'tfjs-backend-wasm-simd.wasm',
-    'tfjs-backend-wasm-threaded-simd.wasm',
-  ]) {
-    if (existsSync(join(wasm, name)))
-      files.set(`/wasm/${name}`, {
-        body: await readFile(join(wasm, name)),
-        type: 'application/wasm',
-      });
+const servePage = async (bundle: string, wasm: string): Promise<StaticServer> => {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-page-'));
+  const removeDir = () => rm(dir, { recursive: true, force: true });
+  try {
+    await mkdir(join(dir, 'wasm'));
+    await writeFile(join(dir, 'index.html'), PAGE_HTML);
+    await writeFile(join(dir, 'page.js'), bundle);
+    for (const name of WASM_FILES.filter((n) => existsSync(join(wasm, n))))
+      await copyFile(join(wasm, name), join(dir, 'wasm', name));
+    const server = await serveStatic(dir, { isolated: true });
+    return { url: server.url, close: () => server.close().finally(removeDir) };
+  } catch (e) {
+    await removeDir();
+    throw e;
   }
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const file = files.get(path);
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      'Cache-Control': 'no-store',
-    };
-    if (file === undefined) {
-      res
-        .writeHead(404, { ...headers, 'Content-Type': 'text/plain' })
-        .end(`not found: ${basename(path)}`);
-      return;
-    }
-    res.writeHead(200, { ...headers, 'Content-Type': file.type }).end(file.body);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 };
 
 /** Hooks of {@link runBrowser}. */
@@ -308,11 +225,11 @@ export const runBrowser = async (
     return { status: 'failed', reason, ...none };
   }
   const server = await servePage(bundle, wasm);
-  let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
+  let browser: Browser | undefined;
   try {
     hooks.status(`[browser] launching ${o.chromium}`);
     browser = await launchChromium(o.chromium);
-    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (msg) => {
@@ -325,17 +242,10 @@ export const runBrowser = async (
       else if (p.kind === 'done' && p.row !== undefined) hooks.progress.done(p.index ?? 0, p.row);
       else if (p.kind === 'finish') hooks.progress.finish();
     });
-    const sizes = o.dims.map((dim) => ({
-      dim,
-      hidden: o.hidden ?? defaultHidden(dim),
-      transforms: o.transforms,
-      batch: o.batch,
-      evalBatch: o.evalBatch,
-    }));
     const pageOptions: PageOptions = {
       flows: prioritize(entries).map((e) => e.id),
       ops: o.ops,
-      sizes,
+      sizes: speedSizes(o),
       warmup: o.warmup,
       reps: o.reps,
       cellSeconds: o.cellSeconds,
@@ -380,7 +290,7 @@ export const runBrowser = async (
           gemm: r.gemm,
         };
   } catch (e) {
-    const reason = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    const reason = errorText(e);
     hooks.status(`[browser] failed: ${reason}`, true);
     return { status: 'failed', reason, chromium: o.chromium, ...none };
   } finally {

@@ -16,13 +16,8 @@ export interface Matrix {
 /**
  * Parse a headerless comma-separated file of numbers into a {@link Matrix}.
  * Throws on ragged rows or non-numbers, naming the line.
- *
- * @example
- * ```ts
- * parseCsv('1,2\n3,4\n'); // { rows: 2, cols: 2, values: Float32Array [1, 2, 3, 4] }
- * ```
  */
-export const parseCsv = (text: string, name = 'csv'): Matrix => {
+const parseCsv = (text: string, name = 'csv'): Matrix => {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const cols = lines.length === 0 ? 0 : lines[0]!.split(',').length;
   const values = new Float32Array(lines.length * cols);
@@ -40,15 +35,8 @@ export const parseCsv = (text: string, name = 'csv'): Matrix => {
   return { rows: lines.length, cols, values };
 };
 
-/**
- * Read `data/<file>`.
- *
- * @example
- * ```ts
- * const m = await readMatrix('moons_val.csv'); // 5000 × 2
- * ```
- */
-export const readMatrix = async (file: string, dir = DATA_DIR): Promise<Matrix> =>
+/** Read `data/<file>`. */
+const readMatrix = async (file: string, dir = DATA_DIR): Promise<Matrix> =>
   parseCsv(await readFile(join(dir, file), 'utf8'), file);
 
 /** The fixed train / val / test splits of a bundled data set. */
@@ -93,16 +81,3 @@ export const loadDigitsScale = async (
   ]);
   return { mean: m.values, std: s.values };
 };
-
-/**
- * Rows of a matrix as nested arrays (for fp-ts validated entry points and `tf.tensor2d`).
- *
- * @example
- * ```ts
- * toRows({ rows: 2, cols: 1, values: new Float32Array([1, 2]) }); // [[1], [2]]
- * ```
- */
-export const toRows = (m: Matrix): number[][] =>
-  Array.from({ length: m.rows }, (_, i) =>
-    Array.from(m.values.subarray(i * m.cols, (i + 1) * m.cols)),
-  );

@@ -24,6 +24,7 @@ import {
   windowOf,
 } from './quality.js';
 import { mean, median, standardError } from './stats.js';
+import { errorText } from './format.js';
 
 /**
  * `@bijective/autoregressive`'s `distill(teacher, teacherParams, student, options)` (loaded at
@@ -61,9 +62,6 @@ const VALIDATE_EVERY = 250;
 // gradient norm keeps those steps from wrecking the student.
 const CLIP_GRAD_NORM = 1;
 const KL_WINDOW = 50;
-
-const message = (e: unknown): string =>
-  e instanceof Error ? e.message.split('\n')[0]! : String(e);
 
 /**
  * Import `distill` from `@bijective/autoregressive` by name, so a broken
@@ -271,7 +269,7 @@ export const runDistillTraining = async (
   try {
     splits = setup.splits ?? (await loadSplits('moons'));
   } catch (e) {
-    return fail(`data: ${message(e)}`);
+    return fail(`data: ${errorText(e)}`);
   }
   const size = protocolSize('moons', teacher, options);
   let teacherDef: FlowDef<Params>;
@@ -280,11 +278,12 @@ export const runDistillTraining = async (
     teacherDef = teacher.build(size);
     studentDef = student.build(size);
   } catch (e) {
-    return fail(`build: ${message(e)}`);
+    return fail(`build: ${errorText(e)}`);
   }
 
   // 1. The teacher, under the quality protocol.
   const t0 = performance.now();
+  const label = `[distill] teacher ${teacher.id}`;
   const trained = await trainProtocol(
     teacher,
     teacherDef,
@@ -292,8 +291,8 @@ export const runDistillTraining = async (
     options,
     undefined,
     hooks,
-    `[distill] teacher ${teacher.id}`,
-  ).catch((e: unknown) => E.left(message(e)));
+    label,
+  );
   if (E.isLeft(trained)) return fail(`teacher: ${trained.left}`);
   const tp = trained.right.params;
   let sp: Params | undefined;
@@ -428,11 +427,11 @@ export const runDistillTraining = async (
         ),
       });
     } catch (e) {
-      hooks.status(`[distill] pictures failed: ${message(e)}`, true);
+      hooks.status(`[distill] pictures failed: ${errorText(e)}`, true);
     }
     return { training, pictures };
   } catch (e) {
-    return fail(`evaluation: ${message(e)}`);
+    return fail(`evaluation: ${errorText(e)}`);
   } finally {
     disposeParams(tp);
     if (sp !== undefined) disposeParams(sp);

@@ -6,6 +6,7 @@ import {
   tf,
 } from '@bijective/core';
 import type { ReferenceModel } from './reference.js';
+import { errorText } from './format.js';
 
 /** A preset constructor: JSON options (at least `dim`) to a flow definition (core's serialization builders have this shape). */
 export type PresetBuilder = (config: JsonObject) => FlowDef<Params>;
@@ -72,19 +73,16 @@ export type TrainLoss = (
   seed: number,
 ) => tf.Scalar;
 
-/** The shape of `fitFlowMatching` the quality mode relies on (checked at run time). */
-export type FitFlowMatching = (
+/** The shape of a continuous package fitter (`fitFlowMatching`, `fitFfjord`) the quality mode relies on (its result is checked at run time). */
+export type Fitter = (
   def: FlowDef<Params>,
   data: unknown,
   options: Readonly<Record<string, unknown>>,
 ) => Promise<unknown>;
-
-/** The shape of `fitFfjord` the quality mode relies on (checked at run time). */
-export type FitFfjord = (
-  def: FlowDef<Params>,
-  data: unknown,
-  options: Readonly<Record<string, unknown>>,
-) => Promise<unknown>;
+/** `fitFlowMatching` of @bijective/continuous. */
+export type FitFlowMatching = Fitter;
+/** `fitFfjord` of @bijective/continuous. */
+export type FitFfjord = Fitter;
 
 /** The flow packages the bench knows, in display order. */
 export const FLOW_PACKAGES: readonly { readonly family: string; readonly packageName: string }[] = [
@@ -101,11 +99,9 @@ const REFERENCE_OF: Readonly<Record<string, FlowEntry['reference']>> = {
   'continuous/flowMatching': 'flow matching',
 };
 
-const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
+/** A non-null object, read as a record of unknown values (for modules and results whose type is not trusted). */
+export const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
   typeof x === 'object' && x !== null;
-
-const message = (e: unknown): string =>
-  e instanceof Error ? e.message.split('\n')[0]! : String(e);
 
 /**
  * Import a module by a name held in a variable, so a package without an index yet is a skip, not a compile error.
@@ -128,34 +124,17 @@ export const importOptional = async (
       : { ok: false, reason: `${specifier} is not a module namespace` };
   } catch (e) {
     // Shorten absolute paths: '/…/node_modules/@bijective/x/src/index.ts' says enough.
-    const why = message(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/");
+    const why = errorText(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/");
     return { ok: false, reason: `cannot import ${specifier}: ${why}` };
   }
 };
 
 /** Named exports used as presets when a package has no `presets` table (yet). */
-const KNOWN_PRESETS: readonly string[] = [
-  'nice',
-  'realNVP',
-  'glow',
-  'nsfCoupling',
-  'maf',
-  'iaf',
-  'mafSpline',
-  'ffjord',
-  'flowMatching',
-];
+const KNOWN_PRESETS: readonly string[] =
+  'nice realNVP glow nsfCoupling maf iaf mafSpline ffjord flowMatching'.split(' ');
 
-/**
- * The usable presets of a module namespace (functions of a config), or why there are none.
- *
- * @example
- * ```ts
- * presetsOf({ presets: { maf } }); // { maf }
- * presetsOf({});                // 'exports no `presets` table'
- * ```
- */
-export const presetsOf = (module: Readonly<Record<string, unknown>>): Presets | string => {
+/** The usable presets of a module namespace (functions of a config), or why there are none. */
+const presetsOf = (module: Readonly<Record<string, unknown>>): Presets | string => {
   let presets = module['presets'];
   if (!isRecord(presets)) {
     const named = Object.fromEntries(
@@ -196,14 +175,8 @@ type FlowMatchingLoss = (
  * Flow matching's training step loss (Lipman et al. 2023) for a continuous
  * flow definition that exposes `vectorField(params)` and `T`, using the
  * continuous package's `flowMatchingLoss`: base draws `z`, times `t ~ U(0, T)`.
- *
- * @example
- * ```ts
- * const loss = flowMatchingTrainLoss(flowMatchingLoss);
- * const l = tf.tidy(() => loss(def, params, x, 0)); // scalar
- * ```
  */
-export const flowMatchingTrainLoss =
+const flowMatchingTrainLoss =
   (loss: FlowMatchingLoss): TrainLoss =>
   (def, params, x, seed) => {
     const d = def as unknown as { readonly vectorField?: unknown; readonly T?: unknown };
@@ -218,13 +191,8 @@ export const flowMatchingTrainLoss =
 
 /**
  * Catalog entries for one family's presets (`trainLoss` overrides the training loss of named presets).
- *
- * @example
- * ```ts
- * entriesOf('coupling', { realNVP }).map((e) => e.id); // ['coupling/realNVP']
- * ```
  */
-export const entriesOf = (
+const entriesOf = (
   family: string,
   presets: Presets,
   trainLoss: Readonly<Record<string, TrainLoss>> = {},
@@ -273,19 +241,11 @@ export const coreEntries = (): FlowEntry[] =>
   );
 
 /** A flow package's module as imported (statically in the browser bundle, dynamically in Node), or why it is missing. */
-export type FamilyModule =
-  | {
-      readonly family: string;
-      readonly packageName: string;
-      readonly ok: true;
-      readonly module: Readonly<Record<string, unknown>>;
-    }
-  | {
-      readonly family: string;
-      readonly packageName: string;
-      readonly ok: false;
-      readonly reason: string;
-    };
+export type FamilyModule = (typeof FLOW_PACKAGES)[number] &
+  (
+    | { readonly ok: true; readonly module: Readonly<Record<string, unknown>> }
+    | { readonly ok: false; readonly reason: string }
+  );
 
 /**
  * Build a catalog from imported flow-package modules: every usable `presets`
@@ -351,12 +311,7 @@ export const catalogFromModules = (modules: readonly FamilyModule[]): FlowCatalo
 export const loadCatalog = async (): Promise<FlowCatalog> => {
   const modules: FamilyModule[] = [];
   for (const { family, packageName } of FLOW_PACKAGES) {
-    const r = await importOptional(packageName);
-    modules.push(
-      r.ok
-        ? { family, packageName, ok: true, module: r.module }
-        : { family, packageName, ok: false, reason: r.reason },
-    );
+    modules.push({ family, packageName, ...(await importOptional(packageName)) });
   }
   return catalogFromModules(modules);
 };

@@ -1,4 +1,4 @@
-/** Number formatting shared by the terminal display and the report writers. */
+/** Number and error formatting shared by the terminal display, the runs and the report writers. */
 
 /**
  * A throughput with an SI suffix: `1234` → `1.23k`, `5.6e6` → `5.60M`.
@@ -55,3 +55,14 @@ export const ratio = (r: number | undefined): string =>
  */
 export const fixed = (x: number | undefined, digits: number): string =>
   x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+
+/**
+ * What went wrong, in one line: an error's message up to its first line break, or anything else thrown as text.
+ *
+ * @example
+ * ```ts
+ * errorText(new Error('boom\n  at …')); // 'boom'
+ * ```
+ */
+export const errorText = (e: unknown): string =>
+  e instanceof Error ? e.message.split('\n')[0]! : String(e);

@@ -87,9 +87,10 @@ export interface SeedRun extends TrainedScore {
  * testLLStdErr` is over test examples; on several (`runs`), `testLL` is the
  * mean over seeds with `[testLLMin, testLLMax]`, `testMedian` the mean of the
  * per-seed medians and `wallSeconds` the total (RESULTS.md's format); each
- * seed's steps, epochs and stop reason are in `runs`.
+ * seed's steps, epochs and stop reason are in `runs`. The score fields are those of a
+ * {@link SeedRun} (NFE: the mean over seeds).
  */
-export interface QualityRow {
+export interface QualityRow extends Partial<Omit<SeedRun, 'seed'>> {
   readonly dataset: DatasetName;
   readonly flow: string;
   readonly backend: string;
@@ -97,23 +98,11 @@ export interface QualityRow {
   readonly reason?: string;
   readonly params?: number;
   readonly method?: 'maximum likelihood' | 'flow matching';
-  /** Test average log-likelihood (nats) and its standard error. */
-  readonly testLL?: number;
-  readonly testLLStdErr?: number;
   /** Several seeds: the lowest and highest per-seed test log-likelihood. */
   readonly testLLMin?: number;
   readonly testLLMax?: number;
-  /** Median of the per-example test log-likelihoods. */
-  readonly testMedian?: number;
   /** Several seeds: each seed's run, in the order of `--seeds`. */
   readonly runs?: readonly SeedRun[];
-  readonly wallSeconds?: number;
-  readonly steps?: number;
-  readonly epochs?: number;
-  readonly stoppedBy?: string;
-  /** Continuous flows: mean NFE per forward solve while training, and per solve while scoring the test split (mean over seeds). */
-  readonly trainNfe?: number;
-  readonly testNfe?: number;
   readonly reference?: {
     readonly model: ReferenceModel | 'FFJORD' | 'flow matching';
     readonly testLL: number;

@@ -67,16 +67,8 @@ const VIRIDIS: readonly (readonly [number, number, number])[] = [
   [253, 231, 37],
 ];
 
-/**
- * Viridis colour of `t ∈ [0, 1]` (clamped).
- *
- * @example
- * ```ts
- * viridis(0); // [68, 1, 84]
- * viridis(1); // [253, 231, 37]
- * ```
- */
-export const viridis = (t: number): readonly [number, number, number] => {
+/** Viridis colour of `t ∈ [0, 1]` (clamped). */
+const viridis = (t: number): readonly [number, number, number] => {
   const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(u));
   const f = u - i;
@@ -154,15 +146,8 @@ export const histogram2d = (points: Float32Array, w: Window, size: number): Floa
   return counts;
 };
 
-/**
- * A PNG as a `data:` URI.
- *
- * @example
- * ```ts
- * `<image href="${dataUri(png)}"/>`;
- * ```
- */
-export const dataUri = (png: Buffer): string => `data:image/png;base64,${png.toString('base64')}`;
+/** A PNG as a `data:` URI. */
+const dataUri = (png: Buffer): string => `data:image/png;base64,${png.toString('base64')}`;
 
 /** One panel of a picture: a caption above a PNG. */
 export interface Panel {

@@ -13,15 +13,8 @@ const clock = (ms: number): string => {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 };
 
-/**
- * One-line outcome of a finished cell.
- *
- * @example
- * ```ts
- * describeRow(row); // '12.3 ms (IQR 1.02 ms), 20.8k samples/s'
- * ```
- */
-export const describeRow = (row: SpeedRow): string => {
+/** One-line outcome of a finished cell. */
+const describeRow = (row: SpeedRow): string => {
   if (row.status !== 'ok') return `${row.status}: ${row.reason ?? ''}`;
   const leak =
     row.leakedTensors !== undefined && row.leakedTensors !== 0

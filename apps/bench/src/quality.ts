@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type FlowDef, type Params, countParams, disposeParams, fit, tf } from '@bijective/core';
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadDigitsScale, loadSplits } from './data.js';
-import type { FitFlowMatching, FlowEntry, FlowSize } from './flows.js';
+import { type FitFlowMatching, type FlowEntry, type FlowSize, isRecord } from './flows.js';
 import type { Picture, QualityRow, SeedRun } from './model.js';
 import {
   type Panel,
@@ -15,14 +15,12 @@ import {
 } from './pictures.js';
 import { CONTINUOUS_REFERENCE, type DatasetName, REFERENCE } from './reference.js';
 import { mean, median, standardError } from './stats.js';
+import { errorText } from './format.js';
 
 /** Hooks the quality run reports through. */
 export interface QualityHooks {
   readonly status: (text: string, final?: boolean) => void;
 }
-
-const message = (e: unknown): string =>
-  e instanceof Error ? e.message.split('\n')[0]! : String(e);
 
 /**
  * RESULTS.md's protocol sizes for a data set and flow: 5 transforms, hidden
@@ -46,16 +44,8 @@ export const protocolSize = (
   return { dim: digits ? 64 : 2, hidden, transforms: options.transforms };
 };
 
-/**
- * Early-stopping patience of the protocol: 15 epochs on the 2-D sets, 30 on digits.
- *
- * @example
- * ```ts
- * protocolPatience('moons');  // 15
- * protocolPatience('digits'); // 30
- * ```
- */
-export const protocolPatience = (dataset: DatasetName): number => (dataset === 'digits' ? 30 : 15);
+/** Early-stopping patience of the protocol: 15 epochs on the 2-D sets, 30 on digits. */
+const protocolPatience = (dataset: DatasetName): number => (dataset === 'digits' ? 30 : 15);
 
 const tensorOf = (m: Matrix): tf.Tensor2D => tf.tensor2d(m.values, [m.rows, m.cols], 'float32');
 
@@ -121,9 +111,6 @@ export interface Trained {
   readonly trainNfe?: number;
 }
 
-const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
-  typeof x === 'object' && x !== null;
-
 /**
  * The cumulative solver cost of a continuous flow's definition (its `cost()`:
  * solves and function evaluations so far), or `undefined` for a discrete flow.
@@ -145,28 +132,39 @@ const nfePerSolve = (
     ? undefined
     : (after.nfe - before.nfe) / (after.solves - before.solves);
 
-/** Read `fitFlowMatching`'s `Either<BijectiveError, { params, steps }>` without trusting its type. */
-const flowMatchingOutcome = (
+/**
+ * Read a fitter's `Either<BijectiveError, { params, steps, history?, stoppedBy? }>` without
+ * trusting its type (`fit`, `fitFfjord`, `fitFlowMatching`): a `Left` frees its
+ * `lastGoodParams` and becomes the reason `reasonOf` gives.
+ */
+const outcome = (
   r: unknown,
+  who: string,
+  reasonOf: (e: unknown) => string,
 ):
-  | { ok: true; params: Params; steps: number; stoppedBy: string | undefined }
+  | { ok: true; params: Params; steps: number; epochs: number; stoppedBy: string | undefined }
   | { ok: false; reason: string } => {
-  if (!isRecord(r)) return { ok: false, reason: 'fitFlowMatching returned no Either' };
+  if (!isRecord(r)) return { ok: false, reason: `${who} returned no Either` };
   if (r['_tag'] === 'Left') {
     const e = r['left'];
     if (isRecord(e) && isRecord(e['lastGoodParams'])) disposeParams(e['lastGoodParams'] as Params);
-    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    return { ok: false, reason: reasonOf(e) };
   }
   const right = r['right'];
   if (!isRecord(right) || right['params'] === undefined)
-    return { ok: false, reason: 'fitFlowMatching returned no parameters' };
+    return { ok: false, reason: `${who} returned no parameters` };
   return {
     ok: true,
     params: right['params'] as Params,
     steps: typeof right['steps'] === 'number' ? right['steps'] : 0,
+    epochs: Array.isArray(right['history']) ? right['history'].length : 0,
     stoppedBy: typeof right['stoppedBy'] === 'string' ? right['stoppedBy'] : undefined,
   };
 };
+
+/** A `BijectiveError` (or anything thrown) as `kind: message`. */
+const kindAndMessage = (e: unknown): string =>
+  isRecord(e) ? `${String(e['kind'])}: ${String(e['message'])}` : String(e);
 
 /**
  * How the quality mode trains FFJORD (by the continuous package's
@@ -187,42 +185,25 @@ export const FFJORD_TRAINING = {
   jacobianNorm: 0.01,
 } as const;
 
-/** Read a `fit`-like `Either<BijectiveError, { params, steps, history, stoppedBy }>` without trusting its type. */
-const fitOutcome = (
-  r: unknown,
-):
-  | { ok: true; params: Params; steps: number; epochs: number; stoppedBy: string }
-  | { ok: false; reason: string } => {
-  if (!isRecord(r)) return { ok: false, reason: 'training returned no Either' };
-  if (r['_tag'] === 'Left') {
-    const e = r['left'];
-    if (isRecord(e) && isRecord(e['lastGoodParams'])) disposeParams(e['lastGoodParams'] as Params);
-    return {
-      ok: false,
-      reason: isRecord(e) ? `${String(e['kind'])}: ${String(e['message'])}` : String(e),
-    };
-  }
-  const right = r['right'];
-  if (!isRecord(right) || right['params'] === undefined)
-    return { ok: false, reason: 'training returned no parameters' };
-  const stopped = typeof right['stoppedBy'] === 'string' ? right['stoppedBy'] : 'epochs';
-  return {
-    ok: true,
-    params: right['params'] as Params,
-    steps: typeof right['steps'] === 'number' ? right['steps'] : 0,
-    epochs: Array.isArray(right['history']) ? right['history'].length : 0,
-    stoppedBy: stopped === 'callback' ? 'budget' : stopped,
-  };
-};
+/** What a fitter reports each epoch (the continuous fitters add `nfe`). */
+interface EpochProgress {
+  readonly epoch: number;
+  readonly trainLoss?: number;
+  readonly trainNll?: number;
+  readonly nfe?: number;
+  readonly valLoss?: number;
+  readonly bestValLoss?: number;
+}
 
 /**
  * Train one flow on a data set's splits under RESULTS.md's protocol: core's
  * `fit` (maximum likelihood, `loss = -mean log p(x)`) with Adam 1e-3, batch
  * 256 reshuffled each epoch, validation scored after every epoch, best-val
  * parameters kept, early stopping after {@link protocolPatience} epochs,
- * capped by `--max-epochs`, `--max-steps` and `--budget-seconds`; the
- * flow-matching preset is trained by `fitFlowMatching` (Lipman et al., 2023)
- * instead. Runs on the active backend; never throws for a diverged run (a `Left`).
+ * capped by `--max-epochs`, `--max-steps` and `--budget-seconds`; FFJORD is
+ * trained by `fitFfjord` ({@link FFJORD_TRAINING}) and the flow-matching preset
+ * by `fitFlowMatching` (Lipman et al., 2023) instead. Runs on the active
+ * backend; never throws: a diverged run or an error is a `Left` with the reason.
  *
  * @example
  * ```ts
@@ -230,7 +211,12 @@ const fitOutcome = (
  * if (E.isRight(r)) disposeParams(r.right.params);
  * ```
  */
-export const trainProtocol = async (
+export const trainProtocol = (
+  ...args: Parameters<typeof train>
+): Promise<E.Either<string, Trained>> => train(...args).catch((e: unknown) => E.left(errorText(e)));
+
+/** {@link trainProtocol}'s body, which may throw. */
+const train = async (
   entry: FlowEntry,
   def: FlowDef<Params>,
   splits: Splits,
@@ -240,64 +226,63 @@ export const trainProtocol = async (
   label: string,
 ): Promise<E.Either<string, Trained>> => {
   const t0 = performance.now();
-  const budget = options.budgetSeconds;
   const elapsed = () => (performance.now() - t0) / 1000;
-  // RESULTS.md's protocol, shared by core's fit and fitFfjord (which trains through fit).
-  const protocol = (validation: tf.Tensor2D) => ({
-    validation,
-    seed: options.seed,
-    batchSize: 256,
-    learningRate: 1e-3,
-    patience: protocolPatience(splits.name),
-    epochs: options.maxEpochs,
-    ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
-  });
+  /** Show `text` (with the elapsed seconds) and stop once the budget is spent. */
+  const report = (text: string) => {
+    hooks.status(`${label}: ${text}, ${elapsed().toFixed(0)} s`);
+    return options.budgetSeconds !== undefined && elapsed() > options.budgetSeconds
+      ? ('stop' as const)
+      : undefined;
+  };
   const x = tensorOf(splits.train);
+  const v = tensorOf(splits.val);
   try {
     if (entry.name === 'flowMatching' && fitFM !== undefined) {
       // Flow matching memorises small training sets: the held-out likelihood
       // (through the ODE) is scored every 500 steps and the best parameters of an
       // exponential moving average (decay 0.999) are kept, patience 10 scores.
-      const v = tensorOf(splits.val);
-      try {
-        const r = await fitFM(def, x, {
-          seed: options.seed,
-          batchSize: 256,
-          learningRate: 1e-3,
-          steps: options.maxSteps ?? 1_000_000,
-          validation: v,
-          validateEvery: 500,
-          patience: 10,
-          ema: 0.999,
-          progressEvery: 25,
-          onProgress: (p: { step: number; loss: number; bestValLoss?: number }) => {
-            const best =
-              p.bestValLoss === undefined ? '' : `, best val ${p.bestValLoss.toFixed(3)}`;
-            hooks.status(
-              `${label}: step ${p.step}, flow-matching loss ${p.loss.toFixed(3)}${best}, ${elapsed().toFixed(0)} s`,
-            );
-            return budget !== undefined && elapsed() > budget ? 'stop' : undefined;
-          },
-        });
-        const o = flowMatchingOutcome(r);
-        if (!o.ok) return E.left(o.reason);
-        const stoppedBy =
-          o.stoppedBy === 'patience'
-            ? 'patience'
-            : options.maxSteps !== undefined && o.steps >= options.maxSteps
-              ? 'maxSteps'
-              : 'budget';
-        return E.right({
-          params: o.params,
-          steps: o.steps,
-          epochs: undefined,
-          stoppedBy,
-          method: 'flow matching',
-        });
-      } finally {
-        v.dispose();
-      }
+      const r = await fitFM(def, x, {
+        seed: options.seed,
+        batchSize: 256,
+        learningRate: 1e-3,
+        steps: options.maxSteps ?? 1_000_000,
+        validation: v,
+        validateEvery: 500,
+        patience: 10,
+        ema: 0.999,
+        progressEvery: 25,
+        onProgress: (p: { step: number; loss: number; bestValLoss?: number }) =>
+          report(
+            `step ${p.step}, flow-matching loss ${p.loss.toFixed(3)}${p.bestValLoss === undefined ? '' : `, best val ${p.bestValLoss.toFixed(3)}`}`,
+          ),
+      });
+      const o = outcome(r, 'fitFlowMatching', (e) => (e instanceof Error ? e.message : String(e)));
+      if (!o.ok) return E.left(o.reason);
+      const maxed = options.maxSteps !== undefined && o.steps >= options.maxSteps;
+      return E.right({
+        params: o.params,
+        steps: o.steps,
+        epochs: undefined,
+        stoppedBy: o.stoppedBy === 'patience' ? 'patience' : maxed ? 'maxSteps' : 'budget',
+        method: 'flow matching',
+      });
     }
+    // RESULTS.md's protocol, shared by core's fit and fitFfjord (which trains through fit).
+    const protocol = {
+      validation: v,
+      seed: options.seed,
+      batchSize: 256,
+      learningRate: 1e-3,
+      patience: protocolPatience(splits.name),
+      epochs: options.maxEpochs,
+      ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
+      onProgress: (p: EpochProgress) =>
+        report(
+          `epoch ${p.epoch + 1}, train ${(p.trainNll ?? p.trainLoss)?.toFixed(3)}${p.nfe === undefined ? '' : `, NFE ${p.nfe.toFixed(0)}`}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'})`,
+        ),
+    };
+    let r: unknown;
+    let trainNfe: number | undefined;
     if (entry.fitFfjord !== undefined) {
       const size = protocolSize(splits.name, entry, options);
       const T = FFJORD_TRAINING;
@@ -307,72 +292,28 @@ export const trainProtocol = async (
         solver: { kind: 'dopri5', rtol: T.trainTolerance, atol: T.trainTolerance },
       });
       const evaluation = entry.build(size, { trace: 'exact' });
-      const v = tensorOf(splits.val);
       const cost0 = solveCost(train);
-      try {
-        const r = await entry.fitFfjord(train, x, {
-          ...protocol(v),
-          evaluation,
-          kineticEnergy: T.kineticEnergy,
-          jacobianNorm: T.jacobianNorm,
-          onProgress: (p: {
-            epoch: number;
-            trainNll: number;
-            nfe: number;
-            valLoss?: number;
-            bestValLoss?: number;
-          }) => {
-            hooks.status(
-              `${label}: epoch ${p.epoch + 1}, train ${p.trainNll.toFixed(3)}, NFE ${p.nfe.toFixed(0)}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'}), ${elapsed().toFixed(0)} s`,
-            );
-            return budget !== undefined && elapsed() > budget ? 'stop' : undefined;
-          },
-        });
-        const o = fitOutcome(r);
-        if (!o.ok) return E.left(o.reason);
-        const trainNfe = nfePerSolve(cost0, solveCost(train));
-        return E.right({
-          params: o.params,
-          steps: o.steps,
-          epochs: o.epochs,
-          stoppedBy: o.stoppedBy,
-          method: 'maximum likelihood',
-          ...(trainNfe === undefined ? {} : { trainNfe }),
-        });
-      } finally {
-        v.dispose();
-      }
-    }
-    const v = tensorOf(splits.val);
-    try {
-      const r = await fit(def, x, {
-        ...protocol(v),
-        onProgress: (p) => {
-          hooks.status(
-            `${label}: epoch ${p.epoch + 1}, train ${p.trainLoss.toFixed(3)}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'}), ${elapsed().toFixed(0)} s`,
-          );
-          return budget !== undefined && elapsed() > budget ? 'stop' : undefined;
-        },
+      r = await entry.fitFfjord(train, x, {
+        ...protocol,
+        evaluation,
+        kineticEnergy: T.kineticEnergy,
+        jacobianNorm: T.jacobianNorm,
       });
-      if (E.isLeft(r)) {
-        const e = r.left;
-        if ('lastGoodParams' in e && isRecord(e.lastGoodParams))
-          disposeParams(e.lastGoodParams as Params);
-        return E.left(`${e.kind}: ${e.message}`);
-      }
-      const res = r.right;
-      return E.right({
-        params: res.params,
-        steps: res.steps,
-        epochs: res.history.length,
-        stoppedBy: res.stoppedBy === 'callback' ? 'budget' : res.stoppedBy,
-        method: 'maximum likelihood',
-      });
-    } finally {
-      v.dispose();
-    }
+      trainNfe = nfePerSolve(cost0, solveCost(train));
+    } else r = await fit(def, x, protocol);
+    const o = outcome(r, 'training', kindAndMessage);
+    if (!o.ok) return E.left(o.reason);
+    const stoppedBy = o.stoppedBy ?? 'epochs';
+    return E.right({
+      params: o.params,
+      steps: o.steps,
+      epochs: o.epochs,
+      stoppedBy: stoppedBy === 'callback' ? 'budget' : stoppedBy,
+      method: 'maximum likelihood',
+      ...(trainNfe === undefined ? {} : { trainNfe }),
+    });
   } finally {
-    x.dispose();
+    tf.dispose([x, v]);
   }
 };
 
@@ -469,9 +410,7 @@ const pictureDigits = async (
   seed: number,
 ): Promise<Panel[]> => {
   const { mean: mu, std } = await loadDigitsScale();
-  const s = tf.tidy(() => def.apply(params).sample(64, seed));
-  const z = s.dataSync() as Float32Array;
-  s.dispose();
+  const z = drawSamples(def, params, 64, seed);
   const toPixels = (values: Float32Array, n: number) => {
     const out = new Float32Array(n * 64);
     for (let i = 0; i < n * 64; i++) out[i] = (values[i] ?? 0) * std[i % 64]! + mu[i % 64]!;
@@ -479,29 +418,17 @@ const pictureDigits = async (
   };
   return [
     { caption: '64 test images', png: digitsGridPng(toPixels(splits.test.values, 64), 64, 8) },
-    { caption: '64 model samples', png: digitsGridPng(toPixels(Float32Array.from(z), 64), 64, 8) },
+    { caption: '64 model samples', png: digitsGridPng(toPixels(z, 64), 64, 8) },
   ];
 };
 
 /** The seeds a quality run trains each (flow, data set) on: `--seeds`, or the one `--seed`. */
-export const qualitySeeds = (options: BenchOptions): readonly number[] =>
-  options.seeds ?? [options.seed];
+const qualitySeeds = (options: BenchOptions): readonly number[] => options.seeds ?? [options.seed];
 
 /** The figures {@link aggregateSeeds} pools into a {@link QualityRow}. */
-export type SeedFigures = Pick<
+export type SeedFigures = Omit<
   QualityRow,
-  | 'testLL'
-  | 'testLLStdErr'
-  | 'testLLMin'
-  | 'testLLMax'
-  | 'testMedian'
-  | 'wallSeconds'
-  | 'steps'
-  | 'epochs'
-  | 'stoppedBy'
-  | 'trainNfe'
-  | 'testNfe'
-  | 'runs'
+  'dataset' | 'flow' | 'backend' | 'status' | 'reason' | 'params' | 'method' | 'reference'
 >;
 
 /**
@@ -562,15 +489,7 @@ const runSeed = async (
   picture: { readonly title: string; readonly file: string } | undefined,
 ): Promise<SeedOutcome> => {
   const t0 = performance.now();
-  const trained = await trainProtocol(
-    entry,
-    defs.train,
-    splits,
-    options,
-    fitFM,
-    hooks,
-    label,
-  ).catch((e: unknown) => E.left(message(e)));
+  const trained = await trainProtocol(entry, defs.train, splits, options, fitFM, hooks, label);
   const wallSeconds = (performance.now() - t0) / 1000;
   if (E.isLeft(trained)) return E.left({ reason: trained.left, wallSeconds });
   const t = trained.right;
@@ -606,7 +525,7 @@ const runSeed = async (
             : picture2d(defs.evaluate, t.params, splits, options.seed);
         drawn = { title, file: picture.file, svg: panelsSvg(title, panels, 220) };
       } catch (e) {
-        hooks.status(`${label}: pictures failed: ${message(e)}`, true);
+        hooks.status(`${label}: pictures failed: ${errorText(e)}`, true);
       }
     }
     return E.right({
@@ -616,7 +535,7 @@ const runSeed = async (
       ...(drawn === undefined ? {} : { picture: drawn }),
     });
   } catch (e) {
-    return E.left({ reason: `evaluation: ${message(e)}`, wallSeconds, steps: t.steps });
+    return E.left({ reason: `evaluation: ${errorText(e)}`, wallSeconds, steps: t.steps });
   } finally {
     disposeParams(t.params);
   }
@@ -655,14 +574,16 @@ export const runQuality = async (
     try {
       splits = await loadSplits(dataset);
     } catch (e) {
-      for (const entry of entries)
-        rows.push({
+      const reason = `data: ${errorText(e)}`;
+      rows.push(
+        ...entries.map((e) => ({
           dataset,
-          flow: entry.id,
+          flow: e.id,
           backend,
-          status: 'failed',
-          reason: `data: ${message(e)}`,
-        });
+          status: 'failed' as const,
+          reason,
+        })),
+      );
       continue;
     }
     for (const entry of entries) {
@@ -684,8 +605,8 @@ export const runQuality = async (
           evaluate: entry.continuous ? entry.build(size, { trace: 'exact' }) : train,
         };
       } catch (e) {
-        rows.push({ ...base, status: 'failed', reason: `build: ${message(e)}` });
-        hooks.status(`${name}: build failed: ${message(e)}`, true);
+        rows.push({ ...base, status: 'failed', reason: `build: ${errorText(e)}` });
+        hooks.status(`${name}: build failed: ${errorText(e)}`, true);
         continue;
       }
       const runs: SeedRun[] = [];
@@ -700,16 +621,8 @@ export const runQuality = async (
                 file: `pictures/${dataset}-${entry.id.replace('/', '-')}.svg`,
               }
             : undefined;
-        const outcome = await runSeed(
-          entry,
-          defs,
-          splits,
-          { ...options, seed },
-          fitFM,
-          hooks,
-          label,
-          picture,
-        );
+        const seeded = { ...options, seed };
+        const outcome = await runSeed(entry, defs, splits, seeded, fitFM, hooks, label, picture);
         if (E.isLeft(outcome)) {
           const f = outcome.left;
           rows.push({

@@ -90,60 +90,27 @@ export interface ContinuousReference {
   readonly note: string;
 }
 
+const cnf = (
+  data: DatasetName,
+  method: ContinuousReference['method'],
+  testLL: number,
+  budgetSeconds: number,
+  steps: number,
+  note: string,
+): ContinuousReference => ({ data, method, testLL, budgetSeconds, steps, note });
+
 /**
  * RESULTS.md's continuous-flow table: zuko's FFJORD-style CNF (trained by
  * maximum likelihood) and conditional flow matching on the straight path,
  * each for a fixed wall-clock budget; test LL with the exact trace.
  */
 export const CONTINUOUS_REFERENCE: readonly ContinuousReference[] = [
-  {
-    data: 'moons',
-    method: 'FFJORD',
-    testLL: -2.228,
-    budgetSeconds: 150,
-    steps: 324,
-    note: 'under-trained',
-  },
-  {
-    data: 'moons',
-    method: 'flow matching',
-    testLL: -1.78,
-    budgetSeconds: 60,
-    steps: 21078,
-    note: '',
-  },
-  {
-    data: 'checkerboard',
-    method: 'FFJORD',
-    testLL: -4.17,
-    budgetSeconds: 150,
-    steps: 329,
-    note: 'under-trained',
-  },
-  {
-    data: 'checkerboard',
-    method: 'flow matching',
-    testLL: -3.794,
-    budgetSeconds: 60,
-    steps: 19881,
-    note: '',
-  },
-  {
-    data: 'digits',
-    method: 'FFJORD',
-    testLL: -62.11,
-    budgetSeconds: 240,
-    steps: 672,
-    note: 'under-trained',
-  },
-  {
-    data: 'digits',
-    method: 'flow matching',
-    testLL: -55.13,
-    budgetSeconds: 200,
-    steps: 65524,
-    note: '',
-  },
+  cnf('moons', 'FFJORD', -2.228, 150, 324, 'under-trained'),
+  cnf('moons', 'flow matching', -1.78, 60, 21078, ''),
+  cnf('checkerboard', 'FFJORD', -4.17, 150, 329, 'under-trained'),
+  cnf('checkerboard', 'flow matching', -3.794, 60, 19881, ''),
+  cnf('digits', 'FFJORD', -62.11, 240, 672, 'under-trained'),
+  cnf('digits', 'flow matching', -55.13, 200, 65524, ''),
 ];
 
 /** The model sizes of the reference protocol for a data set's dimension. */

@@ -14,20 +14,13 @@ import {
   runDistillTraining,
   speedups,
 } from './distill.js';
-import {
-  type FlowCatalog,
-  type FlowEntry,
-  defaultHidden,
-  loadCatalog,
-  prioritize,
-  selectFlows,
-} from './flows.js';
+import { type FlowCatalog, type FlowEntry, loadCatalog, prioritize, selectFlows } from './flows.js';
 import type { BenchReport } from './model.js';
 import { type ProgressStream, statusLine, terminalProgress } from './progress.js';
 import { runQuality } from './quality.js';
 import { renderMarkdown } from './report/markdown.js';
 import { writeReport } from './report/write.js';
-import { type SpeedSize, planMatrix, runMatrix } from './speed.js';
+import { type MatrixOptions, planMatrix, runMatrix, speedSizes } from './speed.js';
 import { type ZukoModelEntry, loadZukoModel } from './zukoModel.js';
 
 /** Where the CLI writes: the report table to `stdout`, progress and messages to `stderr`. */
@@ -53,23 +46,6 @@ const environment = (): Record<string, string | number> => {
     tfjs: tf.version_core,
   };
 };
-
-/**
- * The speed matrix sizes, one per `--dim`: hidden widths default to RESULTS.md's for that dim.
- *
- * @example
- * ```ts
- * speedSizes(presetDefaults('full', 'speed')).map((s) => s.hidden); // [[64, 64], [128, 128]]
- * ```
- */
-export const speedSizes = (o: BenchOptions): SpeedSize[] =>
-  o.dims.map((dim) => ({
-    dim,
-    hidden: o.hidden ?? defaultHidden(dim),
-    transforms: o.transforms,
-    batch: o.batch,
-    evalBatch: o.evalBatch,
-  }));
 
 const QUALITY_PREFERENCE: readonly BackendName[] = ['native', 'tensorflow', 'wasm', 'cpu'];
 // At dim 2 the per-op overhead dominates a training step, and wasm has the least of it.
@@ -217,6 +193,20 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
   const available = loaded.filter((b) => b.status.available && b.plugin !== undefined);
   const byName = new Map(available.map((b) => [b.status.name as string, b.plugin!]));
   const baseline = tf.memory().numTensors;
+  const matrixOptions = (budgetSeconds: number | undefined): MatrixOptions => ({
+    timing: { warmup: o.warmup, reps: o.reps, maxSeconds: o.cellSeconds },
+    seed: o.seed,
+    budgetSeconds,
+    activate: async (name) => {
+      const plugin = byName.get(name);
+      if (plugin !== undefined) await activate(plugin);
+    },
+    progress: terminalProgress(io.stderr, o.progress),
+  });
+  const fail = (text: string): CliResult => {
+    io.stderr.write(`bijective-bench: ${text}\n`);
+    return { code: 1 };
+  };
 
   let speed: BenchReport['speed'];
   let quality: BenchReport['quality'];
@@ -225,10 +215,7 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
   let anyOk = false;
 
   if (o.mode === 'speed') {
-    if (available.length === 0) {
-      io.stderr.write('bijective-bench: no backend could be loaded\n');
-      return { code: 1 };
-    }
+    if (available.length === 0) return fail('no backend could be loaded');
     const names = available.map((b) => b.status.name);
     // The model's rows first (its own sizes, the run's batches), so a time budget cuts presets, not them.
     const cells = [
@@ -242,23 +229,11 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
           )),
       ...planMatrix(prioritize(entries), o.ops, speedSizes(o), names),
     ];
-    speed = await runMatrix(names, cells, {
-      timing: { warmup: o.warmup, reps: o.reps, maxSeconds: o.cellSeconds },
-      seed: o.seed,
-      budgetSeconds: o.budgetSeconds,
-      activate: async (name) => {
-        const plugin = byName.get(name);
-        if (plugin !== undefined) await activate(plugin);
-      },
-      progress: terminalProgress(io.stderr, o.progress),
-    });
+    speed = await runMatrix(names, cells, matrixOptions(o.budgetSeconds));
     anyOk = [...speed.rows, ...speed.gemm].some((r) => r.status === 'ok');
   } else if (o.mode === 'quality') {
     const chosen = pickTrainBackend(available, o);
-    if (E.isLeft(chosen)) {
-      io.stderr.write(`bijective-bench: ${chosen.left}\n`);
-      return { code: 1 };
-    }
+    if (E.isLeft(chosen)) return fail(chosen.left);
     const pick = chosen.right;
     await activate(pick.plugin!);
     io.stderr.write(`[quality] training on the ${pick.status.name} backend\n`);
@@ -269,10 +244,8 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
   } else if (o.mode === 'distill') {
     const chosen = pickTrainBackend(available, o);
     const distillFn = await loadDistill();
-    if (E.isLeft(chosen) || typeof distillFn === 'string') {
-      io.stderr.write(`bijective-bench: ${E.isLeft(chosen) ? chosen.left : distillFn}\n`);
-      return { code: 1 };
-    }
+    if (E.isLeft(chosen)) return fail(chosen.left);
+    if (typeof distillFn === 'string') return fail(distillFn);
     const trainOn = chosen.right.status.name;
     await activate(chosen.right.plugin!);
     io.stderr.write(`[distill] training on the ${trainOn} backend\n`);
@@ -286,16 +259,8 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
     });
     // The speed part: sampling of both architectures on every loaded backend of --backends.
     const names = available.map((b) => b.status.name).filter((n) => o.backends.includes(n));
-    speed = await runMatrix(names, planMatrix(entries, ['sample'], speedSizes(o), names), {
-      timing: { warmup: o.warmup, reps: o.reps, maxSeconds: o.cellSeconds },
-      seed: o.seed,
-      budgetSeconds: undefined,
-      activate: async (name) => {
-        const plugin = byName.get(name);
-        if (plugin !== undefined) await activate(plugin);
-      },
-      progress: terminalProgress(io.stderr, o.progress),
-    });
+    const cells = planMatrix(entries, ['sample'], speedSizes(o), names);
+    speed = await runMatrix(names, cells, matrixOptions(undefined));
     distill = {
       training,
       speedups: speedups(speed.rows),

@@ -12,12 +12,13 @@ import {
   tfSeed,
   unflattenParams,
 } from '@bijective/core';
-import type { Op } from './args.js';
-import type { FlowEntry, FlowSize, TrainLoss } from './flows.js';
+import type { BenchOptions, Op } from './args.js';
+import { type FlowEntry, type FlowSize, type TrainLoss, defaultHidden } from './flows.js';
 import type { SpeedRow } from './model.js';
 import { referenceThroughput } from './reference.js';
 import { summarize } from './stats.js';
 import { type TimingOptions, timeRepeated } from './timing.js';
+import { errorText } from './format.js';
 
 /** The sizes of one speed matrix: model sizes plus the batches of the two kinds of operation. */
 export interface SpeedSize extends FlowSize {
@@ -27,8 +28,22 @@ export interface SpeedSize extends FlowSize {
   readonly evalBatch: number;
 }
 
-const message = (e: unknown): string =>
-  e instanceof Error ? e.message.split('\n')[0]! : String(e);
+/**
+ * The speed matrix sizes, one per `--dim`: hidden widths default to RESULTS.md's for that dim.
+ *
+ * @example
+ * ```ts
+ * speedSizes(presetDefaults('full', 'speed')).map((s) => s.hidden); // [[64, 64], [128, 128]]
+ * ```
+ */
+export const speedSizes = (o: BenchOptions): SpeedSize[] =>
+  o.dims.map((dim) => ({
+    dim,
+    hidden: o.hidden ?? defaultHidden(dim),
+    transforms: o.transforms,
+    batch: o.batch,
+    evalBatch: o.evalBatch,
+  }));
 
 /** A prepared operation: `run` does one call and waits for its result; `dispose` frees its state. */
 interface Prepared {
@@ -156,14 +171,8 @@ const baseRow = (flow: string, backend: string, op: SpeedRow['op'], size: SpeedS
  * the ratio `samplesPerSecond / zuko` when a throughput is given. Attached to
  * failed and skipped cells too, so the reference column is never blank for a
  * comparable row.
- *
- * @example
- * ```ts
- * withReference(mafEntry, 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256, evalBatch: 1024 }, 31000);
- * // { reference: { dataset: 'moons', model: 'MAF', samplesPerSecond: 62000, ratio: 0.5 } }
- * ```
  */
-export const withReference = (
+const withReference = (
   entry: FlowEntry,
   op: Op,
   size: SpeedSize,
@@ -214,8 +223,15 @@ export const runCell = async (
   backend: string,
 ): Promise<SpeedRow> => {
   const base = baseRow(entry.id, backend, op, size);
-  let prepared: Prepared | undefined;
   let params = 0;
+  const failed = (reason: string): SpeedRow => ({
+    ...base,
+    ...withReference(entry, op, size),
+    params,
+    status: 'failed',
+    reason,
+  });
+  let prepared: Prepared;
   let note: string | undefined;
   try {
     const { def, params: p } = modelOf(entry, size, seed);
@@ -223,13 +239,7 @@ export const runCell = async (
     note = noteOf(entry, op, def.contextDim);
     prepared = prepare(op, def, p, size, seed, entry.trainLoss);
   } catch (e) {
-    return {
-      ...base,
-      ...withReference(entry, op, size),
-      params,
-      status: 'failed',
-      reason: `build: ${message(e)}`,
-    };
+    return failed(`build: ${errorText(e)}`);
   }
   const before = tf.memory().numTensors;
   try {
@@ -249,13 +259,7 @@ export const runCell = async (
       ...withReference(entry, op, size, samplesPerSecond),
     };
   } catch (e) {
-    return {
-      ...base,
-      ...withReference(entry, op, size),
-      params,
-      status: 'failed',
-      reason: message(e),
-    };
+    return failed(errorText(e));
   } finally {
     prepared.dispose();
   }
@@ -301,7 +305,7 @@ export const runGemm = async (timing: TimingOptions, backend: string): Promise<S
       calls,
     };
   } catch (e) {
-    return { ...base, status: 'failed', reason: message(e) };
+    return { ...base, status: 'failed', reason: errorText(e) };
   } finally {
     a.dispose();
     b.dispose();
@@ -357,15 +361,8 @@ export interface MatrixOptions {
   readonly progress: ProgressSink;
 }
 
-/**
- * Short human label of a cell.
- *
- * @example
- * ```ts
- * cellLabel({ backend: 'cpu', op: 'train', flow: 'autoregressive/maf' }); // 'cpu · autoregressive/maf · train'
- * ```
- */
-export const cellLabel = (c: {
+/** Short human label of a cell. */
+const cellLabel = (c: {
   readonly backend: string;
   readonly op: string;
   readonly flow?: string;

@@ -39,14 +39,8 @@ export const zukoModelId = (flow: ZukoFlowName, path: string): string =>
  * definition and the stored parameters afresh for each cell, on whichever backend is active
  * then. The entry carries zuko's class as its reference model, so a flow at RESULTS.md's sizes
  * (dim 2, hidden [64, 64], 5 transforms, no context) gets zuko's throughput beside it.
- *
- * @example
- * ```ts
- * const m = zukoModelEntry(file, 'MAF', 'maf-2.safetensors'); // Right({ entry, size: { dim: 2, … } })
- * const { def, params } = m.right.entry.load!(); // params: zuko's trained weights
- * ```
  */
-export const zukoModelEntry = (
+const zukoModelEntry = (
   file: SafetensorsFile,
   flow: ZukoFlowName,
   path: string,

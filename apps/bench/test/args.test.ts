@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { type BenchOptions, helpText, parseArgs, presetDefaults } from '../src/args.js';
+import { words } from './fixtures.js';
 
 const run = (argv: string[]): BenchOptions => {
   const r = parseArgs(argv);
@@ -161,14 +162,9 @@ describe('parseArgs', () => {
 
   it('list flags: trim items, drop repeats in first order, expand a lone "all"', () => {
     expect(run(['--backends', ' wasm , cpu,wasm,cpu ']).backends).toEqual(['wasm', 'cpu']);
-    expect(run(['--datasets=all']).datasets).toEqual([
-      'moons',
-      '8gaussians',
-      'checkerboard',
-      'pinwheel',
-      '2spirals',
-      'digits',
-    ]);
+    expect(run(['--datasets=all']).datasets).toEqual(
+      words('moons 8gaussians checkerboard pinwheel 2spirals digits'),
+    );
     expect(run(['--ops', 'sample,train']).ops).toEqual(['sample', 'train']);
     expect(run(['--dim', ' 3, 5 ,']).dims).toEqual([3, 5]);
     expect(error(['--ops', 'all,train'])).toContain(
@@ -197,25 +193,9 @@ describe('parseArgs', () => {
 
   it('documents every flag in --help', () => {
     const help = helpText();
-    for (const flag of [
-      '--mode',
-      '--preset',
-      '--flows',
-      '--backends',
-      '--ops',
-      '--dim',
-      '--batch',
-      '--eval-batch',
-      '--reps',
-      '--out',
-      '--max-epochs',
-      '--budget-seconds',
-      '--distill-steps',
-      '--train-backend',
-      '--seeds',
-      'distill',
-      '--help',
-    ]) {
+    for (const flag of words(
+      '--mode --preset --flows --backends --ops --dim --batch --eval-batch --reps --out --max-epochs --budget-seconds --distill-steps --train-backend --seeds distill --help',
+    )) {
       expect(help).toContain(flag);
     }
   });

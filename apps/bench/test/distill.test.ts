@@ -10,7 +10,7 @@ import {
   windowedCurve,
 } from '../src/distill.js';
 import type { SpeedRow } from '../src/model.js';
-import { speedRow } from './fixtures.js';
+import { speedRow, words } from './fixtures.js';
 
 /** A sample cell at `dim` on `backend` taking `seconds` per 1024 draws. */
 const sampleCell = (flow: string, backend: string, dim: number, seconds: number): SpeedRow => ({
@@ -31,12 +31,7 @@ describe('distill helpers', () => {
       sampleCell(STUDENT_ID, 'native', 64, 0.01),
     ];
     const s = speedups(rows);
-    expect(s.map((r) => `${r.dim}:${r.backend}`)).toEqual([
-      '2:cpu',
-      '64:cpu',
-      '64:wasm',
-      '64:native',
-    ]);
+    expect(s.map((r) => `${r.dim}:${r.backend}`)).toEqual(words('2:cpu 64:cpu 64:wasm 64:native'));
     expect(s[0]!.ratio).toBeCloseTo(2, 12);
     expect(s[0]!.pass).toBeUndefined();
     expect(s[1]!.ratio).toBeCloseTo(25, 10);

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, launchChromium } from '../src/browser.js';
+import { launchChromium } from '@bijective/browser-testing';
+import { chromiumMissing } from '../src/browser.js';
 import { main } from '../src/run.js';
+import { words } from './fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const missing = chromiumMissing(CHROMIUM);
@@ -26,12 +28,7 @@ const report = async (mode: 'speed' | 'quality'): Promise<string> => {
       : ['--reps', '1', '--warmup', '0', '--batch', '16', '--eval-batch', '16'];
   const r = await main(
     [
-      '--flows',
-      'core/diagonalGaussianFlow',
-      '--backends',
-      'cpu',
-      '--no-progress',
-      '--out',
+      ...words('--flows core/diagonalGaussianFlow --backends cpu --no-progress --out'),
       out,
       ...extra,
     ],
@@ -50,7 +47,7 @@ describe.skipIf(missing !== undefined)(
       const quality = await report('quality');
       const browser = await launchChromium(CHROMIUM);
       try {
-        const page = await browser.context.newPage();
+        const page = await browser.newPage();
         const requests: string[] = [];
         page.on('request', (r) => requests.push(r.url()));
         await page.setViewportSize({ width: 1200, height: 900 });

@@ -134,3 +134,6 @@ export const sampleReport = (): BenchReport => ({
 /** A committed zuko 1.6.0 fixture of @bijective/interop (made by packages/interop/scripts/make-zuko-fixtures.py). */
 export const zukoFixture = (name: string): string =>
   fileURLToPath(new URL(`../../../packages/interop/fixtures/${name}`, import.meta.url));
+
+/** The words of a space-separated string: an argv or a list of expected values, on one line. */
+export const words = (s: string): string[] => s.split(' ');

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumMissing } from '../src/browser.js';
 import { terminalProgress } from '../src/progress.js';
+import type { BenchReport } from '../src/model.js';
 import { type CliIO, main } from '../src/run.js';
-import { speedRow, zukoFixture } from './fixtures.js';
+import { speedRow, zukoFixture, words } from './fixtures.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -18,6 +19,10 @@ const tempDir = async () => {
   dirs.push(d);
   return d;
 };
+
+/** The report.json a run wrote to `out` (its schema is {@link BenchReport}, pictures without their SVG text). */
+const readJson = (out: string): BenchReport =>
+  JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as BenchReport;
 
 /** An in-memory CLI: what the run printed on stdout and stderr. */
 const capture = (isTTY = false): CliIO & { out: () => string; err: () => string } => {
@@ -33,18 +38,9 @@ const capture = (isTTY = false): CliIO & { out: () => string; err: () => string 
 
 // Tiny sizes and core's own flows: the smoke runs exercise every mode end to end in seconds
 // without depending on the flow packages' state.
-const tiny = [
-  '--flows',
-  'core/diagonalGaussianFlow',
-  '--reps',
-  '1',
-  '--warmup',
-  '0',
-  '--batch',
-  '16',
-  '--eval-batch',
-  '16',
-];
+const tiny = words(
+  '--flows core/diagonalGaussianFlow --reps 1 --warmup 0 --batch 16 --eval-batch 16',
+);
 
 /**
  * Runs the CLI in-process on `args` plus `--no-progress --out <a fresh temp folder>`:
@@ -60,17 +56,8 @@ const run = async (args: string[]) => {
 /** A two-step quality run of core/diagonalGaussianFlow on `datasets` (cpu), plus `extra` flags. */
 const quality = (datasets: string, ...extra: string[]) =>
   run([
-    '--mode',
-    'quality',
-    '--flows',
-    'core/diagonalGaussianFlow',
-    '--datasets',
-    datasets,
-    '--backends',
-    'cpu',
-    '--max-steps',
-    '2',
-    ...extra,
+    ...words('--mode quality --flows core/diagonalGaussianFlow --backends cpu --max-steps 2'),
+    ...['--datasets', datasets, ...extra],
   ]);
 
 describe('one-iteration smoke runs', () => {
@@ -92,16 +79,14 @@ describe('one-iteration smoke runs', () => {
     expect(r.report!.leakedTensorsOverall).toBe(0);
     for (const f of ['report.json', 'report.md', 'report.html'])
       expect(existsSync(join(out, f))).toBe(true);
-    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
-      options: { mode: string };
-    };
+    const json = readJson(out);
     expect(json.options.mode).toBe('speed');
   });
 
   it("speed mode with --model --zuko MAF: the file's rows, at its own sizes, in the JSON report", async () => {
     const id = 'zuko/MAF (maf-2.safetensors)';
     const model = ['--model', zukoFixture('maf-2.safetensors'), '--zuko', 'MAF'];
-    const tinyModel = ['--reps', '1', '--warmup', '0', '--batch', '16', '--eval-batch', '16'];
+    const tinyModel = words('--reps 1 --warmup 0 --batch 16 --eval-batch 16');
     const { out, io, r } = await run([
       '--mode',
       'speed',
@@ -111,34 +96,16 @@ describe('one-iteration smoke runs', () => {
       'cpu',
     ]);
     expect(r.code).toBe(0);
-    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
-      options: { model: string; zuko: string };
-      flows: { selected: string[] };
-      leakedTensorsOverall: number;
-      speed: {
-        rows: {
-          flow: string;
-          op: string;
-          status: string;
-          backend: string;
-          dim: number;
-          hidden: number[];
-          transforms: number;
-          params: number;
-          leakedTensors: number;
-          samplesPerSecond: number;
-        }[];
-      };
-    };
+    const json = readJson(out);
     expect(json.options.zuko).toBe('MAF');
     // Without --flows only the model runs.
     expect(json.flows.selected).toEqual([id]);
-    expect(json.speed.rows.map((x) => `${x.flow}:${x.backend}:${x.op}:${x.status}`)).toEqual([
+    expect(json.speed!.rows.map((x) => `${x.flow}:${x.backend}:${x.op}:${x.status}`)).toEqual([
       `${id}:cpu:train:ok`,
       `${id}:cpu:logProb:ok`,
       `${id}:cpu:sample:ok`,
     ]);
-    for (const row of json.speed.rows) {
+    for (const row of json.speed!.rows) {
       // zuko's MAF(2, transforms=3, hidden_features=(64, 64)), not the matrix's default sizes.
       expect(row).toMatchObject({ dim: 2, hidden: [64, 64], transforms: 3, params: 13836 });
       expect(row.leakedTensors).toBe(0);
@@ -194,30 +161,11 @@ describe('one-iteration smoke runs', () => {
   });
 
   it('distill mode: trains a MAF teacher, distils an IAF student, times both samplers', async () => {
-    const { out, io, r } = await run([
-      '--mode',
-      'distill',
-      '--backends',
-      'cpu',
-      '--train-backend',
-      'cpu',
-      '--hidden',
-      '8',
-      '--transforms',
-      '2',
-      '--max-steps',
-      '2',
-      '--distill-steps',
-      '3',
-      '--dim',
-      '2,64',
-      '--eval-batch',
-      '16',
-      '--reps',
-      '1',
-      '--warmup',
-      '0',
-    ]);
+    const { out, io, r } = await run(
+      words(
+        '--mode distill --backends cpu --train-backend cpu --hidden 8 --transforms 2 --max-steps 2 --distill-steps 3 --dim 2,64 --eval-batch 16 --reps 1 --warmup 0',
+      ),
+    );
     expect(r.code).toBe(0);
     const d = r.report!.distill!;
     const t = d.training;
@@ -262,11 +210,9 @@ describe('one-iteration smoke runs', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('Distillation (moons)');
     expect(html).toContain('data:image/png;base64,');
-    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
-      distill: { training: { status: string }; pictures: { svg?: string }[] };
-    };
-    expect(json.distill.training.status).toBe('ok');
-    expect(json.distill.pictures[0]!.svg).toBeUndefined();
+    const json = readJson(out);
+    expect(json.distill!.training.status).toBe('ok');
+    expect(json.distill!.pictures[0]!.svg).toBeUndefined();
   });
 
   const noChromium = chromiumMissing('/usr/bin/chromium');
@@ -353,28 +299,16 @@ describe('one-iteration smoke runs', () => {
   });
 
   it('the real CLI process exits with code 2 on an unknown flag and on a refused --model file', () => {
-    const p = spawnSync(
-      process.execPath,
-      ['--conditions=@bijective/source', '--import', 'tsx', 'src/cli.ts', '--frobnicate'],
-      {
-        cwd: join(import.meta.dirname, '..'),
-        encoding: 'utf8',
-      },
-    );
+    const cli = words('--conditions=@bijective/source --import tsx src/cli.ts');
+    const p = spawnSync(process.execPath, [...cli, '--frobnicate'], {
+      cwd: join(import.meta.dirname, '..'),
+      encoding: 'utf8',
+    });
     expect(p.status).toBe(2);
     expect(p.stderr).toContain("unknown flag '--frobnicate'");
     const refused = spawnSync(
       process.execPath,
-      [
-        '--conditions=@bijective/source',
-        '--import',
-        'tsx',
-        'src/cli.ts',
-        '--model',
-        zukoFixture('unsupported-ncsf.safetensors'),
-        '--zuko',
-        'NSF',
-      ],
+      [...cli, '--model', zukoFixture('unsupported-ncsf.safetensors'), '--zuko', 'NSF'],
       { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' },
     );
     expect(refused.status).toBe(2);

@@ -2,10 +2,11 @@ import { duration } from '../format.js';
 import type { BenchReport, QualityRow, SpeedRow } from '../model.js';
 import {
   distillCrossTable,
-  distillObjective,
+  distillIntro,
   distillKlText,
   distillModelsTable,
   distinct,
+  environmentText,
   gemmTable,
   leakSummary,
   qualityTable,
@@ -18,15 +19,8 @@ import { barChart, dotChart, escapeXml } from './svg.js';
 
 const NUMERIC = /^([-+−]?[\d.,]+|–)/;
 
-/**
- * An HTML table (cells escaped; numeric cells right-aligned).
- *
- * @example
- * ```ts
- * htmlTable({ header: ['a', 'b'], rows: [['x', '1']] }); // '<table>…</table>'
- * ```
- */
-export const htmlTable = ({ header, rows }: Table): string =>
+/** An HTML table (cells escaped; numeric cells right-aligned). */
+const htmlTable = ({ header, rows }: Table): string =>
   `<table><thead><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map(
       (r) =>
@@ -36,57 +30,37 @@ export const htmlTable = ({ header, rows }: Table): string =>
 
 const OPS = ['train', 'logProb', 'sample'] as const;
 
-/**
- * Throughput charts: per size and operation, bars per flow and backend, zuko's figure as a tick.
- *
- * @example
- * ```ts
- * const svgs = speedCharts(report.speed.rows, ['cpu', 'wasm']); // one chart per dim and op
- * ```
- */
-export const speedCharts = (rows: readonly SpeedRow[], backends: readonly string[]): string[] => {
-  const out: string[] = [];
-  for (const dim of distinct(rows.map((r) => r.dim))) {
-    for (const op of OPS) {
+/** Throughput charts: per size and operation, bars per flow and backend, zuko's figure as a tick. */
+const speedCharts = (rows: readonly SpeedRow[], backends: readonly string[]): string[] =>
+  distinct(rows.map((r) => r.dim)).flatMap((dim) =>
+    OPS.flatMap((op) => {
       const rs = rows.filter((r) => r.dim === dim && r.op === op);
-      if (rs.length === 0) continue;
-      const flows = distinct(rs.map((r) => r.flow));
-      const batch = rs[0]!.batch;
-      out.push(
-        barChart(
-          flows.map((flow) => {
-            const cells = rs.filter((r) => r.flow === flow);
-            const ref = cells.find((r) => r.reference !== undefined)?.reference?.samplesPerSecond;
-            return {
-              label: flow,
-              values: backends.map(
-                (b) => cells.find((r) => r.backend === b && r.status === 'ok')?.samplesPerSecond,
-              ),
-              ...(ref === undefined ? {} : { reference: ref }),
-            };
-          }),
-          {
-            title: `${op}: samples/s, dim ${dim}, batch ${batch}`,
-            series: backends,
-            unit: 'samples/s',
-            referenceLabel: 'zuko (RESULTS.md)',
-          },
-        ),
-      );
-    }
-  }
-  return out;
-};
+      if (rs.length === 0) return [];
+      const groups = distinct(rs.map((r) => r.flow)).map((flow) => {
+        const cells = rs.filter((r) => r.flow === flow);
+        const ref = cells.find((r) => r.reference !== undefined)?.reference?.samplesPerSecond;
+        return {
+          label: flow,
+          values: backends.map(
+            (b) => cells.find((r) => r.backend === b && r.status === 'ok')?.samplesPerSecond,
+          ),
+          ...(ref === undefined ? {} : { reference: ref }),
+        };
+      });
+      const title = `${op}: samples/s, dim ${dim}, batch ${rs[0]!.batch}`;
+      return [
+        barChart(groups, {
+          title,
+          series: backends,
+          unit: 'samples/s',
+          referenceLabel: 'zuko (RESULTS.md)',
+        }),
+      ];
+    }),
+  );
 
-/**
- * GEMM GFLOP/s per backend as bars (linear axis).
- *
- * @example
- * ```ts
- * const svg = gemmChart(report.speed.gemm);
- * ```
- */
-export const gemmChart = (rows: readonly SpeedRow[]): string =>
+/** GEMM GFLOP/s per backend as bars (linear axis). */
+const gemmChart = (rows: readonly SpeedRow[]): string =>
   barChart(
     [
       {
@@ -97,31 +71,28 @@ export const gemmChart = (rows: readonly SpeedRow[]): string =>
     { title: 'GEMM throughput', series: rows.map((r) => r.backend), unit: 'GFLOP/s', log: false },
   );
 
-/**
- * Test log-likelihood per data set: bijective ± s.e. next to zuko's mean and [min, max].
- *
- * @example
- * ```ts
- * const svgs = qualityCharts(report.quality.rows); // one chart per data set
- * ```
- */
-export const qualityCharts = (rows: readonly QualityRow[]): string[] =>
+/** Test log-likelihood per data set: bijective ± s.e. next to zuko's mean and [min, max]. */
+const qualityCharts = (rows: readonly QualityRow[]): string[] =>
   distinct(rows.map((r) => r.dataset)).map((dataset) =>
     dotChart(
       rows
         .filter((r) => r.dataset === dataset)
-        .map((r) => ({
-          label: `${r.flow} (${r.backend})`,
-          value: r.status === 'ok' ? r.testLL : undefined,
-          ...(r.testLLStdErr === undefined ? {} : { error: r.testLLStdErr }),
-          ...(r.reference === undefined ? {} : { reference: r.reference.testLL }),
-          ...(r.reference?.testLLMin !== undefined && r.reference.testLLMax !== undefined
-            ? { referenceRange: [r.reference.testLLMin, r.reference.testLLMax] as const }
+        .map(({ flow, backend, status, testLL, testLLStdErr: error, reference: ref }) => ({
+          label: `${flow} (${backend})`,
+          value: status === 'ok' ? testLL : undefined,
+          ...(error === undefined ? {} : { error }),
+          ...(ref === undefined ? {} : { reference: ref.testLL }),
+          ...(ref?.testLLMin !== undefined && ref.testLLMax !== undefined
+            ? { referenceRange: [ref.testLLMin, ref.testLLMax] as const }
             : {}),
         })),
       { title: `${dataset}: test average log-likelihood`, unit: 'nats' },
     ),
   );
+
+const chartRow = (svgs: readonly string[]): string =>
+  `<div class="charts">${svgs.map((s) => `<div class="chart">${s}</div>`).join('')}</div>`;
+const meta = (text: string): string => `<p class="meta">${escapeXml(text)}</p>`;
 
 const CSS = `
 body{font-family:system-ui,-apple-system,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
@@ -144,123 +115,103 @@ details summary{cursor:pointer;color:#0366d6}
  * ```
  */
 export const renderHtml = (report: BenchReport): string => {
-  const o = report.options;
-  const body: string[] = [];
-  body.push(`<h1>bijective bench: ${escapeXml(o.mode)} mode, ${escapeXml(o.preset)} preset</h1>`);
-  body.push(
-    `<p class="meta">${escapeXml(report.createdAt)} · ${escapeXml(
-      Object.entries(report.environment)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(' · '),
-    )} · wall ${escapeXml(duration(report.wallSeconds))}</p>`,
-  );
-  body.push(
+  const { options: o, distill: d, browser: b, quality } = report;
+  const body = [
+    `<h1>bijective bench: ${escapeXml(o.mode)} mode, ${escapeXml(o.preset)} preset</h1>`,
+    meta(
+      `${report.createdAt} · ${environmentText(report, ' · ')} · wall ${duration(report.wallSeconds)}`,
+    ),
     htmlTable({
       header: ['backend', 'status', 'details'],
-      rows: report.backends.map((b) => [
-        b.name,
-        b.available ? 'available' : 'skipped',
-        b.available
-          ? Object.entries(b.details)
+      rows: report.backends.map((x) => [
+        x.name,
+        x.available ? 'available' : 'skipped',
+        x.available
+          ? Object.entries(x.details)
               .map(([k, v]) => `${k}: ${String(v)}`)
               .join(', ')
-          : (b.reason ?? ''),
+          : (x.reason ?? ''),
       ]),
     }),
-  );
-  if (report.flows.missing.length > 0) {
+  ];
+  if (report.flows.missing.length > 0)
     body.push(
-      `<p class="meta">Flow packages skipped: ${escapeXml(report.flows.missing.map((m) => `${m.family} (${m.reason})`).join('; '))}</p>`,
+      meta(
+        `Flow packages skipped: ${report.flows.missing.map((m) => `${m.family} (${m.reason})`).join('; ')}`,
+      ),
     );
-  }
   const speedSection = (
     title: string,
     rows: readonly SpeedRow[],
     gemm: readonly SpeedRow[],
     backends: readonly string[],
-  ) => {
-    body.push(`<h2>${escapeXml(title)}</h2>`);
+  ) =>
     body.push(
-      `<p class="meta">Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; (×) is the ratio to zuko's figure at the same model and sizes (RESULTS.md: PyTorch, 2 threads; ±30% between processes).</p>`,
-    );
-    body.push(
-      `<div class="charts">${speedCharts(rows, backends)
-        .map((s) => `<div class="chart">${s}</div>`)
-        .join('')}</div>`,
-    );
-    for (const { title: t, table } of speedPivotTables(rows, backends))
-      body.push(`<h3>${escapeXml(t)}</h3>`, htmlTable(table));
-    body.push(
+      `<h2>${escapeXml(title)}</h2>`,
+      meta(
+        `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; (×) is the ratio to zuko's figure at the same model and sizes (RESULTS.md: PyTorch, 2 threads; ±30% between processes).`,
+      ),
+      chartRow(speedCharts(rows, backends)),
+      ...speedPivotTables(rows, backends).flatMap(({ title: t, table }) => [
+        `<h3>${escapeXml(t)}</h3>`,
+        htmlTable(table),
+      ]),
       '<h3>GEMM</h3>',
       `<div class="chart">${gemmChart(gemm)}</div>`,
       htmlTable(gemmTable(gemm)),
+      `<p>${escapeXml(leakSummary([...rows, ...gemm]))}</p>`,
+      `<details><summary>Every cell</summary>${htmlTable(speedDetail(rows))}</details>`,
     );
-    body.push(`<p>${escapeXml(leakSummary([...rows, ...gemm]))}</p>`);
-    body.push(`<details><summary>Every cell</summary>${htmlTable(speedDetail(rows))}</details>`);
-  };
-  if (report.distill !== undefined) {
-    const d = report.distill;
+  if (d !== undefined) {
     const t = d.training;
-    body.push('<h2>Distillation (moons)</h2>');
-    body.push(
-      `<p class="meta">MAF teacher trained on moons on the ${escapeXml(t.backend)} backend, then an IAF student of the same size distilled from it (probability density distillation after van den Oord et al. 2018; objective: ${escapeXml(distillObjective(t))}). The student never sees the data. Test LL: average log-likelihood of the moons test points under each model's own density (the student's evaluated by its sequential forward pass); criterion: mean student ≥ mean teacher − ${t.tolerance} nats.</p>`,
-    );
+    body.push('<h2>Distillation (moons)</h2>', meta(distillIntro(t, 'the moons test points')));
     if (t.status !== 'ok')
       body.push(`<p><strong>failed</strong>: ${escapeXml(t.reason ?? '')}</p>`);
     body.push(htmlTable(distillModelsTable(t)), htmlTable(distillCrossTable(t)));
-    if (t.student !== undefined)
-      body.push(`<p class="meta">${escapeXml(distillKlText(t)).replace(/ {2}\n/g, '<br>')}</p>`);
-    body.push('<h3>Sampling speed-up, IAF student over MAF teacher</h3>');
-    body.push(`<p class="meta">${escapeXml(d.speedNote)}</p>`, htmlTable(speedupTable(d)));
-    for (const p of d.pictures) body.push(`<figure>${p.svg}</figure>`);
+    if (t.student !== undefined) body.push(meta(distillKlText(t)).replace(/ {2}\n/g, '<br>'));
+    body.push(
+      '<h3>Sampling speed-up, IAF student over MAF teacher</h3>',
+      meta(d.speedNote),
+      htmlTable(speedupTable(d)),
+      ...d.pictures.map((p) => `<figure>${p.svg}</figure>`),
+    );
   }
   if (report.speed !== undefined) {
-    speedSection(
-      'Speed',
-      report.speed.rows,
-      report.speed.gemm,
-      distinct(report.speed.rows.map((r) => r.backend)),
-    );
+    const { rows, gemm } = report.speed;
+    speedSection('Speed', rows, gemm, distinct(rows.map((r) => r.backend)));
   }
-  if (report.browser !== undefined) {
-    const b = report.browser;
-    if (b.status !== 'ok')
-      body.push(
-        '<h2>Browser (headless Chromium, wasm)</h2>',
-        `<p>${escapeXml(`${b.status}: ${b.reason ?? ''}`)}</p>`,
-      );
-    else {
-      speedSection('Browser (headless Chromium, wasm)', b.rows, b.gemm, ['browser-wasm']);
-      body.push(
-        htmlTable({
-          header: ['Chromium', 'user agent', 'cross-origin isolated', 'wasm binary'],
-          rows: [
-            [
-              b.chromium ?? '',
-              b.userAgent ?? '',
-              b.crossOriginIsolated === true ? 'yes' : 'no',
-              `${String(b.wasm?.['flavour'] ?? 'unknown')} ${String(b.wasm?.['binary'] ?? '')}`,
-            ],
+  if (b?.status === 'ok') {
+    speedSection('Browser (headless Chromium, wasm)', b.rows, b.gemm, ['browser-wasm']);
+    const wasm = `${String(b.wasm?.['flavour'] ?? 'unknown')} ${String(b.wasm?.['binary'] ?? '')}`;
+    body.push(
+      htmlTable({
+        header: ['Chromium', 'user agent', 'cross-origin isolated', 'wasm binary'],
+        rows: [
+          [
+            b.chromium ?? '',
+            b.userAgent ?? '',
+            b.crossOriginIsolated === true ? 'yes' : 'no',
+            wasm,
           ],
-        }),
-      );
-    }
-  }
-  if (report.quality !== undefined) {
-    body.push('<h2>Quality</h2>');
-    body.push(
-      `<p class="meta">Test average log-likelihood in nats (higher is better) ± standard error over test examples, next to zuko's mean and [min, max] over 3 seeds. Adam 1e-3, batch 256, early stopping on val (patience 15 for 2-D, 30 for digits), capped at ${o.maxEpochs} epochs and ${o.budgetSeconds ?? '∞'} s per run.</p>`,
+        ],
+      }),
     );
+  } else if (b !== undefined)
     body.push(
-      `<div class="charts">${qualityCharts(report.quality.rows)
-        .map((s) => `<div class="chart">${s}</div>`)
-        .join('')}</div>`,
+      '<h2>Browser (headless Chromium, wasm)</h2>',
+      `<p>${escapeXml(`${b.status}: ${b.reason ?? ''}`)}</p>`,
     );
-    body.push(htmlTable(qualityTable(report.quality.rows)));
-    if (report.quality.pictures.length > 0) {
-      body.push('<h3>Pictures</h3>');
-      for (const p of report.quality.pictures) body.push(`<figure>${p.svg}</figure>`);
-    }
+  if (quality !== undefined) {
+    body.push(
+      '<h2>Quality</h2>',
+      meta(
+        `Test average log-likelihood in nats (higher is better) ± standard error over test examples, next to zuko's mean and [min, max] over 3 seeds. Adam 1e-3, batch 256, early stopping on val (patience 15 for 2-D, 30 for digits), capped at ${o.maxEpochs} epochs and ${o.budgetSeconds ?? '∞'} s per run.`,
+      ),
+      chartRow(qualityCharts(quality.rows)),
+      htmlTable(qualityTable(quality.rows)),
+    );
+    if (quality.pictures.length > 0)
+      body.push('<h3>Pictures</h3>', ...quality.pictures.map((p) => `<figure>${p.svg}</figure>`));
   }
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -54,6 +54,28 @@ const fmt = (x: number): string => {
   return `${+x.toPrecision(3)}`;
 };
 
+/** The opening of a chart: the `<svg>` element, its accessible title and the visible one at `left`. */
+const open = (width: number, height: number, left: number, title: string): string[] => [
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11" role="img">`,
+  `<title>${escapeXml(title)}</title>`,
+  `<text x="${left}" y="16" font-size="13" font-weight="600">${escapeXml(title)}</text>`,
+];
+
+/** Vertical grid lines at `ticks` from `top` to `bottom`, their labels, and the axis caption centred at `mid`. */
+const axis = (
+  ticks: readonly number[],
+  x: (v: number) => number,
+  [top, bottom, mid]: readonly [number, number, number],
+  label: (t: number) => string,
+  caption: string,
+): string[] => [
+  ...ticks.flatMap((t) => [
+    `<line x1="${x(t).toFixed(1)}" y1="${top - 4}" x2="${x(t).toFixed(1)}" y2="${bottom}" stroke="#ddd"/>`,
+    `<text x="${x(t).toFixed(1)}" y="${bottom + 14}" text-anchor="middle" fill="#555">${label(t)}</text>`,
+  ]),
+  `<text x="${mid}" y="${bottom + 28}" text-anchor="middle" fill="#333">${escapeXml(caption)}</text>`,
+];
+
 /**
  * A horizontal grouped bar chart as an SVG string: one group per label, one
  * bar per series, values on a (log10 by default) axis with decade ticks,
@@ -78,11 +100,7 @@ export const barChart = (groups: readonly BarGroup[], o: BarChartOptions): strin
   const top = 34;
   const groupH = Math.max(1, o.series.length) * barH + gap;
   const height = top + groups.length * groupH + 44;
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11" role="img">`,
-    `<title>${escapeXml(o.title)}</title>`,
-    `<text x="${left}" y="16" font-size="13" font-weight="600">${escapeXml(o.title)}</text>`,
-  ];
+  const parts = open(width, height, left, o.title);
   if (all.length === 0) {
     parts.push(`<text x="${left}" y="${top + 12}">no data</text></svg>`);
     return parts.join('');
@@ -104,16 +122,14 @@ export const barChart = (groups: readonly BarGroup[], o: BarChartOptions): strin
   if (log) for (let t = lo; t <= hi * 1.0001; t *= 10) ticks.push(t);
   else for (let i = 0; i <= 4; i++) ticks.push((hi * i) / 4);
   const bottom = top + groups.length * groupH;
-  for (const t of ticks) {
-    parts.push(
-      `<line x1="${x(t).toFixed(1)}" y1="${top - 4}" x2="${x(t).toFixed(1)}" y2="${bottom}" stroke="#ddd"/>`,
-    );
-    parts.push(
-      `<text x="${x(t).toFixed(1)}" y="${bottom + 14}" text-anchor="middle" fill="#555">${fmt(t)}</text>`,
-    );
-  }
   parts.push(
-    `<text x="${left + plotW / 2}" y="${bottom + 28}" text-anchor="middle" fill="#333">${escapeXml(o.unit)}${log ? ' (log scale)' : ''}</text>`,
+    ...axis(
+      ticks,
+      x,
+      [top, bottom, left + plotW / 2],
+      fmt,
+      `${o.unit}${log ? ' (log scale)' : ''}`,
+    ),
   );
   groups.forEach((g, gi) => {
     const y0 = top + gi * groupH;
@@ -191,11 +207,7 @@ export const dotChart = (
   const rowH = 18;
   const top = 30;
   const height = top + dots.length * rowH + 48;
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11" role="img">`,
-    `<title>${escapeXml(o.title)}</title>`,
-    `<text x="${left}" y="16" font-size="13" font-weight="600">${escapeXml(o.title)}</text>`,
-  ];
+  const parts = open(width, height, left, o.title);
   if (vals.length === 0)
     return `${parts.join('')}<text x="${left}" y="${top + 12}">no data</text></svg>`;
   let lo = Math.min(...vals);
@@ -205,17 +217,15 @@ export const dotChart = (
   hi += pad;
   const x = (v: number) => left + ((v - lo) / (hi - lo)) * plotW;
   const bottom = top + dots.length * rowH;
-  for (let i = 0; i <= 5; i++) {
-    const t = lo + ((hi - lo) * i) / 5;
-    parts.push(
-      `<line x1="${x(t).toFixed(1)}" y1="${top - 4}" x2="${x(t).toFixed(1)}" y2="${bottom}" stroke="#ddd"/>`,
-    );
-    parts.push(
-      `<text x="${x(t).toFixed(1)}" y="${bottom + 14}" text-anchor="middle" fill="#555">${+t.toPrecision(4)}</text>`,
-    );
-  }
+  const ticks = [0, 1, 2, 3, 4, 5].map((i) => lo + ((hi - lo) * i) / 5);
   parts.push(
-    `<text x="${left + plotW / 2}" y="${bottom + 28}" text-anchor="middle" fill="#333">${escapeXml(o.unit)} (higher is better)</text>`,
+    ...axis(
+      ticks,
+      x,
+      [top, bottom, left + plotW / 2],
+      (t) => `${+t.toPrecision(4)}`,
+      `${o.unit} (higher is better)`,
+    ),
   );
   dots.forEach((d, i) => {
     const y = top + i * rowH + rowH / 2;
