@@ -45,6 +45,14 @@ export {
   valueError,
 } from './errors.js';
 export { type BatchLike, validateBatch, validateContext, validatePositiveInt } from './validate.js';
+export { evaluate, type EvaluateOptions, type Evaluation } from './evaluateSet.js';
+export {
+  STANDARDIZED,
+  type Standardization,
+  type StandardizedConfig,
+  standardized,
+  withStandardized,
+} from './standardized.js';
 export { elementwise } from './bijections/elementwise.js';
 export {
   affine,
