@@ -98,6 +98,7 @@ export * from './training/index.js';
 export { registry } from './registry.js';
 export * from './serialization/index.js';
 export { type ParamSpec, checkParamsMatch, paramSpecs } from './paramsCheck.js';
+export { WIDE_FROM_DIM, defaultHidden, presetTransforms } from './presetDefaults.js';
 export { presetLimits, mlpParamCount, presetSizeProblem } from './presetLimits.js';
 export { LOG_SCALE_BOUND, softClamp } from './nn/softClamp.js';
 export { selectColumns, selectEntries } from './ops/selectColumns.js';
