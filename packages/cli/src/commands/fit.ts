@@ -128,18 +128,20 @@ export const runFit = async (p: A.Parsed, io: Io): Promise<E.Either<Failure, voi
   );
   const r = await fit(def.right, train, {
     validation,
-    epochs: epochs,
-    patience: patience,
-    batchSize: batchSize,
+    epochs,
+    patience,
+    batchSize,
     learningRate: lr,
-    seed: seed,
+    seed,
     onProgress: (q) => {
       const val = q.valLoss === undefined ? '' : `  val LL ${(-q.valLoss).toFixed(4)}`;
       const best =
         q.bestValLoss === undefined
           ? ''
           : `  best ${(-q.bestValLoss).toFixed(4)} (epoch ${q.bestEpoch + 1})`;
-      io.err(`epoch ${q.epoch + 1}/${epochs}  train LL ${(-q.trainLoss).toFixed(4)}${val}${best}\n`);
+      io.err(
+        `epoch ${q.epoch + 1}/${epochs}  train LL ${(-q.trainLoss).toFixed(4)}${val}${best}\n`,
+      );
     },
   });
   if (E.isLeft(r)) return E.left(fromError('training', r.left));
