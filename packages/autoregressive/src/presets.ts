@@ -11,6 +11,7 @@ import {
   type Params,
   type TransformDef,
   chain,
+  defaultHidden,
   flow,
   splitSeed,
   tf,
@@ -46,7 +47,10 @@ export interface IafOptions {
   readonly contextDim?: number;
   /** Number of autoregressive layers (default 5). */
   readonly transforms?: number;
-  /** MADE hidden widths (default `[64, 64]`). */
+  /**
+   * MADE hidden widths (default: core's `defaultHidden(dim)`, `[64, 64]` below dimension 32 and
+   * `[128, 128]` from 32 on, as the benchmark has always used).
+   */
   readonly hidden?: readonly number[];
   /** Residual MADE blocks (default false). */
   readonly residual?: boolean;
@@ -142,7 +146,7 @@ const resolveOptions = (o: MafOptions): Resolved => ({
   dim: o.dim,
   contextDim: o.contextDim ?? 0,
   transforms: o.transforms ?? 5,
-  hidden: o.hidden ?? [64, 64],
+  hidden: o.hidden ?? defaultHidden(o.dim),
   residual: o.residual ?? false,
   activation: o.activation ?? 'relu',
   orderings: o.orderings ?? 'alternate',

@@ -4,6 +4,7 @@ import {
   type Params,
   mlpParamCount,
   presetSizeProblem,
+  defaultHidden,
 } from '@bijective/core';
 import type { ActivationName } from './activations.js';
 import { type ContinuousFlowDef, continuousFlow } from './continuousFlow.js';
@@ -24,7 +25,10 @@ export type DynamicsLayer = 'concatSquash' | 'concat' | 'timeEmbedding';
 /** Options shared by {@link ffjord} and {@link flowMatching}; every field is JSON, stored in `config`. */
 export interface ContinuousPresetOptions {
   readonly dim: number;
-  /** Hidden widths of the dynamics network (default `[64, 64]`). */
+  /**
+   * Hidden widths of the dynamics network (default: core's `defaultHidden(dim)`, `[64, 64]` below
+   * dimension 32 and `[128, 128]` from 32 on).
+   */
   readonly hidden?: readonly number[];
   /** Context width of a conditional flow (default 0). */
   readonly contextDim?: number;
@@ -57,7 +61,7 @@ const build = (
 ): ContinuousFlowDef<MlpDynamicsParams> => {
   const { dim } = options;
   const contextDim = options.contextDim ?? 0;
-  const hidden = options.hidden ?? [64, 64];
+  const hidden = options.hidden ?? defaultHidden(dim);
   const layer = options.layer ?? defaults.layer;
   const act = options.activation ?? defaults.activation;
   const trace = options.trace ?? defaults.trace;

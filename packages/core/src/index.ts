@@ -45,6 +45,14 @@ export {
   valueError,
 } from './errors.js';
 export { type BatchLike, validateBatch, validateContext, validatePositiveInt } from './validate.js';
+export { evaluate, type EvaluateOptions, type Evaluation } from './evaluateSet.js';
+export {
+  STANDARDIZED,
+  type Standardization,
+  type StandardizedConfig,
+  standardized,
+  withStandardized,
+} from './standardized.js';
 export { elementwise } from './bijections/elementwise.js';
 export {
   affine,
@@ -90,6 +98,7 @@ export * from './training/index.js';
 export { registry } from './registry.js';
 export * from './serialization/index.js';
 export { type ParamSpec, checkParamsMatch, paramSpecs } from './paramsCheck.js';
+export { WIDE_FROM_DIM, defaultHidden, presetTransforms } from './presetDefaults.js';
 export { presetLimits, mlpParamCount, presetSizeProblem } from './presetLimits.js';
 export { LOG_SCALE_BOUND, softClamp } from './nn/softClamp.js';
 export { selectColumns, selectEntries } from './ops/selectColumns.js';

@@ -4,3 +4,4 @@
  */
 export { saveFlow } from './serialization/save.js';
 export { type FlowBuilders, loadFlow } from './serialization/load.js';
+export { MAX_CSV_BYTES, readCsvFile } from './data/readCsvFile.js';

@@ -10,8 +10,10 @@ import { logit, sigmoid } from './bijections/sigmoid.js';
 import { softplus } from './bijections/softplus.js';
 import { diagNormal } from './distributions/diagNormal.js';
 import { mixtureOfGaussians } from './distributions/mixtureOfGaussians.js';
-import { flow } from './flow.js';
+import { type FlowDef, flow } from './flow.js';
+import type { Params } from './params.js';
 import { splineTransform } from './spline/splineTransform.js';
+import { standardized } from './standardized.js';
 import { chain, fixed } from './transform.js';
 import type { InputSampler } from './testing/checkBijection.js';
 import type { Registry } from './testing/registry.js';
@@ -32,6 +34,25 @@ const fixedAffine = (dim: number) =>
         shift: Array.from({ length: dim }, (_, i) => i - 1),
         scale: Array.from({ length: dim }, (_, i) => 0.5 + i),
       }),
+    ),
+  );
+
+/** A spline-mixture flow behind the fixed standardization map (means and scales far from 0 and 1). */
+const standardizedFlow = (dim: number): FlowDef<Params> =>
+  E.getOrElseW((e: Error) => {
+    throw e;
+  })(
+    standardized(
+      flow({
+        name: 'splineMixture',
+        dim,
+        transform: splineTransform(dim),
+        base: mixtureOfGaussians(dim, 3),
+      }),
+      {
+        mean: Array.from({ length: dim }, (_, i) => 3 - 2 * i),
+        std: Array.from({ length: dim }, (_, i) => 0.4 + 1.5 * i),
+      },
     ),
   );
 
@@ -129,6 +150,17 @@ export const registry: Registry = {
         base: mixtureOfGaussians(dim, 3),
       }),
     dims: [2],
+    conditional: false,
+  },
+  // The bijection of a standardized flow (fixed map, then the inner flow's transform). Listed as a
+  // transform, not a flow: the registry's flow entries are the benchmark's catalogue of core flows.
+  standardized: {
+    kind: 'transform',
+    build: ({ dim }) => {
+      const def = standardizedFlow(dim);
+      return { init: def.init, apply: (p) => def.apply(p).bijection };
+    },
+    dims: [1, 3],
     conditional: false,
   },
 };

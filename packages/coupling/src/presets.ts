@@ -5,7 +5,9 @@ import {
   type Params,
   type TransformDef,
   splitSeed,
+  defaultHidden,
   mlpParamCount,
+  presetTransforms,
   presetSizeProblem,
   valueError,
 } from '@bijective/core';
@@ -33,9 +35,17 @@ export interface CouplingFlowOptions {
   readonly dim: number;
   /** Context width for a conditional flow (default 0). */
   readonly contextDim?: number;
-  /** Number of coupling steps (preset-specific default). */
+  /** Number of coupling layers (steps), the same name as in the autoregressive presets (preset-specific default). */
+  readonly transforms?: number;
+  /**
+   * @deprecated Use `transforms`. The former name of the number of coupling layers, still
+   * accepted (saved configs use it); an error when given with a different `transforms`.
+   */
   readonly steps?: number;
-  /** Conditioner hidden widths (default `[64, 64]`). */
+  /**
+   * Conditioner hidden widths (default: core's `defaultHidden(dim)`, `[64, 64]` below
+   * dimension 32 and `[128, 128]` from 32 on).
+   */
   readonly hidden?: readonly number[];
   /** Conditioner activation (default `'relu'`). */
   readonly activation?: ActivationName;
@@ -62,7 +72,7 @@ export type CouplingFlowDef = InitializableFlowDef<FlowParams<Params[], NoParams
 type Resolved = {
   readonly dim: number;
   readonly contextDim: number;
-  readonly steps: number;
+  readonly transforms: number;
   readonly hidden: readonly number[];
   readonly activation: ActivationName;
   readonly mask: MaskKind | ExplicitMasks;
@@ -81,8 +91,8 @@ const resolve = (o: CouplingFlowOptions, defaultSteps: number, outPerDim = 2): R
   const r: Resolved = {
     dim: o.dim,
     contextDim: o.contextDim ?? 0,
-    steps: o.steps ?? defaultSteps,
-    hidden: [...(o.hidden ?? [64, 64])],
+    transforms: presetTransforms(o, defaultSteps),
+    hidden: [...(o.hidden ?? defaultHidden(o.dim))],
     activation: o.activation ?? 'relu',
     mask: Array.isArray(o.mask) ? o.mask.map((m) => [...m]) : (o.mask ?? 'alternating'),
     structureSeed: o.structureSeed ?? 0,
@@ -90,14 +100,15 @@ const resolve = (o: CouplingFlowOptions, defaultSteps: number, outPerDim = 2): R
   if (!isInt(r.dim, 2)) throw valueError('options.dim', 'an integer ≥ 2', String(r.dim));
   if (!isInt(r.contextDim, 0))
     throw valueError('options.contextDim', 'a non-negative integer', String(r.contextDim));
-  if (!isInt(r.steps, 1)) throw valueError('options.steps', 'a positive integer', String(r.steps));
+  if (!isInt(r.transforms, 1))
+    throw valueError('options.transforms', 'a positive integer', String(r.transforms));
   if (!r.hidden.every((h) => isInt(h, 1)))
     throw valueError('options.hidden', 'positive integer widths', `[${r.hidden.join(', ')}]`);
   if (!activationNames.includes(r.activation))
     throw valueError('options.activation', activationNames.join(' | '), String(r.activation));
   if (Array.isArray(r.mask)) {
     const ok =
-      r.mask.length === r.steps &&
+      r.mask.length === r.transforms &&
       r.mask.every(
         (m: unknown) =>
           Array.isArray(m) &&
@@ -109,11 +120,15 @@ const resolve = (o: CouplingFlowOptions, defaultSteps: number, outPerDim = 2): R
     if (!ok)
       throw valueError(
         'options.mask',
-        `${r.steps} masks of ${r.dim} booleans, each with both parts`,
+        `${r.transforms} masks of ${r.dim} booleans, each with both parts`,
         JSON.stringify(r.mask),
       );
   } else if (r.mask !== 'alternating' && r.mask !== 'random')
-    throw valueError('options.mask', "'alternating' | 'random' | one boolean[] per step", String(r.mask));
+    throw valueError(
+      'options.mask',
+      "'alternating' | 'random' | one boolean[] per step",
+      String(r.mask),
+    );
   if (!isInt(r.structureSeed, 0))
     throw valueError('options.structureSeed', 'a non-negative integer', String(r.structureSeed));
   // Per step at most: the conditioner, an LU map and an ActNorm (an upper estimate for every preset here).
@@ -122,10 +137,10 @@ const resolve = (o: CouplingFlowOptions, defaultSteps: number, outPerDim = 2): R
     r.dim * r.dim +
     2 * r.dim;
   const tooBig = presetSizeProblem({
-    stepsArgument: 'options.steps',
-    steps: r.steps,
+    stepsArgument: 'options.transforms',
+    steps: r.transforms,
     hidden: r.hidden,
-    params: r.steps * perStep,
+    params: r.transforms * perStep,
   });
   if (tooBig !== undefined) throw tooBig;
   return r;
@@ -171,16 +186,16 @@ const build = (
   });
 
 const steps = <T>(r: Resolved, f: (step: number) => readonly T[]): T[] =>
-  Array.from({ length: r.steps }, (_, i) => f(i)).flat();
+  Array.from({ length: r.transforms }, (_, i) => f(i)).flat();
 
 /**
  * NICE (Dinh, Krueger & Bengio, "NICE: Non-linear Independent Components
- * Estimation", 2014): `steps` additive couplings with alternating masks,
+ * Estimation", 2014): `transforms` additive couplings with alternating masks,
  * then the diagonal scaling layer; standard normal base.
  *
- *   forward (data → base): `T = S ∘ C_steps ∘ … ∘ C_1`,  `log|det J| = Σ logScale`
+ *   forward (data → base): `T = S ∘ C_transforms ∘ … ∘ C_1`,  `log|det J| = Σ logScale`
  *
- * Defaults: 4 couplings, hidden `[64, 64]`, ReLU, alternating masks.
+ * Defaults: 4 couplings, hidden `defaultHidden(dim)` (`[64, 64]` below dimension 32), ReLU, alternating masks.
  * Both directions are one pass per layer.
  *
  * @throws `BijectiveError` (ValueError) for invalid options.
@@ -200,13 +215,13 @@ export const nice = (options: CouplingFlowOptions): CouplingFlowDef => {
 
 /**
  * RealNVP (Dinh, Sohl-Dickstein & Bengio, "Density estimation using Real
- * NVP", 2017): `steps` affine couplings (soft-clamped log-scale, see
+ * NVP", 2017): `transforms` affine couplings (soft-clamped log-scale, see
  * `affineCoupling`) with alternating even/odd masks; standard normal base.
  *
- *   forward (data → base): `T = C_steps ∘ … ∘ C_1`,  `log|det J| = Σ_layers Σ_b s`
+ *   forward (data → base): `T = C_transforms ∘ … ∘ C_1`,  `log|det J| = Σ_layers Σ_b s`
  *
  * Defaults match the reference protocol (zuko's RealNVP): 5 couplings,
- * hidden `[64, 64]`, ReLU, alternating masks — 22,090 parameters in 2-D.
+ * hidden `defaultHidden(dim)` (`[64, 64]` below dimension 32), ReLU, alternating masks — 22,090 parameters in 2-D.
  * Both directions are one pass per layer.
  *
  * @throws `BijectiveError` (ValueError) for invalid options.
@@ -235,7 +250,7 @@ export const realNVP = (options: CouplingFlowOptions): CouplingFlowDef => {
  *
  *   forward (data → base), per step: `x ↦ C(W · actnorm(x))`
  *
- * Defaults: 5 steps, hidden `[64, 64]`, ReLU, alternating masks. Use
+ * Defaults: 5 steps, hidden `defaultHidden(dim)` (`[64, 64]` below dimension 32), ReLU, alternating masks. Use
  * `dataDependentInit` (or `def.initFromData`) once before training for
  * Glow's data-dependent ActNorm initialisation. The inverse of each LU layer
  * inverts two triangular factors first (see `luLinear`).
@@ -267,7 +282,7 @@ export const glow = (options: CouplingFlowOptions): CouplingFlowDef => {
  *   forward (data → base), per step: `x ↦ W · RQS(x)`
  *
  * Defaults: 5 steps, 8 bins on `[-5, 5]` (the reference protocol's spline),
- * hidden `[64, 64]`, ReLU, alternating masks. Both directions are one pass
+ * hidden `defaultHidden(dim)` (`[64, 64]` below dimension 32), ReLU, alternating masks. Both directions are one pass
  * per coupling.
  *
  * @throws `BijectiveError` (ValueError) for invalid options.

@@ -130,31 +130,32 @@ export const registry: Registry = {
   },
   nice: {
     kind: 'flow',
-    build: (s) => nice({ ...s, steps: 3, ...small }),
+    build: (s) => nice({ ...s, transforms: 3, ...small }),
     dims: [2, 3],
     conditional: true,
   },
   realNVP: {
     kind: 'flow',
-    build: (s) => realNVP({ ...s, steps: 3, ...small }),
+    build: (s) => realNVP({ ...s, transforms: 3, ...small }),
     dims: [2, 3],
     conditional: true,
   },
   realNVPRandomMask: {
     kind: 'flow',
-    build: (s) => realNVP({ ...s, steps: 2, ...small, mask: 'random', activation: 'softplus' }),
+    build: (s) =>
+      realNVP({ ...s, transforms: 2, ...small, mask: 'random', activation: 'softplus' }),
     dims: [4],
     conditional: true,
   },
   glow: {
     kind: 'flow',
-    build: (s) => glow({ ...s, steps: 2, ...small }),
+    build: (s) => glow({ ...s, transforms: 2, ...small }),
     dims: [2, 3],
     conditional: true,
   },
   nsfCoupling: {
     kind: 'flow',
-    build: (s) => nsfCoupling({ ...s, steps: 2, ...small, bins: 5, bound: 3 }),
+    build: (s) => nsfCoupling({ ...s, transforms: 2, ...small, bins: 5, bound: 3 }),
     dims: [2, 3],
     conditional: true,
     // As for splineCoupling: a smaller perturbation keeps the splines well-conditioned in float32.

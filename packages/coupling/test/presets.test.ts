@@ -41,7 +41,7 @@ describe('presets', () => {
     expect(def.config).toEqual({
       dim: 2,
       contextDim: 0,
-      steps: 5,
+      transforms: 5,
       hidden: [64, 64],
       activation: 'relu',
       mask: 'alternating',
@@ -54,17 +54,31 @@ describe('presets', () => {
   });
 
   it('nsfCoupling defaults: 8 bins on [-5, 5]', () => {
-    expect(nsfCoupling({ dim: 2 }).config).toMatchObject({ bins: 8, bound: 5, steps: 5, hidden: [64, 64] });
+    expect(nsfCoupling({ dim: 2 }).config).toMatchObject({
+      bins: 8,
+      bound: 5,
+      transforms: 5,
+      hidden: [64, 64],
+    });
   });
 
   const all = { nice, realNVP, glow, nsfCoupling } as const;
   for (const [name, preset] of Object.entries(all)) {
     it(`${name}: the JSON config rebuilds the same flow through the presets map`, () => {
-      const def = preset({ dim: 3, contextDim: 2, steps: 2, hidden: [8], mask: 'random', structureSeed: 4 });
+      const def = preset({
+        dim: 3,
+        contextDim: 2,
+        steps: 2,
+        hidden: [8],
+        mask: 'random',
+        structureSeed: 4,
+      });
       expect(def.name).toBe(name);
       const rebuilt = presets[name]!(JSON.parse(JSON.stringify(def.config)));
       expect(rebuilt.config).toEqual(def.config);
-      const p = mapParams(def.init(1), (t) => tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 0.2, 'float32', 5))));
+      const p = mapParams(def.init(1), (t) =>
+        tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 0.2, 'float32', 5))),
+      );
       expect(countParams(rebuilt.init(0) as Params)).toBe(countParams(p));
       const x = tf.randomNormal([6, 3], 0, 1, 'float32', 2) as Batch;
       const c = tf.randomNormal([6, 2], 0, 1, 'float32', 3) as Batch;
@@ -77,7 +91,9 @@ describe('presets', () => {
 
     it(`${name}: encode → JSON → rebuild from config → decode gives identical log-probs`, () => {
       const def = preset({ dim: 2, contextDim: 1, steps: 2, hidden: [8] });
-      const p = mapParams(def.init(3), (t) => tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 0.2, 'float32', 6))));
+      const p = mapParams(def.init(3), (t) =>
+        tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 0.2, 'float32', 6))),
+      );
       const { manifest, weightData } = encodeFlow(def, p);
       const saved = JSON.parse(JSON.stringify(manifest)) as typeof manifest;
       const rebuilt = presets[saved.name]!(saved.config);
@@ -106,7 +122,9 @@ describe('presets', () => {
 
     it(`${name}: every coordinate is transformed (two steps, perturbed parameters)`, () => {
       const def = preset({ dim: 5, steps: 2, hidden: [8] });
-      const p = mapParams(def.init(2), (t) => tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 0.3, 'float32', 8))));
+      const p = mapParams(def.init(2), (t) =>
+        tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 0.3, 'float32', 8))),
+      );
       const change = readScalarRows(() => {
         const x = tf.randomNormal([16, 5], 0, 1, 'float32', 4) as Batch;
         const y = def.apply(p).bijection.forward(x).y;
@@ -139,7 +157,9 @@ describe('presets', () => {
 
   it('sampling cannot explode: realNVP with huge conditioner outputs still gives finite samples and densities', () => {
     const def = realNVP({ dim: 2, contextDim: 1, steps: 5, hidden: [8] });
-    const p = mapParams(def.init(0), (t) => tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 100, 'float32', 1))));
+    const p = mapParams(def.init(0), (t) =>
+      tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 100, 'float32', 1))),
+    );
     const context = Array.from({ length: 64 }, (_, i) => [i - 32]);
     const xs = sample(def, p, 64, { seed: 3, context });
     if (E.isLeft(xs)) throw xs.left;
@@ -153,8 +173,11 @@ describe('presets', () => {
 });
 
 describe('masks', () => {
-  const partition = (m: { dim: number; conditioning: readonly number[]; transformed: readonly number[] }) =>
-    [...m.conditioning, ...m.transformed].sort((a, b) => a - b);
+  const partition = (m: {
+    dim: number;
+    conditioning: readonly number[];
+    transformed: readonly number[];
+  }) => [...m.conditioning, ...m.transformed].sort((a, b) => a - b);
 
   it('alternatingMask: even/odd, alternating with parity', () => {
     expect(alternatingMask(5, 0)).toEqual({ dim: 5, conditioning: [0, 2, 4], transformed: [1, 3] });

@@ -168,7 +168,7 @@ const generationOrder = (
  *
  * - `'MAF'` → `maf({ dim, contextDim, transforms, hidden, orderings, contextEntry: 'input' })`,
  * - `'NSF'` → `mafSpline({ …, bins, bound: 5, parametrization: 'zuko' })`,
- * - `'RealNVP'` → `realNVP({ dim, contextDim, steps, hidden })`, with `mask` set to the stored masks
+ * - `'RealNVP'` → `realNVP({ dim, contextDim, transforms, hidden })`, with `mask` set to the stored masks
  *   unless they are zuko's alternating ones (`randmask=True`),
  *
  * with each `Linear` weight `W [out, in]` stored as bijective's `w = Wᵀ [in, out]` (the first
@@ -326,7 +326,7 @@ export const fromZuko = (
       def: realNVP({
         dim: d,
         contextDim: c,
-        steps: T,
+        transforms: T,
         hidden,
         ...(alternating ? {} : { mask: masks.map((m) => Array.from(m, (v) => v === 0)) }),
       }),

@@ -56,7 +56,7 @@ const configError = (key: string, expected: string, actual: unknown): BijectiveE
  *
  * - `maf` → `MAF(features=dim, context=contextDim, transforms, hidden_features=hidden)`,
  * - `mafSpline` with `parametrization: 'zuko'`, `bound: 5` → `NSF(…, bins=bins)`,
- * - `realNVP` → `RealNVP(features=dim, context=contextDim, transforms=steps, hidden_features=hidden)`
+ * - `realNVP` → `RealNVP(features=dim, context=contextDim, transforms=transforms, hidden_features=hidden)`
  *   (alternating, random or explicit masks: zuko uses the loaded `mask` buffers, as long as step
  *   `i` keeps `#{j : j % 2 = i % 2}` coordinates, as every zuko RealNVP does),
  *
@@ -93,8 +93,9 @@ export const toZuko = <P extends Params>(
   const transformParams = field(params, 'transform');
 
   if (def.name === 'realNVP') {
-    const steps = c['steps'];
-    if (typeof steps !== 'number') return E.left(configError('steps', 'a number', steps));
+    // `transforms` since the coupling presets' rename; configs saved before it have `steps`.
+    const steps = c['transforms'] ?? c['steps'];
+    if (typeof steps !== 'number') return E.left(configError('transforms', 'a number', steps));
     const maskOption = c['mask'] ?? 'alternating';
     // The kept (conditioning) half of each step, zuko's `mask` buffer.
     const keptOf = (i: number): boolean[] | undefined => {

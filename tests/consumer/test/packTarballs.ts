@@ -13,6 +13,7 @@ export const PACKAGES = {
   '@bijective/backend-wasm': 'packages/backend-wasm',
   '@bijective/backend-node': 'packages/backend-node',
   '@bijective/interop': 'packages/interop',
+  '@bijective/cli': 'packages/cli',
 } as const;
 
 export type PackageName = keyof typeof PACKAGES;
