@@ -133,7 +133,7 @@ describe('trainLoop', () => {
 
     const boom = (t: number) => {
       if (t === 2) throw new Error('boom');
-      return { loss: (q: P) => tf.sum(tf.square(q.w)) };
+      return { loss: (q: P) => tf.sum(tf.square(q.w)) as tf.Scalar };
     };
     const failed = await quadratic({ objective: boom });
     expect(E.isLeft(failed) && failed.left.message).toMatch(/^failed at 2 \(step\)/);

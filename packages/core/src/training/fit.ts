@@ -274,7 +274,7 @@ export const fit = async <P extends Params, X = undefined>(
       steps,
       learningRate: lr,
       ...(validation !== undefined ? { patience: options.patience ?? 15 } : {}),
-      objective: (step, params) => {
+      objective: (step) => {
         if (step % stepsPerEpoch === 0) {
           epoch++;
           t0 = performance.now();

@@ -120,6 +120,13 @@ export interface TrainLoopResult<P extends Params> {
   readonly stoppedBy: 'steps' | 'patience' | 'callback';
 }
 
+/** A throw from `evaluate`, told apart from one in a step. */
+class EvaluationFailure extends Error {
+  constructor(readonly error: unknown) {
+    super('evaluation failed');
+  }
+}
+
 /**
  * The training loop every fitter of bijective runs (`fit`, `fitReverseKL`,
  * `fitFfjord`, `fitFlowMatching`, `distill`): they supply an objective and
@@ -292,8 +299,3 @@ export const trainLoop = async <P extends Params>(
   releaseAllBut(result);
   return E.right({ params: result, steps: done, bestScore, bestStep, stoppedBy });
 };
-
-/** A throw from `evaluate`, told apart from one in a step. */
-class EvaluationFailure {
-  constructor(readonly error: unknown) {}
-}
