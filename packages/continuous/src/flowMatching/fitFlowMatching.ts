@@ -136,9 +136,12 @@ const shuffled = (n: number, rand: () => number): number[] => {
  * data sets the field eventually memorises the training rows and the
  * held-out likelihood falls. `ema` averages the parameters over steps.
  *
- * Returns `Left(ShapeError | ValueError)` for bad data or options, and
+ * Returns `Left(ShapeError | ValueError)` for bad data or options,
  * `Left(DivergedError)` (with the last finite parameters) on a non-finite
- * loss or gradient. No tensor outlives the call except the returned parameters.
+ * loss or gradient, `Left(AbortedError)` when `signal` fires and
+ * `Left(ComputationError)` when a step or the validation solve throws. The
+ * loop is core's `trainLoop` (Adam, EMA, best parameters, patience). No
+ * tensor outlives the call except the returned parameters.
  *
  * @example
  * ```ts

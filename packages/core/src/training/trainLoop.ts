@@ -29,7 +29,7 @@ export interface StepObjective<P extends Params> {
 export interface StepState<P extends Params> {
   /** Steps done (1-based). */
   readonly step: number;
-  /** The loss of the step just taken. */
+  /** The loss of the step just taken (`NaN` in the final evaluation, which follows no new step). */
   readonly loss: number;
   /** The parameters to score: the running average with `ema`, else the current ones (not owned). */
   readonly params: P;
@@ -138,8 +138,10 @@ class EvaluationFailure extends Error {
  *      update (the last ones whose step was finite);
  *   3. Adam update with step size `η(t)` and optional global-norm clipping;
  *   4. optional EMA `θ̄ ← β_t θ̄ + (1 − β_t) θ`;
- *   5. `evaluate` may score `θ̄` (or `θ`): the lowest score keeps a copy of
- *      its parameters; `patience` scores without improvement stop;
+ *   5. `evaluate` may score `θ̄` (or `θ`): the lowest finite score keeps a
+ *      copy of its parameters; `patience` scores without improvement stop; a
+ *      non-finite score is no improvement, or, with `messages.invalidScore`,
+ *      `Left(DivergedError)` with the best (else last good) parameters;
  *   6. `afterStep` reports (and may stop); the loop yields to the event loop
  *      about every 25 ms.
  *
