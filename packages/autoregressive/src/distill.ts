@@ -1,27 +1,18 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  AbortedError,
   type AdamOptions,
   type BijectiveError,
   type Flow,
   type FlowDef,
-  type LossAndGrads,
   type Params,
-  DivergedError,
-  adamInit,
+  type TrainLoopResult,
   cloneParams,
   computationError,
-  disposeAdam,
-  disposeParams,
   fit,
-  flattenParams,
-  isFiniteStep,
-  lossAndGrads,
-  optimizerStep,
   shapeError,
   splitSeed,
   tf,
-  throttledYield,
+  trainLoop,
   validateTrainingOptions,
   valueError,
 } from '@bijective/core';
@@ -323,10 +314,6 @@ export const distill = async <PT extends Params, PS extends Params>(
   // `apply` inside each tidy: a flow may allocate tensors when applied.
   const teacherFlow = () => teacher.apply(teacherParams);
   const teacherSeed = splitSeed(seed, 104_729);
-  let adam = adamInit(flattenParams(params).map((l) => l.tensor));
-  // The parameters before the last update, handed back if that update breaks the next step.
-  let previous: PS | undefined;
-  const pace = throttledYield();
   const history: number[] = [];
   const forwardHistory: number[] = [];
   const validation: { step: number; forwardKL: number }[] = [];
@@ -337,147 +324,114 @@ export const distill = async <PT extends Params, PS extends Params>(
           teacherFlow().sampleAndLogProb(options.validation!.samples, splitSeed(seed, 15_485_863)),
         );
   const validateEvery = options.validation?.every ?? 250;
-  let best: { params: PS; step: number; value: number } | undefined;
-  // Score the current parameters on the held-out draws; keep a copy if they are the best so far.
-  const score = (stepsDone: number) => {
-    if (held === undefined || validation.at(-1)?.step === stepsDone) return;
-    const n = held.x.shape[0];
-    let total = 0;
-    for (let start = 0; start < n; start += 1024) {
-      const size = Math.min(1024, n - start);
-      const sum = tf.tidy(() =>
-        tf.sum(
-          tf.sub(
-            tf.slice(held.logProb, [start], [size]),
-            student.apply(params).logProb(tf.slice(held.x, [start, 0], [size, -1])),
-          ),
-        ),
-      );
-      total += sum.dataSync()[0]!;
-      sum.dispose();
-    }
-    const value = total / n;
-    validation.push({ step: stepsDone, forwardKL: value });
-    if (Number.isFinite(value) && (best === undefined || value < best.value)) {
-      if (best !== undefined) disposeParams(best.params);
-      best = { params: cloneParams(params), step: stepsDone, value };
-    }
-  };
-  const release = () => {
-    if (held !== undefined) tf.dispose([held.x, held.logProb]);
-    if (best !== undefined) disposeParams(best.params);
-    if (previous !== undefined) disposeParams(previous);
-    previous = undefined;
-  };
+  // The exact estimates of the step being taken, read back under the tape: [reverse, forward?].
+  let parts: number[] = [];
   try {
-    for (let step = 0; step < steps; step++) {
-      if (options.signal?.aborted === true) {
-        const keep = best !== undefined ? cloneParams(best.params) : params;
-        disposeAdam(adam);
-        release();
-        if (keep !== params) disposeParams(params);
-        return E.left(new AbortedError(`distillation aborted after ${step} steps`, step, keep));
-      }
-      // Teacher draws and their log-densities are constants of the loss: drawn outside the tape.
-      const t =
-        weight > 0
-          ? tf.tidy(() =>
-              teacherFlow().sampleAndLogProb(teacherBatch, splitSeed(teacherSeed, step)),
-            )
-          : undefined;
-      const parts: number[] = [];
-      // The reverse log-ratios of this step's student draws, `log q(x) − log p(x)`.
-      const ratios = (q: Flow) => {
-        const s = q.sampleAndLogProb(batch, splitSeed(seed, step + 1));
-        return tf.sub(s.logProb, teacherFlow().logProb(s.x));
-      };
-      let r: LossAndGrads;
-      try {
-        if (weight === 1) {
-          // Forward KL alone: the reverse estimate is recorded, outside the gradient.
-          const m = tf.tidy(() => tf.mean(ratios(student.apply(params))));
-          parts.push(m.dataSync()[0]!);
-          m.dispose();
-        }
-        r = lossAndGrads(params, (p) =>
-          tf.tidy(() => {
-            const q = student.apply(p);
-            // The student's density of outside points: its sequential direction.
-            const v = t === undefined ? undefined : tf.sub(t.logProb, q.logProb(t.x));
-            const u = weight === 1 ? undefined : ratios(q);
-            // Read the exact estimates back for the history (one or two scalars per step).
-            if (u !== undefined) parts.push(tf.mean(u).dataSync()[0]!);
-            if (v !== undefined) parts.push(tf.mean(v).dataSync()[0]!);
-            if (v === undefined) return bounded(u!, tau);
-            if (u === undefined) return tf.mean(v) as tf.Scalar;
-            return tf.add(
-              tf.mul(1 - weight, bounded(u, tau)),
-              tf.mul(weight, tf.mean(v)),
-            ) as tf.Scalar;
-          }),
-        );
-      } finally {
-        if (t !== undefined) tf.dispose([t.x, t.logProb]);
-      }
-      if (!isFiniteStep(r)) {
-        tf.dispose(r.grads);
-        const keep = previous ?? params;
-        if (keep !== params) disposeParams(params);
-        previous = undefined;
-        disposeAdam(adam);
-        release();
-        return E.left(
-          new DivergedError(
-            `distillation diverged at step ${step}: loss ${r.loss}; the parameters before the step that broke are attached`,
-            step,
-            keep,
-          ),
-        );
-      }
-      const next = optimizerStep(params, r, adam, {
-        ...options,
-        learningRate: learningRate(step),
-      });
-      if (previous !== undefined) disposeParams(previous);
-      previous = params;
-      ({ params, adam } = next);
-      const kl = parts[0]!;
-      const forwardKL = parts[1];
-      history.push(kl);
-      if (forwardKL !== undefined) forwardHistory.push(forwardKL);
-      if ((step + 1) % validateEvery === 0) score(step + 1);
-      if ((step + 1) % every === 0 || step === steps - 1) {
-        if (options.onProgress?.({ step: step + 1, kl, forwardKL }) === 'stop') break;
-      }
-      await pace();
-    }
-    score(history.length);
-  } catch (e) {
-    disposeAdam(adam);
-    disposeParams(params);
-    release();
-    return E.left(computationError(`distillation failed at step ${history.length}`, e));
-  }
-  disposeAdam(adam);
-  const kept = best;
-  best = undefined;
-  release();
-  if (kept === undefined)
-    return E.right({
+    const r = await trainLoop<PS>({
       params,
+      steps,
+      learningRate,
+      beta1: options.beta1,
+      beta2: options.beta2,
+      epsilon: options.epsilon,
+      clipGradNorm: options.clipGradNorm,
+      signal: options.signal,
+      evaluateAtEnd: true,
+      objective: (step, current) => {
+        // Teacher draws and their log-densities are constants of the loss: drawn outside the tape.
+        const t =
+          weight > 0
+            ? tf.tidy(() =>
+                teacherFlow().sampleAndLogProb(teacherBatch, splitSeed(teacherSeed, step)),
+              )
+            : undefined;
+        const release = () => {
+          if (t !== undefined) tf.dispose([t.x, t.logProb]);
+        };
+        parts = [];
+        // The reverse log-ratios of this step's student draws, `log q(x) − log p(x)`.
+        const ratios = (q: Flow) => {
+          const s = q.sampleAndLogProb(batch, splitSeed(seed, step + 1));
+          return tf.sub(s.logProb, teacherFlow().logProb(s.x));
+        };
+        if (weight === 1) {
+          try {
+            // Forward KL alone: the reverse estimate is recorded, outside the gradient.
+            const m = tf.tidy(() => tf.mean(ratios(student.apply(current))));
+            parts.push(m.dataSync()[0]!);
+            m.dispose();
+          } catch (e) {
+            release();
+            throw e;
+          }
+        }
+        return {
+          loss: (p) =>
+            tf.tidy(() => {
+              const q = student.apply(p);
+              // The student's density of outside points: its sequential direction.
+              const v = t === undefined ? undefined : tf.sub(t.logProb, q.logProb(t.x));
+              const u = weight === 1 ? undefined : ratios(q);
+              // Read the exact estimates back for the history (one or two scalars per step).
+              if (u !== undefined) parts.push(tf.mean(u).dataSync()[0]!);
+              if (v !== undefined) parts.push(tf.mean(v).dataSync()[0]!);
+              if (v === undefined) return bounded(u!, tau);
+              if (u === undefined) return tf.mean(v) as tf.Scalar;
+              return tf.add(
+                tf.mul(1 - weight, bounded(u, tau)),
+                tf.mul(weight, tf.mean(v)),
+              ) as tf.Scalar;
+            }),
+          release,
+        };
+      },
+      // The held-out forward KL, `mean(log p(x) − log q(x))` over the teacher's held-out draws.
+      evaluate: ({ step, params: current, final }) => {
+        if (held === undefined || !(final || step % validateEvery === 0)) return undefined;
+        const n = held.x.shape[0];
+        let total = 0;
+        for (let start = 0; start < n; start += 1024) {
+          const size = Math.min(1024, n - start);
+          const sum = tf.tidy(() =>
+            tf.sum(
+              tf.sub(
+                tf.slice(held.logProb, [start], [size]),
+                student.apply(current).logProb(tf.slice(held.x, [start, 0], [size, -1])),
+              ),
+            ),
+          );
+          total += sum.dataSync()[0]!;
+          sum.dispose();
+        }
+        const value = total / n;
+        validation.push({ step, forwardKL: value });
+        return value;
+      },
+      afterStep: ({ step }) => {
+        const kl = parts[0]!;
+        const forwardKL = parts[1];
+        history.push(kl);
+        if (forwardKL !== undefined) forwardHistory.push(forwardKL);
+        if (step % every === 0 || step === steps)
+          return options.onProgress?.({ step, kl, forwardKL });
+        return undefined;
+      },
+      messages: {
+        diverged: (step, r) =>
+          `distillation diverged at step ${step}: loss ${r.loss}; the parameters before the step that broke are attached`,
+        aborted: (step) => `distillation aborted after ${step} steps`,
+        failed: (e, step) => computationError(`distillation failed at step ${step}`, e),
+      },
+    });
+    return E.map((o: TrainLoopResult<PS>) => ({
+      params: o.params,
       history,
       forwardHistory,
       steps: history.length,
       validation,
-      bestStep: history.length,
-    });
-  disposeParams(params);
-  return E.right({
-    params: kept.params,
-    history,
-    forwardHistory,
-    steps: history.length,
-    validation,
-    bestStep: kept.step,
-  });
+      bestStep: o.bestStep ?? history.length,
+    }))(r);
+  } finally {
+    if (held !== undefined) tf.dispose([held.x, held.logProb]);
+  }
 };

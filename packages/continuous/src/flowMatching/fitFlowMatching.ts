@@ -1,27 +1,18 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  AbortedError,
   type AdamOptions,
   type BatchLike,
-  type BijectiveError,
-  DivergedError,
+  BijectiveError,
   type FlowDef,
   type Params,
-  adamInit,
+  type TrainLoopResult,
   cloneParams,
   computationError,
-  disposeAdam,
-  disposeParams,
-  flattenParams,
-  isFiniteStep,
-  lossAndGrads,
   meanNll,
   mulberry32,
-  optimizerStep,
   splitSeed,
   tf,
-  throttledYield,
-  unflattenParams,
+  trainLoop,
   validateBatch,
   validateContext,
   validateTrainingOptions,
@@ -145,9 +136,12 @@ const shuffled = (n: number, rand: () => number): number[] => {
  * data sets the field eventually memorises the training rows and the
  * held-out likelihood falls. `ema` averages the parameters over steps.
  *
- * Returns `Left(ShapeError | ValueError)` for bad data or options, and
+ * Returns `Left(ShapeError | ValueError)` for bad data or options,
  * `Left(DivergedError)` (with the last finite parameters) on a non-finite
- * loss or gradient. No tensor outlives the call except the returned parameters.
+ * loss or gradient, `Left(AbortedError)` when `signal` fires and
+ * `Left(ComputationError)` when a step or the validation solve throws. The
+ * loop is core's `trainLoop` (Adam, EMA, best parameters, patience). No
+ * tensor outlives the call except the returned parameters.
  *
  * @example
  * ```ts
@@ -211,164 +205,102 @@ export const fitFlowMatching = async <P extends Params>(
     const batch = Math.min(requested, n);
     const seed = options.seed ?? 0;
     const rand = mulberry32(splitSeed(seed, 1));
-    let params: ContinuousFlowParams<P> =
-      options.params !== undefined ? cloneParams(options.params) : def.init(seed);
-    let adam = adamInit(flattenParams(params).map((l) => l.tensor));
-    // The parameters before the last update, handed back if that update breaks the next step.
-    let previous: ContinuousFlowParams<P> | undefined;
-    let average: ContinuousFlowParams<P> | undefined =
-      emaDecay > 0 ? cloneParams(params) : undefined;
-    let best: ContinuousFlowParams<P> | undefined;
-    let bestValLoss: number | undefined;
-    let bestStep = 0;
-    let sinceBest = 0;
-    let stoppedBy: FlowMatchingResult<P>['stoppedBy'] = 'steps';
     const validation: { step: number; loss: number }[] = [];
     const history: number[] = [];
-    const pace = throttledYield();
-    const release = (): void => {
-      disposeAdam(adam);
-      if (average !== undefined) disposeParams(average);
-      if (best !== undefined) disposeParams(best);
-      if (previous !== undefined) disposeParams(previous);
-    };
     let order: number[] = [];
     let cursor = n;
-    for (let step = 0; step < steps; step++) {
-      if (options.signal?.aborted === true) {
-        const keep = best !== undefined ? cloneParams(best) : cloneParams(average ?? params);
-        release();
-        disposeParams(params);
-        return E.left(
-          new AbortedError(
-            `flow matching aborted after ${step} steps; best parameters so far attached`,
-            step,
-            keep,
-          ),
-        );
-      }
-      if (cursor + batch > n) {
-        order = shuffled(n, rand);
-        cursor = 0;
-      }
-      const indices = tf.tensor1d(order.slice(cursor, cursor + batch), 'int32');
-      cursor += batch;
-      const s = splitSeed(seed, step + 2);
-      const { xb, zb, cb, tb } = tf.tidy(() => {
-        const xb = tf.gather(x, indices) as tf.Tensor2D;
-        const cb = context === undefined ? undefined : (tf.gather(context, indices) as tf.Tensor2D);
-        let zb = def.apply(params).base.sample(batch, splitSeed(s, 0));
-        if (coupling === 'ot') {
-          const perm = hungarian(squaredDistances(xb.dataSync(), zb.dataSync(), batch, def.dim));
-          zb = tf.gather(zb, tf.tensor1d(perm, 'int32')) as tf.Tensor2D;
+    const held = val;
+    const r = await trainLoop<ContinuousFlowParams<P>>({
+      params: options.params !== undefined ? cloneParams(options.params) : def.init(seed),
+      steps,
+      learningRate: lr,
+      beta1: options.beta1,
+      beta2: options.beta2,
+      epsilon: options.epsilon,
+      clipGradNorm: options.clipGradNorm,
+      signal: options.signal,
+      patience,
+      ...(emaDecay > 0
+        ? { ema: (step: number) => Math.min(emaDecay, (1 + step) / (10 + step)) }
+        : {}),
+      objective: (step, params) => {
+        if (cursor + batch > n) {
+          order = shuffled(n, rand);
+          cursor = 0;
         }
-        const tb = tf.randomUniform(
-          [batch],
-          0,
-          def.T,
-          'float32',
-          tfSeed(splitSeed(s, 1)),
-        ) as tf.Tensor1D;
-        return { xb, zb, cb, tb };
-      });
-      indices.dispose();
-      const r = lossAndGrads(params, (p) =>
-        flowMatchingLoss(def.vectorField(p), xb, zb, tb, {
-          T: def.T,
-          sigmaMin,
-          ...(cb !== undefined ? { context: cb } : {}),
-        }),
-      );
-      tf.dispose([xb, zb, tb]);
-      cb?.dispose();
-      if (!isFiniteStep(r)) {
-        tf.dispose(r.grads);
-        const keep = previous ?? params;
-        if (keep !== params) disposeParams(params);
-        previous = undefined;
-        release();
-        return E.left(
-          new DivergedError(
-            `flow matching diverged at step ${step}: loss ${r.loss}; the parameters before the step that broke are attached`,
-            step,
-            keep,
-          ),
-        );
-      }
-      const next = optimizerStep(params, r, adam, { ...options, learningRate: lr });
-      if (previous !== undefined) disposeParams(previous);
-      previous = params;
-      ({ params, adam } = next);
-      if (average !== undefined) {
-        const beta = Math.min(emaDecay, (1 + step) / (10 + step));
-        const prev: ContinuousFlowParams<P> = average;
-        const cur = flattenParams(params);
-        average = unflattenParams(
-          prev,
-          tf.tidy(() =>
-            flattenParams(prev).map((l, i) =>
-              tf.add(tf.mul(beta, l.tensor), tf.mul(1 - beta, cur[i]!.tensor)),
-            ),
-          ),
-        );
-        disposeParams(prev);
-      }
-      history.push(r.loss);
-      const done = step + 1;
-      let verdict: void | 'stop' = undefined;
-      if (val !== undefined && (done % validateEvery === 0 || done === steps)) {
-        const current = average ?? params;
-        let loss: number;
+        const indices = tf.tensor1d(order.slice(cursor, cursor + batch), 'int32');
+        cursor += batch;
+        const s = splitSeed(seed, step + 2);
+        const { xb, zb, cb, tb } = tf.tidy(() => {
+          const xb = tf.gather(x, indices) as tf.Tensor2D;
+          const cb =
+            context === undefined ? undefined : (tf.gather(context, indices) as tf.Tensor2D);
+          let zb = def.apply(params).base.sample(batch, splitSeed(s, 0));
+          if (coupling === 'ot') {
+            const perm = hungarian(squaredDistances(xb.dataSync(), zb.dataSync(), batch, def.dim));
+            zb = tf.gather(zb, tf.tensor1d(perm, 'int32')) as tf.Tensor2D;
+          }
+          const tb = tf.randomUniform(
+            [batch],
+            0,
+            def.T,
+            'float32',
+            tfSeed(splitSeed(s, 1)),
+          ) as tf.Tensor1D;
+          return { xb, zb, cb, tb };
+        });
+        indices.dispose();
+        return {
+          loss: (p) =>
+            flowMatchingLoss(def.vectorField(p), xb, zb, tb, {
+              T: def.T,
+              sigmaMin,
+              ...(cb !== undefined ? { context: cb } : {}),
+            }),
+          release: () => {
+            tf.dispose([xb, zb, tb]);
+            cb?.dispose();
+          },
+        };
+      },
+      evaluate: ({ step, params }) => {
+        if (held === undefined || !(step % validateEvery === 0 || step === steps)) return undefined;
         try {
-          loss = meanNll(evaluation, current, val, valC);
+          return meanNll(evaluation, params, held, valC);
         } catch (e) {
-          // The solver gave up on the held-out rows (Dopri5's maxSteps): release everything.
-          release();
-          disposeParams(params);
-          return E.left(computationError(`flow matching: validation failed at step ${done}`, e));
+          // The solver gave up on the held-out rows (Dopri5's maxSteps).
+          throw computationError(`flow matching: validation failed at step ${step}`, e);
         }
-        validation.push({ step: done, loss });
-        if (bestValLoss === undefined || loss < bestValLoss) {
-          if (best !== undefined) disposeParams(best);
-          best = cloneParams(current);
-          bestValLoss = loss;
-          bestStep = done;
-          sinceBest = 0;
-        } else sinceBest++;
-        verdict = options.onProgress?.({ step: done, loss: r.loss, valLoss: loss, bestValLoss });
-        if (sinceBest >= patience) stoppedBy = 'patience';
-      } else if (done % every === 0 || done === steps) {
-        verdict = options.onProgress?.({ step: done, loss: r.loss });
-      }
-      if (verdict === 'stop') stoppedBy = 'callback';
-      if (stoppedBy !== 'steps') break;
-      await pace();
-    }
-    disposeAdam(adam);
-    if (previous !== undefined) disposeParams(previous);
-    const last = average ?? params;
-    if (average !== undefined) disposeParams(params);
-    if (best !== undefined) {
-      disposeParams(last);
-      return E.right({
-        params: best,
-        history,
-        steps: history.length,
-        validation,
-        bestStep,
-        bestValLoss,
-        stoppedBy,
-      });
-    }
-    return E.right({
-      params: last,
+      },
+      afterStep: ({ step, loss, score, bestScore }) => {
+        history.push(loss);
+        if (score !== undefined) {
+          validation.push({ step, loss: score });
+          return options.onProgress?.({ step, loss, valLoss: score, bestValLoss: bestScore });
+        }
+        if (step % every === 0 || step === steps) return options.onProgress?.({ step, loss });
+        return undefined;
+      },
+      messages: {
+        diverged: (step, r) =>
+          `flow matching diverged at step ${step}: loss ${r.loss}; the parameters before the step that broke are attached`,
+        aborted: (step) =>
+          `flow matching aborted after ${step} steps; best parameters so far attached`,
+        failed: (e, step) =>
+          e instanceof BijectiveError
+            ? e
+            : computationError(`flow matching failed at step ${step}`, e),
+      },
+    });
+    return E.map((o: TrainLoopResult<ContinuousFlowParams<P>>) => ({
+      params: o.params,
       history,
       steps: history.length,
       validation,
-      bestStep: history.length,
-      bestValLoss: undefined,
-      stoppedBy,
-    });
+      bestStep: o.bestStep ?? history.length,
+      bestValLoss: o.bestScore,
+      stoppedBy: o.stoppedBy,
+    }))(r);
   } finally {
     for (const t of owned) t.dispose();
   }

@@ -4,17 +4,14 @@ import type { Batch } from '../bijection.js';
 import type { BijectiveError } from '../errors.js';
 import { computationError, valueError } from '../errors.js';
 import type { FlowDef } from '../flow.js';
-import { type Params, cloneParams, disposeParams, flattenParams } from '../params.js';
+import { type Params, cloneParams } from '../params.js';
 import { mulberry32 } from '../random.js';
 import { type BatchLike, validateBatch, validateContext } from '../validate.js';
-import { type AdamOptions, adamInit, disposeAdam } from './adam.js';
-import { AbortedError } from './aborted.js';
-import { DivergedError } from './diverged.js';
+import type { AdamOptions } from './adam.js';
 import type { FitHooks, WithExtras } from './fitHooks.js';
-import { type LossAndGrads, lossAndGrads } from './step.js';
 import { validateTrainingOptions } from './options.js';
-import { isFiniteStep, optimizerStep } from './update.js';
-import { throttledYield, yieldToEventLoop } from './yieldToEventLoop.js';
+import { trainLoop } from './trainLoop.js';
+import { yieldToEventLoop } from './yieldToEventLoop.js';
 
 /**
  * The figures every epoch of {@link fit} reports. Losses are mean negative
@@ -236,24 +233,16 @@ export const fit = async <P extends Params, X = undefined>(
     }
 
     const seed = options.seed ?? 0;
-    let params: P = options.params !== undefined ? cloneParams(options.params) : def.init(seed);
-    // The parameters before the last update: what a DivergedError hands back when the update
-    // produced parameters whose loss or gradient is non-finite.
-    let previous: P | undefined;
-    let adam = adamInit(flattenParams(params).map((l) => l.tensor));
-    let best: P | undefined;
-    let bestVal: number | undefined;
-    let bestEpoch = -1;
     const history: EpochRecord<X>[] = [];
     const n = train.shape[0];
     const stepsPerEpoch = Math.ceil(n / batchSize);
     const epochs = options.epochs ?? 1000;
-    const patience = options.patience ?? 15;
+    const allSteps = epochs * stepsPerEpoch;
+    const steps = options.maxSteps === undefined ? allSteps : Math.min(allSteps, options.maxSteps);
     const rand = mulberry32(seed);
-    let steps = 0;
-    let stoppedBy: FitResult<P, X>['stoppedBy'] = 'epochs';
     const trainX = train;
     const trainCtx = trainC;
+    const validation = val;
     const batchLoss =
       options.batchLoss ??
       ((p: P, xb: Batch, cb: Batch | undefined) =>
@@ -262,153 +251,113 @@ export const fit = async <P extends Params, X = undefined>(
       options.validationLoss ??
       ((p: P, xv: Batch, cv: Batch | undefined) => meanNll(def, p, xv, cv));
 
-    const pace = throttledYield();
-    const finish = (result: FitResult<P, X>): E.Either<BijectiveError, FitResult<P, X>> => {
-      disposeAdam(adam);
-      if (previous !== undefined) disposeParams(previous);
-      if (result.params !== params) disposeParams(params);
-      return E.right(result);
-    };
-    /** Release everything but `keep`, which the error hands to the caller. */
-    const releaseAllBut = (keep: P): void => {
-      disposeAdam(adam);
-      for (const p of [params, previous, best]) if (p !== undefined && p !== keep) disposeParams(p);
-    };
-    const aborted = (): E.Either<BijectiveError, FitResult<P, X>> => {
-      const keep = best ?? params;
-      releaseAllBut(keep);
-      return E.left(
-        new AbortedError(
-          `training aborted after ${steps} steps; the ${best !== undefined ? 'best-validation' : 'latest'} parameters are attached`,
-          steps,
-          keep,
-        ),
-      );
-    };
-    /** The last parameters with a finite step: the ones before the update that broke. */
-    const lastGood = (): P => previous ?? params;
+    // The current epoch: its shuffled order, start time, extras hook and loss sum.
+    let epoch = -1;
+    let order: Int32Array = new Int32Array(0);
+    let t0 = 0;
+    let endEpoch: ((steps: number) => X) | undefined;
+    let extras: { readonly extras: X } | undefined;
+    let sum = 0;
+    let count = 0;
+    let bestEpoch = -1;
+    /** Whether `done` steps end an epoch (a full one, or the last by `maxSteps`). */
+    const endsEpoch = (done: number) => done % stepsPerEpoch === 0 || done === steps;
 
-    try {
-      for (let epoch = 0; epoch < epochs; epoch++) {
-        const t0 = performance.now();
-        const endEpoch = options.epochExtras?.();
-        const order = shuffled(n, rand);
-        let sum = 0;
-        let count = 0;
-        for (let s = 0; s < stepsPerEpoch; s++) {
-          if (options.maxSteps !== undefined && steps >= options.maxSteps) {
-            stoppedBy = 'maxSteps';
-            break;
-          }
-          if (options.signal?.aborted === true) return aborted();
-          const idx = tf.tensor1d(
-            order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize)),
-            'int32',
-          );
-          const xb = tf.gather(trainX, idx) as Batch;
-          const cb = trainCtx === undefined ? undefined : (tf.gather(trainCtx, idx) as Batch);
-          idx.dispose();
-          let r: LossAndGrads;
-          try {
-            r = lossAndGrads(params, (p) => batchLoss(p, xb, cb));
-          } finally {
+    const r = await trainLoop<P>({
+      beta1: options.beta1,
+      beta2: options.beta2,
+      epsilon: options.epsilon,
+      clipGradNorm: options.clipGradNorm,
+      signal: options.signal,
+      isDivergence: options.isDivergence,
+      params: options.params !== undefined ? cloneParams(options.params) : def.init(seed),
+      steps,
+      learningRate: lr,
+      ...(validation !== undefined ? { patience: options.patience ?? 15 } : {}),
+      objective: (step) => {
+        if (step % stepsPerEpoch === 0) {
+          epoch++;
+          t0 = performance.now();
+          endEpoch = options.epochExtras?.();
+          order = shuffled(n, rand);
+          sum = 0;
+          count = 0;
+        }
+        const s = step % stepsPerEpoch;
+        const idx = tf.tensor1d(
+          order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize)),
+          'int32',
+        );
+        const xb = tf.gather(trainX, idx) as Batch;
+        const cb = trainCtx === undefined ? undefined : (tf.gather(trainCtx, idx) as Batch);
+        idx.dispose();
+        return {
+          loss: (p) => batchLoss(p, xb, cb),
+          release: () => {
             xb.dispose();
             cb?.dispose();
-          }
-          if (!isFiniteStep(r)) {
-            tf.dispose(r.grads);
-            const keep = lastGood();
-            releaseAllBut(keep);
-            return E.left(
-              new DivergedError(
-                `training diverged at step ${steps} (epoch ${epoch}): loss ${r.loss}, squared gradient norm ${r.gradNormSquared}; ` +
-                  'the parameters before the step that broke are attached (try a lower learning rate or clipGradNorm)',
-                steps,
-                keep,
-              ),
-            );
-          }
-          const next = optimizerStep(params, r, adam, { ...options, learningRate: lr });
-          if (previous !== undefined) disposeParams(previous);
-          previous = params;
-          ({ params, adam } = next);
-          sum += r.loss;
-          count++;
-          steps++;
-          await pace();
-        }
-        if (count === 0) break;
-        const extras = endEpoch === undefined ? undefined : { extras: endEpoch(count) };
-        const valLoss = val === undefined ? undefined : validationLoss(params, val, valC);
-        if (valLoss !== undefined && !Number.isFinite(valLoss)) {
-          const keep = best ?? lastGood();
-          releaseAllBut(keep);
-          return E.left(
-            new DivergedError(
-              `validation loss became ${valLoss} after epoch ${epoch}; best parameters attached`,
-              steps,
-              keep,
-            ),
-          );
-        }
+          },
+        };
+      },
+      evaluate: ({ step, loss, params }) => {
+        sum += loss;
+        count++;
+        if (!endsEpoch(step)) return undefined;
+        extras = endEpoch === undefined ? undefined : { extras: endEpoch(count) };
+        return validation === undefined ? undefined : validationLoss(params, validation, valC);
+      },
+      afterStep: async ({ step, score, improved, bestScore }) => {
+        if (!endsEpoch(step)) return undefined;
         const record = epochRecord<X>(
           {
             epoch,
-            steps,
+            steps: step,
             trainLoss: sum / count,
-            valLoss,
+            valLoss: score,
             seconds: (performance.now() - t0) / 1000,
           },
           extras,
         );
         history.push(record);
-        if (valLoss !== undefined && (bestVal === undefined || valLoss < bestVal)) {
-          if (best !== undefined) disposeParams(best);
-          best = cloneParams(params);
-          bestVal = valLoss;
-          bestEpoch = epoch;
-        }
-        const verdict = options.onProgress?.({ ...record, bestValLoss: bestVal, bestEpoch });
+        if (improved) bestEpoch = epoch;
+        const verdict = options.onProgress?.({ ...record, bestValLoss: bestScore, bestEpoch });
         await yieldToEventLoop();
-        if (verdict === 'stop') {
-          stoppedBy = 'callback';
-          break;
-        }
-        if (stoppedBy === 'maxSteps') break;
-        if (val !== undefined && epoch - bestEpoch >= patience) {
-          stoppedBy = 'patience';
-          break;
-        }
-      }
-      if (best !== undefined) {
-        return finish({ params: best, history, bestEpoch, bestValLoss: bestVal, steps, stoppedBy });
-      }
-      return finish({
-        params,
-        history,
-        bestEpoch: history.length - 1,
-        bestValLoss: undefined,
-        steps,
-        stoppedBy,
-      });
-    } catch (e) {
-      // Something threw mid-training (a kernel this backend lacks, a solver giving up): release
-      // what we hold, except the current parameters when the caller counts it as a divergence.
-      if (options.isDivergence?.(e) === true) {
-        const keep = lastGood();
-        releaseAllBut(keep);
-        return E.left(
-          new DivergedError(
-            `training stopped at step ${steps}: ${e instanceof Error ? e.message : String(e)}; the parameters before the step that broke are attached`,
-            steps,
-            keep,
-          ),
-        );
-      }
-      disposeAdam(adam);
-      for (const p of [params, previous, best]) if (p !== undefined) disposeParams(p);
-      return E.left(computationError(`training failed at step ${steps}`, e));
-    }
+        return verdict;
+      },
+      messages: {
+        diverged: (step, r) =>
+          `training diverged at step ${step} (epoch ${epoch}): loss ${r.loss}, squared gradient norm ${r.gradNormSquared}; ` +
+          'the parameters before the step that broke are attached (try a lower learning rate or clipGradNorm)',
+        aborted: (step, best) =>
+          `training aborted after ${step} steps; the ${best ? 'best-validation' : 'latest'} parameters are attached`,
+        failed: (e, step) => computationError(`training failed at step ${step}`, e),
+        divergedBy: (e, step) =>
+          `training stopped at step ${step}: ${e instanceof Error ? e.message : String(e)}; the parameters before the step that broke are attached`,
+        invalidScore: (score) =>
+          `validation loss became ${score} after epoch ${epoch}; best parameters attached`,
+      },
+    });
+    if (E.isLeft(r)) return r;
+    const { params, bestScore } = r.right;
+    // A partial last epoch means `maxSteps` cut it; patience and the callback are checked per epoch.
+    const stoppedBy: FitResult<P, X>['stoppedBy'] =
+      r.right.stoppedBy === 'callback'
+        ? 'callback'
+        : r.right.steps % stepsPerEpoch !== 0
+          ? 'maxSteps'
+          : r.right.stoppedBy === 'patience'
+            ? 'patience'
+            : steps < allSteps
+              ? 'maxSteps'
+              : 'epochs';
+    return E.right({
+      params,
+      history,
+      bestEpoch: bestScore !== undefined ? bestEpoch : history.length - 1,
+      bestValLoss: bestScore,
+      steps: r.right.steps,
+      stoppedBy,
+    });
   } finally {
     for (const t of owned) t.dispose();
   }

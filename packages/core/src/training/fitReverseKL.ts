@@ -3,14 +3,10 @@ import { tf } from '../tf.js';
 import type { Batch, PerRow } from '../bijection.js';
 import { BijectiveError, computationError, shapeError, valueError } from '../errors.js';
 import type { FlowDef } from '../flow.js';
-import { type Params, cloneParams, disposeParams, flattenParams, splitSeed } from '../params.js';
-import { type AdamOptions, adamInit, disposeAdam } from './adam.js';
-import { AbortedError } from './aborted.js';
-import { DivergedError } from './diverged.js';
+import { type Params, cloneParams, splitSeed } from '../params.js';
+import type { AdamOptions } from './adam.js';
 import { validateTrainingOptions } from './options.js';
-import { lossAndGrads } from './step.js';
-import { isFiniteStep, optimizerStep } from './update.js';
-import { throttledYield } from './yieldToEventLoop.js';
+import { type TrainLoopResult, trainLoop } from './trainLoop.js';
 
 /** An unnormalized target log-density `log p̃(x)`: `[batch, dim]` → `[batch]`, differentiable in `x`. */
 export type LogDensity = (x: Batch) => PerRow;
@@ -68,16 +64,7 @@ export const fitReverseKL = async <P extends Params>(
   if (def.contextDim > 0)
     return E.left(valueError('def', 'an unconditional flow', `contextDim ${def.contextDim}`));
   const seed = options.seed ?? 0;
-  let params: P = options.params !== undefined ? cloneParams(options.params) : def.init(seed);
-  let adam = adamInit(flattenParams(params).map((l) => l.tensor));
-  // The parameters before the last update, handed back if that update breaks the next step.
-  let previous: P | undefined;
   const history: number[] = [];
-  const pace = throttledYield();
-  const releaseAllBut = (keep: P): void => {
-    disposeAdam(adam);
-    for (const p of [params, previous]) if (p !== undefined && p !== keep) disposeParams(p);
-  };
   // The target must give one log-density per row; a [n, 1] or [n, n] result would broadcast
   // silently into a different objective.
   const targetOf = (x: Batch): PerRow => {
@@ -86,50 +73,39 @@ export const fitReverseKL = async <P extends Params>(
       throw shapeError('logTarget(x)', `shape [${x.shape[0]}]`, `[${lp.shape.join(', ')}]`);
     return lp;
   };
-  try {
-    for (let step = 0; step < steps; step++) {
-      if (options.signal?.aborted === true) {
-        releaseAllBut(params);
-        return E.left(
-          new AbortedError(`reverse-KL training aborted after ${step} steps`, step, params),
-        );
-      }
+  const r = await trainLoop<P>({
+    learningRate: options.learningRate,
+    beta1: options.beta1,
+    beta2: options.beta2,
+    epsilon: options.epsilon,
+    clipGradNorm: options.clipGradNorm,
+    signal: options.signal,
+    params: options.params !== undefined ? cloneParams(options.params) : def.init(seed),
+    steps,
+    objective: (step) => {
       const s = splitSeed(seed, step + 1);
-      const r = lossAndGrads(params, (p) =>
-        tf.tidy(() => {
-          const { x, logProb } = def.apply(p).sampleAndLogProb(batch, s);
-          return tf.mean(tf.sub(logProb, targetOf(x))) as tf.Scalar;
-        }),
-      );
-      if (!isFiniteStep(r)) {
-        tf.dispose(r.grads);
-        const keep = previous ?? params;
-        releaseAllBut(keep);
-        return E.left(
-          new DivergedError(
-            `reverse-KL training diverged at step ${step}: estimate ${r.loss}; the parameters before the step that broke are attached`,
-            step,
-            keep,
-          ),
-        );
-      }
-      const next = optimizerStep(params, r, adam, options);
-      if (previous !== undefined) disposeParams(previous);
-      previous = params;
-      ({ params, adam } = next);
-      history.push(r.loss);
-      if ((step + 1) % every === 0 || step === steps - 1) {
-        if (options.onProgress?.({ step: step + 1, kl: r.loss }) === 'stop') break;
-      }
-      await pace();
-    }
-  } catch (e) {
-    releaseAllBut(params);
-    disposeParams(params);
-    if (e instanceof BijectiveError) return E.left(e);
-    return E.left(computationError(`reverse-KL training failed at step ${history.length}`, e));
-  }
-  if (previous !== undefined) disposeParams(previous);
-  disposeAdam(adam);
-  return E.right({ params, history, steps: history.length });
+      return {
+        loss: (p) =>
+          tf.tidy(() => {
+            const { x, logProb } = def.apply(p).sampleAndLogProb(batch, s);
+            return tf.mean(tf.sub(logProb, targetOf(x))) as tf.Scalar;
+          }),
+      };
+    },
+    afterStep: ({ step, loss }) => {
+      history.push(loss);
+      if (step % every === 0 || step === steps) return options.onProgress?.({ step, kl: loss });
+      return undefined;
+    },
+    messages: {
+      diverged: (step, r) =>
+        `reverse-KL training diverged at step ${step}: estimate ${r.loss}; the parameters before the step that broke are attached`,
+      aborted: (step) => `reverse-KL training aborted after ${step} steps`,
+      failed: (e, step) =>
+        e instanceof BijectiveError
+          ? e
+          : computationError(`reverse-KL training failed at step ${step}`, e),
+    },
+  });
+  return E.map((o: TrainLoopResult<P>) => ({ params: o.params, history, steps: o.steps }))(r);
 };

@@ -21,3 +21,13 @@ export {
   type ReverseKLResult,
   fitReverseKL,
 } from './fitReverseKL.js';
+export {
+  type StepObjective,
+  type StepReport,
+  type StepState,
+  type TrainLoopHooks,
+  type TrainLoopMessages,
+  type TrainLoopOptions,
+  type TrainLoopResult,
+  trainLoop,
+} from './trainLoop.js';

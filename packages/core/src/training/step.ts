@@ -30,12 +30,17 @@ const releaseAbandonedTape = (): void => {
  * norm in one transfer so the caller can stop on a non-finite value before
  * touching the parameters.
  */
-export const lossAndGrads = <P extends Params>(params: P, loss: (p: P) => tf.Scalar): LossAndGrads => {
+export const lossAndGrads = <P extends Params>(
+  params: P,
+  loss: (p: P) => tf.Scalar,
+): LossAndGrads => {
   const leaves = flattenParams(params).map((l) => l.tensor);
   let computed: { value: tf.Scalar; grads: tf.Tensor[]; summary: tf.Tensor1D };
   try {
     computed = tf.tidy(() => {
-      const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => loss(unflattenParams(params, ts)))(leaves);
+      const { value, grads } = tf.valueAndGrads((...ts: tf.Tensor[]) =>
+        loss(unflattenParams(params, ts)),
+      )(leaves);
       const norm2 = squaredNorm(grads);
       return { value, grads, summary: tf.stack([value, norm2]) as tf.Tensor1D };
     });
