@@ -44,7 +44,12 @@ const twoModes = (): {
   def: FlowDef<{ transform: NoParams; base: MixtureParams }>;
   params: { transform: NoParams; base: MixtureParams };
 } => ({
-  def: flow({ name: 'twoModes', dim: 2, transform: fixed(identity), base: mixtureOfGaussians(2, 2) }),
+  def: flow({
+    name: 'twoModes',
+    dim: 2,
+    transform: fixed(identity),
+    base: mixtureOfGaussians(2, 2),
+  }),
   params: {
     transform: [],
     base: {
@@ -114,7 +119,9 @@ describe('distill (Parallel WaveNet-style density distillation)', () => {
     // The per-step forward estimates are recorded, finite, and fall as the student spreads over both modes.
     expect(both.forwardHistory).toHaveLength(300);
     expect(both.forwardHistory.every(Number.isFinite)).toBe(true);
-    expect(mean(both.forwardHistory.slice(-50))).toBeLessThan(mean(both.forwardHistory.slice(0, 10)) / 2);
+    expect(mean(both.forwardHistory.slice(-50))).toBeLessThan(
+      mean(both.forwardHistory.slice(0, 10)) / 2,
+    );
     disposeParams(params);
   });
 

@@ -1,7 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { registry as core, useBackend } from '@bijective/core';
-import { checkConformance, checkEntry, conformanceCases, registryCases } from '@bijective/core/testing';
+import {
+  checkConformance,
+  checkEntry,
+  conformanceCases,
+  registryCases,
+} from '@bijective/core/testing';
 import { registry as coupling } from '@bijective/coupling';
 import { registry as autoregressive } from '@bijective/autoregressive';
 import { registry as continuous } from '@bijective/continuous';
@@ -24,12 +29,16 @@ describe.skipIf(skipReason !== undefined)('conformance: native against cpu', () 
 });
 // Every transform and preset of every registry through the shared checker on native (one
 // property-based case each; the cpu suites run more).
-describe.skipIf(skipReason !== undefined)('the shared checker on native: every registry entry', () => {
-  beforeAll(async () => {
-    const r = await useBackend(nativeBackend())();
-    if (E.isLeft(r)) throw r.left;
-  });
-  for (const [pkg, registry] of Object.entries({ core, coupling, autoregressive, continuous }))
-    for (const c of registryCases(registry)) it(`${pkg}/${c.name}`, () => checkEntry(c.entry, c.shape, { numRuns: 1 }));
-});
+describe.skipIf(skipReason !== undefined)(
+  'the shared checker on native: every registry entry',
+  () => {
+    beforeAll(async () => {
+      const r = await useBackend(nativeBackend())();
+      if (E.isLeft(r)) throw r.left;
+    });
+    for (const [pkg, registry] of Object.entries({ core, coupling, autoregressive, continuous }))
+      for (const c of registryCases(registry))
+        it(`${pkg}/${c.name}`, () => checkEntry(c.entry, c.shape, { numRuns: 1 }));
+  },
+);
 if (skipReason !== undefined) console.warn(`native conformance skipped: ${skipReason}`);

@@ -1,7 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { registry as core, useBackend } from '@bijective/core';
-import { checkConformance, checkEntry, conformanceCases, registryCases } from '@bijective/core/testing';
+import {
+  checkConformance,
+  checkEntry,
+  conformanceCases,
+  registryCases,
+} from '@bijective/core/testing';
 import { registry as coupling } from '@bijective/coupling';
 import { registry as autoregressive } from '@bijective/autoregressive';
 import { registry as continuous } from '@bijective/continuous';
@@ -28,5 +33,6 @@ describe('the shared checker on wasm: every registry entry', () => {
     if (E.isLeft(r)) throw r.left;
   });
   for (const [pkg, registry] of Object.entries({ core, coupling, autoregressive, continuous }))
-    for (const c of registryCases(registry)) it(`${pkg}/${c.name}`, () => checkEntry(c.entry, c.shape, { numRuns: 1 }));
+    for (const c of registryCases(registry))
+      it(`${pkg}/${c.name}`, () => checkEntry(c.entry, c.shape, { numRuns: 1 }));
 });

@@ -26,11 +26,10 @@ import type { ContinuousFlowDef, ContinuousFlowParams } from './continuousFlow.j
  * weights and the `evaluation` definition. Defaults follow the protocol of
  * zuko's reference runs.
  */
-export interface FfjordFitOptions<P extends Params>
-  extends Omit<
-    FitOptions<ContinuousFlowParams<P>>,
-    'validationFraction' | 'onProgress' | keyof FitHooks<ContinuousFlowParams<P>>
-  > {
+export interface FfjordFitOptions<P extends Params> extends Omit<
+  FitOptions<ContinuousFlowParams<P>>,
+  'validationFraction' | 'onProgress' | keyof FitHooks<ContinuousFlowParams<P>>
+> {
   /**
    * Weight `λ_K` of the kinetic energy `∫₀ᵀ ‖f‖² dt` (RNODE, Finlay et al. 2020).
    * Default 0. Straightens the trajectories, which cuts the solver's NFE.
@@ -79,8 +78,10 @@ type FfjordExtras = {
 };
 
 /** The outcome of {@link fitFfjord}: core `fit`'s, with FFJORD's epoch records. */
-export interface FfjordFitResult<P extends Params>
-  extends Omit<FitResult<ContinuousFlowParams<P>>, 'history'> {
+export interface FfjordFitResult<P extends Params> extends Omit<
+  FitResult<ContinuousFlowParams<P>>,
+  'history'
+> {
   readonly history: readonly FfjordEpochRecord[];
 }
 
@@ -145,7 +146,9 @@ export const fitFfjord = async <P extends Params>(
     const nll = tf.neg(tf.mean(tf.add(def.apply(p).base.logProb(r.y, cb), r.logDet)));
     const ke = tf.mean(r.kineticEnergy);
     const jn = tf.mean(r.jacobianNorm);
-    tf.stack([nll, ke, jn]).dataSync().forEach((v, i) => (sums[i]! += v));
+    tf.stack([nll, ke, jn])
+      .dataSync()
+      .forEach((v, i) => (sums[i]! += v));
     return tf.addN([nll, tf.mul(lambdaK, ke), tf.mul(lambdaJ, jn)]) as tf.Scalar;
   };
   const epochExtras = (): ((steps: number) => FfjordExtras) => {

@@ -38,9 +38,7 @@ const expm = (A: number[][], t: number): number[][] => {
   let term: number[][] = A.map((r, i) => r.map((_, j) => (i === j ? 1 : 0)));
   const sum = term.map((r) => [...r]);
   for (let k = 1; k < 30; k++) {
-    term = term.map((r) =>
-      r.map((_, j) => (t / k) * r.reduce((s, v, m) => s + v * A[m]![j]!, 0)),
-    );
+    term = term.map((r) => r.map((_, j) => (t / k) * r.reduce((s, v, m) => s + v * A[m]![j]!, 0)));
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) sum[i]![j]! += term[i]![j]!;
   }
   return sum;

@@ -6,7 +6,8 @@ import { type Params, type Parametrized, splitSeed } from './params.js';
 import type { NoParams, TransformDef } from './transform.js';
 
 /** JSON-serializable options that rebuild a flow definition. */
-export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+export type Json =
+  null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 /** The options object of a flow definition. */
 export type JsonObject = { readonly [key: string]: Json };
 
@@ -29,7 +30,11 @@ export interface Flow {
   /** `n` draws `[n, dim]` (inverse direction); `context`, if any, is `[n, contextDim]`. */
   readonly sample: (n: number, seed: number, context?: Batch) => Batch;
   /** Draws and their log-densities from one inverse pass: `log p(x) = log p_base(z) - log|det ∂x/∂z|`. */
-  readonly sampleAndLogProb: (n: number, seed: number, context?: Batch) => { x: Batch; logProb: PerRow };
+  readonly sampleAndLogProb: (
+    n: number,
+    seed: number,
+    context?: Batch,
+  ) => { x: Batch; logProb: PerRow };
 }
 
 /** Parameters of a flow: the transform's and the base's. */
@@ -63,7 +68,12 @@ export interface FlowOptions<PT extends Params, PB extends Params> {
 }
 
 /** Build a {@link Flow} from a bijection and a base distribution. */
-export const makeFlow = (dim: number, contextDim: number, bijection: Bijection, base: Distribution): Flow => ({
+export const makeFlow = (
+  dim: number,
+  contextDim: number,
+  bijection: Bijection,
+  base: Distribution,
+): Flow => ({
   dim,
   contextDim,
   bijection,
@@ -101,7 +111,11 @@ export function flow<PT extends Params, PB extends Params = NoParams>(
     dim,
     contextDim,
     config: options.config ?? { dim, contextDim },
-    init: (seed) => ({ transform: transform.init(splitSeed(seed, 0)), base: base.init(splitSeed(seed, 1)) }),
-    apply: (params) => makeFlow(dim, contextDim, transform.apply(params.transform), base.apply(params.base)),
+    init: (seed) => ({
+      transform: transform.init(splitSeed(seed, 0)),
+      base: base.init(splitSeed(seed, 1)),
+    }),
+    apply: (params) =>
+      makeFlow(dim, contextDim, transform.apply(params.transform), base.apply(params.base)),
   };
 }

@@ -30,7 +30,8 @@ const isTensor = (p: unknown): p is tf.Tensor => p instanceof tf.Tensor;
 export const flattenParams = (params: Params, prefix = ''): ParamLeaf[] => {
   if (isTensor(params)) return [{ path: prefix, tensor: params }];
   const join = (k: string) => (prefix === '' ? k : `${prefix}.${k}`);
-  if (Array.isArray(params)) return (params as readonly Params[]).flatMap((p, i) => flattenParams(p, join(String(i))));
+  if (Array.isArray(params))
+    return (params as readonly Params[]).flatMap((p, i) => flattenParams(p, join(String(i))));
   const obj = params as { readonly [key: string]: Params };
   return Object.keys(obj)
     .sort()
@@ -53,12 +54,16 @@ export const unflattenParams = <P extends Params>(template: P, leaves: readonly 
     return out;
   };
   const out = go(template);
-  if (i !== leaves.length) throw new Error(`unflattenParams: ${leaves.length} leaves for ${i} slots`);
+  if (i !== leaves.length)
+    throw new Error(`unflattenParams: ${leaves.length} leaves for ${i} slots`);
   return out as P;
 };
 
 /** Apply `f` to every leaf, keeping the tree's shape. */
-export const mapParams = <P extends Params>(params: P, f: (t: tf.Tensor, path: string) => tf.Tensor): P =>
+export const mapParams = <P extends Params>(
+  params: P,
+  f: (t: tf.Tensor, path: string) => tf.Tensor,
+): P =>
   unflattenParams(
     params,
     flattenParams(params).map((l) => f(l.tensor, l.path)),
@@ -74,7 +79,8 @@ export const disposeParams = (params: Params): void => {
 };
 
 /** A deep copy whose tensors are new (and `tf.keep`-safe outside tidy). */
-export const cloneParams = <P extends Params>(params: P): P => mapParams(params, (t) => tf.clone(t));
+export const cloneParams = <P extends Params>(params: P): P =>
+  mapParams(params, (t) => tf.clone(t));
 
 /** Whether every leaf is finite. Reads the values back (synchronously). */
 export const paramsAreFinite = (params: Params): boolean =>

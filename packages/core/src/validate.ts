@@ -23,20 +23,47 @@ export const validateBatch = (
   if (value instanceof tf.Tensor) {
     shape = value.shape;
   } else {
-    if (!Array.isArray(value)) return E.left(shapeError(argument, `a [batch, ${dim}] tensor or array`, typeof value));
+    if (!Array.isArray(value))
+      return E.left(shapeError(argument, `a [batch, ${dim}] tensor or array`, typeof value));
     const widths = new Set(value.map((r) => (Array.isArray(r) ? r.length : -1)));
-    if (widths.has(-1)) return E.left(shapeError(argument, `a [batch, ${dim}] array of rows`, 'a row that is not an array'));
-    if (widths.size > 1) return E.left(shapeError(argument, `rows of length ${dim}`, `ragged rows of lengths ${[...widths].join(', ')}`));
+    if (widths.has(-1))
+      return E.left(
+        shapeError(argument, `a [batch, ${dim}] array of rows`, 'a row that is not an array'),
+      );
+    if (widths.size > 1)
+      return E.left(
+        shapeError(
+          argument,
+          `rows of length ${dim}`,
+          `ragged rows of lengths ${[...widths].join(', ')}`,
+        ),
+      );
     shape = [value.length, value.length === 0 ? dim : value[0]!.length];
   }
-  if (shape.length !== 2) return E.left(shapeError(argument, `rank 2 [batch, ${dim}]`, `rank ${shape.length} ${describeShape(shape)}`));
-  if (shape[0] === 0) return E.left(shapeError(argument, `a non-empty batch [batch > 0, ${dim}]`, describeShape(shape)));
-  if (shape[1] !== dim) return E.left(shapeError(argument, `[batch, ${dim}]`, describeShape(shape)));
+  if (shape.length !== 2)
+    return E.left(
+      shapeError(
+        argument,
+        `rank 2 [batch, ${dim}]`,
+        `rank ${shape.length} ${describeShape(shape)}`,
+      ),
+    );
+  if (shape[0] === 0)
+    return E.left(
+      shapeError(argument, `a non-empty batch [batch > 0, ${dim}]`, describeShape(shape)),
+    );
+  if (shape[1] !== dim)
+    return E.left(shapeError(argument, `[batch, ${dim}]`, describeShape(shape)));
   if (rows !== undefined && shape[0] !== rows)
-    return E.left(shapeError(argument, `[${rows}, ${dim}] (one row per data row)`, describeShape(shape)));
+    return E.left(
+      shapeError(argument, `[${rows}, ${dim}] (one row per data row)`, describeShape(shape)),
+    );
   if (value instanceof tf.Tensor && value.dtype !== 'float32')
     return E.left(valueError(argument, 'dtype float32', `dtype ${value.dtype}`));
-  const data = value instanceof tf.Tensor ? value.dataSync() : (value as readonly (readonly number[])[]).flat();
+  const data =
+    value instanceof tf.Tensor
+      ? value.dataSync()
+      : (value as readonly (readonly number[])[]).flat();
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (!Number.isFinite(v)) {
@@ -44,7 +71,11 @@ export const validateBatch = (
       return E.left(valueError(argument, 'finite values', `${v} at row ${row}, column ${i % dim}`));
     }
   }
-  return E.right(value instanceof tf.Tensor ? (value as Batch) : tf.tensor2d(value as number[][], [shape[0]!, dim], 'float32'));
+  return E.right(
+    value instanceof tf.Tensor
+      ? (value as Batch)
+      : tf.tensor2d(value as number[][], [shape[0]!, dim], 'float32'),
+  );
 };
 
 /**
@@ -61,10 +92,16 @@ export const validateContext = (
       ? E.right(undefined)
       : E.left(shapeError('context', 'no context (this flow is unconditional)', 'a context'));
   }
-  if (context === undefined) return E.left(shapeError('context', `[${rows}, ${contextDim}]`, 'no context'));
+  if (context === undefined)
+    return E.left(shapeError('context', `[${rows}, ${contextDim}]`, 'no context'));
   return validateBatch('context', context, contextDim, rows);
 };
 
 /** A positive integer option, e.g. a sample count or a batch size. */
-export const validatePositiveInt = (argument: string, n: number): E.Either<BijectiveError, number> =>
-  Number.isInteger(n) && n > 0 ? E.right(n) : E.left(valueError(argument, 'a positive integer', String(n)));
+export const validatePositiveInt = (
+  argument: string,
+  n: number,
+): E.Either<BijectiveError, number> =>
+  Number.isInteger(n) && n > 0
+    ? E.right(n)
+    : E.left(valueError(argument, 'a positive integer', String(n)));

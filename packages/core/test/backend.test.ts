@@ -12,10 +12,15 @@ describe('backend plugins', () => {
 
   it('a plugin that cannot load returns its BackendError and leaves the previous backend active', async () => {
     await useBackend(cpuBackend)();
-    const broken: BackendPlugin = { name: 'broken', ready: () => TE.left(backendError('broken', 'addon not built; run pnpm rebuild')) };
+    const broken: BackendPlugin = {
+      name: 'broken',
+      ready: () => TE.left(backendError('broken', 'addon not built; run pnpm rebuild')),
+    };
     const r = await useBackend(broken)();
     expect(E.isLeft(r) && r.left.kind).toBe('BackendError');
-    expect(E.isLeft(r) && r.left.message).toBe("backend 'broken': addon not built; run pnpm rebuild");
+    expect(E.isLeft(r) && r.left.message).toBe(
+      "backend 'broken': addon not built; run pnpm rebuild",
+    );
     expect(tf.getBackend()).toBe('cpu');
   });
 

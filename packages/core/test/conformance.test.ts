@@ -6,7 +6,10 @@ describe('conformance helpers', () => {
   const cases = conformanceCases({ core: registry });
 
   it('lists every flow preset of a registry', () => {
-    expect(cases.map((c) => c.name)).toEqual(['core/diagonalGaussianFlow dim=2', 'core/splineMixtureFlow dim=2']);
+    expect(cases.map((c) => c.name)).toEqual([
+      'core/diagonalGaussianFlow dim=2',
+      'core/splineMixtureFlow dim=2',
+    ]);
   });
 
   it('a fingerprint is reproducible on one backend and leaks nothing', () => {
@@ -28,7 +31,9 @@ describe('conformance helpers', () => {
       ...ref,
       logProb: ref.logProb.map((v, i) => (i === 2 ? v * (1 + 1e-3) : v)),
       samples: ref.samples.map((v, i) => (i === 0 ? v + 0.01 : v)),
-      gradients: ref.gradients.map((g, j) => (j === 0 ? g.map((v, i) => (i === 0 ? v + 0.1 * Math.max(...g.map(Math.abs)) : v)) : g)),
+      gradients: ref.gradients.map((g, j) =>
+        j === 0 ? g.map((v, i) => (i === 0 ? v + 0.1 * Math.max(...g.map(Math.abs)) : v)) : g,
+      ),
     };
     const problems = compareFingerprints(ref, bad);
     expect(problems).toHaveLength(3);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { diagNormal, disposeParams, mixtureOfGaussians, standardNormal, tf, tfSeed } from '../src/index.js';
+import {
+  diagNormal,
+  disposeParams,
+  mixtureOfGaussians,
+  standardNormal,
+  tf,
+  tfSeed,
+} from '../src/index.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 
 const read = (t: tf.Tensor) => {
@@ -11,7 +18,16 @@ const read = (t: tf.Tensor) => {
 describe('distributions', () => {
   it('standard normal log-density matches the closed form', () => {
     const d = standardNormal(2).apply([]);
-    const lp = read(tf.tidy(() => d.logProb(tf.tensor2d([[0, 0], [1, -2]]))));
+    const lp = read(
+      tf.tidy(() =>
+        d.logProb(
+          tf.tensor2d([
+            [0, 0],
+            [1, -2],
+          ]),
+        ),
+      ),
+    );
     expect(lp[0]).toBeCloseTo(-Math.log(2 * Math.PI), 5);
     expect(lp[1]).toBeCloseTo(-Math.log(2 * Math.PI) - 2.5, 5);
   });
@@ -35,7 +51,11 @@ describe('distributions', () => {
 
   it('mixture of Gaussians: density integrates to 1 on a grid (1-D) and samples land on components', () => {
     const def = mixtureOfGaussians(1, 2);
-    const p = { logits: tf.tensor1d([0, Math.log(3)]), means: tf.tensor2d([[-3], [2]]), logScales: tf.tensor2d([[0], [Math.log(0.5)]]) };
+    const p = {
+      logits: tf.tensor1d([0, Math.log(3)]),
+      means: tf.tensor2d([[-3], [2]]),
+      logScales: tf.tensor2d([[0], [Math.log(0.5)]]),
+    };
     const d = def.apply(p);
     const grid = tf.tidy(() => tf.reshape(tf.linspace(-12, 12, 4801), [4801, 1]) as tf.Tensor2D);
     const integral = read(tf.tidy(() => tf.mul(tf.sum(tf.exp(d.logProb(grid))), 24 / 4800)));

@@ -24,7 +24,8 @@ describe('lossAndGrads', () => {
       if (h.size > 0) throw new Error('solver gave up');
       return tf.sum(h);
     };
-    for (let i = 0; i < 3; i++) expect(() => lossAndGrads({ w }, failing)).toThrow('solver gave up');
+    for (let i = 0; i < 3; i++)
+      expect(() => lossAndGrads({ w }, failing)).toThrow('solver gave up');
     expect(tf.memory().numTensors).toBe(before);
     // The engine is left usable: a later step differentiates normally and releases its tape.
     const r = lossAndGrads({ w }, (p) => tf.sum(tf.mul(p.w, p.w)));

@@ -9,8 +9,16 @@ describe('selectColumns', () => {
     const mine = tf.tidy(() => selectColumns(x, idx).arraySync());
     const ref = tf.tidy(() => tf.gather(x, tf.tensor1d(idx, 'int32'), 1).arraySync());
     expect(mine).toEqual(ref);
-    const g1 = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(selectColumns(t as tf.Tensor2D, idx), w)))(x).arraySync()) as number[][];
-    const g2 = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(idx, 'int32'), 1), w)))(x).arraySync()) as number[][];
+    const g1 = tf.tidy(() =>
+      tf
+        .grad((t: tf.Tensor) => tf.sum(tf.mul(selectColumns(t as tf.Tensor2D, idx), w)))(x)
+        .arraySync(),
+    ) as number[][];
+    const g2 = tf.tidy(() =>
+      tf
+        .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(idx, 'int32'), 1), w)))(x)
+        .arraySync(),
+    ) as number[][];
     g1.flat().forEach((v, i) => expect(v).toBeCloseTo(g2.flat()[i]!, 6));
     // column 1 and 4 are never picked: zero gradient; column 2 is picked twice.
     expect(g1.map((r) => r[1])).toEqual([0, 0, 0]);

@@ -25,6 +25,12 @@ import { type CouplingOptions, type CouplingParams, coupling, thetaComponent } f
 export const additiveCoupling = (options: CouplingOptions): TransformDef<CouplingParams> =>
   coupling(options, {
     paramsPerDim: 1,
-    forward: (x, theta) => ({ out: tf.add(x, thetaComponent(theta, 0)), logAbsDeriv: tf.zerosLike(x) }),
-    inverse: (y, theta) => ({ out: tf.sub(y, thetaComponent(theta, 0)), logAbsDeriv: tf.zerosLike(y) }),
+    forward: (x, theta) => ({
+      out: tf.add(x, thetaComponent(theta, 0)),
+      logAbsDeriv: tf.zerosLike(x),
+    }),
+    inverse: (y, theta) => ({
+      out: tf.sub(y, thetaComponent(theta, 0)),
+      logAbsDeriv: tf.zerosLike(y),
+    }),
   });

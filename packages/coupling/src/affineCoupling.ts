@@ -32,6 +32,9 @@ export const affineCoupling = (options: CouplingOptions): TransformDef<CouplingP
     },
     inverse: (y, theta) => {
       const s = softClamp(thetaComponent(theta, 1));
-      return { out: tf.mul(tf.sub(y, thetaComponent(theta, 0)), tf.exp(tf.neg(s))), logAbsDeriv: tf.neg(s) };
+      return {
+        out: tf.mul(tf.sub(y, thetaComponent(theta, 0)), tf.exp(tf.neg(s))),
+        logAbsDeriv: tf.neg(s),
+      };
     },
   });

@@ -87,12 +87,16 @@ export interface ConditionalElementwise {
  * const t = coupling({ dim: 4, hidden: [32] }, shift); // = additiveCoupling({ dim: 4, hidden: [32] })
  * ```
  */
-export const coupling = (options: CouplingOptions, tau: ConditionalElementwise): TransformDef<CouplingParams> => {
+export const coupling = (
+  options: CouplingOptions,
+  tau: ConditionalElementwise,
+): TransformDef<CouplingParams> => {
   const { dim } = options;
   const contextDim = options.contextDim ?? 0;
   const mask = options.mask ?? alternatingMask(dim, 0);
   const hidden = options.hidden ?? [64, 64];
-  if (mask.dim !== dim) throw valueError('options.mask', `a mask over ${dim} coordinates`, `a mask over ${mask.dim}`);
+  if (mask.dim !== dim)
+    throw valueError('options.mask', `a mask over ${dim} coordinates`, `a mask over ${mask.dim}`);
   if (!(Number.isInteger(contextDim) && contextDim >= 0))
     throw valueError('options.contextDim', 'a non-negative integer', String(contextDim));
   const na = mask.conditioning.length;
@@ -104,15 +108,28 @@ export const coupling = (options: CouplingOptions, tau: ConditionalElementwise):
   mask.transformed.forEach((j, i) => (merge[j] = na + i));
 
   const columns = (x: Batch, idx: readonly number[]): Batch => selectColumns(x, idx);
-  const theta = (net: readonly DenseParams[], xa: Batch, context: Batch | undefined): tf.Tensor3D => {
+  const theta = (
+    net: readonly DenseParams[],
+    xa: Batch,
+    context: Batch | undefined,
+  ): tf.Tensor3D => {
     let input = xa;
     if (contextDim > 0) {
       if (context === undefined) throw shapeError('context', `[batch, ${contextDim}]`, 'undefined');
       input = tf.concat([xa, context], 1);
     }
-    return tf.reshape(applyMlp(net, input, options.activation), [xa.shape[0], nb, k]) as tf.Tensor3D;
+    return tf.reshape(applyMlp(net, input, options.activation), [
+      xa.shape[0],
+      nb,
+      k,
+    ]) as tf.Tensor3D;
   };
-  const run = (net: readonly DenseParams[], x: Batch, context: Batch | undefined, inverse: boolean) => {
+  const run = (
+    net: readonly DenseParams[],
+    x: Batch,
+    context: Batch | undefined,
+    inverse: boolean,
+  ) => {
     const xa = columns(x, mask.conditioning);
     const xb = columns(x, mask.transformed);
     const p = theta(net, xa, context);
@@ -126,7 +143,12 @@ export const coupling = (options: CouplingOptions, tau: ConditionalElementwise):
   return {
     init: (seed) => {
       const net = initMlp(
-        { input: na + contextDim, hidden, output: nb * k, lastLayerScale: options.lastLayerScale ?? 0 },
+        {
+          input: na + contextDim,
+          hidden,
+          output: nb * k,
+          lastLayerScale: options.lastLayerScale ?? 0,
+        },
         seed,
       );
       const init = tau.initialOutput;

@@ -29,7 +29,8 @@ export type DataInitializable<P extends Params> = {
 };
 
 /** A parametrized transform with data-dependent initialisation. */
-export type InitializableTransformDef<P extends Params = Params> = TransformDef<P> & DataInitializable<P>;
+export type InitializableTransformDef<P extends Params = Params> = TransformDef<P> &
+  DataInitializable<P>;
 
 /** A flow definition with data-dependent initialisation (every preset of this package is one). */
 export type InitializableFlowDef<P extends Params = Params> = FlowDef<P> & DataInitializable<P>;
@@ -42,7 +43,9 @@ export type InitializableFlowDef<P extends Params = Params> = FlowDef<P> & DataI
  * const p1 = isDataInitializable(def) ? def.initFromData(p0, x) : cloneParams(p0);
  * ```
  */
-export const isDataInitializable = <P extends Params, D extends object>(def: D): def is D & DataInitializable<P> =>
+export const isDataInitializable = <P extends Params, D extends object>(
+  def: D,
+): def is D & DataInitializable<P> =>
   'initFromData' in def && typeof (def as { initFromData?: unknown }).initFromData === 'function';
 
 /**
@@ -103,7 +106,11 @@ export const dataDependentInit = <P extends Params>(
         return ct;
       }
       try {
-        return E.right(isDataInitializable<P, FlowDef<P>>(def) ? def.initFromData(params, xt, ct.right) : cloneParams(params));
+        return E.right(
+          isDataInitializable<P, FlowDef<P>>(def)
+            ? def.initFromData(params, xt, ct.right)
+            : cloneParams(params),
+        );
       } finally {
         if (xt !== x) xt.dispose();
         if (ct.right !== undefined && ct.right !== context) ct.right.dispose();

@@ -76,7 +76,8 @@ const triangleIndices = (d: number): { lowerIndex: number[]; upperIndex: number[
  */
 export const luLinear = (options: LuLinearOptions): TransformDef<LuLinearParams> => {
   const d = options.dim;
-  if (!(Number.isInteger(d) && d >= 1)) throw valueError('options.dim', 'a positive integer', String(d));
+  if (!(Number.isInteger(d) && d >= 1))
+    throw valueError('options.dim', 'a positive integer', String(d));
   const signs = options.signs ?? new Array<number>(d).fill(1);
   if (signs.length !== d || !signs.every((s) => s === 1 || s === -1))
     throw valueError('options.signs', `${d} values, each 1 or -1`, `[${signs.join(', ')}]`);
@@ -87,8 +88,14 @@ export const luLinear = (options: LuLinearOptions): TransformDef<LuLinearParams>
   const packed = (d * (d - 1)) / 2;
 
   const factors = ({ lower, upper, logDiag }: LuLinearParams) => {
-    const l = tf.reshape(selectEntries(tf.concat([tf.tensor1d([0, 1]), lower]) as tf.Tensor1D, lowerIndex), [d, d]);
-    const strictUpper = tf.reshape(selectEntries(tf.concat([tf.tensor1d([0]), upper]) as tf.Tensor1D, upperIndex), [d, d]);
+    const l = tf.reshape(
+      selectEntries(tf.concat([tf.tensor1d([0, 1]), lower]) as tf.Tensor1D, lowerIndex),
+      [d, d],
+    );
+    const strictUpper = tf.reshape(
+      selectEntries(tf.concat([tf.tensor1d([0]), upper]) as tf.Tensor1D, upperIndex),
+      [d, d],
+    );
     const diag = tf.mul(tf.tensor1d(signs as number[]), tf.exp(logDiag));
     const u = tf.add(strictUpper, tf.mul(tf.eye(d), diag));
     return { l: l as tf.Tensor2D, u: u as tf.Tensor2D };
@@ -109,7 +116,10 @@ export const luLinear = (options: LuLinearOptions): TransformDef<LuLinearParams>
       inverse: (y) => {
         const { l, u } = factors(params);
         // Rows: xᵀ = yᵀ P L⁻ᵀ U⁻ᵀ, with U⁻ᵀ = (Uᵀ)⁻¹ lower triangular.
-        const m = tf.matMul(tf.transpose(lowerTriangularInverse(l)), lowerTriangularInverse(tf.transpose(u)));
+        const m = tf.matMul(
+          tf.transpose(lowerTriangularInverse(l)),
+          lowerTriangularInverse(tf.transpose(u)),
+        );
         const x = tf.matMul(columns(y, invPerm), m) as Batch;
         return { x, logDet: logDetRows(params.logDiag, y.shape[0], -1) };
       },

@@ -21,7 +21,8 @@ const fromFlags = (transformed: readonly boolean[]): CouplingMask => ({
 });
 
 const checkDim = (dim: number): void => {
-  if (!(Number.isInteger(dim) && dim >= 2)) throw valueError('dim', 'an integer ≥ 2 (a coupling needs both parts)', String(dim));
+  if (!(Number.isInteger(dim) && dim >= 2))
+    throw valueError('dim', 'an integer ≥ 2 (a coupling needs both parts)', String(dim));
 };
 
 /**
@@ -33,10 +34,18 @@ const checkDim = (dim: number): void => {
  * const m = couplingMask([true, false, false, true]); // Right({ conditioning: [1, 2], transformed: [0, 3] })
  * ```
  */
-export const couplingMask = (transformed: readonly boolean[]): E.Either<BijectiveError, CouplingMask> => {
+export const couplingMask = (
+  transformed: readonly boolean[],
+): E.Either<BijectiveError, CouplingMask> => {
   const m = fromFlags(transformed);
   return m.conditioning.length === 0 || m.transformed.length === 0
-    ? E.left(valueError('transformed', 'at least one transformed and one conditioning coordinate', `[${transformed.join(', ')}]`))
+    ? E.left(
+        valueError(
+          'transformed',
+          'at least one transformed and one conditioning coordinate',
+          `[${transformed.join(', ')}]`,
+        ),
+      )
     : E.right(m);
 };
 
@@ -74,7 +83,7 @@ export const alternatingMask = (dim: number, parity: number): CouplingMask => {
 export const halfMask = (dim: number, flip: boolean): CouplingMask => {
   checkDim(dim);
   const half = Math.floor(dim / 2);
-  return fromFlags(Array.from({ length: dim }, (_, i) => (i >= half) !== flip));
+  return fromFlags(Array.from({ length: dim }, (_, i) => i >= half !== flip));
 };
 
 /**

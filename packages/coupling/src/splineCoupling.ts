@@ -38,7 +38,8 @@ export interface SplineCouplingOptions extends CouplingOptions, SplineOptions {}
  */
 export const splineCoupling = (options: SplineCouplingOptions): TransformDef<CouplingParams> => {
   const bins = options.bins ?? 8;
-  if (!(Number.isInteger(bins) && bins >= 2)) throw valueError('options.bins', 'an integer ≥ 2', String(bins));
+  if (!(Number.isInteger(bins) && bins >= 2))
+    throw valueError('options.bins', 'an integer ≥ 2', String(bins));
   if (!(options.bound === undefined || (Number.isFinite(options.bound) && options.bound > 0)))
     throw valueError('options.bound', 'a positive finite number', String(options.bound));
   const spline: SplineOptions = {

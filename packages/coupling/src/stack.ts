@@ -1,4 +1,11 @@
-import { type Batch, type Params, type TransformDef, chain, cloneParams, tf } from '@bijective/core';
+import {
+  type Batch,
+  type Params,
+  type TransformDef,
+  chain,
+  cloneParams,
+  tf,
+} from '@bijective/core';
 import { type InitializableTransformDef, isDataInitializable } from './dataInit.js';
 
 /**
@@ -17,7 +24,9 @@ import { type InitializableTransformDef, isDataInitializable } from './dataInit.
  * const p1 = t.initFromData(p0, x); // ActNorm now standardizes x; new tensors
  * ```
  */
-export const stack = (...parts: readonly TransformDef<Params>[]): InitializableTransformDef<Params[]> => {
+export const stack = (
+  ...parts: readonly TransformDef<Params>[]
+): InitializableTransformDef<Params[]> => {
   const c = chain(...parts);
   return {
     init: (seed) => c.init(seed),

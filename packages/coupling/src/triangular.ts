@@ -26,7 +26,10 @@ export const lowerTriangularInverse = (l: tf.Tensor2D): tf.Tensor2D => {
   const diag = (i: number) => tf.slice(l, [i, i], [1, 1]);
   let inv: tf.Tensor2D = tf.div(unit(0), diag(0));
   for (let i = 1; i < d; i++) {
-    const row = tf.div(tf.sub(unit(i), tf.matMul(tf.slice(l, [i, 0], [1, i]), inv)), diag(i)) as tf.Tensor2D;
+    const row = tf.div(
+      tf.sub(unit(i), tf.matMul(tf.slice(l, [i, 0], [1, i]), inv)),
+      diag(i),
+    ) as tf.Tensor2D;
     inv = tf.concat([inv, row], 0);
   }
   return inv;

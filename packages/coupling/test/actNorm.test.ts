@@ -1,7 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { type Batch, type Params, tf, disposeParams, flattenParams } from '@bijective/core';
-import { actNorm, actNormInit, affineCoupling, dataDependentInit, glow, luLinear, realNVP, stack } from '../src/index.js';
+import {
+  actNorm,
+  actNormInit,
+  affineCoupling,
+  dataDependentInit,
+  glow,
+  luLinear,
+  realNVP,
+  stack,
+} from '../src/index.js';
 
 /** Per-column mean and population standard deviation, read back. */
 const moments = (t: tf.Tensor2D): { mean: number[]; std: number[] } => {
@@ -38,7 +47,11 @@ describe('ActNorm data-dependent initialisation', () => {
   });
 
   it('keeps a constant column finite', () => {
-    const x = tf.tensor2d([[1, 3], [2, 3], [4, 3]]);
+    const x = tf.tensor2d([
+      [1, 3],
+      [2, 3],
+      [4, 3],
+    ]);
     const p = actNormInit(x);
     expect(Array.from(p.logScale.dataSync()).every(Number.isFinite)).toBe(true);
     disposeParams(p);
@@ -48,7 +61,12 @@ describe('ActNorm data-dependent initialisation', () => {
   it('stack.initFromData initialises each ActNorm on the data transformed by the layers before it', () => {
     const x = data();
     // The last ActNorm sees the output of an ActNorm, an LU map and a perturbed affine coupling.
-    const t = stack(actNorm(3), luLinear({ dim: 3, seed: 1 }), affineCoupling({ dim: 3, hidden: [8], lastLayerScale: 1 }), actNorm(3));
+    const t = stack(
+      actNorm(3),
+      luLinear({ dim: 3, seed: 1 }),
+      affineCoupling({ dim: 3, hidden: [8], lastLayerScale: 1 }),
+      actNorm(3),
+    );
     const p0 = t.init(0);
     const before = tf.memory().numTensors;
     const p1 = t.initFromData(p0, x);
@@ -105,7 +123,10 @@ describe('ActNorm data-dependent initialisation', () => {
   it('dataDependentInit on a flow without ActNorm returns an equal copy', () => {
     const def = realNVP({ dim: 2, steps: 2, hidden: [4] });
     const p0 = def.init(1);
-    const r = dataDependentInit(def, p0, [[0, 1], [2, 3]]);
+    const r = dataDependentInit(def, p0, [
+      [0, 1],
+      [2, 3],
+    ]);
     if (E.isLeft(r)) throw r.left;
     const a = flattenParams(p0);
     const b = flattenParams(r.right);

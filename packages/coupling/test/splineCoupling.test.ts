@@ -13,7 +13,13 @@ const rawDerivs = [1.5, -2.0, 0.3, 3.0, -0.8, 0.1, 2.2];
 
 // The conditioner's last layer weights are 0, so every row gets exactly these raw parameters.
 const makeParams = (): CouplingParams => {
-  const def = splineCoupling({ dim: 2, hidden: [4], bins: K, bound: B, mask: alternatingMask(2, 0) });
+  const def = splineCoupling({
+    dim: 2,
+    hidden: [4],
+    bins: K,
+    bound: B,
+    mask: alternatingMask(2, 0),
+  });
   const p = def.init(3);
   const last = p.net[p.net.length - 1]!;
   last.b.dispose();
@@ -38,8 +44,7 @@ const yKnots = knots(rawHeights);
 const tails = [-1e4, 1e4, -B - 1e-3, B + 1e-3, -50, 50];
 
 // Column 0 conditions (any values), column 1 is transformed: the values under test.
-const batch = (values: number[]): Batch =>
-  tf.tensor2d(values.map((v, i) => [0.1 * i - 0.5, v]));
+const batch = (values: number[]): Batch => tf.tensor2d(values.map((v, i) => [0.1 * i - 0.5, v]));
 
 const allFinite = (a: ArrayLike<number>) => Array.from(a).every(Number.isFinite);
 
@@ -52,7 +57,13 @@ const read = (f: () => tf.Tensor[]): unknown[] => {
 };
 
 describe('spline coupling at knots, at ±B and far in the tails', () => {
-  const def = splineCoupling({ dim: 2, hidden: [4], bins: K, bound: B, mask: alternatingMask(2, 0) });
+  const def = splineCoupling({
+    dim: 2,
+    hidden: [4],
+    bins: K,
+    bound: B,
+    mask: alternatingMask(2, 0),
+  });
 
   it('interpolates the knots and round-trips them (tolerance 2e-5: float32 at |x| ≤ 5)', () => {
     const params = makeParams();
@@ -104,7 +115,10 @@ describe('spline coupling at knots, at ±B and far in the tails', () => {
         const x = batch(points);
         const leaves = params.net.flatMap((l) => [l.w, l.b]) as tf.Tensor[];
         const loss = (xx: tf.Tensor, ...ts: tf.Tensor[]) => {
-          const net = [0, 1].map((i) => ({ w: ts[2 * i] as tf.Tensor2D, b: ts[2 * i + 1] as tf.Tensor1D }));
+          const net = [0, 1].map((i) => ({
+            w: ts[2 * i] as tf.Tensor2D,
+            b: ts[2 * i + 1] as tf.Tensor1D,
+          }));
           const b = def.apply({ net });
           const r = direction === 'forward' ? b.forward(xx as Batch) : b.inverse(xx as Batch);
           const out = 'y' in r ? r.y : r.x;

@@ -22,7 +22,14 @@ describe('training sanity (100 Adam steps, cpu)', () => {
     const before = tf.memory().numTensors;
     const p0 = def.init(0);
     const nll0 = meanNll(def, p0, x);
-    const r = await fit(def, x, { params: p0, seed: 0, maxSteps: 100, batchSize: 128, validationFraction: 0, learningRate: 3e-3 });
+    const r = await fit(def, x, {
+      params: p0,
+      seed: 0,
+      maxSteps: 100,
+      batchSize: 128,
+      validationFraction: 0,
+      learningRate: 3e-3,
+    });
     if (E.isLeft(r)) throw r.left;
     expect(r.right.steps).toBe(100);
     const nll1 = meanNll(def, r.right.params, x);
@@ -43,7 +50,14 @@ describe('training sanity (100 Adam steps, cpu)', () => {
     const init = dataDependentInit(def, p0, x);
     if (E.isLeft(init)) throw init.left;
     const nllInit = meanNll(def, init.right, x);
-    const r = await fit(def, x, { params: init.right, seed: 1, maxSteps: 50, batchSize: 128, validationFraction: 0, learningRate: 3e-3 });
+    const r = await fit(def, x, {
+      params: init.right,
+      seed: 1,
+      maxSteps: 50,
+      batchSize: 128,
+      validationFraction: 0,
+      learningRate: 3e-3,
+    });
     if (E.isLeft(r)) throw r.left;
     expect(meanNll(def, r.right.params, x)).toBeLessThan(nllInit);
     [p0, init.right, r.right.params].forEach(disposeParams);

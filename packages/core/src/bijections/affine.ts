@@ -24,9 +24,18 @@ export interface AffineOptions {
 export const affine = (options: AffineOptions): E.Either<BijectiveError, Bijection> => {
   const { shift, scale } = options;
   if (shift.length !== scale.length)
-    return E.left(valueError('options.scale', `${shift.length} values (one per shift)`, `${scale.length} values`));
+    return E.left(
+      valueError(
+        'options.scale',
+        `${shift.length} values (one per shift)`,
+        `${scale.length} values`,
+      ),
+    );
   const bad = scale.findIndex((s) => !(Number.isFinite(s) && s > 0));
-  if (bad >= 0) return E.left(valueError(`options.scale[${bad}]`, 'a positive finite scale', String(scale[bad])));
+  if (bad >= 0)
+    return E.left(
+      valueError(`options.scale[${bad}]`, 'a positive finite scale', String(scale[bad])),
+    );
   const logDetValue = -scale.reduce((a, s) => a + Math.log(s), 0);
   return E.right({
     forward: (x) => ({

@@ -5,7 +5,6 @@ import { type BijectiveError, valueError } from '../errors.js';
 import { randomPermutationIndices } from '../random.js';
 import { selectColumns } from '../ops/selectColumns.js';
 
-
 const unchecked = (perm: readonly number[]): Bijection => {
   const inv = new Array<number>(perm.length);
   perm.forEach((p, i) => (inv[p] = i));
@@ -26,7 +25,9 @@ const unchecked = (perm: readonly number[]): Bijection => {
  */
 export const permutation = (perm: readonly number[]): E.Either<BijectiveError, Bijection> => {
   const seen = new Set(perm);
-  const ok = perm.every((p) => Number.isInteger(p) && p >= 0 && p < perm.length) && seen.size === perm.length;
+  const ok =
+    perm.every((p) => Number.isInteger(p) && p >= 0 && p < perm.length) &&
+    seen.size === perm.length;
   return ok
     ? E.right(unchecked(perm))
     : E.left(valueError('perm', `a permutation of 0..${perm.length - 1}`, `[${perm.join(', ')}]`));

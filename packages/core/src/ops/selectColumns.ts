@@ -35,4 +35,6 @@ export const selectColumns = (x: tf.Tensor2D, idx: readonly number[]): tf.Tensor
 
 /** {@link selectColumns} for a 1-D vector: `y[j] = v[idx[j]]`. */
 export const selectEntries = (v: tf.Tensor1D, idx: readonly number[]): tf.Tensor1D =>
-  tf.reshape(selectColumns(tf.reshape(v, [1, v.shape[0]]) as tf.Tensor2D, idx), [idx.length]) as tf.Tensor1D;
+  tf.reshape(selectColumns(tf.reshape(v, [1, v.shape[0]]) as tf.Tensor2D, idx), [
+    idx.length,
+  ]) as tf.Tensor1D;

@@ -30,8 +30,10 @@ export const splineParamCount = (bins: number): number => 3 * bins - 1;
  * The raw derivative value whose softplus-plus-floor equals 1, so all-zero
  * widths/heights and this value for derivatives give exactly the identity.
  */
-export const identityDerivative = (minDerivative = 1e-3, parametrization: 'floor' | 'zuko' = 'floor'): number =>
-  parametrization === 'zuko' ? 0 : Math.log(Math.expm1(1 - minDerivative));
+export const identityDerivative = (
+  minDerivative = 1e-3,
+  parametrization: 'floor' | 'zuko' = 'floor',
+): number => (parametrization === 'zuko' ? 0 : Math.log(Math.expm1(1 - minDerivative)));
 
 interface Knots {
   readonly xk: tf.Tensor; // left knot, [B, D]
@@ -145,7 +147,11 @@ export interface ElementwiseResult {
  * const { out, logAbsDeriv } = rationalQuadraticSpline(x, raw, { bins: 8, bound: 5 });
  * ```
  */
-export const rationalQuadraticSpline = (x: Batch, raw: tf.Tensor3D, options: SplineOptions = {}): ElementwiseResult => {
+export const rationalQuadraticSpline = (
+  x: Batch,
+  raw: tf.Tensor3D,
+  options: SplineOptions = {},
+): ElementwiseResult => {
   const p = unpack(options);
   const { bins, bound } = p;
   // Only GreaterEqual among the comparisons has a registered gradient in tfjs 4.22.
@@ -160,7 +166,10 @@ export const rationalQuadraticSpline = (x: Batch, raw: tf.Tensor3D, options: Spl
   const y = tf.add(yk, tf.div(numer, denom));
   const dnum = tf.mul(
     tf.square(s),
-    tf.add(tf.add(tf.mul(d1, tf.square(xi)), tf.mul(tf.mul(2, s), xi1m)), tf.mul(d0, tf.square(tf.sub(1, xi)))),
+    tf.add(
+      tf.add(tf.mul(d1, tf.square(xi)), tf.mul(tf.mul(2, s), xi1m)),
+      tf.mul(d0, tf.square(tf.sub(1, xi))),
+    ),
   );
   const logDeriv = tf.sub(tf.log(dnum), tf.mul(2, tf.log(denom)));
   return {
@@ -204,7 +213,10 @@ export const rationalQuadraticSplineInverse = (
   const denom = tf.add(s, tf.mul(sum, xi1m));
   const dnum = tf.mul(
     tf.square(s),
-    tf.add(tf.add(tf.mul(d1, tf.square(xi)), tf.mul(tf.mul(2, s), xi1m)), tf.mul(d0, tf.square(tf.sub(1, xi)))),
+    tf.add(
+      tf.add(tf.mul(d1, tf.square(xi)), tf.mul(tf.mul(2, s), xi1m)),
+      tf.mul(d0, tf.square(tf.sub(1, xi))),
+    ),
   );
   const logDeriv = tf.sub(tf.mul(2, tf.log(denom)), tf.log(dnum));
   return {

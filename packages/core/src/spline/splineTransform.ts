@@ -16,7 +16,11 @@ export type SplineTransformParams = { readonly raw: tf.Tensor2D };
  * Initial raw spline parameters for `[rows, 3K - 1]`: uniform bins and unit
  * derivatives, i.e. exactly the identity map.
  */
-export const identitySplineParams = (rows: number, bins: number, minDerivative?: number): tf.Tensor2D =>
+export const identitySplineParams = (
+  rows: number,
+  bins: number,
+  minDerivative?: number,
+): tf.Tensor2D =>
   tf.tidy(() =>
     tf.concat(
       [tf.zeros([rows, 2 * bins]), tf.fill([rows, bins - 1], identityDerivative(minDerivative))],
@@ -35,7 +39,10 @@ export const identitySplineParams = (rows: number, bins: number, minDerivative?:
  * const b = t.apply(t.init(0));
  * ```
  */
-export const splineTransform = (dim: number, options: SplineOptions = {}): TransformDef<SplineTransformParams> => {
+export const splineTransform = (
+  dim: number,
+  options: SplineOptions = {},
+): TransformDef<SplineTransformParams> => {
   const bins = options.bins ?? 8;
   const tile = (raw: tf.Tensor2D, batch: number) =>
     tf.broadcastTo(tf.expandDims(raw, 0), [batch, dim, splineParamCount(bins)]) as tf.Tensor3D;
