@@ -1,51 +1,27 @@
-import { type Batch, type TransformDef, softClamp, tf } from '@bijective/core';
-import { type Univariate, maskedAutoregressive } from './autoregressive.js';
+import { type ElementMap, type TransformDef, affineMap } from '@bijective/core';
+import { type AutoregressiveOptions, autoregressive } from './autoregressive.js';
 import { inverseTransform } from './inverseTransform.js';
-import { type MadeOptions, type MadeParams, made } from './made.js';
+import type { MadeParams } from './made.js';
 
-/** Options shared by the autoregressive transforms: the MADE conditioner's, minus what the transform fixes. */
-export type AutoregressiveOptions = Omit<MadeOptions, 'paramsPerDim' | 'outputBias'>;
-
-const param = (p: tf.Tensor3D, k: number): Batch =>
-  tf.reshape(tf.slice(p, [0, 0, k], [-1, -1, 1]), [p.shape[0], p.shape[1]]) as Batch;
+/** Options shared by the autoregressive transforms (kept here for existing imports). */
+export type { AutoregressiveOptions } from './autoregressive.js';
 
 /**
- * The monotone affine map of MAF/IAF layers, zuko's parametrisation:
- * per coordinate parameters `(shift, a)` and
- *
- *   forward (data → base): `y = x · exp(log s) + shift`, `log s = softClamp(a)` (core's zuko soft clamp),
- *   inverse (base → data): `x = (y - shift) · exp(-log s)`,
- *
- * with elementwise log-derivatives `log s` and `-log s`. Parameters are
- * `[batch, d, 2]`: slot 0 is the shift, slot 1 the unconstrained log-scale.
+ * The monotone affine map of MAF/IAF layers: core's `affineMap` (zuko's
+ * soft-clamped log-scale + shift; slot 0 the shift, slot 1 the unconstrained
+ * log-scale), under the name this package has always exported.
  *
  * @example
  * ```ts
  * const r = affineUnivariate.forward(x, tf.zeros([x.shape[0], x.shape[1], 2])); // identity
  * ```
  */
-export const affineUnivariate: Univariate = {
-  paramsPerDim: 2,
-  forward: (x, p) => {
-    const logScale = softClamp(param(p, 1));
-    return {
-      out: tf.add(tf.mul(x, tf.exp(logScale)), param(p, 0)) as Batch,
-      logAbsDeriv: logScale,
-    };
-  },
-  inverse: (y, p) => {
-    const logScale = softClamp(param(p, 1));
-    return {
-      out: tf.mul(tf.sub(y, param(p, 0)), tf.exp(tf.neg(logScale))) as Batch,
-      logAbsDeriv: tf.neg(logScale) as Batch,
-    };
-  },
-};
+export const affineUnivariate: ElementMap = affineMap;
 
 /**
  * One MAF layer: an affine autoregressive transform (Papamakarios, Pavlakou &
  * Murray, "Masked Autoregressive Flow for Density Estimation", 2017) with a
- * {@link made} conditioner (Germain et al. 2015):
+ * {@link made} conditioner (Germain et al. 2015), i.e. `autoregressive(options, affineMap)`:
  *
  *   `yᵢ = xᵢ · exp(log sᵢ) + shiftᵢ`, `(shiftᵢ, log sᵢ) = MADE(x_{<i}, c)ᵢ`,
  *   `log|det ∂y/∂x| = Σᵢ log sᵢ`, `log s = a / (1 + |a / log 1e-3|)` (zuko's scale).
@@ -62,7 +38,7 @@ export const affineUnivariate: Univariate = {
  * ```
  */
 export const affineAutoregressive = (options: AutoregressiveOptions): TransformDef<MadeParams> =>
-  maskedAutoregressive(made({ ...options, paramsPerDim: 2 }), affineUnivariate);
+  autoregressive(options, affineMap);
 
 /**
  * One IAF layer: the affine autoregressive transform run the other way

@@ -1,40 +1,29 @@
 import {
   type Batch,
-  type ElementwiseResult,
+  type ElementMap,
   type PerRow,
   type TransformDef,
   tf,
   valueError,
 } from '@bijective/core';
-import type { Made, MadeParams } from './made.js';
+import { type Made, type MadeOptions, type MadeParams, made } from './made.js';
 
 /**
- * A monotone map applied to each coordinate with its own parameters (zuko's
- * "univariate transform"): `forward` is data → base, `inverse` base → data,
- * both elementwise given `params [batch, d, paramsPerDim]`, returning the
- * outputs and the elementwise `log |d out / d in|`.
- *
- * @example
- * ```ts
- * // an elementwise exp-scale with one parameter per coordinate: y = x · exp(a)
- * const scale: Univariate = {
- *   paramsPerDim: 1,
- *   forward: (x, p) => { const a = tf.reshape(p, x.shape) as Batch; return { out: tf.mul(x, tf.exp(a)), logAbsDeriv: a }; },
- *   inverse: (y, p) => { const a = tf.reshape(p, y.shape) as Batch; return { out: tf.mul(y, tf.exp(tf.neg(a))), logAbsDeriv: tf.neg(a) }; },
- * };
- * ```
+ * The monotone map applied to each coordinate with its own parameters (zuko's
+ * "univariate transform"): core's {@link ElementMap} (this name is kept for
+ * existing code).
  */
-export interface Univariate {
-  readonly paramsPerDim: number;
-  readonly forward: (x: Batch, params: tf.Tensor3D) => ElementwiseResult;
-  readonly inverse: (y: Batch, params: tf.Tensor3D) => ElementwiseResult;
-}
+export type Univariate = ElementMap;
+
+/** Options shared by the autoregressive transforms: the MADE conditioner's, minus what the element map fixes. */
+export type AutoregressiveOptions = Omit<MadeOptions, 'paramsPerDim' | 'outputBias'>;
 
 /**
  * A masked autoregressive transform (Papamakarios, Pavlakou & Murray, "Masked
  * Autoregressive Flow for Density Estimation", 2017): each coordinate is
- * transformed by a {@link Univariate} map whose parameters a {@link made}
- * network computes from the coordinates earlier in the ordering,
+ * transformed by an element map `τ` (core's {@link ElementMap}) whose
+ * parameters a {@link made} network computes from the coordinates earlier in
+ * the ordering,
  *
  *   `yᵢ = τ(xᵢ; θᵢ(x_{<i}, c))`, `log|det ∂y/∂x| = Σᵢ log τ'(xᵢ; θᵢ)`,
  *
@@ -45,20 +34,22 @@ export interface Univariate {
  * MADE passes, each fixing the next coordinate in the ordering (after pass `t`
  * the first `t` coordinates in the ordering are exact); the log-det is taken
  * from the last pass, whose parameters see only exact coordinates. For the
- * opposite trade-off (IAF) wrap it in {@link inverseTransform}.
+ * opposite trade-off (IAF) wrap it in {@link inverseTransform}. Most code wants
+ * {@link autoregressive}, which builds the MADE for the map.
  *
  * Shapes: `[batch, d]` in and out, log-dets `[batch]`, context `[batch, contextDim]`.
  *
+ * @throws `BijectiveError` (ValueError) if `net.paramsPerDim` is not the map's.
  * @example
  * ```ts
- * const t = maskedAutoregressive(made({ dim: 2, paramsPerDim: 2 }), affineUnivariate);
+ * const t = maskedAutoregressive(made({ dim: 2, paramsPerDim: 2 }), affineMap);
  * const b = t.apply(t.init(0));
  * const { y, logDet } = tf.tidy(() => b.forward(tf.randomNormal([8, 2])));
  * ```
  */
 export const maskedAutoregressive = (
   net: Made,
-  univariate: Univariate,
+  univariate: ElementMap,
 ): TransformDef<MadeParams> => {
   if (net.paramsPerDim !== univariate.paramsPerDim)
     throw valueError(
@@ -89,3 +80,35 @@ export const maskedAutoregressive = (
     },
   };
 };
+
+/**
+ * The autoregressive layer of an element map: {@link maskedAutoregressive}
+ * with a {@link made} conditioner of `map.paramsPerDim` outputs per coordinate
+ * whose output bias starts at `map.initialOutput` (so with the small output
+ * layer the layer starts near the identity). The autoregressive counterpart of
+ * `@bijective/coupling`'s `coupling(options, map)`: any core element map
+ * (`additiveMap`, `affineMap`, `splineMap`, or your own) gives both.
+ *
+ * **Fast direction:** `forward` (data → base, density) is one parallel pass;
+ * `inverse` (base → data, sampling) is `dim` sequential passes (swap with
+ * {@link inverseTransform} for IAF).
+ *
+ * @throws `BijectiveError` (ValueError) for invalid MADE options.
+ * @example
+ * ```ts
+ * const t = autoregressive({ dim: 3, hidden: [32, 32] }, splineMap({ bins: 8 }));
+ * const iafLayer = inverseTransform(autoregressive({ dim: 3 }, affineMap));
+ * ```
+ */
+export const autoregressive = (
+  options: AutoregressiveOptions,
+  map: ElementMap,
+): TransformDef<MadeParams> =>
+  maskedAutoregressive(
+    made({
+      ...options,
+      paramsPerDim: map.paramsPerDim,
+      ...(map.initialOutput === undefined ? {} : { outputBias: map.initialOutput }),
+    }),
+    map,
+  );

@@ -13,10 +13,14 @@ export {
   type MadeInit,
   made,
 } from './made.js';
-export { type Univariate, maskedAutoregressive } from './autoregressive.js';
-export { inverseTransform } from './inverseTransform.js';
 export {
   type AutoregressiveOptions,
+  type Univariate,
+  autoregressive,
+  maskedAutoregressive,
+} from './autoregressive.js';
+export { inverseTransform } from './inverseTransform.js';
+export {
   affineUnivariate,
   affineAutoregressive,
   inverseAffineAutoregressive,
@@ -41,8 +45,8 @@ export {
   type DistillWarmStart,
   distill,
 } from './distill.js';
+export { type ActivationName } from '@bijective/core';
 export {
-  type ActivationName,
   type IafOptions,
   type MafOptions,
   type MafSplineOptions,

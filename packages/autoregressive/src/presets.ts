@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  type Activation,
+  type ActivationName,
   type Batch,
   type BatchLike,
   type BijectiveError,
@@ -10,6 +10,7 @@ import {
   type NoParams,
   type Params,
   type TransformDef,
+  activation,
   chain,
   defaultHidden,
   flow,
@@ -30,15 +31,6 @@ import { type BatchNormStatistics, batchNorm } from './batchNorm.js';
 import type { MadeInit } from './made.js';
 import type { Ordering } from './ordering.js';
 import { splineAutoregressive } from './splineAutoregressive.js';
-
-/** Hidden activations a preset can name in its (JSON) config. */
-export type ActivationName = 'relu' | 'softplus' | 'tanh';
-
-const activations: Readonly<Record<ActivationName, Activation>> = {
-  relu: (h) => tf.relu(h),
-  softplus: (h) => tf.softplus(h),
-  tanh: (h) => tf.tanh(h),
-};
 
 /** Options of {@link iaf} (and the common part of {@link maf}'s). Every field is JSON, so `config` rebuilds the flow. */
 export interface IafOptions {
@@ -181,7 +173,7 @@ const layerOptions = (r: Resolved, i: number): AutoregressiveOptions => ({
   contextDim: r.contextDim,
   hidden: r.hidden,
   residual: r.residual,
-  activation: activations[r.activation],
+  activation: activation(r.activation),
   ordering: layerOrdering(r, i),
   lastLayerScale: r.lastLayerScale,
   init: r.init,

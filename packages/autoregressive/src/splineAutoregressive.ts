@@ -1,42 +1,31 @@
-import {
-  type SplineOptions,
-  type TransformDef,
-  identityDerivative,
-  rationalQuadraticSpline,
-  rationalQuadraticSplineInverse,
-  splineParamCount,
-} from '@bijective/core';
-import type { AutoregressiveOptions } from './affineAutoregressive.js';
-import { type Univariate, maskedAutoregressive } from './autoregressive.js';
+import { type ElementMap, type SplineOptions, type TransformDef, splineMap } from '@bijective/core';
+import { type AutoregressiveOptions, autoregressive } from './autoregressive.js';
 import { inverseTransform } from './inverseTransform.js';
-import { type MadeParams, made } from './made.js';
+import type { MadeParams } from './made.js';
 
 /** Options of {@link splineAutoregressive}: the MADE conditioner's plus the spline's (`bins` default 8, `bound` default 5). */
 export type SplineAutoregressiveOptions = AutoregressiveOptions & SplineOptions;
 
 /**
- * The core's monotone rational-quadratic spline as a {@link Univariate} map
- * (`[batch, d, 3K - 1]` raw parameters per coordinate). No spline maths here:
- * both directions call `rationalQuadraticSpline` / `rationalQuadraticSplineInverse`.
+ * The monotone rational-quadratic spline as an element map: core's
+ * `splineMap`, under the name this package has always exported
+ * (`[batch, d, 3K - 1]` raw parameters per coordinate).
  *
+ * @throws `BijectiveError` (ValueError) for `bins < 2` or `bound ≤ 0`.
  * @example
  * ```ts
  * const u = splineUnivariate({ bins: 8, bound: 5 });
  * const r = u.forward(x, raw); // raw: [batch, d, 23]
  * ```
  */
-export const splineUnivariate = (options: SplineOptions = {}): Univariate => ({
-  paramsPerDim: splineParamCount(options.bins ?? 8),
-  forward: (x, raw) => rationalQuadraticSpline(x, raw, options),
-  inverse: (y, raw) => rationalQuadraticSplineInverse(y, raw, options),
-});
+export const splineUnivariate: (options?: SplineOptions) => ElementMap = splineMap;
 
 /**
  * An autoregressive neural spline layer (NSF-AR; Durkan, Bekasov, Murray &
  * Papamakarios, "Neural Spline Flows", 2019): each coordinate goes through a
  * monotone rational-quadratic spline with `K` bins on `[-B, B]` (identity
  * outside) whose `3K - 1` parameters a {@link made} network computes from the
- * earlier coordinates,
+ * earlier coordinates (`autoregressive(options, splineMap(options))`),
  *
  *   `yᵢ = RQS(xᵢ; θᵢ(x_{<i}, c))`, `log|det ∂y/∂x| = Σᵢ log RQS'(xᵢ; θᵢ)`.
  *
@@ -55,26 +44,7 @@ export const splineUnivariate = (options: SplineOptions = {}): Univariate => ({
  */
 export const splineAutoregressive = (
   options: SplineAutoregressiveOptions,
-): TransformDef<MadeParams> => {
-  const bins = options.bins ?? 8;
-  const spline: SplineOptions = {
-    bins,
-    bound: options.bound ?? 5,
-    ...(options.minBinSize !== undefined ? { minBinSize: options.minBinSize } : {}),
-    ...(options.minDerivative !== undefined ? { minDerivative: options.minDerivative } : {}),
-    ...(options.parametrization !== undefined ? { parametrization: options.parametrization } : {}),
-  };
-  const outputBias = [
-    ...new Array<number>(2 * bins).fill(0),
-    ...new Array<number>(bins - 1).fill(
-      identityDerivative(options.minDerivative, options.parametrization),
-    ),
-  ];
-  return maskedAutoregressive(
-    made({ ...options, paramsPerDim: splineParamCount(bins), outputBias }),
-    splineUnivariate(spline),
-  );
-};
+): TransformDef<MadeParams> => autoregressive(options, splineMap(options));
 
 /**
  * The inverse-autoregressive spline layer: {@link splineAutoregressive} with

@@ -101,4 +101,6 @@ export { type ParamSpec, checkParamsMatch, paramSpecs } from './paramsCheck.js';
 export { WIDE_FROM_DIM, defaultHidden, presetTransforms } from './presetDefaults.js';
 export { presetLimits, mlpParamCount, presetSizeProblem } from './presetLimits.js';
 export { LOG_SCALE_BOUND, softClamp } from './nn/softClamp.js';
+export { type ActivationName, activationNames, activation } from './nn/activationName.js';
+export * from './elementMaps/index.js';
 export { selectColumns, selectEntries } from './ops/selectColumns.js';

@@ -1,11 +1,12 @@
-import { type TransformDef, tf } from '@bijective/core';
-import { type CouplingOptions, type CouplingParams, coupling, thetaComponent } from './coupling.js';
+import { type TransformDef, additiveMap } from '@bijective/core';
+import { type CouplingOptions, type CouplingParams, coupling } from './coupling.js';
 
 /**
  * Additive coupling (Dinh, Krueger & Bengio, "NICE: Non-linear Independent
- * Components Estimation", 2014): a volume-preserving coupling that shifts the
- * transformed coordinates by a function of the conditioning ones (and the
- * optional context `c`, concatenated to the conditioner input):
+ * Components Estimation", 2014): {@link coupling} with core's `additiveMap`, a
+ * volume-preserving coupling that shifts the transformed coordinates by a
+ * function of the conditioning ones (and the optional context `c`,
+ * concatenated to the conditioner input):
  *
  *   forward (data → base): `y_a = x_a`, `y_b = x_b + t([x_a, c])`,  `log|det J| = 0`
  *   inverse (base → data): `x_b = y_b - t([y_a, c])`
@@ -23,14 +24,4 @@ import { type CouplingOptions, type CouplingParams, coupling, thetaComponent } f
  * ```
  */
 export const additiveCoupling = (options: CouplingOptions): TransformDef<CouplingParams> =>
-  coupling(options, {
-    paramsPerDim: 1,
-    forward: (x, theta) => ({
-      out: tf.add(x, thetaComponent(theta, 0)),
-      logAbsDeriv: tf.zerosLike(x),
-    }),
-    inverse: (y, theta) => ({
-      out: tf.sub(y, thetaComponent(theta, 0)),
-      logAbsDeriv: tf.zerosLike(y),
-    }),
-  });
+  coupling(options, additiveMap);

@@ -1,12 +1,12 @@
-import { type TransformDef, softClamp, tf } from '@bijective/core';
-import { type CouplingOptions, type CouplingParams, coupling, thetaComponent } from './coupling.js';
+import { type TransformDef, affineMap } from '@bijective/core';
+import { type CouplingOptions, type CouplingParams, coupling } from './coupling.js';
 
 /**
  * Affine coupling (Dinh, Sohl-Dickstein & Bengio, "Density estimation using
- * Real NVP", 2017). With `(t, a) = MLP([x_a, c])` (`c` the optional context,
- * concatenated to the conditioner input) and the soft-clamped log-scale
- * `s = a / (1 + |a| / 6.9078)` (see {@link softClamp}; zuko's form, so the
- * scale stays in `(1e-3, 1e3)` and sampling cannot explode):
+ * Real NVP", 2017): {@link coupling} with core's `affineMap`. With
+ * `(t, a) = MLP([x_a, c])` (`c` the optional context, concatenated to the
+ * conditioner input) and the soft-clamped log-scale `s = a / (1 + |a| / 6.9078)`
+ * (zuko's form, so the scale stays in `(1e-3, 1e3)` and sampling cannot explode):
  *
  *   forward (data → base): `y_a = x_a`, `y_b = x_b ⊙ exp(s) + t`,  `log|det J| = Σ_b s`
  *   inverse (base → data): `x_b = (y_b - t) ⊙ exp(-s)`,           `log|det J| = -Σ_b s`
@@ -24,17 +24,4 @@ import { type CouplingOptions, type CouplingParams, coupling, thetaComponent } f
  * ```
  */
 export const affineCoupling = (options: CouplingOptions): TransformDef<CouplingParams> =>
-  coupling(options, {
-    paramsPerDim: 2,
-    forward: (x, theta) => {
-      const s = softClamp(thetaComponent(theta, 1));
-      return { out: tf.add(tf.mul(x, tf.exp(s)), thetaComponent(theta, 0)), logAbsDeriv: s };
-    },
-    inverse: (y, theta) => {
-      const s = softClamp(thetaComponent(theta, 1));
-      return {
-        out: tf.mul(tf.sub(y, thetaComponent(theta, 0)), tf.exp(tf.neg(s))),
-        logAbsDeriv: tf.neg(s),
-      };
-    },
-  });
+  coupling(options, affineMap);

@@ -2,11 +2,12 @@ import {
   type Activation,
   type Batch,
   type DenseParams,
-  type ElementwiseResult,
+  type ElementMap,
   type PerRow,
   type TransformDef,
   applyMlp,
   initMlp,
+  rawComponent,
   selectColumns,
   shapeError,
   tf,
@@ -41,22 +42,9 @@ export type CouplingParams = {
 
 /**
  * The elementwise bijection a coupling applies to its transformed
- * coordinates, with parameters `theta` of shape `[batch, transformed, k]`
- * produced by the conditioner (`k = paramsPerDim`).
+ * coordinates: core's {@link ElementMap} (this name is kept for existing code).
  */
-export interface ConditionalElementwise {
-  readonly paramsPerDim: number;
-  /**
-   * The conditioner's initial output for one coordinate (length
-   * `paramsPerDim`, default zeros): the last layer's bias is set to it, so
-   * with `lastLayerScale: 0` the transform starts at the map these values give.
-   */
-  readonly initialOutput?: readonly number[];
-  /** data → base, elementwise values and `log |∂out/∂in|`. */
-  readonly forward: (x: Batch, theta: tf.Tensor3D) => ElementwiseResult;
-  /** base → data, elementwise values and `log |∂out/∂in|`. */
-  readonly inverse: (y: Batch, theta: tf.Tensor3D) => ElementwiseResult;
-}
+export type ConditionalElementwise = ElementMap;
 
 /**
  * A general coupling layer (Dinh, Krueger & Bengio, "NICE", 2014; Dinh,
@@ -69,8 +57,10 @@ export interface ConditionalElementwise {
  *
  * since the Jacobian is block-triangular. Because `θ` depends only on
  * `x_a = y_a`, the inverse `x_b = τ⁻¹(y_b; MLP([y_a, c]))` is also a single
- * pass: **both directions are equally fast**. The specific couplings
- * (additive, affine, spline) only supply `τ`.
+ * pass: **both directions are equally fast**. `τ` is any of core's element
+ * maps (`additiveMap`, `affineMap`, `splineMap`, or your own {@link ElementMap});
+ * the same map in `@bijective/autoregressive`'s `autoregressive` gives the
+ * autoregressive variant.
  *
  * Shapes: `x` `[batch, dim]`, `context` `[batch, contextDim]`, log-det `[batch]`.
  *
@@ -79,17 +69,12 @@ export interface ConditionalElementwise {
  *   conditional coupling is called without a context.
  * @example
  * ```ts
- * const shift: ConditionalElementwise = {
- *   paramsPerDim: 1,
- *   forward: (x, th) => ({ out: tf.add(x, thetaComponent(th, 0)), logAbsDeriv: tf.zerosLike(x) }),
- *   inverse: (y, th) => ({ out: tf.sub(y, thetaComponent(th, 0)), logAbsDeriv: tf.zerosLike(y) }),
- * };
- * const t = coupling({ dim: 4, hidden: [32] }, shift); // = additiveCoupling({ dim: 4, hidden: [32] })
+ * const t = coupling({ dim: 4, hidden: [32] }, additiveMap); // = additiveCoupling({ dim: 4, hidden: [32] })
  * ```
  */
 export const coupling = (
   options: CouplingOptions,
-  tau: ConditionalElementwise,
+  tau: ElementMap,
 ): TransformDef<CouplingParams> => {
   const { dim } = options;
   const contextDim = options.contextDim ?? 0;
@@ -172,17 +157,13 @@ export const coupling = (
 };
 
 /**
- * Component `j` of conditioner outputs `theta` `[batch, transformed, k]`,
- * as a `[batch, transformed]` batch (the shift or log-scale of every
- * transformed coordinate).
+ * Component `j` of conditioner outputs `theta` `[batch, transformed, k]`, as a
+ * `[batch, transformed]` batch: core's {@link rawComponent} (this name is kept
+ * for existing code).
  *
  * @example
  * ```ts
- * const shift = thetaComponent(theta, 0);
  * const logScale = thetaComponent(theta, 1);
  * ```
  */
-export const thetaComponent = (theta: tf.Tensor3D, j: number): Batch => {
-  const [batch, n] = theta.shape;
-  return tf.reshape(tf.slice(theta, [0, 0, j], [-1, -1, 1]), [batch, n]) as Batch;
-};
+export const thetaComponent = rawComponent;

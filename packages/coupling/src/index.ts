@@ -22,7 +22,7 @@ export {
   dataDependentInit,
 } from './dataInit.js';
 export { stack } from './stack.js';
-export { type ActivationName, activationNames, activation } from './activation.js';
+export { type ActivationName, activationNames, activation } from '@bijective/core';
 export {
   type MaskKind,
   type ExplicitMasks,

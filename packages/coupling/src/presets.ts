@@ -1,4 +1,5 @@
 import {
+  type ActivationName,
   type FlowParams,
   type JsonObject,
   type NoParams,
@@ -9,9 +10,10 @@ import {
   mlpParamCount,
   presetTransforms,
   presetSizeProblem,
+  activation,
+  activationNames,
   valueError,
 } from '@bijective/core';
-import { type ActivationName, activation, activationNames } from './activation.js';
 import { actNorm } from './actNorm.js';
 import { additiveCoupling } from './additiveCoupling.js';
 import { affineCoupling } from './affineCoupling.js';
