@@ -148,10 +148,14 @@ export const validateContext = (
     );
     return problem === undefined ? E.right(undefined) : E.left(problem);
   }
-  if (context instanceof tf.Tensor) {
-    const problem = contextProblem(context, contextDim, rows);
-    if (problem !== undefined) return E.left(problem);
-  }
+  const shape =
+    context instanceof tf.Tensor
+      ? context.shape
+      : Array.isArray(context) && context.length > 0 && context.every((r) => Array.isArray(r))
+        ? [context.length, context[0]!.length]
+        : undefined;
+  const problem = shape === undefined ? undefined : contextProblem({ shape }, contextDim, rows);
+  if (problem !== undefined) return E.left(problem);
   return validateBatch('context', context, contextDim, rows);
 };
 

@@ -10,6 +10,7 @@ import {
   presetTransforms,
   presetSizeProblem,
   valueError,
+  withContextDim,
 } from '@bijective/core';
 import { type ActivationName, activation, activationNames } from './activation.js';
 import { actNorm } from './actNorm.js';
@@ -208,7 +209,7 @@ const steps = <T>(r: Resolved, f: (step: number) => readonly T[]): T[] =>
 export const nice = (options: CouplingFlowOptions): CouplingFlowDef => {
   const r = resolve(options, 4);
   return build('nice', r, r, [
-    ...steps(r, (i) => [additiveCoupling(couplingOptions(r, i))]),
+    ...steps(r, (i) => [withContextDim(additiveCoupling(couplingOptions(r, i)), r.contextDim)]),
     diagonalScaling(r.dim),
   ]);
 };
@@ -238,7 +239,7 @@ export const realNVP = (options: CouplingFlowOptions): CouplingFlowDef => {
     'realNVP',
     r,
     r,
-    steps(r, (i) => [affineCoupling(couplingOptions(r, i))]),
+    steps(r, (i) => [withContextDim(affineCoupling(couplingOptions(r, i)), r.contextDim)]),
   );
 };
 
@@ -269,7 +270,11 @@ export const glow = (options: CouplingFlowOptions): CouplingFlowDef => {
     'glow',
     r,
     r,
-    steps(r, (i) => [actNorm(r.dim), lu(r, i), affineCoupling(couplingOptions(r, i))]),
+    steps(r, (i) => [
+      actNorm(r.dim),
+      lu(r, i),
+      withContextDim(affineCoupling(couplingOptions(r, i)), r.contextDim),
+    ]),
   );
 };
 
@@ -303,6 +308,9 @@ export const nsfCoupling = (options: NsfCouplingOptions): CouplingFlowDef => {
     'nsfCoupling',
     r,
     { ...r, bins, bound },
-    steps(r, (i) => [splineCoupling({ ...couplingOptions(r, i), bins, bound }), lu(r, i)]),
+    steps(r, (i) => [
+      withContextDim(splineCoupling({ ...couplingOptions(r, i), bins, bound }), r.contextDim),
+      lu(r, i),
+    ]),
   );
 };
