@@ -9,7 +9,7 @@ import {
   fixed,
   flow,
   logProb,
-  permutation,
+  reversePermutation,
   sample,
   tf,
   withContextDim,
@@ -37,8 +37,8 @@ const thrown = (f: () => unknown): BijectiveError => {
 
 describe('TransformDef.contextDim', () => {
   it('chain derives it from its parts and refuses parts that disagree', () => {
-    expect(chain(fixed(permutation([1, 0])), contextShift).contextDim).toBe(2);
-    expect(chain(fixed(permutation([1, 0])), affineTransform(2)).contextDim).toBeUndefined();
+    expect(chain(fixed(reversePermutation(2)), contextShift).contextDim).toBe(2);
+    expect(chain(fixed(reversePermutation(2)), affineTransform(2)).contextDim).toBeUndefined();
     const e = thrown(() => chain(contextShift, withContextDim(affineTransform(2), 0)));
     expect(e.kind).toBe('ShapeError');
     expect(e.argument).toBe('chain');
@@ -53,7 +53,7 @@ describe('TransformDef.contextDim', () => {
       thrown(() => flow({ name: 'bad', dim: 2, contextDim: 0, transform: contextShift })).message,
     ).toBe('options.contextDim: expected 2 (the contextDim its transform declares), got 0');
     // Without options.contextDim the flow takes its transform's.
-    const t = chain(contextShift, fixed(permutation([1, 0])));
+    const t = chain(contextShift, fixed(reversePermutation(2)));
     expect(flow({ name: 'ok', dim: 2, transform: t }).contextDim).toBe(2);
     expect(flow({ name: 'plain', dim: 2, transform: affineTransform(2) }).contextDim).toBe(0);
     expect(() => withContextDim(contextShift, 1)).toThrow(/contextDim/);
