@@ -340,6 +340,29 @@ describe('fitFfjord', () => {
     x.dispose();
   });
 
+  it('seeded Hutchinson training is reproducible: two runs from fresh definitions give the same parameters', async () => {
+    const x = data();
+    const run = async () => {
+      const r = await fitFfjord(small('hutchinson'), x, {
+        seed: 1,
+        epochs: 2,
+        batchSize: 24,
+        learningRate: 1e-2,
+        kineticEnergy: 0.01,
+      });
+      if (E.isLeft(r)) throw r.left;
+      const leaves = flattenParams(r.right.params).map((l) => Array.from(l.tensor.dataSync()));
+      disposeParams(r.right.params);
+      return { leaves, nfe: r.right.history.map((h) => h.nfe) };
+    };
+    const a = await run();
+    const b = await run();
+    expect(b.leaves).toEqual(a.leaves);
+    expect(a.nfe).toEqual([16, 16]);
+    expect(b.nfe).toEqual(a.nfe);
+    x.dispose();
+  });
+
   it('a solver that gives up ends in DivergedError with the last finite parameters', async () => {
     const x = data();
     const def = ffjord({
