@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type FlowDef, type Params, countParams, disposeParams, fit, tf } from '@bijective/core';
+import { type SolveTally, solveTally } from '@bijective/continuous';
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadDigitsScale, loadSplits } from './data.js';
 import { type FitFlowMatching, type FlowEntry, type FlowSize, isRecord } from './flows.js';
@@ -112,25 +113,23 @@ export interface Trained {
 }
 
 /**
- * The cumulative solver cost of a continuous flow's definition (its `cost()`:
- * solves and function evaluations so far), or `undefined` for a discrete flow.
+ * `def` with its ODE solves counted by `tally` (a continuous flow's
+ * `observe`: the definitions keep no counters), or `def` itself for a
+ * discrete flow, whose tally then stays at zero solves.
  */
-const solveCost = (def: unknown): { readonly solves: number; readonly nfe: number } | undefined => {
-  if (!isRecord(def) || typeof def['cost'] !== 'function') return undefined;
-  const c: unknown = (def['cost'] as () => unknown)();
-  return isRecord(c) && typeof c['solves'] === 'number' && typeof c['nfe'] === 'number'
-    ? { solves: c['solves'], nfe: c['nfe'] }
-    : undefined;
+const counted = <D>(def: D, tally: SolveTally): D => {
+  if (!isRecord(def) || typeof def['observe'] !== 'function') return def;
+  const observed: unknown = (def['observe'] as (f: SolveTally['onSolve']) => unknown)(
+    tally.onSolve,
+  );
+  return isRecord(observed) ? (observed as D) : def;
 };
 
-/** Mean NFE per solve between two readings of {@link solveCost} (`undefined` if no solve ran). */
-const nfePerSolve = (
-  before: ReturnType<typeof solveCost>,
-  after: ReturnType<typeof solveCost>,
-): number | undefined =>
-  before === undefined || after === undefined || after.solves === before.solves
-    ? undefined
-    : (after.nfe - before.nfe) / (after.solves - before.solves);
+/** Mean NFE per solve of a tally (`undefined` if no solve ran: a discrete flow). */
+const nfePerSolve = (tally: SolveTally): number | undefined => {
+  const c = tally.cost();
+  return c.solves === 0 ? undefined : c.nfe / c.solves;
+};
 
 /**
  * Read a fitter's `Either<BijectiveError, { params, steps, history?, stoppedBy? }>` without
@@ -286,20 +285,23 @@ const train = async (
     if (entry.fitFfjord !== undefined) {
       const size = protocolSize(splits.name, entry, options);
       const T = FFJORD_TRAINING;
-      const train = entry.build(size, {
-        trace: size.dim <= T.exactTraceUpTo ? 'exact' : 'hutchinson',
-        probe: 'gaussian',
-        solver: { kind: 'dopri5', rtol: T.trainTolerance, atol: T.trainTolerance },
-      });
+      const tally = solveTally();
+      const train = counted(
+        entry.build(size, {
+          trace: size.dim <= T.exactTraceUpTo ? 'exact' : 'hutchinson',
+          probe: 'gaussian',
+          solver: { kind: 'dopri5', rtol: T.trainTolerance, atol: T.trainTolerance },
+        }),
+        tally,
+      );
       const evaluation = entry.build(size, { trace: 'exact' });
-      const cost0 = solveCost(train);
       r = await entry.fitFfjord(train, x, {
         ...protocol,
         evaluation,
         kineticEnergy: T.kineticEnergy,
         jacobianNorm: T.jacobianNorm,
       });
-      trainNfe = nfePerSolve(cost0, solveCost(train));
+      trainNfe = nfePerSolve(tally);
     } else r = await fit(def, x, protocol);
     const o = outcome(r, 'training', kindAndMessage);
     if (!o.ok) return E.left(o.reason);
@@ -495,9 +497,9 @@ const runSeed = async (
   const t = trained.right;
   try {
     hooks.status(`${label}: scoring the test split`);
-    const cost0 = solveCost(defs.evaluate);
-    const ll = Array.from(perExampleLogProb(defs.evaluate, t.params, splits.test));
-    const testNfe = nfePerSolve(cost0, solveCost(defs.evaluate));
+    const tally = solveTally();
+    const ll = Array.from(perExampleLogProb(counted(defs.evaluate, tally), t.params, splits.test));
+    const testNfe = nfePerSolve(tally);
     const run: SeedRun = {
       seed: options.seed,
       testLL: mean(ll),

@@ -141,6 +141,20 @@ describe('one-iteration smoke runs', () => {
     expect(io.out()).toContain('| moons | core/diagonalGaussianFlow | cpu |');
   });
 
+  it('quality mode on FFJORD: the NFE column counts the training and test solves (through onSolve)', async () => {
+    const { r } = await run(
+      words(
+        '--mode quality --flows continuous/ffjord --backends cpu --max-steps 1 --datasets moons --hidden 8',
+      ),
+    );
+    expect(r.code).toBe(0);
+    const [row] = r.report!.quality!.rows;
+    expect(row?.status).toBe('ok');
+    // Dopri5 evaluates the field 6 times a step plus once to start: NFE per solve is 6k + 1 or more.
+    expect(row?.trainNfe).toBeGreaterThanOrEqual(7);
+    expect(row?.testNfe).toBeGreaterThanOrEqual(7);
+  });
+
   it('quality mode with --seeds: one training run per seed, pooled into mean [min, max]', async () => {
     const { io, r } = await quality('moons', '--seeds', '0,1,2');
     expect(r.code).toBe(0);

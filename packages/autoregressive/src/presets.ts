@@ -21,6 +21,7 @@ import {
   mlpParamCount,
   presetSizeProblem,
   valueError,
+  withContextDim,
 } from '@bijective/core';
 import {
   type AutoregressiveOptions,
@@ -209,7 +210,7 @@ const parts = (r: Resolved, layer: (o: AutoregressiveOptions) => TransformDef): 
       `${stats.length}`,
     );
   return Array.from({ length: r.transforms }, (_, i) => {
-    const ar = layer(layerOptions(r, i));
+    const ar = withContextDim(layer(layerOptions(r, i)), r.contextDim);
     if (!r.batchNorm || i === r.transforms - 1) return [ar];
     const s = stats?.[i];
     return [ar, batchNorm({ dim: r.dim, ...(s === undefined ? {} : { statistics: s }) })];

@@ -9,7 +9,7 @@ import {
   standardNormal,
 } from '@bijective/core';
 import type { VectorField } from './dynamics/vectorField.js';
-import type { FfjordTransformDef, RegularizedForward, SolveCost } from './ffjord.js';
+import type { FfjordTransformDef, RegularizedForward, SolveReport } from './ffjord.js';
 
 /** Parameters of a {@link ContinuousFlowDef}: the dynamics network's, and none for the standard normal base. */
 export type ContinuousFlowParams<P extends Params = Params> = FlowParams<P, NoParams>;
@@ -33,8 +33,19 @@ export type ContinuousFlowDef<P extends Params = Params> = FlowDef<ContinuousFlo
   readonly regularizedForward: (
     params: ContinuousFlowParams<P>,
   ) => (x: Batch, context?: Batch) => RegularizedForward;
-  /** The cumulative cost (solves, NFE) of every solve run through this definition so far. */
-  readonly cost: () => SolveCost;
+  /**
+   * The same flow (same name, config and parameters) with `onSolve` also
+   * receiving the report of every solve its calls run (the definition keeps
+   * no counters): count NFE with a caller-owned {@link solveTally}.
+   *
+   * @example
+   * ```ts
+   * const tally = solveTally();
+   * logProb(def.observe(tally.onSolve), params, rows);
+   * tally.cost().nfe; // function evaluations of that call
+   * ```
+   */
+  readonly observe: (onSolve: (report: SolveReport) => void) => ContinuousFlowDef<P>;
 };
 
 /** Options of {@link continuousFlow}. */
@@ -50,6 +61,7 @@ export interface ContinuousFlowOptions<P extends Params> {
 /**
  * Wrap an ODE transform into a {@link ContinuousFlowDef} with a standard
  * normal base: `log p(x) = log N(z(T); 0, I) + ∫₀ᵀ tr(∂f/∂z) dt`, `z(0) = x`.
+ * `contextDim` defaults to the transform's; `flow()` refuses one that disagrees.
  *
  * @example
  * ```ts
@@ -62,11 +74,10 @@ export const continuousFlow = <P extends Params>(
   options: ContinuousFlowOptions<P>,
 ): ContinuousFlowDef<P> => {
   const { name, dim, transform } = options;
-  const contextDim = options.contextDim ?? 0;
   const def = flow({
     name,
     dim,
-    contextDim,
+    ...(options.contextDim !== undefined ? { contextDim: options.contextDim } : {}),
     transform,
     base: standardNormal(dim),
     ...(options.config !== undefined ? { config: options.config } : {}),
@@ -76,6 +87,6 @@ export const continuousFlow = <P extends Params>(
     T: transform.T,
     vectorField: (params) => transform.dynamics.apply(params.transform),
     regularizedForward: (params) => transform.regularizedForward(params.transform),
-    cost: transform.cost,
+    observe: (onSolve) => continuousFlow({ ...options, transform: transform.observe(onSolve) }),
   };
 };

@@ -3,6 +3,7 @@ import {
   type Params,
   type TransformDef,
   flattenParams,
+  requireContext,
   splitSeed,
   tf,
   unflattenParams,
@@ -25,8 +26,9 @@ export interface SolveReport extends SolveStats {
 }
 
 /**
- * The cumulative cost of the solves run through one definition since it was
- * built (instrumentation for benchmarks: NFE per training step or per evaluation).
+ * The cumulative cost of a series of solves, as a {@link solveTally} adds
+ * them up from {@link SolveReport}s (instrumentation for benchmarks: NFE per
+ * training step or per evaluation).
  */
 export interface SolveCost {
   /** Solves run (forward and inverse, training and evaluation). */
@@ -44,6 +46,12 @@ export interface SolveCost {
 export interface FfjordTransformOptions<P extends Params> {
   /** The dynamics network `f(t, z; c; θ)`. */
   readonly dynamics: DynamicsDef<P>;
+  /**
+   * Width of the context the dynamics read (0 for none). When given, the
+   * transform declares it (`TransformDef.contextDim`, checked by `flow()`)
+   * and checks every call's context with core's `requireContext`.
+   */
+  readonly contextDim?: number;
   /** Integration time `T` (default 1): data at `t = 0`, base at `t = T`. */
   readonly T?: number;
   /** Default `dopri5()` (rtol = atol = 1e-5). */
@@ -55,12 +63,20 @@ export interface FfjordTransformOptions<P extends Params> {
   /** `'backprop'` (default) through the solver's steps, or `'adjoint'` (memory flat in the number of steps). */
   readonly gradient?: GradientMethod;
   /**
-   * Seed of the Hutchinson probes. With a seed, the `k`-th solve of this
-   * definition uses `splitSeed(probeSeed, k)` (reproducible runs); without
-   * one, probes come from tfjs's unseeded generator. Ignored for `'exact'`.
+   * Seed of the Hutchinson probes. With a seed, a solve's probe is a
+   * deterministic function of the seed and the call's inputs
+   * ({@link probeSeedFor}: the state, context and direction), so the same
+   * call draws the same probe and a seeded training run is reproducible,
+   * while different batches get different probes; the definition keeps no
+   * counter. Without one, probes come from tfjs's unseeded generator.
+   * Ignored for `'exact'`.
    */
   readonly probeSeed?: number;
-  /** Receives the cost (NFE, steps, rejections) of every solve. */
+  /**
+   * Receives the cost (NFE, steps, rejections) of every solve: the only
+   * place the cost goes (the definition keeps none); add it up with a
+   * caller-owned {@link solveTally}, or attach one later with `observe`.
+   */
   readonly onSolve?: (report: SolveReport) => void;
 }
 
@@ -95,8 +111,81 @@ export type FfjordTransformDef<P extends Params> = TransformDef<P> & {
    * Same solver, trace and gradient method as the bijection; reports to `onSolve` too.
    */
   readonly regularizedForward: (params: P) => (x: Batch, context?: Batch) => RegularizedForward;
-  /** The cumulative {@link SolveCost} of this definition's solves so far. */
+  /**
+   * The same transform (same parameters, solver, trace and probes) with
+   * `onSolve` also receiving every solve's report, after the definition's
+   * own `onSolve`. A new definition: this one is unchanged.
+   *
+   * @example
+   * ```ts
+   * const tally = solveTally();
+   * const counted = t.observe(tally.onSolve); // count the solves of counted's calls
+   * ```
+   */
+  readonly observe: (onSolve: (report: SolveReport) => void) => FfjordTransformDef<P>;
+};
+
+/**
+ * A caller-owned accumulator of solve costs: pass `onSolve` to
+ * {@link ffjordTransform} (or a definition's `observe`) and read the running
+ * {@link SolveCost} with `cost()`. The definitions themselves keep no counters.
+ *
+ * @example
+ * ```ts
+ * const tally = solveTally();
+ * const t = ffjordTransform({ dynamics, solver: rk4({ steps: 5 }), onSolve: tally.onSolve });
+ * tf.tidy(() => t.apply(params).forward(x));
+ * tally.cost(); // { solves: 1, nfe: 20, steps: 5, rejected: 0, adjointNfe: 0 }
+ * ```
+ */
+export interface SolveTally {
+  readonly onSolve: (report: SolveReport) => void;
   readonly cost: () => SolveCost;
+}
+
+/** A new {@link SolveTally} starting at zero. */
+export const solveTally = (): SolveTally => {
+  let cost: SolveCost = { solves: 0, nfe: 0, steps: 0, rejected: 0, adjointNfe: 0 };
+  return {
+    onSolve: (report) => {
+      cost =
+        report.pass === 'adjoint'
+          ? { ...cost, adjointNfe: cost.adjointNfe + report.nfe }
+          : {
+              solves: cost.solves + 1,
+              nfe: cost.nfe + report.nfe,
+              steps: cost.steps + report.steps,
+              rejected: cost.rejected + report.rejected,
+              adjointNfe: cost.adjointNfe,
+            };
+    },
+    cost: () => cost,
+  };
+};
+
+/**
+ * The Hutchinson probe seed of one solve: `seed` mixed with an FNV-1a hash
+ * of the float32 values of the solve's inputs (`x`, then the context, if
+ * any) and the direction. A pure function of its arguments: the same call
+ * draws the same probe, different batches different ones.
+ *
+ * @example
+ * ```ts
+ * probeSeedFor(3, tf.tensor2d([[0, 1]]), undefined, 'forward'); // the same number on every call
+ * ```
+ */
+export const probeSeedFor = (
+  seed: number,
+  x: tf.Tensor,
+  context: tf.Tensor | undefined,
+  direction: 'forward' | 'inverse',
+): number => {
+  let h = direction === 'forward' ? 0x811c9dc5 : 0x050c5d1f;
+  for (const t of context === undefined ? [x] : [x, context]) {
+    const bytes = new Uint8Array(Float32Array.from(t.dataSync()).buffer);
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  }
+  return splitSeed(seed, h >>> 1);
 };
 
 /**
@@ -145,23 +234,12 @@ export const ffjordTransform = <P extends Params>(
   const probeKind = options.probe ?? 'rademacher';
   const gradient = options.gradient ?? 'backprop';
   const { dynamics, onSolve } = options;
-  let solves = 0;
-  const nextProbeSeed = (): number | undefined =>
-    options.probeSeed === undefined ? undefined : splitSeed(options.probeSeed, solves++);
-  let cost: SolveCost = { solves: 0, nfe: 0, steps: 0, rejected: 0, adjointNfe: 0 };
-  const record = (report: SolveReport): void => {
-    cost =
-      report.pass === 'adjoint'
-        ? { ...cost, adjointNfe: cost.adjointNfe + report.nfe }
-        : {
-            ...cost,
-            solves: cost.solves + 1,
-            nfe: cost.nfe + report.nfe,
-            steps: cost.steps + report.steps,
-            rejected: cost.rejected + report.rejected,
-          };
-    onSolve?.(report);
-  };
+  const { contextDim } = options;
+  if (contextDim !== undefined && !(Number.isInteger(contextDim) && contextDim >= 0))
+    throw new RangeError(
+      `ffjordTransform: contextDim must be a non-negative integer, got ${contextDim}`,
+    );
+  const record = (report: SolveReport): void => onSolve?.(report);
 
   const integrate = (
     params: P,
@@ -170,10 +248,14 @@ export const ffjordTransform = <P extends Params>(
     direction: 'forward' | 'inverse',
     regularize: boolean,
   ): tf.Tensor[] => {
+    if (contextDim !== undefined) requireContext(context, contextDim, x.shape[0]);
     const leaves = flattenParams(params).map((l) => l.tensor);
     const [batch, dim] = x.shape;
-    const probe =
-      method === 'hutchinson' ? drawProbe(probeKind, [batch, dim], nextProbeSeed()) : undefined;
+    const seed =
+      method === 'hutchinson' && options.probeSeed !== undefined
+        ? probeSeedFor(options.probeSeed, x, context, direction)
+        : undefined;
+    const probe = method === 'hutchinson' ? drawProbe(probeKind, [batch, dim], seed) : undefined;
     // State [z, Δ] (+ [E_K, E_J] as one [batch, 2] component when regularising).
     const rhs =
       (fld: VectorField, ctx: Batch | undefined, eps: tf.Tensor2D | undefined): OdeFunction =>
@@ -214,7 +296,15 @@ export const ffjordTransform = <P extends Params>(
   return {
     T,
     dynamics,
-    cost: () => cost,
+    ...(contextDim === undefined ? {} : { contextDim }),
+    observe: (extra) =>
+      ffjordTransform({
+        ...options,
+        onSolve: (report) => {
+          onSolve?.(report);
+          extra(report);
+        },
+      }),
     init: (seed) => dynamics.init(seed),
     apply: (params) => ({
       forward: (x, context) => {

@@ -16,6 +16,7 @@ import {
   valueError,
 } from '@bijective/core';
 import type { ContinuousFlowDef, ContinuousFlowParams } from './continuousFlow.js';
+import { solveTally } from './ffjord.js';
 
 /**
  * Options of {@link fitFfjord}: core `fit`'s options (Adam, `seed`,
@@ -137,13 +138,17 @@ export const fitFfjord = async <P extends Params>(
   const lambdaK = lk.right;
   const lambdaJ = lj.right;
   const regularize = lambdaK > 0 || lambdaJ > 0;
-  const scorer = evaluation ?? def;
+  // The definition keeps no counters: NFE comes from a tally this call owns, fed by every solve
+  // of `counted` (the same flow, reporting its solves).
+  const tally = solveTally();
+  const counted = def.observe(tally.onSolve);
+  const scorer = evaluation ?? counted;
 
   // Running sums of the epoch's per-batch [nll, ∫‖f‖², ∫‖∂f/∂z‖²_F] (regularised runs only).
   const sums = [0, 0, 0];
   const batchLoss = (p: ContinuousFlowParams<P>, xb: Batch, cb: Batch | undefined): tf.Scalar => {
-    const r = def.regularizedForward(p)(xb, cb);
-    const nll = tf.neg(tf.mean(tf.add(def.apply(p).base.logProb(r.y, cb), r.logDet)));
+    const r = counted.regularizedForward(p)(xb, cb);
+    const nll = tf.neg(tf.mean(tf.add(counted.apply(p).base.logProb(r.y, cb), r.logDet)));
     const ke = tf.mean(r.kineticEnergy);
     const jn = tf.mean(r.jacobianNorm);
     tf.stack([nll, ke, jn])
@@ -152,10 +157,10 @@ export const fitFfjord = async <P extends Params>(
     return tf.addN([nll, tf.mul(lambdaK, ke), tf.mul(lambdaJ, jn)]) as tf.Scalar;
   };
   const epochExtras = (): ((steps: number) => FfjordExtras) => {
-    const nfe0 = def.cost().nfe;
+    const nfe0 = tally.cost().nfe;
     sums.fill(0);
     return (count) => ({
-      nfe: (def.cost().nfe - nfe0) / count,
+      nfe: (tally.cost().nfe - nfe0) / count,
       regularized: regularize ? sums.map((s) => s / count) : undefined,
     });
   };
@@ -170,7 +175,7 @@ export const fitFfjord = async <P extends Params>(
     seconds: r.seconds,
   });
 
-  const r = await fit(def, data, {
+  const r = await fit(counted, data, {
     ...rest,
     validationFraction: 0,
     batchLoss: regularize ? batchLoss : undefined, // undefined: fit's −mean log p(x)

@@ -58,7 +58,10 @@ export {
   type RegularizedForward,
   type FfjordTransformOptions,
   type FfjordTransformDef,
+  type SolveTally,
   ffjordTransform,
+  probeSeedFor,
+  solveTally,
 } from './ffjord.js';
 export {
   type ContinuousFlowParams,

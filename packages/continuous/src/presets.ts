@@ -105,6 +105,7 @@ const build = (
   };
   const transform = ffjordTransform({
     dynamics,
+    contextDim,
     T,
     solver,
     trace,

@@ -20,6 +20,7 @@ import {
   ffjordTransform,
   flowMatching,
   hutchinsonDivergence,
+  probeSeedFor,
   rk4,
   dopri5,
   timeEmbeddingMlp,
@@ -163,9 +164,22 @@ describe('trace estimators', () => {
     const a = tf.tidy(() => d1.apply(p).forward(x).logDet).arraySync();
     const b = tf.tidy(() => d2.apply(p).forward(x).logDet).arraySync();
     const c = tf.tidy(() => d2.apply(p).forward(x).logDet).arraySync();
-    expect(a).toEqual(b); // same seed, same solve index
-    expect(c).not.toEqual(b); // next solve draws a new probe
-    x.dispose();
+    expect(a).toEqual(b); // same seed, same inputs
+    expect(c).toEqual(b); // no counter in the definition: the same call draws the same probe
+    // A different batch draws a different probe: the first 3 rows' estimates change.
+    const xx = tf.concat([x, x]);
+    const d = tf
+      .tidy(() => d2.apply(p).forward(xx).logDet)
+      .arraySync()
+      .slice(0, 3);
+    expect(d).not.toEqual(b);
+    expect(probeSeedFor(4, xx, undefined, 'forward')).not.toBe(
+      probeSeedFor(4, x, undefined, 'forward'),
+    );
+    expect(probeSeedFor(4, x, undefined, 'inverse')).not.toBe(
+      probeSeedFor(4, x, undefined, 'forward'),
+    );
+    tf.dispose([x, xx]);
     disposeParams(p);
   });
 });

@@ -21,6 +21,7 @@ import {
   fitFfjord,
   hutchinsonDivergence,
   rk4,
+  solveTally,
 } from '../src/index.js';
 
 /**
@@ -172,17 +173,58 @@ describe('regularizedForward: RNODE integrals of linear dynamics against their c
     });
   }
 
-  it('cost() accumulates the NFE of every solve: rk4 with 5 steps is 20 evaluations a solve', () => {
-    const def = ffjordTransform({ dynamics: rotation, solver: rk4({ steps: 5 }), trace: 'exact' });
+  it('a solveTally fed by onSolve adds up every solve: rk4 with 5 steps is 20 evaluations a solve', () => {
+    const tally = solveTally();
+    const def = ffjordTransform({
+      dynamics: rotation,
+      solver: rk4({ steps: 5 }),
+      trace: 'exact',
+      onSolve: tally.onSolve,
+    });
     const p = def.init(0);
-    expect(def.cost()).toEqual({ solves: 0, nfe: 0, steps: 0, rejected: 0, adjointNfe: 0 });
+    expect(tally.cost()).toEqual({ solves: 0, nfe: 0, steps: 0, rejected: 0, adjointNfe: 0 });
     tf.tidy(() => {
       const b = def.apply(p);
       b.forward(tf.ones([3, 2]));
       b.inverse(tf.ones([3, 2]));
       def.regularizedForward(p)(tf.ones([3, 2]));
     });
-    expect(def.cost()).toEqual({ solves: 3, nfe: 60, steps: 15, rejected: 0, adjointNfe: 0 });
+    expect(tally.cost()).toEqual({ solves: 3, nfe: 60, steps: 15, rejected: 0, adjointNfe: 0 });
+    // observe: a new definition also reporting to a second tally; the first keeps counting its own.
+    const second = solveTally();
+    tf.tidy(() => {
+      def
+        .observe(second.onSolve)
+        .apply(p)
+        .forward(tf.ones([3, 2]));
+    });
+    expect(second.cost()).toEqual({ solves: 1, nfe: 20, steps: 5, rejected: 0, adjointNfe: 0 });
+    expect(tally.cost().solves).toBe(4);
+    tf.tidy(() => {
+      def.apply(p).forward(tf.ones([3, 2]));
+    });
+    expect(second.cost().solves).toBe(1); // the original definition does not report to it
+    disposeParams(p);
+  });
+
+  it('a definition holds no solve state: it has no cost counter, and repeated calls give the same result', () => {
+    const def = ffjord({
+      dim: 2,
+      hidden: [8],
+      solver: { kind: 'rk4', steps: 4 },
+      trace: 'hutchinson',
+      probeSeed: 3,
+    });
+    const p = def.init(0);
+    const x = tf.tensor2d([
+      [0.3, -0.2],
+      [1, 0.5],
+    ]);
+    expect('cost' in def).toBe(false);
+    const first = tf.tidy(() => def.apply(p).logProb(x).arraySync());
+    const second = tf.tidy(() => def.apply(p).logProb(x).arraySync());
+    expect(second).toEqual(first);
+    x.dispose();
     disposeParams(p);
   });
 });
@@ -295,6 +337,29 @@ describe('fitFfjord', () => {
     expect(r.right.history.every((h) => h.valLoss === undefined)).toBe(true); // nothing held out
     disposeParams(r.right.params);
     disposeParams(c.right.params);
+    x.dispose();
+  });
+
+  it('seeded Hutchinson training is reproducible: two runs from fresh definitions give the same parameters', async () => {
+    const x = data();
+    const run = async () => {
+      const r = await fitFfjord(small('hutchinson'), x, {
+        seed: 1,
+        epochs: 2,
+        batchSize: 24,
+        learningRate: 1e-2,
+        kineticEnergy: 0.01,
+      });
+      if (E.isLeft(r)) throw r.left;
+      const leaves = flattenParams(r.right.params).map((l) => Array.from(l.tensor.dataSync()));
+      disposeParams(r.right.params);
+      return { leaves, nfe: r.right.history.map((h) => h.nfe) };
+    };
+    const a = await run();
+    const b = await run();
+    expect(b.leaves).toEqual(a.leaves);
+    expect(a.nfe).toEqual([16, 16]);
+    expect(b.nfe).toEqual(a.nfe);
     x.dispose();
   });
 

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { tf } from './tf.js';
 import type { Batch, PerRow } from './bijection.js';
-import { type BijectiveError, computationError, valueError } from './errors.js';
+import { BijectiveError, computationError, valueError } from './errors.js';
 import type { FlowDef } from './flow.js';
 import type { Params } from './params.js';
 import { invalidDensityRows } from './densityCheck.js';
@@ -16,12 +16,16 @@ import { type BatchLike, validateBatch, validateContext, validatePositiveInt } f
  */
 export const MAX_SAMPLE_VALUES = 2 ** 27;
 
-/** Run a tfjs computation, turning a throw into a `Left(ComputationError)`. */
+/**
+ * Run a tfjs computation, turning a throw into a `Left`: a library error
+ * (e.g. an ODE solver's `DivergedError`, a layer's context `ShapeError`) as
+ * itself, anything else (tfjs) as a `ComputationError`.
+ */
 const attempt = <T>(what: string, f: () => T): E.Either<BijectiveError, T> => {
   try {
     return E.right(f());
   } catch (e) {
-    return E.left(computationError(what, e));
+    return E.left(e instanceof BijectiveError ? e : computationError(what, e));
   }
 };
 

@@ -4,6 +4,8 @@ import type { Distribution, DistributionDef } from './distribution.js';
 import { standardNormal } from './distributions/standardNormal.js';
 import { type Params, type Parametrized, splitSeed } from './params.js';
 import type { NoParams, TransformDef } from './transform.js';
+import { shapeError, valueError } from './errors.js';
+import { requireContext } from './validate.js';
 
 /** JSON-serializable options that rebuild a flow definition. */
 export type Json =
@@ -60,6 +62,10 @@ export interface FlowDef<P extends Params = Params> extends Parametrized<P, Flow
 export interface FlowOptions<PT extends Params, PB extends Params> {
   readonly name: string;
   readonly dim: number;
+  /**
+   * Width of the context (0 for an unconditional flow). Defaults to the
+   * transform's declared `contextDim`, else 0; must agree with it when both are given.
+   */
   readonly contextDim?: number;
   readonly config?: JsonObject;
   readonly transform: TransformDef<PT>;
@@ -67,7 +73,12 @@ export interface FlowOptions<PT extends Params, PB extends Params> {
   readonly base?: DistributionDef<PB>;
 }
 
-/** Build a {@link Flow} from a bijection and a base distribution. */
+/**
+ * Build a {@link Flow} from a bijection and a base distribution. Its raw
+ * functions check the context with core's one context check
+ * (`requireContext`: a `ShapeError` for a missing, unexpected or mis-shaped
+ * context) before running the bijection.
+ */
 export const makeFlow = (
   dim: number,
   contextDim: number,
@@ -79,11 +90,16 @@ export const makeFlow = (
   bijection,
   base,
   logProb: (x, context) => {
+    requireContext(context, contextDim, x.shape[0]);
     const { y, logDet } = bijection.forward(x, context);
     return tf.add(base.logProb(y, context), logDet);
   },
-  sample: (n, seed, context) => bijection.inverse(base.sample(n, seed, context), context).x,
+  sample: (n, seed, context) => {
+    requireContext(context, contextDim, n);
+    return bijection.inverse(base.sample(n, seed, context), context).x;
+  },
   sampleAndLogProb: (n, seed, context) => {
+    requireContext(context, contextDim, n);
     const z = base.sample(n, seed, context);
     const { x, logDet } = bijection.inverse(z, context);
     return { x, logProb: tf.sub(base.logProb(z, context), logDet) };
@@ -92,6 +108,16 @@ export const makeFlow = (
 
 /**
  * Assemble a flow definition from a parametrized transform and a base.
+ *
+ * The flow's `contextDim` is `options.contextDim`, else the transform's
+ * declared `contextDim` (see `TransformDef`), else 0. A definition whose
+ * `contextDim` disagrees with its transform's is refused when it is built
+ * (a thrown `ShapeError`, like every invalid preset option), rather than
+ * building and failing at the first `logProb`.
+ *
+ * @throws `BijectiveError` (ShapeError, argument `options.contextDim`) if it
+ *   disagrees with the transform's declared `contextDim`; (ValueError) if it
+ *   is not a non-negative integer.
  *
  * @example
  * ```ts
@@ -104,7 +130,15 @@ export function flow<PT extends Params, PB extends Params = NoParams>(
   options: FlowOptions<PT, PB>,
 ): FlowDef<FlowParams<PT, PB>> {
   const { name, dim, transform } = options;
-  const contextDim = options.contextDim ?? 0;
+  const contextDim = options.contextDim ?? transform.contextDim ?? 0;
+  if (!(Number.isInteger(contextDim) && contextDim >= 0))
+    throw valueError('options.contextDim', 'a non-negative integer', String(contextDim));
+  if (transform.contextDim !== undefined && transform.contextDim !== contextDim)
+    throw shapeError(
+      'options.contextDim',
+      `${transform.contextDim} (the contextDim its transform declares)`,
+      String(contextDim),
+    );
   const base = (options.base ?? standardNormal(dim)) as DistributionDef<PB>;
   return {
     name,

@@ -14,7 +14,14 @@ export {
   paramsAreFinite,
   splitSeed,
 } from './params.js';
-export { type TransformDef, type NoParams, fixed, chain } from './transform.js';
+export {
+  type TransformDef,
+  type NoParams,
+  fixed,
+  chain,
+  declaredContextDim,
+  withContextDim,
+} from './transform.js';
 export type { Distribution, DistributionDef } from './distribution.js';
 export { standardNormal, standardNormalLogProb } from './distributions/standardNormal.js';
 export { diagNormal, type DiagNormalParams } from './distributions/diagNormal.js';
@@ -44,7 +51,14 @@ export {
   shapeError,
   valueError,
 } from './errors.js';
-export { type BatchLike, validateBatch, validateContext, validatePositiveInt } from './validate.js';
+export {
+  type BatchLike,
+  contextProblem,
+  requireContext,
+  validateBatch,
+  validateContext,
+  validatePositiveInt,
+} from './validate.js';
 export { evaluate, type EvaluateOptions, type Evaluation } from './evaluateSet.js';
 export {
   STANDARDIZED,

@@ -79,21 +79,83 @@ export const validateBatch = (
 };
 
 /**
+ * The one context check of the library: a context is required exactly when
+ * `contextDim > 0`, and is then `[rows, contextDim]` (one row per data row;
+ * `rows` `undefined` accepts any batch). Returns the error to report, or
+ * `undefined` when the context's presence and shape are right. Every layer
+ * and entry point that checks a context goes through this function (the
+ * validated entry points via {@link validateContext}, raw bijections via
+ * {@link requireContext}), so a wrong context gives the same `ShapeError`
+ * (argument `context`) wherever it is caught.
+ *
+ * @example
+ * ```ts
+ * contextProblem(undefined, 3, 8)?.message; // "context: expected [8, 3] (one row per data row), got no context"
+ * ```
+ */
+export const contextProblem = (
+  context: { readonly shape: readonly number[] } | undefined,
+  contextDim: number,
+  rows: number | undefined,
+): BijectiveError | undefined => {
+  if (contextDim === 0)
+    return context === undefined
+      ? undefined
+      : shapeError('context', 'no context (this flow is unconditional)', 'a context');
+  const expected = `[${rows ?? 'batch'}, ${contextDim}] (one row per data row)`;
+  if (context === undefined) return shapeError('context', expected, 'no context');
+  const shape = context.shape;
+  return shape.length === 2 && shape[1] === contextDim && (rows === undefined || shape[0] === rows)
+    ? undefined
+    : shapeError('context', expected, describeShape(shape));
+};
+
+/**
+ * {@link contextProblem} for raw tensor functions (bijections, inside
+ * `tf.tidy`): throws its `ShapeError`, which the validated entry points turn
+ * into a `Left`.
+ *
+ * @throws `BijectiveError` (ShapeError, argument `context`) for a missing, unexpected or mis-shaped context.
+ * @example
+ * ```ts
+ * requireContext(context, 3, x.shape[0]);
+ * ```
+ */
+export const requireContext = (
+  context: { readonly shape: readonly number[] } | undefined,
+  contextDim: number,
+  rows: number | undefined,
+): void => {
+  const problem = contextProblem(context, contextDim, rows);
+  if (problem !== undefined) throw problem;
+};
+
+/**
  * Check the optional context of a conditional flow: required exactly when
- * `contextDim > 0`, with one row per data row.
+ * `contextDim > 0`, with one row per data row ({@link contextProblem}'s
+ * error), and then a finite float32 batch ({@link validateBatch}).
  */
 export const validateContext = (
   context: BatchLike | undefined,
   contextDim: number,
   rows: number,
 ): E.Either<BijectiveError, Batch | undefined> => {
-  if (contextDim === 0) {
-    return context === undefined
-      ? E.right(undefined)
-      : E.left(shapeError('context', 'no context (this flow is unconditional)', 'a context'));
+  if (context === undefined || contextDim === 0) {
+    const problem = contextProblem(
+      context === undefined ? undefined : { shape: [] },
+      contextDim,
+      rows,
+    );
+    return problem === undefined ? E.right(undefined) : E.left(problem);
   }
-  if (context === undefined)
-    return E.left(shapeError('context', `[${rows}, ${contextDim}]`, 'no context'));
+  const shape =
+    context instanceof tf.Tensor
+      ? context.shape
+      : Array.isArray(context) && context.length > 0 && context.every((r) => Array.isArray(r))
+        ? [context.length, context[0]!.length]
+        : undefined;
+  const problem = shape === undefined ? undefined : contextProblem({ shape }, contextDim, rows);
+  if (problem !== undefined) return E.left(problem);
   return validateBatch('context', context, contextDim, rows);
 };
 

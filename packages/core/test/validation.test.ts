@@ -55,7 +55,7 @@ describe('bad input gives typed errors naming the argument, expected and actual'
   });
   it('missing, unexpected and mismatched context', () => {
     expect(leftOf(logProb(cond, cparams, [[1, 2]])).message).toMatch(
-      /context: expected \[1, 3\], got no context/,
+      /^context: expected \[1, 3\] \(one row per data row\), got no context$/,
     );
     expect(leftOf(logProb(def, params, [[1, 2]], [[1, 2, 3]])).message).toMatch(/unconditional/);
     expect(
@@ -72,7 +72,7 @@ describe('bad input gives typed errors naming the argument, expected and actual'
       ).message,
     ).toMatch(/context: expected \[2, 3\]/);
     expect(leftOf(logProb(cond, cparams, [[1, 2]], [[1, 2]])).message).toMatch(
-      /context: expected \[batch, 3\], got \[1, 2\]/,
+      /^context: expected \[1, 3\] \(one row per data row\), got \[1, 2\]$/,
     );
     expect(leftOf(sample(cond, cparams, 2, { context: [[1, 2, 3]] })).message).toMatch(/context/);
   });

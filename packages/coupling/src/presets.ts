@@ -13,6 +13,7 @@ import {
   activation,
   activationNames,
   valueError,
+  withContextDim,
 } from '@bijective/core';
 import { actNorm } from './actNorm.js';
 import { additiveCoupling } from './additiveCoupling.js';
@@ -210,7 +211,7 @@ const steps = <T>(r: Resolved, f: (step: number) => readonly T[]): T[] =>
 export const nice = (options: CouplingFlowOptions): CouplingFlowDef => {
   const r = resolve(options, 4);
   return build('nice', r, r, [
-    ...steps(r, (i) => [additiveCoupling(couplingOptions(r, i))]),
+    ...steps(r, (i) => [withContextDim(additiveCoupling(couplingOptions(r, i)), r.contextDim)]),
     diagonalScaling(r.dim),
   ]);
 };
@@ -240,7 +241,7 @@ export const realNVP = (options: CouplingFlowOptions): CouplingFlowDef => {
     'realNVP',
     r,
     r,
-    steps(r, (i) => [affineCoupling(couplingOptions(r, i))]),
+    steps(r, (i) => [withContextDim(affineCoupling(couplingOptions(r, i)), r.contextDim)]),
   );
 };
 
@@ -271,7 +272,11 @@ export const glow = (options: CouplingFlowOptions): CouplingFlowDef => {
     'glow',
     r,
     r,
-    steps(r, (i) => [actNorm(r.dim), lu(r, i), affineCoupling(couplingOptions(r, i))]),
+    steps(r, (i) => [
+      actNorm(r.dim),
+      lu(r, i),
+      withContextDim(affineCoupling(couplingOptions(r, i)), r.contextDim),
+    ]),
   );
 };
 
@@ -305,6 +310,9 @@ export const nsfCoupling = (options: NsfCouplingOptions): CouplingFlowDef => {
     'nsfCoupling',
     r,
     { ...r, bins, bound },
-    steps(r, (i) => [splineCoupling({ ...couplingOptions(r, i), bins, bound }), lu(r, i)]),
+    steps(r, (i) => [
+      withContextDim(splineCoupling({ ...couplingOptions(r, i), bins, bound }), r.contextDim),
+      lu(r, i),
+    ]),
   );
 };

@@ -15,7 +15,8 @@ import { type InitializableTransformDef, isDataInitializable } from './dataInit.
  * each part that supports it (e.g. {@link actNorm}) on the data transformed
  * by the parts before it, and copying the others' parameters (Glow's
  * data-dependent initialisation, Kingma & Dhariwal 2018). Stacks nest.
- * `initFromData` returns new tensors only; `params` is left untouched.
+ * `initFromData` returns new tensors only; `params` is left untouched. Its
+ * `contextDim` is the one its parts declare (as `chain`'s; parts that disagree throw).
  *
  * @example
  * ```ts
@@ -31,6 +32,7 @@ export const stack = (
   return {
     init: (seed) => c.init(seed),
     apply: (params) => c.apply(params),
+    ...(c.contextDim === undefined ? {} : { contextDim: c.contextDim }),
     initFromData: (params, x, context) => {
       const out: Params[] = [];
       let h: Batch = x;
