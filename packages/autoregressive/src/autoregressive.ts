@@ -58,6 +58,7 @@ export const maskedAutoregressive = (
       String(net.paramsPerDim),
     );
   return {
+    contextDim: net.contextDim,
     init: (seed) => net.init(seed),
     apply: (params) => {
       const network = net.apply(params);

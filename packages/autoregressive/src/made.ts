@@ -8,6 +8,7 @@ import {
   tf,
   valueError,
   tfSeed,
+  requireContext,
 } from '@bijective/core';
 import {
   type Ordering,
@@ -232,12 +233,7 @@ export const made = (options: MadeOptions): Made => {
     apply:
       ({ layers, context: contextWeights }) =>
       (x, context) => {
-        if (contextDim > 0 && context === undefined)
-          throw valueError(
-            'context',
-            `a [batch, ${contextDim}] context for this conditional MADE`,
-            'none',
-          );
+        requireContext(context, contextDim, x.shape[0]);
         let h: tf.Tensor2D = x;
         layers.forEach((layer, l) => {
           const mask = tf.tensor2d(masks[l]!, [sizes[l]!, sizes[l + 1]!]);

@@ -9,9 +9,9 @@ import {
   initMlp,
   rawComponent,
   selectColumns,
-  shapeError,
   tf,
   valueError,
+  requireContext,
 } from '@bijective/core';
 import { type CouplingMask, alternatingMask } from './mask.js';
 
@@ -99,10 +99,8 @@ export const coupling = (
     context: Batch | undefined,
   ): tf.Tensor3D => {
     let input = xa;
-    if (contextDim > 0) {
-      if (context === undefined) throw shapeError('context', `[batch, ${contextDim}]`, 'undefined');
-      input = tf.concat([xa, context], 1);
-    }
+    requireContext(context, contextDim, xa.shape[0]);
+    if (context !== undefined) input = tf.concat([xa, context], 1);
     return tf.reshape(applyMlp(net, input, options.activation), [
       xa.shape[0],
       nb,
@@ -126,6 +124,7 @@ export const coupling = (
   };
 
   return {
+    contextDim,
     init: (seed) => {
       const net = initMlp(
         {
