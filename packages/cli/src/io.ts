@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { writeFile } from 'node:fs/promises';
-import type { FlowDef, Params } from '@bijective/core';
+import { type FlowDef, type Params, disposeParams } from '@bijective/core';
 import type { NumericTable } from '@bijective/core/data';
 import { loadFlow, readCsvFile } from '@bijective/core/node';
 import { type Failure, fromError, runtime, usage } from './failure.js';
@@ -34,6 +34,30 @@ export const readModel = async (
 ): Promise<E.Either<Failure, { readonly def: FlowDef<Params>; readonly params: Params }>> => {
   const r = await loadFlow(dir, builders)();
   return E.isLeft(r) ? E.left(fromError(`model '${dir}'`, r.left)) : E.right(r.right);
+};
+
+/**
+ * {@link readModel} for the commands that take no context (`logprob`,
+ * `sample`): a conditional model is refused (its parameters released) with a
+ * runtime failure saying what the command `does`.
+ *
+ * @example
+ * ```ts
+ * const model = await readUnconditionalModel('model/', 'scores');
+ * ```
+ */
+export const readUnconditionalModel = async (
+  dir: string,
+  does: string,
+): Promise<E.Either<Failure, { readonly def: FlowDef<Params>; readonly params: Params }>> => {
+  const model = await readModel(dir);
+  if (E.isLeft(model) || model.right.def.contextDim === 0) return model;
+  disposeParams(model.right.params);
+  return E.left(
+    runtime(
+      `the model is conditional (context width ${model.right.def.contextDim}); the command ${does} unconditional models only`,
+    ),
+  );
 };
 
 /** Write text to a file (`--out`) or to stdout. */

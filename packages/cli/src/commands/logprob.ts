@@ -3,7 +3,7 @@ import { type Batch, disposeParams, tf } from '@bijective/core';
 import { batchFromRows } from '@bijective/core/data';
 import * as A from '../args.js';
 import { type Failure, fromError, runtime } from '../failure.js';
-import { type Io, emit, readModel, readTable } from '../io.js';
+import { type Io, emit, readUnconditionalModel, readTable } from '../io.js';
 
 /** `bijective logprob`'s options. */
 export const logprobOptions = { out: { type: 'string', short: 'o' } } as const;
@@ -25,16 +25,10 @@ const CHUNK = 4096;
 export const runLogprob = async (p: A.Parsed, io: Io): Promise<E.Either<Failure, void>> => {
   const pos = A.positionals(p, ['model', 'rows.csv']);
   if (E.isLeft(pos)) return pos;
-  const model = await readModel(pos.right[0]!);
+  const model = await readUnconditionalModel(pos.right[0]!, 'scores');
   if (E.isLeft(model)) return model;
   const { def, params } = model.right;
   try {
-    if (def.contextDim > 0)
-      return E.left(
-        runtime(
-          `the model is conditional (context width ${def.contextDim}); the command scores unconditional models only`,
-        ),
-      );
     const table = await readTable(pos.right[1]!, def.dim);
     if (E.isLeft(table)) return table;
     const x = batchFromRows(table.right.rows);

@@ -2,8 +2,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { MAX_SAMPLE_VALUES, disposeParams, sample } from '@bijective/core';
 import { formatCsv } from '@bijective/core/data';
 import * as A from '../args.js';
-import { type Failure, fromError, runtime } from '../failure.js';
-import { type Io, emit, readModel } from '../io.js';
+import { type Failure, fromError } from '../failure.js';
+import { type Io, emit, readUnconditionalModel } from '../io.js';
 
 /** `bijective sample`'s options. */
 export const sampleOptions = {
@@ -33,16 +33,10 @@ export const runSample = async (p: A.Parsed, io: Io): Promise<E.Either<Failure, 
   if (E.isLeft(n)) return n;
   const seed = A.integer(p, 'seed', 0, 0, 2 ** 31 - 1);
   if (E.isLeft(seed)) return seed;
-  const model = await readModel(pos.right[0]!);
+  const model = await readUnconditionalModel(pos.right[0]!, 'samples');
   if (E.isLeft(model)) return model;
   const { def, params } = model.right;
   try {
-    if (def.contextDim > 0)
-      return E.left(
-        runtime(
-          `the model is conditional (context width ${def.contextDim}); the command samples unconditional models only`,
-        ),
-      );
     const total = n.right!;
     const chunk = Math.min(CHUNK, Math.floor(MAX_SAMPLE_VALUES / def.dim));
     const parts: string[] = [];
