@@ -103,4 +103,28 @@ export const registry: Registry = {
     conditional: true,
     check: splineCheck,
   },
+  // zuko's layouts, as @bijective/interop builds them: context into the first layer only,
+  // random per-layer orderings, and zuko's spline parametrization.
+  mafZuko: {
+    kind: 'flow',
+    build: (s) =>
+      maf({ ...net(s), transforms: 2, contextEntry: 'input', orderings: 'random', orderSeed: 4 }),
+    dims,
+    conditional: true,
+  },
+  mafSplineZuko: {
+    kind: 'flow',
+    build: (s) =>
+      mafSpline({
+        ...net(s),
+        transforms: 2,
+        bins: 4,
+        bound: 4,
+        contextEntry: 'input',
+        parametrization: 'zuko',
+      }),
+    dims,
+    conditional: true,
+    check: splineCheck,
+  },
 };

@@ -70,6 +70,11 @@ describe('parseCsv', () => {
     expect(left(parseCsv('1,2', { delimiter: '::' })).kind).toBe('ValueError');
   });
 
+  it('refuses input that is not text (a JavaScript caller) with a Left', () => {
+    const r = parseCsv(42 as unknown as string);
+    expect(E.isLeft(r) && r.left.kind).toBe('ValueError');
+  });
+
   it('round-trips any table of finite numbers through formatCsv (property)', () => {
     const table = fc
       .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 20 }))

@@ -147,6 +147,22 @@ export const registry: Registry = {
     dims: [4],
     conditional: true,
   },
+  // One explicit mask per step, as @bijective/interop builds zuko's RealNVP(randmask=True).
+  realNVPExplicitMasks: {
+    kind: 'flow',
+    build: (s) =>
+      realNVP({
+        ...s,
+        transforms: 2,
+        ...small,
+        mask: [
+          [true, false, true, false],
+          [false, false, true, true],
+        ],
+      }),
+    dims: [4],
+    conditional: true,
+  },
   glow: {
     kind: 'flow',
     build: (s) => glow({ ...s, transforms: 2, ...small }),

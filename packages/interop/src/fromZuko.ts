@@ -192,7 +192,9 @@ export const fromZuko = (
   stateDict: SafetensorsFile | StateDict,
   options: FromZukoOptions,
 ): E.Either<BijectiveError, ZukoModel> => {
-  const sd = tensorsOf(stateDict);
+  const tensors = tensorsOf(stateDict);
+  if (E.isLeft(tensors)) return tensors;
+  const sd = tensors.right;
   const flowName = options.flow;
   if (flowName !== 'MAF' && flowName !== 'RealNVP' && flowName !== 'NSF')
     return E.left(keyError('options.flow', "'MAF', 'RealNVP' or 'NSF'", String(flowName)));

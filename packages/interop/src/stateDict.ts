@@ -5,9 +5,27 @@ import type { SafeTensor, SafetensorsFile } from './safetensors.js';
 /** A PyTorch `state_dict`: tensor name → tensor (what a safetensors file holds). */
 export type StateDict = ReadonlyMap<string, SafeTensor>;
 
-/** The tensors of a parsed file, or a state dict as is. */
-export const tensorsOf = (s: SafetensorsFile | StateDict): StateDict =>
-  s instanceof Map ? s : (s as SafetensorsFile).tensors;
+/**
+ * The tensors of a parsed file, or a state dict as is; a `ValueError` for
+ * anything else a JavaScript caller may pass (`null`, a plain object).
+ */
+export const tensorsOf = (s: SafetensorsFile | StateDict): E.Either<BijectiveError, StateDict> => {
+  const value: unknown = s;
+  if (value instanceof Map) return E.right(s as StateDict);
+  const tensors: unknown =
+    typeof value === 'object' && value !== null
+      ? (value as { tensors?: unknown }).tensors
+      : undefined;
+  return tensors instanceof Map
+    ? E.right(tensors as StateDict)
+    : E.left(
+        keyError(
+          'stateDict',
+          'a state dict (a Map of tensors) or a parsed safetensors file',
+          value === null ? 'null' : typeof value,
+        ),
+      );
+};
 
 /** A `ValueError` about one key of a state dict (the key is the error's `argument`). */
 export const keyError = (key: string, expected: string, actual: string): BijectiveError =>

@@ -46,6 +46,13 @@ describe('fromZuko refuses what it cannot read exactly, naming the key', () => {
     expect(e.argument).toBe(key);
   });
 
+  it('something that is not a state dict (null, a plain object) is a Left, not a TypeError', () => {
+    for (const bad of [null, {}, 'maf.safetensors'] as unknown as StateDict[]) {
+      const r = fromZuko(bad, { flow: 'MAF' });
+      expect(E.isLeft(r) && r.left.argument).toBe('stateDict');
+    }
+  });
+
   it('a MAF state dict read as RealNVP or NSF, an NSF read as MAF', () => {
     expect(left(fromZuko(maf2, { flow: 'RealNVP' })).argument).toBe(
       'transform.transforms.0.hyper.0.mask',

@@ -69,6 +69,8 @@ export const parseCsv = (
   options: CsvOptions = {},
 ): E.Either<BijectiveError, NumericTable> => {
   const source = options.source ?? 'csv';
+  const input: unknown = text;
+  if (typeof input !== 'string') return E.left(valueError(source, 'text', typeof input));
   const lines: { readonly text: string; readonly number: number }[] = [];
   text.split(/\r?\n/).forEach((t, i) => {
     if (t.trim() !== '') lines.push({ text: t, number: i + 1 });
