@@ -19,9 +19,10 @@ const ARTIFACTS = join(APP, 'test-artifacts');
 
 /** Steps of the moons run, and the validation log-likelihood (nats per point) it must beat. */
 const MOONS_STEPS = 400;
-// An untrained RealNVP scores about -3.9 on moons; 400 Adam steps at lr 3e-3 reach about -2.55
-// (the best flows reach about -2.3 on this scaling of the data). -2.75 leaves margin for noise.
-const MOONS_THRESHOLD = -2.75;
+// An untrained RealNVP scores about -3.86 on the page's moons (@bijective/core/datasets, noise
+// 0.05); 400 Adam steps at lr 3e-3 reach about -2.08 (zuko's best on this data is about -1.72).
+// -2.4 leaves margin for the backend's rounding.
+const MOONS_THRESHOLD = -2.4;
 
 const missing = chromiumMissing();
 
