@@ -1,6 +1,8 @@
 import {
   type Activation,
   type Batch,
+  type MlpStackLayer,
+  mlpStack,
   type DenseParams,
   type Parametrized,
   glorotUniform,
@@ -139,7 +141,6 @@ export const made = (options: MadeOptions): Made => {
   const { dim, paramsPerDim } = options;
   const contextDim = options.contextDim ?? 0;
   const hidden = options.hidden ?? [64, 64];
-  const activation: Activation = options.activation ?? ((h) => tf.relu(h));
   const residual = options.residual ?? false;
   const lastScale = options.lastLayerScale ?? 0.01;
   const initKind = options.init ?? 'glorot';
@@ -234,15 +235,19 @@ export const made = (options: MadeOptions): Made => {
       ({ layers, context: contextWeights }) =>
       (x, context) => {
         requireContext(context, contextDim, x.shape[0]);
-        let h: tf.Tensor2D = x;
-        layers.forEach((layer, l) => {
-          const mask = tf.tensor2d(masks[l]!, [sizes[l]!, sizes[l + 1]!]);
-          let z = tf.add(tf.matMul(h, tf.mul(layer.w, mask)), layer.b) as tf.Tensor2D;
+        const stack: MlpStackLayer[] = layers.map((layer, l) => {
           const ci = contextLayers.indexOf(l);
-          if (ci >= 0 && context !== undefined)
-            z = tf.add(z, tf.matMul(context, contextWeights[ci]!));
-          if (l === nLayers - 1) h = z;
-          else h = residual && l > 0 ? (tf.add(h, activation(z)) as tf.Tensor2D) : activation(z);
+          return {
+            w: layer.w,
+            b: layer.b,
+            mask: tf.tensor2d(masks[l]!, [sizes[l]!, sizes[l + 1]!]),
+            ...(ci >= 0 ? { contextWeight: contextWeights[ci]! } : {}),
+          };
+        });
+        const h = mlpStack(x, stack, {
+          ...(options.activation === undefined ? {} : { activation: options.activation }),
+          ...(context === undefined ? {} : { context }),
+          residual,
         });
         return tf.reshape(h, [x.shape[0], dim, paramsPerDim]) as tf.Tensor3D;
       },

@@ -147,6 +147,34 @@ class Args {
     return type != napi_null && type != napi_undefined;
   }
 
+  // Argument i, a JavaScript array of Float32Arrays (entries may be null when `nullable`; they read as
+  // empty views with a null pointer).
+  std::vector<F32> f32_list(size_t i, const char* name, bool nullable = false) const {
+    bool is_array = false;
+    typed(napi_is_array(env_, argv_[i], &is_array), name, " must be an array");
+    if (!is_array) fail(std::string(name) + " must be an array", true);
+    uint32_t n = 0;
+    check(napi_get_array_length(env_, argv_[i], &n), name);
+    std::vector<F32> out(n);
+    for (uint32_t j = 0; j < n; ++j) {
+      napi_value item;
+      check(napi_get_element(env_, argv_[i], j, &item), name);
+      napi_valuetype type;
+      check(napi_typeof(env_, item, &type), name);
+      if (nullable && (type == napi_null || type == napi_undefined)) continue;
+      bool is_typed = false;
+      napi_typedarray_type kind = napi_int8_array;
+      size_t length = 0;
+      void* data = nullptr;
+      check(napi_is_typedarray(env_, item, &is_typed), name);
+      if (is_typed) check(napi_get_typedarray_info(env_, item, &kind, &length, &data, nullptr, nullptr), name);
+      if (!is_typed || kind != napi_float32_array)
+        fail(std::string(name) + " must hold Float32Arrays" + (nullable ? " or nulls" : ""), true);
+      out[j] = F32{static_cast<float*>(data), length};
+    }
+    return out;
+  }
+
   // Arguments i, i+1, i+2: a shape and the per-dim element strides of two operands over it
   // (Int32Arrays of one rank, at most `max_rank`, no negative entry).
   Strided strided(size_t i, const char* shape, const char* strides0, const char* strides1,
@@ -416,6 +444,119 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   });
 }
 
+// The shape arguments shared by mlpForward and mlpBackward: sizes (Int32Array of layers + 1 widths,
+// each >= 1), batch, contextDim, activation code; and the per-layer weights checked against them.
+struct MlpArgs {
+  std::vector<size_t> sizes;
+  MlpShape shape;
+  std::vector<MlpLayerView> layers;
+};
+
+MlpArgs mlp_args(const Args& args, size_t first, const std::vector<F32>& ws, const std::vector<F32>* bs,
+                 const std::vector<F32>& masks, const std::vector<F32>& vs, const F32* c) {
+  MlpArgs m;
+  for (const int64_t d : args.dims(first, "sizes")) {
+    require(d >= 1, "every layer width must be >= 1");
+    m.sizes.push_back(size_t(d));
+  }
+  require(m.sizes.size() >= 2, "sizes must hold at least two widths");
+  m.shape.layers = m.sizes.size() - 1;
+  m.shape.sizes = m.sizes.data();
+  m.shape.batch = args.count(first + 1, "batch");
+  m.shape.context = args.count(first + 2, "contextDim");
+  m.shape.activation = args.code<MlpActivation>(first + 3, "activation", 4, "unknown MLP activation");
+  const size_t n = m.shape.layers;
+  require(ws.size() == n && masks.size() == n && vs.size() == n && (bs == nullptr || bs->size() == n),
+          "one weight, bias, mask and context weight entry per layer");
+  if (c != nullptr) require(c->length >= m.shape.batch * m.shape.context, "c is too short");
+  m.layers.resize(n);
+  for (size_t l = 0; l < n; ++l) {
+    const size_t din = m.sizes[l], dout = m.sizes[l + 1];
+    require(ws[l].length == din * dout, "a weight has the wrong size");
+    m.layers[l].w = ws[l].data;
+    if (bs != nullptr) {
+      require((*bs)[l].length == dout, "a bias has the wrong size");
+      m.layers[l].b = (*bs)[l].data;
+    }
+    if (masks[l].data != nullptr) {
+      require(masks[l].length == din * dout, "a mask has the wrong size");
+      m.layers[l].mask = masks[l].data;
+    }
+    if (vs[l].data != nullptr) {
+      require(c != nullptr && m.shape.context >= 1, "a context weight needs a context");
+      require(vs[l].length == m.shape.context * dout, "a context weight has the wrong size");
+      m.layers[l].v = vs[l].data;
+    }
+  }
+  return m;
+}
+
+// mlpForward(x, c | null, sizes, batch, contextDim, activation, ws, bs, masks, vs, outs)
+napi_value MlpForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 11);
+    const F32 x = args.f32(0, "x");
+    F32 c;
+    if (args.present(1, "c")) c = args.f32(1, "c");
+    const auto ws = args.f32_list(6, "ws"), bs = args.f32_list(7, "bs");
+    const auto masks = args.f32_list(8, "masks", true), vs = args.f32_list(9, "vs", true);
+    const auto outs = args.f32_list(10, "outs");
+    const MlpArgs m = mlp_args(args, 2, ws, &bs, masks, vs, c.data == nullptr ? nullptr : &c);
+    const size_t batch = m.shape.batch;
+    require(x.length == batch * m.sizes[0], "x has the wrong size");
+    require(outs.size() == m.shape.layers, "one output per layer");
+    std::vector<float*> out_ptrs;
+    for (size_t l = 0; l < m.shape.layers; ++l) {
+      require(outs[l].length == batch * m.sizes[l + 1], "an output has the wrong size");
+      out_ptrs.push_back(outs[l].data);
+    }
+    if (batch > 0) mlp_forward(m.shape, x.data, c.data, m.layers.data(), out_ptrs.data());
+  });
+}
+
+// mlpBackward(dy, x, c | null, sizes, batch, contextDim, activation, hidden, ws, masks, vs,
+//             dx | null, dc | null, dws, dbs, dvs)
+napi_value MlpBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 16);
+    const F32 dy = args.f32(0, "dy"), x = args.f32(1, "x");
+    F32 c, dx, dc;
+    if (args.present(2, "c")) c = args.f32(2, "c");
+    const auto hidden = args.f32_list(7, "hidden"), ws = args.f32_list(8, "ws");
+    const auto masks = args.f32_list(9, "masks", true), vs = args.f32_list(10, "vs", true);
+    if (args.present(11, "dx")) dx = args.f32(11, "dx");
+    if (args.present(12, "dc")) dc = args.f32(12, "dc");
+    const auto dws = args.f32_list(13, "dws"), dbs = args.f32_list(14, "dbs"), dvs = args.f32_list(15, "dvs", true);
+    const MlpArgs m = mlp_args(args, 3, ws, nullptr, masks, vs, c.data == nullptr ? nullptr : &c);
+    const size_t batch = m.shape.batch, n = m.shape.layers;
+    require(dy.length == batch * m.sizes[n], "dy has the wrong size");
+    require(x.length == batch * m.sizes[0], "x has the wrong size");
+    require(hidden.size() == n - 1, "one hidden output per hidden layer");
+    std::vector<const float*> hidden_ptrs;
+    for (size_t l = 0; l + 1 < n; ++l) {
+      require(hidden[l].length == batch * m.sizes[l + 1], "a hidden output has the wrong size");
+      hidden_ptrs.push_back(hidden[l].data);
+    }
+    if (dx.data != nullptr) require(dx.length == x.length, "dx has the wrong size");
+    if (dc.data != nullptr) require(c.data != nullptr && dc.length == batch * m.shape.context, "dc has the wrong size");
+    require(dws.size() == n && dbs.size() == n && dvs.size() == n, "one gradient entry per layer");
+    std::vector<MlpGradView> grads(n);
+    for (size_t l = 0; l < n; ++l) {
+      require(dws[l].length == m.sizes[l] * m.sizes[l + 1] && dbs[l].length == m.sizes[l + 1],
+              "a weight or bias gradient has the wrong size");
+      grads[l].dw = dws[l].data;
+      grads[l].db = dbs[l].data;
+      if (dvs[l].data != nullptr) {
+        require(m.layers[l].v != nullptr && dvs[l].length == m.shape.context * m.sizes[l + 1],
+                "a context weight gradient has the wrong size");
+        grads[l].dv = dvs[l].data;
+      }
+    }
+    mlp_backward(m.shape, dy.data, x.data, c.data, hidden_ptrs.data(), m.layers.data(), dx.data, dc.data,
+                 grads.data());
+  });
+}
+
 // setPortable(bool): force the portable GEMM micro-kernel (for tests and comparisons).
 napi_value SetPortable(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -443,6 +584,8 @@ NAPI_MODULE_INIT() {
       {"unaryParam", nullptr, UnaryParam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"mlpForward", nullptr, MlpForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"mlpBackward", nullptr, MlpBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setPortable", nullptr, SetPortable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -120,3 +120,49 @@ void adam(const float* p, const float* m, const float* v, const float* g, float*
 double sum_squares(const float* x, size_t n);
 
 }  // namespace bijective
+
+namespace bijective {
+
+/** Hidden activations of the fused MLP stack (mlp.cc); codes shared with the JS kernel. */
+enum class MlpActivation : int { Relu = 0, Tanh = 1, Softplus = 2, Sigmoid = 3, Elu = 4 };
+
+/** Sizes of a fused MLP stack: `layers` products from sizes[0] to sizes[layers], `context` columns of c. */
+struct MlpShape {
+  size_t batch = 0;
+  size_t layers = 0;
+  const size_t* sizes = nullptr;  // layers + 1 widths
+  size_t context = 0;             // 0: no context
+  MlpActivation activation = MlpActivation::Relu;
+};
+
+/** One layer's operands: w [in, out], b [out], optional mask [in, out] and context weight v [context, out]. */
+struct MlpLayerView {
+  const float* w = nullptr;
+  const float* b = nullptr;
+  const float* mask = nullptr;
+  const float* v = nullptr;
+};
+
+/** One layer's gradient outputs (dv is nullptr when the layer has no context weight). */
+struct MlpGradView {
+  float* dw = nullptr;
+  float* db = nullptr;
+  float* dv = nullptr;
+};
+
+/**
+ * Forward pass: h_0 = x, z_l = h_l (W_l ⊙ M_l) + b_l [+ c V_l], h_{l+1} = act(z_l) for hidden
+ * layers, the last one linear. outs[l] receives h_{l+1} ([batch, sizes[l+1]]); outs[layers-1] is
+ * the network's output.
+ */
+void mlp_forward(const MlpShape& s, const float* x, const float* c, const MlpLayerView* layers, float* const* outs);
+
+/**
+ * Backward pass from dy = ∂L/∂out and the hidden outputs of mlp_forward (hidden[l] = h_{l+1}):
+ * dW_l = h_lᵀ g_l ⊙ M_l, db_l = Σ_rows g_l, dV_l = cᵀ g_l, dc = Σ_l g_l V_lᵀ, dx = g_0 (W_0 ⊙ M_0)ᵀ,
+ * with g_{L-1} = dy and g_{l-1} = g_l (W_l ⊙ M_l)ᵀ ⊙ act'(h_l). dx and dc may be nullptr.
+ */
+void mlp_backward(const MlpShape& s, const float* dy, const float* x, const float* c, const float* const* hidden,
+                  const MlpLayerView* layers, float* dx, float* dc, const MlpGradView* grads);
+
+}  // namespace bijective

@@ -141,6 +141,49 @@ export type NativeAddon = {
   ): void;
   /** Σ x², accumulated in double. */
   sumSquares(x: Float32Array): number;
+  /**
+   * Fused MLP forward (core's `BijectiveFusedMlp`): `h₀ = x`,
+   * `h_{l+1} = act(h_l (W_l ⊙ M_l) + b_l + c V_l)`, the last layer linear;
+   * `outs[l]` receives `h_{l+1}` (`[batch, sizes[l+1]]`). Masks and context
+   * weights are null where a layer has none; activation: 0 relu, 1 tanh,
+   * 2 softplus, 3 sigmoid, 4 elu.
+   */
+  mlpForward(
+    x: Float32Array,
+    c: Float32Array | null,
+    sizes: Int32Array,
+    batch: number,
+    contextDim: number,
+    activation: number,
+    ws: readonly Float32Array[],
+    bs: readonly Float32Array[],
+    masks: readonly (Float32Array | null)[],
+    vs: readonly (Float32Array | null)[],
+    outs: readonly Float32Array[],
+  ): void;
+  /**
+   * Fused MLP backward (core's `BijectiveFusedMlpGrad`) from `dy` and the
+   * hidden outputs of {@link NativeAddon.mlpForward}: writes `dx`, `dc` (when
+   * not null) and per layer `dW ⊙ M`, `db`, `dV`.
+   */
+  mlpBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    c: Float32Array | null,
+    sizes: Int32Array,
+    batch: number,
+    contextDim: number,
+    activation: number,
+    hidden: readonly Float32Array[],
+    ws: readonly Float32Array[],
+    masks: readonly (Float32Array | null)[],
+    vs: readonly (Float32Array | null)[],
+    dx: Float32Array | null,
+    dc: Float32Array | null,
+    dws: readonly Float32Array[],
+    dbs: readonly Float32Array[],
+    dvs: readonly (Float32Array | null)[],
+  ): void;
   info(): NativeAddonInfo;
   /** Resize the thread pool (n >= 1, the caller included). */
   setThreads(n: number): void;
@@ -168,6 +211,8 @@ export const ADDON_FUNCTIONS = [
   'unaryParam',
   'adam',
   'sumSquares',
+  'mlpForward',
+  'mlpBackward',
   'info',
   'setThreads',
   'setPortable',

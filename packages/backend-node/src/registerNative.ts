@@ -1,6 +1,6 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { FUSED_ADAM, SQUARED_NORM, tf } from '@bijective/core';
+import { FUSED_ADAM, FUSED_MLP, FUSED_MLP_GRAD, SQUARED_NORM, tf } from '@bijective/core';
 import type { NativeAddon } from './addon.js';
 import { BINARY_OPS, nativeBinary } from './kernels/binary.js';
 import { type KernelArgs, withFallback } from './kernels/kernelArgs.js';
@@ -23,6 +23,7 @@ import {
 } from './kernels/select.js';
 import { REDUCE_OPS, nativeReduce } from './kernels/reduce.js';
 import { nativeFusedAdam, nativeSquaredNorm } from './kernels/optimizer.js';
+import { nativeFusedMlp, nativeFusedMlpGrad } from './kernels/mlp.js';
 import { UNARY_OPS, nativeUnary, nativeUnaryParam } from './kernels/unary.js';
 
 /** The tfjs backend name the native backend registers. */
@@ -71,6 +72,8 @@ export const NATIVE_KERNELS: readonly string[] = [
   ...Object.keys(LAYOUT_KERNELS),
   FUSED_ADAM,
   SQUARED_NORM,
+  FUSED_MLP,
+  FUSED_MLP_GRAD,
 ];
 
 const nativeKernel = (addon: NativeAddon, name: string): NativeKernel | undefined => {
@@ -129,6 +132,8 @@ export const registerNativeBackend = (addon: NativeAddon): void => {
   const fused: Readonly<Record<string, NativeKernel>> = {
     [FUSED_ADAM]: nativeFusedAdam(addon),
     [SQUARED_NORM]: nativeSquaredNorm(addon),
+    [FUSED_MLP]: nativeFusedMlp(addon),
+    [FUSED_MLP_GRAD]: nativeFusedMlpGrad(addon),
   };
   for (const [kernelName, kernel] of Object.entries(fused)) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND_NAME) !== undefined)

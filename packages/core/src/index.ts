@@ -91,7 +91,11 @@ export { type BackendPlugin, backendError, useBackend, cpuBackend } from './back
 export {
   FUSED_ADAM,
   SQUARED_NORM,
+  FUSED_MLP,
+  FUSED_MLP_GRAD,
   type FusedAdamAttrs,
+  type FusedMlpActivation,
+  type FusedMlpAttrs,
   hasFusedKernel,
   squaredNorm,
 } from './backend/fusedKernels.js';
@@ -116,5 +120,6 @@ export { WIDE_FROM_DIM, defaultHidden, presetTransforms } from './presetDefaults
 export { presetLimits, mlpParamCount, presetSizeProblem } from './presetLimits.js';
 export { LOG_SCALE_BOUND, softClamp } from './nn/softClamp.js';
 export { type ActivationName, activationNames, activation } from './nn/activationName.js';
+export { type MlpStackLayer, type MlpStackOptions, mlpStack } from './nn/mlpStack.js';
 export * from './elementMaps/index.js';
 export { selectColumns, selectEntries } from './ops/selectColumns.js';

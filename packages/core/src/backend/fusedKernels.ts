@@ -28,6 +28,40 @@ export const FUSED_ADAM = 'BijectiveFusedAdam';
 /** Name of the fused squared global norm kernel; see {@link FUSED_ADAM}. */
 export const SQUARED_NORM = 'BijectiveSquaredNorm';
 
+/**
+ * Name of the fused MLP stack forward kernel (core's {@link mlpStack}). Inputs:
+ * `x [batch, d₀]`, per layer `l < L` the weight `w{l} [d_l, d_{l+1}]` and bias
+ * `b{l} [d_{l+1}]`, optionally a fixed 0/1 mask `m{l}` (shape of `w{l}`) and a
+ * context weight `v{l} [contextDim, d_{l+1}]`, and the context `c [batch, contextDim]`
+ * when any `v{l}` is given. Attributes {@link FusedMlpAttrs}. Outputs
+ * `[out, h₁, …, h_{L-1}]`: the network output
+ * `out = h_{L-1} (W ⊙ M) + b [+ c V]` and the hidden activations
+ * `h_{l+1} = act(h_l (W_l ⊙ M_l) + b_l [+ c V_l])` (`h₀ = x`), which the
+ * backward kernel reads instead of recomputing them.
+ */
+export const FUSED_MLP = 'BijectiveFusedMlp';
+
+/**
+ * Name of the fused MLP stack backward kernel. Inputs: `dy` (the gradient of
+ * `out`), the forward inputs `x`, `c`, `w{l}`, `m{l}`, `v{l}` (no biases) and the
+ * hidden activations `h{l}` (`h₁…h_{L-1}` under the names `h0…h{L-2}`). Attributes
+ * {@link FusedMlpAttrs}. Outputs, in order: `dx`, then `dw{l}, db{l}` for every
+ * layer (`dw` already multiplied by the mask), then `dv{l}` for each layer that
+ * has a context weight, then `dc` when a context is given.
+ */
+export const FUSED_MLP_GRAD = 'BijectiveFusedMlpGrad';
+
+/** The hidden activations the fused MLP kernels implement; any other activation runs the composite ops. */
+export type FusedMlpActivation = 'relu' | 'tanh' | 'softplus' | 'sigmoid' | 'elu';
+
+/** Attributes of {@link FUSED_MLP} and {@link FUSED_MLP_GRAD}. */
+export type FusedMlpAttrs = {
+  /** Number of layers `L` (weights `w0 … w{L-1}`). */
+  readonly layers: number;
+  /** Activation of the hidden layers (the last layer is linear). */
+  readonly activation: FusedMlpActivation;
+};
+
 /** Attributes of {@link FUSED_ADAM}: plain numbers, rounded to float32 by the kernel like tfjs scalars. */
 export type FusedAdamAttrs = {
   readonly beta1: number;

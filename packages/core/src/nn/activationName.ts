@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
 import type { Activation } from './mlp.js';
+import type { FusedMlpActivation } from '../backend/fusedKernels.js';
 
 /**
  * Hidden activations a conditioner preset's JSON config can name (the coupling
@@ -10,6 +11,11 @@ export type ActivationName = 'relu' | 'tanh' | 'softplus';
 
 /** The names of {@link ActivationName}, for validation. */
 export const activationNames: readonly ActivationName[] = ['relu', 'tanh', 'softplus'];
+
+/** `tf.tanh`, as the one function object {@link fusedActivation} recognises. */
+const tanhActivation: Activation = (x) => tf.tanh(x);
+/** `tf.softplus`, as the one function object {@link fusedActivation} recognises. */
+const softplusActivation: Activation = (x) => tf.softplus(x);
 
 /**
  * The hidden activation for a name, as {@link applyMlp} expects it:
@@ -28,8 +34,29 @@ export const activation = (name: ActivationName): Activation | undefined => {
     case 'relu':
       return undefined;
     case 'tanh':
-      return (x) => tf.tanh(x);
+      return tanhActivation;
     case 'softplus':
-      return (x) => tf.softplus(x);
+      return softplusActivation;
   }
 };
+
+/**
+ * The name the fused MLP kernels know an activation by: `'relu'` for
+ * `undefined` (the default), `'tanh'` / `'softplus'` for the functions
+ * {@link activation} returns, `undefined` for any other function (a caller's
+ * own activation, which only the composite ops can run).
+ *
+ * @example
+ * ```ts
+ * fusedActivation(activation('tanh')); // 'tanh'
+ * fusedActivation((x) => tf.tanh(x)); // undefined: not one of ours
+ * ```
+ */
+export const fusedActivation = (act: Activation | undefined): FusedMlpActivation | undefined =>
+  act === undefined
+    ? 'relu'
+    : act === tanhActivation
+      ? 'tanh'
+      : act === softplusActivation
+        ? 'softplus'
+        : undefined;

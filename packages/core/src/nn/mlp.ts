@@ -1,6 +1,7 @@
 import { tf } from '../tf.js';
 import { tfSeed } from '../random.js';
 import { splitSeed } from '../params.js';
+import { mlpStack } from './mlpStack.js';
 
 /** One dense layer's parameters: `w` is `[in, out]`, `b` is `[out]`. */
 export type DenseParams = {
@@ -59,8 +60,10 @@ export const initMlp = (options: MlpOptions, seed: number): DenseParams[] => {
 
 /**
  * Apply a multilayer perceptron: `h ← act(h W + b)` for every layer but the
- * last, which is linear. `[batch, input]` → `[batch, output]`. Uses one fused
- * matMul + bias + activation per layer (`tf.fused.matMul`).
+ * last, which is linear. `[batch, input]` → `[batch, output]`. Runs
+ * {@link mlpStack}: one fused kernel each way on a backend that has the fused
+ * MLP kernels, else one fused matMul + bias + activation per layer
+ * (`tf.fused.matMul`).
  *
  * @example
  * ```ts
@@ -72,16 +75,4 @@ export const applyMlp = (
   layers: readonly DenseParams[],
   x: tf.Tensor2D,
   activation?: Activation,
-): tf.Tensor2D => {
-  let h = x;
-  layers.forEach((layer, i) => {
-    const isLast = i === layers.length - 1;
-    if (isLast || activation !== undefined) {
-      h = tf.add(tf.matMul(h, layer.w), layer.b) as tf.Tensor2D;
-      if (!isLast) h = activation!(h);
-    } else {
-      h = tf.fused.matMul({ a: h, b: layer.w, bias: layer.b, activation: 'relu' }) as tf.Tensor2D;
-    }
-  });
-  return h;
-};
+): tf.Tensor2D => mlpStack(x, layers, activation === undefined ? {} : { activation });

@@ -1,0 +1,55 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUSED_MLP, FUSED_MLP_GRAD, hasFusedKernel, mlpStack, tf } from '@bijective/core';
+import { checkFusedMlp, expectNoLeaks } from '@bijective/core/testing';
+import { SKIP_REASON, addonBuilt, calls, setupNative } from './helpers.js';
+
+describe.skipIf(!addonBuilt)(
+  `the fused MLP kernels on native${addonBuilt ? '' : ` (skipped: ${SKIP_REASON})`}`,
+  () => {
+    beforeAll(setupNative);
+
+    it('native registers both; cpu neither (mlpStack runs the composite ops there)', async () => {
+      await tf.setBackend('native');
+      expect(hasFusedKernel(FUSED_MLP) && hasFusedKernel(FUSED_MLP_GRAD)).toBe(true);
+      await tf.setBackend('cpu');
+      expect(hasFusedKernel(FUSED_MLP) || hasFusedKernel(FUSED_MLP_GRAD)).toBe(false);
+    });
+
+    it('equal the composite ops on cpu: outputs and gradients, dense and masked, with and without context, every activation, no leaks', async () => {
+      const [f, b] = [calls['mlpForward'] ?? 0, calls['mlpBackward'] ?? 0];
+      expect(await checkFusedMlp('native')).toEqual([]);
+      // The addon ran (not a fallback): 40 kernel-level cases each way, and 24 through mlpStack
+      // (two forwards each: the output, then again under tf.grads).
+      expect((calls['mlpForward'] ?? 0) - f).toBe(88);
+      expect((calls['mlpBackward'] ?? 0) - b).toBe(64);
+    });
+
+    it('mlpStack on native: one engine kernel each way for a three-layer masked stack', async () => {
+      await tf.setBackend('native');
+      const x = tf.randomNormal([8, 2]) as tf.Tensor2D;
+      const layers = [
+        [2, 16],
+        [16, 16],
+        [16, 4],
+      ].map(([i, o]) => ({
+        w: tf.randomNormal([i!, o!]) as tf.Tensor2D,
+        b: tf.zeros([o!]) as tf.Tensor1D,
+        mask: tf.ones([i!, o!]) as tf.Tensor2D,
+      }));
+      const forward = await tf.profile(() => mlpStack(x, layers));
+      expect(forward.kernels.map((k) => k.name)).toEqual([FUSED_MLP]);
+      const params = layers.flatMap((l) => [l.w, l.b]);
+      await expectNoLeaks(() =>
+        tf.grads((...ps: tf.Tensor[]) =>
+          tf.sum(
+            mlpStack(
+              x,
+              layers.map((l, i) => ({ ...l, w: ps[2 * i] as tf.Tensor2D, b: ps[2 * i + 1] as tf.Tensor1D })),
+            ),
+          ),
+        )(params),
+      );
+      tf.dispose([x, ...params, ...layers.map((l) => l.mask)]);
+    });
+  },
+);
