@@ -36,19 +36,32 @@ describe.skipIf(!addonBuilt)(
         b: tf.zeros([o!]) as tf.Tensor1D,
         mask: tf.ones([i!, o!]) as tf.Tensor2D,
       }));
+      // The forward: the fused kernel (plus the engine's unnamed entry for the customGrad around it).
       const forward = await tf.profile(() => mlpStack(x, layers));
-      expect(forward.kernels.map((k) => k.name)).toEqual([FUSED_MLP]);
+      expect(forward.kernels.map((k) => k.name).filter((n) => n !== '')).toEqual([FUSED_MLP]);
       const params = layers.flatMap((l) => [l.w, l.b]);
-      await expectNoLeaks(() =>
+      const grads = () =>
         tf.grads((...ps: tf.Tensor[]) =>
           tf.sum(
             mlpStack(
               x,
-              layers.map((l, i) => ({ ...l, w: ps[2 * i] as tf.Tensor2D, b: ps[2 * i + 1] as tf.Tensor1D })),
+              layers.map((l, i) => ({
+                ...l,
+                w: ps[2 * i] as tf.Tensor2D,
+                b: ps[2 * i + 1] as tf.Tensor1D,
+              })),
             ),
           ),
-        )(params),
-      );
+        )(params);
+      // With gradients: one forward and one backward kernel, no matMul; the rest are the engine's
+      // clones of the saved tensors (x, 3 weights, 3 masks, 2 hidden) and the sum's own kernels.
+      const names = (await tf.profile(() => tf.dispose(grads()))).kernels.map((k) => k.name);
+      expect(names.filter((n) => n === FUSED_MLP || n === FUSED_MLP_GRAD)).toEqual([
+        FUSED_MLP,
+        FUSED_MLP_GRAD,
+      ]);
+      expect(names.filter((n) => n === 'BatchMatMul' || n === '_FusedMatMul')).toEqual([]);
+      await expectNoLeaks(grads);
       tf.dispose([x, ...params, ...layers.map((l) => l.mask)]);
     });
   },

@@ -12,3 +12,4 @@ export {
   explicitTransposeKernelsInstalled,
 } from './explicitTransposeKernels.js';
 export { swapLastTwoPerm, transposeLastTwo } from './transposeLastTwo.js';
+export { installFusedMlpKernels, uninstallFusedMlpKernels } from './fusedMlp.js';

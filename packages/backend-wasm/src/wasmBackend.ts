@@ -7,6 +7,7 @@ import {
   explicitTransposeKernelsInstalled,
 } from './explicitTransposeKernels.js';
 import { installMatMulGradient, matMulGradientInstalled } from './matMulGradient.js';
+import { installFusedMlpKernels } from './fusedMlp.js';
 
 /** Per-file locations of the three binaries, keyed by tfjs's file names (see {@link WASM_BINARIES}). */
 export type WasmFileMap = {
@@ -53,6 +54,11 @@ export type WasmBackendOptions = {
   readonly fastMatMulGradient?: boolean;
   /** Replace the wasm `BatchMatMul` / `_FusedMatMul` kernels by explicit-transpose versions (default `true`); see README. */
   readonly explicitTranspose?: boolean;
+  /**
+   * Register core's fused MLP kernels for wasm, composed of the wasm
+   * backend's own kernels in one engine call each way (default `true`); see README.
+   */
+  readonly fusedMlp?: boolean;
 };
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
@@ -132,6 +138,7 @@ const load = async (options: WasmBackendOptions): Promise<BijectiveError | undef
   }
   if (options.explicitTranspose !== false) installExplicitTransposeKernels();
   if (options.fastMatMulGradient !== false) installMatMulGradient();
+  if (options.fusedMlp !== false) installFusedMlpKernels();
 
   const running = wasmBinaryInfo();
   if (running !== undefined) {

@@ -12,13 +12,13 @@ import {
 } from './kernelArgs.js';
 
 /** Activation codes of the addon's `mlpForward` / `mlpBackward` (native/kernels.h `MlpActivation`). */
-const MLP_ACTIVATIONS: Readonly<Record<FusedMlpActivation, number>> = {
-  relu: 0,
-  tanh: 1,
-  softplus: 2,
-  sigmoid: 3,
-  elu: 4,
-};
+const MLP_ACTIVATIONS: ReadonlyMap<string, number> = new Map<FusedMlpActivation, number>([
+  ['relu', 0],
+  ['tanh', 1],
+  ['softplus', 2],
+  ['sigmoid', 3],
+  ['elu', 4],
+]);
 
 /** A tensor's values as float32: in place when stored as float32, else converted. */
 const values = (backend: MathBackendCPU, t: TensorInfo): Float32Array =>
@@ -48,7 +48,7 @@ const input = (args: KernelArgs, name: string, kernel: string): TensorInfo => {
 const stack = (args: KernelArgs, kernel: string): Stack => {
   const backend = cpuStorage(args);
   const layers = numberAttr(args.attrs, 'layers', 0);
-  const activation = MLP_ACTIVATIONS[stringAttr(args.attrs, 'activation', '') as FusedMlpActivation];
+  const activation = MLP_ACTIVATIONS.get(stringAttr(args.attrs, 'activation', ''));
   if (!(Number.isInteger(layers) && layers >= 1))
     throw new Error(`${kernel}: attribute layers must be a positive integer, got ${layers}`);
   if (activation === undefined)
@@ -76,7 +76,10 @@ const stack = (args: KernelArgs, kernel: string): Stack => {
       throw new Error(`${kernel}: m${l} must have w${l}'s shape`);
     masks.push(m === undefined ? null : values(backend, m));
     const v = args.inputs[`v${l}`];
-    if (v !== undefined && (c === undefined || v.shape[0] !== contextDim || v.shape[1] !== sizes[l + 1]))
+    if (
+      v !== undefined &&
+      (c === undefined || v.shape[0] !== contextDim || v.shape[1] !== sizes[l + 1])
+    )
       throw new Error(`${kernel}: v${l} must be [contextDim, ${sizes[l + 1]}] with a context c`);
     vs.push(v === undefined ? null : values(backend, v));
   }

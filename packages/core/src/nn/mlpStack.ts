@@ -84,7 +84,13 @@ const compositeStack = (
   layers.forEach((layer, l) => {
     const isLast = l === layers.length - 1;
     const withContext = context !== undefined && layer.contextWeight !== undefined;
-    if (!isLast && activation === undefined && layer.mask === undefined && !withContext && !residual) {
+    if (
+      !isLast &&
+      activation === undefined &&
+      layer.mask === undefined &&
+      !withContext &&
+      !residual
+    ) {
       h = tf.fused.matMul({ a: h, b: layer.w, bias: layer.b, activation: 'relu' }) as tf.Tensor2D;
       return;
     }
@@ -114,7 +120,8 @@ const fusedStack = (
   layers.forEach((layer, l) => {
     weights[`w${l}`] = layer.w;
     if (layer.mask !== undefined) weights[`m${l}`] = layer.mask;
-    if (c !== undefined && layer.contextWeight !== undefined) weights[`v${l}`] = layer.contextWeight;
+    if (c !== undefined && layer.contextWeight !== undefined)
+      weights[`v${l}`] = layer.contextWeight;
   });
   const contextLayers = layers.flatMap((layer, l) =>
     c !== undefined && layer.contextWeight !== undefined ? [l] : [],

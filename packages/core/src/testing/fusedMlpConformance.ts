@@ -92,8 +92,7 @@ const operands = (c: FusedMlpCase, seed: number): Operands => {
       ...(withContext ? { contextWeight: uniform([c.contextDim, dout]) as tf.Tensor2D } : {}),
     };
   });
-  const context =
-    c.contextDim > 0 ? (uniform([BATCH, c.contextDim]) as tf.Tensor2D) : undefined;
+  const context = c.contextDim > 0 ? (uniform([BATCH, c.contextDim]) as tf.Tensor2D) : undefined;
   const dy = uniform([BATCH, c.sizes[nLayers]!]) as tf.Tensor2D;
   return { x, layers, context, dy };
 };
@@ -123,7 +122,11 @@ const differentiable = (o: Operands): tf.Tensor[] => [
 
 const rebuild = (o: Operands, ts: readonly tf.Tensor[]): Operands => {
   let i = 1;
-  const layers = o.layers.map((l) => ({ ...l, w: ts[i++] as tf.Tensor2D, b: ts[i++] as tf.Tensor1D }));
+  const layers = o.layers.map((l) => ({
+    ...l,
+    w: ts[i++] as tf.Tensor2D,
+    b: ts[i++] as tf.Tensor1D,
+  }));
   const withV = layers.map((l) =>
     o.context === undefined || l.contextWeight === undefined
       ? l
@@ -165,9 +168,7 @@ const throughKernels = (o: Operands, activation: FusedMlpActivation): number[][]
     const gradInputs: Record<string, tf.Tensor> = { ...inputs, dy: o.dy };
     hidden.forEach((h, i) => (gradInputs[`h${i}`] = h));
     const grads = tf.engine().runKernel(FUSED_MLP_GRAD, gradInputs, { ...attrs });
-    return [out!, ...(Array.isArray(grads) ? grads : [grads])].map((t) =>
-      Array.from(t.dataSync()),
-    );
+    return [out!, ...(Array.isArray(grads) ? grads : [grads])].map((t) => Array.from(t.dataSync()));
   });
 
 const biases = (o: Operands): Record<string, tf.Tensor> =>
