@@ -209,12 +209,12 @@ const compare = (
 /**
  * Conformance of the fused MLP kernels ({@link FUSED_MLP}, {@link FUSED_MLP_GRAD})
  * on `backend` against the composite ops on `reference` (default `cpu`): for
- * every {@link fusedMlpCases} case, the output and every gradient
- * (`x`, weights, biases, context weights, context; masked weight entries must
- * get exactly the composite's zero) from the kernels called directly, and,
- * for the activations {@link mlpStack} dispatches, through `mlpStack` and
- * `tf.grads` too; then a leak check (`tf.memory().numTensors` back to where
- * it was). Values must agree to `rtol` of each tensor's largest entry (at
+ * every {@link fusedMlpCases} case, the output and every gradient (`x`,
+ * weights with their masked entries, biases, context weights, context) from
+ * the kernels called directly, and, for the activations {@link mlpStack}
+ * dispatches, through `mlpStack` and `tf.grads` too; then a leak check
+ * (`tf.memory().numTensors` and the backend's `numDataIds()` back to where
+ * they were). Values must agree to `rtol` of each tensor's largest entry (at
  * least 1), default `1e-5` (float32 rounding). Returns the problems (empty
  * when conformant, and when `backend` registers neither kernel: there is
  * nothing fused to check) and restores the active backend.
@@ -245,7 +245,8 @@ export const checkFusedMlp = async (
       const names = labels(refOps);
       disposeOperands(refOps);
       await tf.setBackend(backend);
-      const before = tf.memory().numTensors;
+      // Tensors the engine tracks, and the backend's own buffers (temporaries a kernel forgot).
+      const before = [tf.memory().numTensors, tf.backend().numDataIds()];
       const ops = operands(c, seed);
       problems.push(
         ...compare(`${c.name} (kernels)`, names, ref, throughKernels(ops, c.activation), rtol),
@@ -261,8 +262,11 @@ export const checkFusedMlp = async (
           ),
         );
       disposeOperands(ops);
-      const after = tf.memory().numTensors;
-      if (after !== before) problems.push(`${c.name}: ${after - before} tensors leaked`);
+      const after = [tf.memory().numTensors, tf.backend().numDataIds()];
+      if (after[0] !== before[0])
+        problems.push(`${c.name}: ${after[0]! - before[0]!} tensors leaked`);
+      if (after[1] !== before[1])
+        problems.push(`${c.name}: ${after[1]! - before[1]!} backend buffers leaked`);
     }
   } finally {
     await tf.setBackend(previous);
