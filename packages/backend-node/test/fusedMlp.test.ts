@@ -66,3 +66,28 @@ describe.skipIf(!addonBuilt)(
     });
   },
 );
+
+describe.skipIf(!addonBuilt)('mlpStack on native: edge sizes', () => {
+  beforeAll(setupNative);
+
+  it('an empty batch gives empty outputs and zero gradients, like the composite ops', async () => {
+    await tf.setBackend('native');
+    const x = tf.zeros([0, 3]) as tf.Tensor2D;
+    const w = tf.ones([3, 4]) as tf.Tensor2D;
+    const b = tf.ones([4]) as tf.Tensor1D;
+    const [out, dw] = tf.tidy(() => {
+      const g = tf.grads((wi: tf.Tensor) =>
+        tf.sum(
+          mlpStack(x, [
+            { w: wi as tf.Tensor2D, b },
+            { w: tf.ones([4, 2]), b: tf.zeros([2]) },
+          ]),
+        ),
+      )([w]);
+      return [mlpStack(x, [{ w, b }]), g[0]!];
+    });
+    expect(out.shape).toEqual([0, 4]);
+    expect(Array.from(dw.dataSync())).toEqual(new Array(12).fill(0));
+    tf.dispose([x, w, b, out, dw]);
+  });
+});

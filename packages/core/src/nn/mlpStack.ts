@@ -68,6 +68,7 @@ export const mlpStack = (
     name !== undefined &&
     options.residual !== true &&
     layers.length > 0 &&
+    layers.every((l) => l.w.size > 0) &&
     hasFusedKernel(FUSED_MLP) &&
     hasFusedKernel(FUSED_MLP_GRAD)
   )
