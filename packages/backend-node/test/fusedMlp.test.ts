@@ -54,7 +54,7 @@ describe.skipIf(!addonBuilt)(
           ),
         )(params);
       // With gradients: one forward and one backward kernel, no matMul; the rest are the engine's
-      // clones of the saved tensors (x, 3 weights, 3 masks, 2 hidden) and the sum's own kernels.
+      // clone of the one saved tensor (the workspace) and the sum's own kernels.
       const names = (await tf.profile(() => tf.dispose(grads()))).kernels.map((k) => k.name);
       expect(names.filter((n) => n === FUSED_MLP || n === FUSED_MLP_GRAD)).toEqual([
         FUSED_MLP,

@@ -1,4 +1,12 @@
-import { FUSED_MLP, FUSED_MLP_GRAD, type FusedMlpActivation, tf } from '@bijective/core';
+import {
+  FUSED_MLP,
+  FUSED_MLP_GRAD,
+  type FusedMlpActivation,
+  type FusedMlpAttrs,
+  type WorkspacePiece,
+  fusedMlpWorkspace,
+  tf,
+} from '@bijective/core';
 
 const WASM = 'wasm';
 
@@ -51,6 +59,12 @@ class Calls {
     return info;
   }
 
+  /** Free `info` with the temporaries (a buffer allocated outside {@link Calls.run}). */
+  adopt(info: tf.TensorInfo): tf.TensorInfo {
+    this.temporaries.push(info);
+    return info;
+  }
+
   /** Take `info` out of the temporaries: it is an output of the fused kernel. */
   keep(info: tf.TensorInfo): tf.TensorInfo {
     const i = this.temporaries.findIndex((t) => t.dataId === info.dataId);
@@ -75,37 +89,52 @@ type Layer = {
   readonly v: tf.TensorInfo | undefined;
 };
 
-const structure = (
-  args: Parameters<tf.KernelFunc>[0],
-  kernel: string,
-): {
-  layers: Layer[];
-  activation: FusedMlpActivation;
-  x: tf.TensorInfo;
-  c: tf.TensorInfo | undefined;
-} => {
-  const n = args.attrs?.['layers'];
-  const activation = args.attrs?.['activation'];
-  if (typeof n !== 'number' || !(Number.isInteger(n) && n >= 1))
-    throw new Error(`${kernel}: attribute layers must be a positive integer`);
-  if (!isActivation(activation))
-    throw new Error(`${kernel}: unsupported activation '${String(activation)}'`);
-  const x = args.inputs['x'];
-  if (x === undefined) throw new Error(`${kernel} needs the input x`);
-  const c = args.inputs['c'];
-  const layers = Array.from({ length: n }, (_, l): Layer => {
-    const w = args.inputs[`w${l}`];
-    if (w === undefined) throw new Error(`${kernel} needs the input w${l}`);
-    const v = args.inputs[`v${l}`];
-    if (v !== undefined && c === undefined) throw new Error(`${kernel}: v${l} needs a context c`);
-    return { w, m: args.inputs[`m${l}`], v };
-  });
-  return { layers, activation, x, c };
+const numbers = (attrs: tf.NamedAttrMap | undefined, key: string): number[] | undefined => {
+  const v = attrs?.[key];
+  return Array.isArray(v) && v.every((n): n is number => typeof n === 'number') ? v : undefined;
 };
 
-const backendOf = (args: Parameters<tf.KernelFunc>[0], kernel: string): tf.KernelBackend => {
-  if (!(args.backend instanceof tf.KernelBackend)) throw new Error(`${kernel}: no kernel backend`);
-  return args.backend;
+/** The attributes, checked. */
+const readAttrs = (attrs: tf.NamedAttrMap | undefined, kernel: string): FusedMlpAttrs => {
+  const activation = attrs?.['activation'];
+  const sizes = numbers(attrs, 'sizes');
+  const masked = numbers(attrs, 'masked');
+  const withContext = numbers(attrs, 'withContext');
+  const contextDim = attrs?.['contextDim'];
+  if (!isActivation(activation))
+    throw new Error(`${kernel}: unsupported activation '${String(activation)}'`);
+  if (
+    sizes === undefined ||
+    sizes.length < 2 ||
+    !sizes.every((d) => Number.isInteger(d) && d >= 1) ||
+    masked?.length !== sizes.length - 1 ||
+    withContext?.length !== sizes.length - 1 ||
+    typeof contextDim !== 'number'
+  )
+    throw new Error(`${kernel}: attributes sizes, masked, withContext, contextDim are malformed`);
+  return { activation, sizes, masked, withContext, contextDim };
+};
+
+/** The wasm backend's heap access (BackendWasm's `makeOutput` and `typedArrayFromHeap`). */
+type HeapBackend = tf.KernelBackend & {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): ArrayLike<number> & {
+    set(a: ArrayLike<number>, offset?: number): void;
+    subarray(begin: number, end: number): ArrayLike<number>;
+  };
+};
+
+const backendOf = (args: Parameters<tf.KernelFunc>[0], kernel: string): HeapBackend => {
+  const b = args.backend;
+  if (
+    b instanceof tf.KernelBackend &&
+    'makeOutput' in b &&
+    typeof b.makeOutput === 'function' &&
+    'typedArrayFromHeap' in b &&
+    typeof b.typedArrayFromHeap === 'function'
+  )
+    return b as HeapBackend;
+  throw new Error(`${kernel}: not the wasm backend`);
 };
 
 /** The same storage under another shape of the same size (what the wasm Reshape kernel does, minus the ref count). */
@@ -148,30 +177,52 @@ const timesDerivative = (
   }
 };
 
+const input = (args: Parameters<tf.KernelFunc>[0], name: string, kernel: string): tf.TensorInfo => {
+  const t = args.inputs[name];
+  if (t === undefined) throw new Error(`${kernel} needs the input ${name}`);
+  return t;
+};
+
 const forward: tf.KernelFunc = (args) => {
-  const { layers, activation, x, c } = structure(args, FUSED_MLP);
-  const k = new Calls(backendOf(args, FUSED_MLP));
+  const attrs = readAttrs(args.attrs, FUSED_MLP);
+  const { activation, sizes } = attrs;
+  const backend = backendOf(args, FUSED_MLP);
+  const x = input(args, 'x', FUSED_MLP);
+  const batch = x.shape[0] ?? 0;
+  const layout = fusedMlpWorkspace(attrs, batch);
+  const c = layout.c === undefined ? undefined : input(args, 'c', FUSED_MLP);
+  const layers = sizes.slice(0, -1).map((_, l): Layer => ({
+    w: input(args, `w${l}`, FUSED_MLP),
+    m: layout.masks[l] === undefined ? undefined : input(args, `m${l}`, FUSED_MLP),
+    v: layout.contextWeights[l] === undefined ? undefined : input(args, `v${l}`, FUSED_MLP),
+  }));
+  const k = new Calls(backend);
   try {
-    const outs: tf.TensorInfo[] = [];
+    const pieces: [WorkspacePiece | undefined, tf.TensorInfo | undefined][] = [
+      [layout.x, x],
+      [layout.c, c],
+    ];
     let h = x;
+    let out: tf.TensorInfo | undefined;
     layers.forEach((layer, l) => {
-      const b = args.inputs[`b${l}`];
-      if (b === undefined) throw new Error(`${FUSED_MLP} needs the input b${l}`);
+      const b = input(args, `b${l}`, FUSED_MLP);
       const hidden = l < layers.length - 1;
       const context = c !== undefined && layer.v !== undefined;
       const fuseRelu = hidden && !context && activation === 'relu';
+      const w = effectiveWeight(k, layer);
+      pieces.push(
+        [layout.weights[l], w],
+        [layout.masks[l], layer.m],
+        [layout.contextWeights[l], layer.v],
+      );
       // The wasm _FusedMatMul reads 3-d operands (tf.fused.matMul reshapes before calling it).
       let z = view(
         k.run(
           '_FusedMatMul',
-          {
-            a: view(h, [1, ...h.shape]),
-            b: view(effectiveWeight(k, layer), [1, ...layer.w.shape]),
-            bias: b,
-          },
+          { a: view(h, [1, ...h.shape]), b: view(w, [1, ...layer.w.shape]), bias: b },
           { transposeA: false, transposeB: false, activation: fuseRelu ? 'relu' : 'linear' },
         ),
-        [h.shape[0]!, layer.w.shape[1]!],
+        [batch, sizes[l + 1]!],
       );
       if (context)
         z = k.run('Add', {
@@ -179,52 +230,71 @@ const forward: tf.KernelFunc = (args) => {
           b: k.run('BatchMatMul', { a: c, b: layer.v! }, { transposeA: false, transposeB: false }),
         });
       if (hidden && !fuseRelu) z = k.run(ACTIVATION_KERNEL[activation], { x: z });
-      outs.push(k.keep(z));
+      if (hidden) pieces.push([layout.hidden[l], z]);
+      else out = k.keep(z);
       h = z;
     });
-    return [outs[outs.length - 1]!, ...outs.slice(0, -1)];
+    // Allocate first, then take heap views (an allocation may grow, and so detach, the heap).
+    const workspace = backend.makeOutput([layout.size], 'float32');
+    const target = backend.typedArrayFromHeap(workspace);
+    for (const [p, t] of pieces)
+      if (p !== undefined && t !== undefined) target.set(backend.typedArrayFromHeap(t), p.offset);
+    return [out!, workspace];
   } finally {
     k.free();
   }
 };
 
 const backward: tf.KernelFunc = (args) => {
-  const { layers, activation, x, c } = structure(args, FUSED_MLP_GRAD);
-  const dy = args.inputs['dy'];
-  if (dy === undefined) throw new Error(`${FUSED_MLP_GRAD} needs the input dy`);
-  const hidden = layers.slice(0, -1).map((_, l) => {
-    const h = args.inputs[`h${l}`];
-    if (h === undefined) throw new Error(`${FUSED_MLP_GRAD} needs the input h${l}`);
-    return h;
-  });
-  const k = new Calls(backendOf(args, FUSED_MLP_GRAD));
+  const attrs = readAttrs(args.attrs, FUSED_MLP_GRAD);
+  const { activation, sizes } = attrs;
+  const backend = backendOf(args, FUSED_MLP_GRAD);
+  const dy = input(args, 'dy', FUSED_MLP_GRAD);
+  const ws = input(args, 'workspace', FUSED_MLP_GRAD);
+  const batch = dy.shape[0] ?? 0;
+  const layout = fusedMlpWorkspace(attrs, batch);
+  if (ws.shape.length !== 1 || ws.shape[0] !== layout.size)
+    throw new Error(`${FUSED_MLP_GRAD}: the workspace must have ${layout.size} values`);
+  const k = new Calls(backend);
+  // A workspace piece as a tensor of its own (freed with the other temporaries).
+  const piece = (p: WorkspacePiece): tf.TensorInfo => {
+    const t = k.adopt(backend.makeOutput([...p.shape], 'float32'));
+    const from = backend.typedArrayFromHeap(ws);
+    backend.typedArrayFromHeap(t).set(from.subarray(p.offset, p.offset + p.shape[0] * p.shape[1]));
+    return t;
+  };
   const flags = (transposeA: boolean, transposeB: boolean) => ({ transposeA, transposeB });
   try {
+    const x = piece(layout.x);
+    const c = layout.c === undefined ? undefined : piece(layout.c);
+    const hidden = layout.hidden.map(piece);
     const dw: tf.TensorInfo[] = [];
     const db: tf.TensorInfo[] = [];
     const dv: (tf.TensorInfo | undefined)[] = [];
     let dc: tf.TensorInfo | undefined;
     let dx: tf.TensorInfo | undefined;
     let g = dy;
-    for (let l = layers.length - 1; l >= 0; l--) {
-      const layer = layers[l]!;
+    for (let l = sizes.length - 2; l >= 0; l--) {
       const hin = l === 0 ? x : hidden[l - 1]!;
+      const mp = layout.masks[l];
+      const vp = layout.contextWeights[l];
       let w = k.run('BatchMatMul', { a: hin, b: g }, flags(true, false));
-      if (layer.m !== undefined) w = k.run('Multiply', { a: w, b: layer.m });
+      if (mp !== undefined) w = k.run('Multiply', { a: w, b: piece(mp) });
       dw[l] = k.keep(w);
       db[l] = k.keep(k.run('Sum', { x: g }, { axis: [0], keepDims: false }));
-      if (c !== undefined && layer.v !== undefined) {
+      if (c !== undefined && vp !== undefined) {
         dv[l] = k.keep(k.run('BatchMatMul', { a: c, b: g }, flags(true, false)));
-        const term = k.run('BatchMatMul', { a: g, b: layer.v }, flags(false, true));
+        const term = k.run('BatchMatMul', { a: g, b: piece(vp) }, flags(false, true));
         dc = dc === undefined ? term : k.run('Add', { a: dc, b: term });
       }
-      const dh = k.run('BatchMatMul', { a: g, b: effectiveWeight(k, layer) }, flags(false, true));
+      // The workspace holds W ⊙ M already.
+      const dh = k.run('BatchMatMul', { a: g, b: piece(layout.weights[l]!) }, flags(false, true));
       if (l === 0) dx = k.keep(dh);
       else g = timesDerivative(k, activation, hidden[l - 1]!, dh);
     }
     return [
       dx!,
-      ...layers.flatMap((_, l) => [dw[l]!, db[l]!]),
+      ...dw.flatMap((w, l) => [w, db[l]!]),
       ...dv.filter((t): t is tf.TensorInfo => t !== undefined),
       ...(dc === undefined ? [] : [k.keep(dc)]),
     ];

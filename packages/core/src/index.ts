@@ -96,6 +96,9 @@ export {
   type FusedAdamAttrs,
   type FusedMlpActivation,
   type FusedMlpAttrs,
+  type FusedMlpWorkspace,
+  type WorkspacePiece,
+  fusedMlpWorkspace,
   hasFusedKernel,
   squaredNorm,
 } from './backend/fusedKernels.js';

@@ -1,15 +1,13 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import type { TensorInfo } from '@tensorflow/tfjs-core';
-import type { FusedMlpActivation } from '@bijective/core';
-import type { NativeAddon } from '../addon.js';
+import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
-  type KernelArgs,
-  cpuStorage,
-  float32Result,
-  float32Values,
-  numberAttr,
-  stringAttr,
-} from './kernelArgs.js';
+  type FusedMlpActivation,
+  type FusedMlpAttrs,
+  type WorkspacePiece,
+  fusedMlpWorkspace,
+} from '@bijective/core';
+import type { NativeAddon } from '../addon.js';
+import { type KernelArgs, cpuStorage, float32Result, float32Values } from './kernelArgs.js';
 
 /** Activation codes of the addon's `mlpForward` / `mlpBackward` (native/kernels.h `MlpActivation`). */
 const MLP_ACTIVATIONS: ReadonlyMap<string, number> = new Map<FusedMlpActivation, number>([
@@ -24,19 +22,40 @@ const MLP_ACTIVATIONS: ReadonlyMap<string, number> = new Map<FusedMlpActivation,
 const values = (backend: MathBackendCPU, t: TensorInfo): Float32Array =>
   float32Values(backend, t) ?? Float32Array.from(backend.readSync(t.dataId) as ArrayLike<number>);
 
-/** The layer structure both kernels read from their inputs and attributes, checked. */
-type Stack = {
-  readonly layers: number;
-  readonly activation: number;
-  readonly batch: number;
-  /** Widths `d₀ … d_L`. */
-  readonly sizes: Int32Array;
-  readonly contextDim: number;
-  readonly x: Float32Array;
-  readonly c: Float32Array | null;
-  readonly ws: Float32Array[];
-  readonly masks: (Float32Array | null)[];
-  readonly vs: (Float32Array | null)[];
+const isActivation = (a: unknown): a is FusedMlpActivation =>
+  typeof a === 'string' && MLP_ACTIVATIONS.has(a);
+
+const numbers = (attrs: NamedAttrMap | undefined, key: string): number[] | undefined => {
+  const v = attrs?.[key];
+  return Array.isArray(v) && v.every((n): n is number => typeof n === 'number') ? v : undefined;
+};
+
+/** The attributes, checked, with the addon's activation code. */
+const readAttrs = (
+  attrs: NamedAttrMap | undefined,
+  kernel: string,
+): { attrs: FusedMlpAttrs; code: number } => {
+  const name = attrs?.['activation'];
+  const code = isActivation(name) ? MLP_ACTIVATIONS.get(name) : undefined;
+  const sizes = numbers(attrs, 'sizes');
+  const masked = numbers(attrs, 'masked');
+  const withContext = numbers(attrs, 'withContext');
+  const contextDim = attrs?.['contextDim'];
+  if (!isActivation(name) || code === undefined)
+    throw new Error(`${kernel}: unsupported activation '${String(name)}'`);
+  if (
+    sizes === undefined ||
+    sizes.length < 2 ||
+    !sizes.every((d) => Number.isInteger(d) && d >= 1) ||
+    masked?.length !== sizes.length - 1 ||
+    withContext?.length !== sizes.length - 1 ||
+    typeof contextDim !== 'number'
+  )
+    throw new Error(`${kernel}: attributes sizes, masked, withContext, contextDim are malformed`);
+  return {
+    attrs: { activation: name, sizes, masked, withContext, contextDim },
+    code,
+  };
 };
 
 const input = (args: KernelArgs, name: string, kernel: string): TensorInfo => {
@@ -45,145 +64,152 @@ const input = (args: KernelArgs, name: string, kernel: string): TensorInfo => {
   return t;
 };
 
-const stack = (args: KernelArgs, kernel: string): Stack => {
-  const backend = cpuStorage(args);
-  const layers = numberAttr(args.attrs, 'layers', 0);
-  const activation = MLP_ACTIVATIONS.get(stringAttr(args.attrs, 'activation', ''));
-  if (!(Number.isInteger(layers) && layers >= 1))
-    throw new Error(`${kernel}: attribute layers must be a positive integer, got ${layers}`);
-  if (activation === undefined)
-    throw new Error(`${kernel}: unsupported activation '${String(args.attrs?.['activation'])}'`);
-  const x = input(args, 'x', kernel);
-  if (x.shape.length !== 2) throw new Error(`${kernel}: x must be [batch, in]`);
-  const batch = x.shape[0]!;
-  const sizes = new Int32Array(layers + 1);
-  sizes[0] = x.shape[1]!;
-  const c = args.inputs['c'];
-  const contextDim = c?.shape[1] ?? 0;
-  if (c !== undefined && (c.shape.length !== 2 || c.shape[0] !== batch))
-    throw new Error(`${kernel}: c must be [batch, contextDim]`);
-  const ws: Float32Array[] = [];
-  const masks: (Float32Array | null)[] = [];
-  const vs: (Float32Array | null)[] = [];
-  for (let l = 0; l < layers; l++) {
-    const w = input(args, `w${l}`, kernel);
-    if (w.shape.length !== 2 || w.shape[0] !== sizes[l])
-      throw new Error(`${kernel}: w${l} must be [${sizes[l]}, out], got [${w.shape.join(', ')}]`);
-    sizes[l + 1] = w.shape[1]!;
-    ws.push(values(backend, w));
-    const m = args.inputs[`m${l}`];
-    if (m !== undefined && !(m.shape[0] === w.shape[0] && m.shape[1] === w.shape[1]))
-      throw new Error(`${kernel}: m${l} must have w${l}'s shape`);
-    masks.push(m === undefined ? null : values(backend, m));
-    const v = args.inputs[`v${l}`];
-    if (
-      v !== undefined &&
-      (c === undefined || v.shape[0] !== contextDim || v.shape[1] !== sizes[l + 1])
-    )
-      throw new Error(`${kernel}: v${l} must be [contextDim, ${sizes[l + 1]}] with a context c`);
-    vs.push(v === undefined ? null : values(backend, v));
-  }
-  return {
-    layers,
-    activation,
-    batch,
-    sizes,
-    contextDim,
-    x: values(backend, x),
-    c: c === undefined ? null : values(backend, c),
-    ws,
-    masks,
-    vs,
-  };
-};
+const sameShape = (t: TensorInfo, shape: readonly number[]): boolean =>
+  t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
+
+const view = (ws: Float32Array, p: WorkspacePiece): Float32Array =>
+  ws.subarray(p.offset, p.offset + p.shape[0] * p.shape[1]);
+
+const FORWARD = 'BijectiveFusedMlp';
+const BACKWARD = 'BijectiveFusedMlpGrad';
 
 /**
  * Native `BijectiveFusedMlp` (core's `FUSED_MLP`): the whole dense or masked
- * stack in one addon call (native/mlp.cc), returning `[out, h₁, …, h_{L-1}]`.
+ * stack in one addon call (native/mlp.cc), returning `[out, workspace]`; the
+ * hidden activations are written straight into the workspace, then `x`, `c`,
+ * `W ⊙ M`, the masks and the context weights are copied in (core's
+ * `fusedMlpWorkspace` layout).
  */
 export const nativeFusedMlp =
   (addon: NativeAddon) =>
   (args: KernelArgs): TensorInfo[] => {
     const backend = cpuStorage(args);
-    const s = stack(args, 'BijectiveFusedMlp');
+    const { attrs, code } = readAttrs(args.attrs, FORWARD);
+    const { sizes, masked, withContext, contextDim } = attrs;
+    const x = input(args, 'x', FORWARD);
+    const batch = x.shape[0] ?? 0;
+    if (!sameShape(x, [batch, sizes[0]!]))
+      throw new Error(`${FORWARD}: x must be [batch, ${sizes[0]}]`);
+    const layout = fusedMlpWorkspace(attrs, batch);
+    const c = layout.c === undefined ? undefined : input(args, 'c', FORWARD);
+    if (c !== undefined && !sameShape(c, [batch, contextDim]))
+      throw new Error(`${FORWARD}: c must be [batch, ${contextDim}]`);
+    const layers = sizes.length - 1;
+    const ws: Float32Array[] = [];
     const bs: Float32Array[] = [];
-    for (let l = 0; l < s.layers; l++) {
-      const b = input(args, `b${l}`, 'BijectiveFusedMlp');
-      if (b.shape.length !== 1 || b.shape[0] !== s.sizes[l + 1])
-        throw new Error(`BijectiveFusedMlp: b${l} must be [${s.sizes[l + 1]}]`);
+    const masks: (Float32Array | null)[] = [];
+    const vs: (Float32Array | null)[] = [];
+    for (let l = 0; l < layers; l++) {
+      const shape = [sizes[l]!, sizes[l + 1]!];
+      const w = input(args, `w${l}`, FORWARD);
+      const b = input(args, `b${l}`, FORWARD);
+      if (!sameShape(w, shape) || !sameShape(b, [sizes[l + 1]!]))
+        throw new Error(`${FORWARD}: w${l} must be [${shape.join(', ')}] and b${l} [${shape[1]}]`);
+      ws.push(values(backend, w));
       bs.push(values(backend, b));
+      const m = masked[l] === 1 ? input(args, `m${l}`, FORWARD) : undefined;
+      if (m !== undefined && !sameShape(m, shape))
+        throw new Error(`${FORWARD}: m${l} must have w${l}'s shape`);
+      masks.push(m === undefined ? null : values(backend, m));
+      const v = layout.contextWeights[l] === undefined ? undefined : input(args, `v${l}`, FORWARD);
+      if (v !== undefined && !sameShape(v, [contextDim, sizes[l + 1]!]))
+        throw new Error(`${FORWARD}: v${l} must be [${contextDim}, ${sizes[l + 1]}]`);
+      vs.push(v === undefined ? null : values(backend, v));
     }
-    const outs = Array.from(s.sizes.subarray(1), (d) => new Float32Array(s.batch * d));
+    if (withContext.some((w, l) => w === 1 && vs[l] === null))
+      throw new Error(`${FORWARD}: withContext needs a context c and its weights`);
+    const workspace = new Float32Array(layout.size);
+    const out = new Float32Array(batch * sizes[layers]!);
+    const xv = values(backend, x);
+    const cv = c === undefined ? null : values(backend, c);
     addon.mlpForward(
-      s.x,
-      s.c,
-      s.sizes,
-      s.batch,
-      s.contextDim,
-      s.activation,
-      s.ws,
+      xv,
+      cv,
+      Int32Array.from(sizes),
+      batch,
+      cv === null ? 0 : contextDim,
+      code,
+      ws,
       bs,
-      s.masks,
-      s.vs,
-      outs,
+      masks,
+      vs,
+      [...layout.hidden.map((p) => view(workspace, p)), out],
     );
-    const results = outs.map((o, l) => float32Result(backend, [s.batch, s.sizes[l + 1]!], o));
-    // Output order: the network output first, then the hidden activations.
-    return [results[s.layers - 1]!, ...results.slice(0, -1)];
+    workspace.set(xv, layout.x.offset);
+    if (cv !== null && layout.c !== undefined) workspace.set(cv, layout.c.offset);
+    layout.weights.forEach((p, l) => {
+      const w = ws[l]!;
+      const m = masks[l];
+      const target = view(workspace, p);
+      if (m === null || m === undefined) target.set(w);
+      else for (let i = 0; i < w.length; i++) target[i] = w[i]! * m[i]!;
+    });
+    layout.masks.forEach((p, l) => p !== undefined && workspace.set(masks[l]!, p.offset));
+    layout.contextWeights.forEach((p, l) => p !== undefined && workspace.set(vs[l]!, p.offset));
+    return [
+      float32Result(backend, [batch, sizes[layers]!], out),
+      float32Result(backend, [layout.size], workspace),
+    ];
   };
 
 /**
  * Native `BijectiveFusedMlpGrad` (core's `FUSED_MLP_GRAD`): every gradient
- * of the stack in one addon call, in the order `dx, dw0, db0, …, dv…, dc`.
+ * of the stack in one addon call from `dy` and the forward's workspace, in
+ * the order `dx, dw0, db0, …, dv…, dc`.
  */
 export const nativeFusedMlpGrad =
   (addon: NativeAddon) =>
   (args: KernelArgs): TensorInfo[] => {
     const backend = cpuStorage(args);
-    const kernel = 'BijectiveFusedMlpGrad';
-    const s = stack(args, kernel);
-    const dy = input(args, 'dy', kernel);
-    if (dy.shape[0] !== s.batch || dy.shape[1] !== s.sizes[s.layers])
-      throw new Error(`${kernel}: dy must be [batch, ${s.sizes[s.layers]}]`);
-    const hidden: Float32Array[] = [];
-    for (let l = 0; l + 1 < s.layers; l++) {
-      const h = input(args, `h${l}`, kernel);
-      if (h.shape[0] !== s.batch || h.shape[1] !== s.sizes[l + 1])
-        throw new Error(`${kernel}: h${l} must be [batch, ${s.sizes[l + 1]}]`);
-      hidden.push(values(backend, h));
-    }
-    const dx = new Float32Array(s.x.length);
-    const dc = s.c === null ? null : new Float32Array(s.c.length);
-    const dws = s.ws.map((w) => new Float32Array(w.length));
-    const dbs = Array.from(s.sizes.subarray(1), (d) => new Float32Array(d));
-    const dvs = s.vs.map((v) => (v === null ? null : new Float32Array(v.length)));
+    const { attrs, code } = readAttrs(args.attrs, BACKWARD);
+    const { sizes, contextDim } = attrs;
+    const layers = sizes.length - 1;
+    const dy = input(args, 'dy', BACKWARD);
+    const batch = dy.shape[0] ?? 0;
+    if (!sameShape(dy, [batch, sizes[layers]!]))
+      throw new Error(`${BACKWARD}: dy must be [batch, ${sizes[layers]}]`);
+    const layout = fusedMlpWorkspace(attrs, batch);
+    const wsInfo = input(args, 'workspace', BACKWARD);
+    const workspace = values(backend, wsInfo);
+    if (workspace.length !== layout.size)
+      throw new Error(
+        `${BACKWARD}: workspace has ${workspace.length} values, expected ${layout.size}`,
+      );
+    const c = layout.c === undefined ? null : view(workspace, layout.c);
+    const dx = new Float32Array(batch * sizes[0]!);
+    const dc = c === null ? null : new Float32Array(c.length);
+    const dws = layout.weights.map((p) => new Float32Array(p.shape[0] * p.shape[1]));
+    const dbs = sizes.slice(1).map((d) => new Float32Array(d));
+    const dvs = layout.contextWeights.map((p) =>
+      p === undefined ? null : new Float32Array(p.shape[0] * p.shape[1]),
+    );
     addon.mlpBackward(
       values(backend, dy),
-      s.x,
-      s.c,
-      s.sizes,
-      s.batch,
-      s.contextDim,
-      s.activation,
-      hidden,
-      s.ws,
-      s.masks,
-      s.vs,
+      view(workspace, layout.x),
+      c,
+      Int32Array.from(sizes),
+      batch,
+      c === null ? 0 : contextDim,
+      code,
+      layout.hidden.map((p) => view(workspace, p)),
+      layout.weights.map((p) => view(workspace, p)),
+      layout.masks.map((p) => (p === undefined ? null : view(workspace, p))),
+      layout.contextWeights.map((p) => (p === undefined ? null : view(workspace, p))),
       dx,
       dc,
       dws,
       dbs,
       dvs,
     );
-    const out: TensorInfo[] = [float32Result(backend, [s.batch, s.sizes[0]!], dx)];
-    for (let l = 0; l < s.layers; l++)
+    const out: TensorInfo[] = [float32Result(backend, [batch, sizes[0]!], dx)];
+    for (let l = 0; l < layers; l++)
       out.push(
-        float32Result(backend, [s.sizes[l]!, s.sizes[l + 1]!], dws[l]!),
-        float32Result(backend, [s.sizes[l + 1]!], dbs[l]!),
+        float32Result(backend, [sizes[l]!, sizes[l + 1]!], dws[l]!),
+        float32Result(backend, [sizes[l + 1]!], dbs[l]!),
       );
     dvs.forEach((dv, l) => {
-      if (dv !== null) out.push(float32Result(backend, [s.contextDim, s.sizes[l + 1]!], dv));
+      if (dv !== null) out.push(float32Result(backend, [contextDim, sizes[l + 1]!], dv));
     });
-    if (dc !== null) out.push(float32Result(backend, [s.batch, s.contextDim], dc));
+    if (dc !== null) out.push(float32Result(backend, [batch, contextDim], dc));
     return out;
   };

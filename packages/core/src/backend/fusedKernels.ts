@@ -34,32 +34,94 @@ export const SQUARED_NORM = 'BijectiveSquaredNorm';
  * `b{l} [d_{l+1}]`, optionally a fixed 0/1 mask `m{l}` (shape of `w{l}`) and a
  * context weight `v{l} [contextDim, d_{l+1}]`, and the context `c [batch, contextDim]`
  * when any `v{l}` is given. Attributes {@link FusedMlpAttrs}. Outputs
- * `[out, h₁, …, h_{L-1}]`: the network output
- * `out = h_{L-1} (W ⊙ M) + b [+ c V]` and the hidden activations
- * `h_{l+1} = act(h_l (W_l ⊙ M_l) + b_l [+ c V_l])` (`h₀ = x`), which the
- * backward kernel reads instead of recomputing them.
+ * `[out, workspace]`: the network output
+ * `out = h_{L-1} (W ⊙ M) + b [+ c V]`, with hidden activations
+ * `h_{l+1} = act(h_l (W_l ⊙ M_l) + b_l [+ c V_l])` (`h₀ = x`), and a float32
+ * vector holding everything the backward kernel reads, laid out by
+ * {@link fusedMlpWorkspace} (so the engine saves one tensor for the gradient).
  */
 export const FUSED_MLP = 'BijectiveFusedMlp';
 
 /**
  * Name of the fused MLP stack backward kernel. Inputs: `dy` (the gradient of
- * `out`), the forward inputs `x`, `c`, `w{l}`, `m{l}`, `v{l}` (no biases) and the
- * hidden activations `h{l}` (`h₁…h_{L-1}` under the names `h0…h{L-2}`). Attributes
- * {@link FusedMlpAttrs}. Outputs, in order: `dx`, then `dw{l}, db{l}` for every
- * layer (`dw` already multiplied by the mask), then `dv{l}` for each layer that
- * has a context weight, then `dc` when a context is given.
+ * `out`) and the forward's `workspace`; attributes {@link FusedMlpAttrs}.
+ * Outputs, in order: `dx`, then `dw{l}, db{l}` for every layer (`dw` already
+ * multiplied by the mask), then `dv{l}` for each layer that has a context
+ * weight, then `dc` when a context is given.
  */
 export const FUSED_MLP_GRAD = 'BijectiveFusedMlpGrad';
 
 /** The hidden activations the fused MLP kernels implement; any other activation runs the composite ops. */
 export type FusedMlpActivation = 'relu' | 'tanh' | 'softplus' | 'sigmoid' | 'elu';
 
-/** Attributes of {@link FUSED_MLP} and {@link FUSED_MLP_GRAD}. */
+/** Attributes of {@link FUSED_MLP} and {@link FUSED_MLP_GRAD} (arrays of numbers, as tfjs attributes are). */
 export type FusedMlpAttrs = {
-  /** Number of layers `L` (weights `w0 … w{L-1}`). */
-  readonly layers: number;
   /** Activation of the hidden layers (the last layer is linear). */
   readonly activation: FusedMlpActivation;
+  /** Widths `d₀ … d_L` (`L` layers). */
+  readonly sizes: number[];
+  /** Per layer, 1 when it has a mask `m{l}`, else 0. */
+  readonly masked: number[];
+  /** Per layer, 1 when it has a context weight `v{l}`, else 0. */
+  readonly withContext: number[];
+  /** Width of `c` (0: no context). */
+  readonly contextDim: number;
+};
+
+/** Offsets (in floats) of one piece of a fused MLP workspace, and its 2-d shape. */
+export type WorkspacePiece = { readonly offset: number; readonly shape: [number, number] };
+
+/** The layout of {@link FUSED_MLP}'s workspace; see {@link fusedMlpWorkspace}. */
+export type FusedMlpWorkspace = {
+  readonly x: WorkspacePiece;
+  readonly c: WorkspacePiece | undefined;
+  /** `h₁ … h_{L-1}`. */
+  readonly hidden: WorkspacePiece[];
+  /** `W_l ⊙ M_l` (or `W_l`), every layer. */
+  readonly weights: WorkspacePiece[];
+  /** `M_l` for masked layers (undefined elsewhere). */
+  readonly masks: (WorkspacePiece | undefined)[];
+  /** `V_l` for layers with a context weight (undefined elsewhere). */
+  readonly contextWeights: (WorkspacePiece | undefined)[];
+  readonly size: number;
+};
+
+/**
+ * Where {@link FUSED_MLP} puts what {@link FUSED_MLP_GRAD} needs in its
+ * workspace vector, in this order: `x`, `c`, the hidden activations, every
+ * layer's effective weight `W ⊙ M`, the masks, the context weights; each
+ * piece row-major and contiguous. Backends write and read it through this
+ * one definition.
+ *
+ * @example
+ * ```ts
+ * const ws = fusedMlpWorkspace({ activation: 'relu', sizes: [2, 8, 4], masked: [0, 0], withContext: [0, 0], contextDim: 0 }, 5);
+ * ws.hidden[0]; // { offset: 10, shape: [5, 8] }
+ * ```
+ */
+export const fusedMlpWorkspace = (attrs: FusedMlpAttrs, batch: number): FusedMlpWorkspace => {
+  const { sizes, masked, withContext, contextDim } = attrs;
+  const layers = sizes.length - 1;
+  let offset = 0;
+  const piece = (rows: number, cols: number): WorkspacePiece => {
+    const p: WorkspacePiece = { offset, shape: [rows, cols] };
+    offset += rows * cols;
+    return p;
+  };
+  const anyContext = contextDim > 0 && withContext.some((v) => v === 1);
+  const x = piece(batch, sizes[0]!);
+  const c = anyContext ? piece(batch, contextDim) : undefined;
+  const hidden = sizes.slice(1, layers).map((d) => piece(batch, d));
+  const weights = sizes.slice(0, layers).map((d, l) => piece(d, sizes[l + 1]!));
+  const masks = sizes
+    .slice(0, layers)
+    .map((d, l) => (masked[l] === 1 ? piece(d, sizes[l + 1]!) : undefined));
+  const contextWeights = sizes
+    .slice(0, layers)
+    .map((_, l) =>
+      anyContext && withContext[l] === 1 ? piece(contextDim, sizes[l + 1]!) : undefined,
+    );
+  return { x, c, hidden, weights, masks, contextWeights, size: offset };
 };
 
 /** Attributes of {@link FUSED_ADAM}: plain numbers, rounded to float32 by the kernel like tfjs scalars. */

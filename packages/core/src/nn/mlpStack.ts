@@ -109,54 +109,61 @@ const compositeStack = (
 
 const asList = (r: tf.Tensor | tf.Tensor[]): tf.Tensor[] => (Array.isArray(r) ? r : [r]);
 
+/**
+ * The inputs and attributes of a {@link FUSED_MLP} call for a stack (the
+ * context enters only when some layer has a context weight). Internal; the
+ * conformance check calls the kernels through it too.
+ */
+export const fusedMlpCall = (
+  x: tf.Tensor2D,
+  layers: readonly MlpStackLayer[],
+  activation: FusedMlpActivation,
+  context: tf.Tensor2D | undefined,
+) => {
+  const c = layers.some((l) => l.contextWeight !== undefined) ? context : undefined;
+  const hasV = (layer: MlpStackLayer): boolean =>
+    c !== undefined && layer.contextWeight !== undefined;
+  const attrs: FusedMlpAttrs = {
+    activation,
+    sizes: [x.shape[1], ...layers.map((l) => l.w.shape[1])],
+    masked: layers.map((l) => (l.mask === undefined ? 0 : 1)),
+    withContext: layers.map((l) => (hasV(l) ? 1 : 0)),
+    contextDim: c?.shape[1] ?? 0,
+  };
+  const inputs: Record<string, tf.Tensor> = { x };
+  if (c !== undefined) inputs['c'] = c;
+  layers.forEach((layer, l) => {
+    inputs[`w${l}`] = layer.w;
+    inputs[`b${l}`] = layer.b;
+    if (layer.mask !== undefined) inputs[`m${l}`] = layer.mask;
+    if (hasV(layer)) inputs[`v${l}`] = layer.contextWeight!;
+  });
+  return { attrs, inputs, c, hasV };
+};
+
 const fusedStack = (
   x: tf.Tensor2D,
   layers: readonly MlpStackLayer[],
   activation: FusedMlpActivation,
   context: tf.Tensor2D | undefined,
 ): tf.Tensor2D => {
-  const attrs: FusedMlpAttrs = { layers: layers.length, activation };
-  const c = layers.some((l) => l.contextWeight !== undefined) ? context : undefined;
-  const weights: Record<string, tf.Tensor> = {};
-  layers.forEach((layer, l) => {
-    weights[`w${l}`] = layer.w;
-    if (layer.mask !== undefined) weights[`m${l}`] = layer.mask;
-    if (c !== undefined && layer.contextWeight !== undefined)
-      weights[`v${l}`] = layer.contextWeight;
-  });
-  const contextLayers = layers.flatMap((layer, l) =>
-    c !== undefined && layer.contextWeight !== undefined ? [l] : [],
-  );
+  const { attrs, inputs, c, hasV } = fusedMlpCall(x, layers, activation, context);
   // Differentiable inputs, in the order the gradient kernel returns their gradients.
   const differentiable: tf.Tensor[] = [
     x,
     ...layers.flatMap((layer) => [layer.w, layer.b]),
-    ...contextLayers.map((l) => layers[l]!.contextWeight!),
+    ...layers.filter(hasV).map((layer) => layer.contextWeight!),
     ...(c === undefined ? [] : [c]),
   ];
-  const forwardInputs: Record<string, tf.Tensor> = { x, ...weights };
-  layers.forEach((layer, l) => (forwardInputs[`b${l}`] = layer.b));
-  if (c !== undefined) forwardInputs['c'] = c;
-  const savedNames = Object.keys(weights);
   const run = tf.customGrad((...args) => {
     const save = args[args.length - 1];
-    const [out, ...hidden] = asList(
-      tf.engine().runKernel(FUSED_MLP, forwardInputs, { ...attrs }),
-    ) as [tf.Tensor2D, ...tf.Tensor2D[]];
-    // The backward kernel needs the forward's inputs (x, c, weights, masks) and hidden outputs.
-    if (typeof save === 'function')
-      save([x, ...(c === undefined ? [] : [c]), ...savedNames.map((n) => weights[n]!), ...hidden]);
+    const [out, workspace] = asList(tf.engine().runKernel(FUSED_MLP, inputs, { ...attrs }));
+    // The workspace holds all the backward kernel reads: one saved tensor.
+    if (typeof save === 'function') save([workspace!]);
     return {
-      value: out,
-      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const [sx, ...rest] = saved;
-        const sc = c === undefined ? undefined : rest.shift();
-        const inputs: Record<string, tf.Tensor> = { dy, x: sx! };
-        if (sc !== undefined) inputs['c'] = sc;
-        savedNames.forEach((n, i) => (inputs[n] = rest[i]!));
-        rest.slice(savedNames.length).forEach((h, i) => (inputs[`h${i}`] = h));
-        return asList(tf.engine().runKernel(FUSED_MLP_GRAD, inputs, { ...attrs }));
-      },
+      value: out as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+        asList(tf.engine().runKernel(FUSED_MLP_GRAD, { dy, workspace: saved[0]! }, { ...attrs })),
     };
   });
   return run(...differentiable);

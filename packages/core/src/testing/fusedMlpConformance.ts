@@ -4,12 +4,11 @@ import {
   FUSED_MLP,
   FUSED_MLP_GRAD,
   type FusedMlpActivation,
-  type FusedMlpAttrs,
   hasFusedKernel,
 } from '../backend/fusedKernels.js';
 import type { Activation } from '../nn/mlp.js';
 import { activation as namedActivation } from '../nn/activationName.js';
-import { type MlpStackLayer, mlpStack } from '../nn/mlpStack.js';
+import { type MlpStackLayer, fusedMlpCall, mlpStack } from '../nn/mlpStack.js';
 
 /** One case of {@link checkFusedMlp}: layer widths, masks, a context, one activation. */
 export interface FusedMlpCase {
@@ -154,25 +153,14 @@ const throughStack = (o: Operands, act: Activation | undefined): number[][] =>
 /** The same, by calling the two fused kernels directly. */
 const throughKernels = (o: Operands, activation: FusedMlpActivation): number[][] =>
   tf.tidy(() => {
-    const attrs: FusedMlpAttrs = { layers: o.layers.length, activation };
-    const inputs: Record<string, tf.Tensor> = { x: o.x };
-    if (o.context !== undefined) inputs['c'] = o.context;
-    o.layers.forEach((l, i) => {
-      inputs[`w${i}`] = l.w;
-      if (l.mask !== undefined) inputs[`m${i}`] = l.mask;
-      if (o.context !== undefined && l.contextWeight !== undefined)
-        inputs[`v${i}`] = l.contextWeight;
-    });
-    const forward = tf.engine().runKernel(FUSED_MLP, { ...inputs, ...biases(o) }, { ...attrs });
-    const [out, ...hidden] = Array.isArray(forward) ? forward : [forward];
-    const gradInputs: Record<string, tf.Tensor> = { ...inputs, dy: o.dy };
-    hidden.forEach((h, i) => (gradInputs[`h${i}`] = h));
-    const grads = tf.engine().runKernel(FUSED_MLP_GRAD, gradInputs, { ...attrs });
+    const { attrs, inputs } = fusedMlpCall(o.x, o.layers, activation, o.context);
+    const forward = tf.engine().runKernel(FUSED_MLP, inputs, { ...attrs });
+    const [out, workspace] = Array.isArray(forward) ? forward : [forward];
+    const grads = tf
+      .engine()
+      .runKernel(FUSED_MLP_GRAD, { dy: o.dy, workspace: workspace! }, { ...attrs });
     return [out!, ...(Array.isArray(grads) ? grads : [grads])].map((t) => Array.from(t.dataSync()));
   });
-
-const biases = (o: Operands): Record<string, tf.Tensor> =>
-  Object.fromEntries(o.layers.map((l, i) => [`b${i}`, l.b]));
 
 /** Names of `[out, gradients…]` for messages. */
 const labels = (o: Operands): string[] => [
