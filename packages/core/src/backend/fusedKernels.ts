@@ -5,9 +5,11 @@ import { tf } from '../tf.js';
  * (`tf.registerKernel({ kernelName, backendName, kernelFunc })`). Core calls
  * one when the active backend has it and otherwise runs the same maths as
  * ordinary tfjs ops, so every backend gives the same numbers and a backend
- * only registers what it can do faster (the native backend does; wasm and cpu
- * use the composite ops). Neither kernel needs a gradient: both run on
- * gradients after autodiff.
+ * only registers what it can do faster (the native backend does; cpu uses the
+ * composite ops). Adam and the norm need no gradient: both run on gradients
+ * after autodiff. The MLP pair ({@link FUSED_MLP}, {@link FUSED_MLP_GRAD}, native
+ * and wasm) is one kernel each way of `mlpStack`, whose `tf.customGrad` calls
+ * the backward kernel.
  *
  * - {@link FUSED_ADAM}: inputs `{ param, m, v, grad }` (float32, one shape),
  *   attributes {@link FusedAdamAttrs}; outputs `[param', m', v']` with
