@@ -12,3 +12,9 @@ export {
   explicitTransposeKernelsInstalled,
 } from './explicitTransposeKernels.js';
 export { swapLastTwoPerm, transposeLastTwo } from './transposeLastTwo.js';
+export {
+  installFusedElementMapKernels,
+  uninstallFusedElementMapKernels,
+} from './fusedElementMapKernels.js';
+export { splineLoop, splineGradLoop } from './kernels/splineLoops.js';
+export { affineLoop, affineGradLoop } from './kernels/affineLoops.js';

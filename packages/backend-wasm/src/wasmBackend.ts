@@ -7,6 +7,7 @@ import {
   explicitTransposeKernelsInstalled,
 } from './explicitTransposeKernels.js';
 import { installMatMulGradient, matMulGradientInstalled } from './matMulGradient.js';
+import { installFusedElementMapKernels } from './fusedElementMapKernels.js';
 
 /** Per-file locations of the three binaries, keyed by tfjs's file names (see {@link WASM_BINARIES}). */
 export type WasmFileMap = {
@@ -53,6 +54,12 @@ export type WasmBackendOptions = {
   readonly fastMatMulGradient?: boolean;
   /** Replace the wasm `BatchMatMul` / `_FusedMatMul` kernels by explicit-transpose versions (default `true`); see README. */
   readonly explicitTranspose?: boolean;
+  /**
+   * Register core's fused spline and affine element-map kernels for wasm
+   * (JavaScript loops on the wasm heap; default `true`); `false` keeps the
+   * composite tfjs ops. Registered per kernel name, so this holds for the process.
+   */
+  readonly fusedElementMaps?: boolean;
 };
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
@@ -132,6 +139,7 @@ const load = async (options: WasmBackendOptions): Promise<BijectiveError | undef
   }
   if (options.explicitTranspose !== false) installExplicitTransposeKernels();
   if (options.fastMatMulGradient !== false) installMatMulGradient();
+  if (options.fusedElementMaps !== false) installFusedElementMapKernels();
 
   const running = wasmBinaryInfo();
   if (running !== undefined) {

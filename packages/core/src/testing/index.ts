@@ -46,3 +46,8 @@ export {
 export { type BriefTraining, trainBriefly } from './trainBriefly.js';
 export { type PlantedBug, plantedBugs, checkerBlindSpots } from './blindSpots.js';
 export { resignManifest, hostileConfigRefusal } from './hostileManifest.js';
+export {
+  type FusedElementMapCase,
+  fusedElementMapCases,
+  checkFusedElementMaps,
+} from './fusedConformance.js';
