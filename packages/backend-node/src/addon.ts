@@ -141,6 +141,69 @@ export type NativeAddon = {
   ): void;
   /** Σ x², accumulated in double. */
   sumSquares(x: Float32Array): number;
+  /**
+   * Fused rational-quadratic spline (core's FUSED_SPLINE): x [rows, dim], raw
+   * [rows, dim, 3·bins - 1]; writes out, lad [rows, dim] and logDet [rows].
+   */
+  spline(
+    x: Float32Array,
+    raw: Float32Array,
+    out: Float32Array,
+    lad: Float32Array,
+    logDet: Float32Array,
+    rows: number,
+    dim: number,
+    bins: number,
+    bound: number,
+    minBinSize: number,
+    minDerivative: number,
+    zuko: boolean,
+    inverse: boolean,
+  ): void;
+  /** Gradient of {@link NativeAddon.spline} (null cotangents are zero); writes dx and dRaw. */
+  splineGrad(
+    x: Float32Array,
+    raw: Float32Array,
+    dOut: Float32Array | null,
+    dLad: Float32Array | null,
+    dLogDet: Float32Array | null,
+    dx: Float32Array,
+    dRaw: Float32Array,
+    rows: number,
+    dim: number,
+    bins: number,
+    bound: number,
+    minBinSize: number,
+    minDerivative: number,
+    zuko: boolean,
+    inverse: boolean,
+  ): void;
+  /** Fused affine element map (core's FUSED_AFFINE): raw [rows, dim, 2] = (shift, a). */
+  affine(
+    x: Float32Array,
+    raw: Float32Array,
+    out: Float32Array,
+    lad: Float32Array,
+    logDet: Float32Array,
+    rows: number,
+    dim: number,
+    bound: number,
+    inverse: boolean,
+  ): void;
+  /** Gradient of {@link NativeAddon.affine} (null cotangents are zero); writes dx and dRaw. */
+  affineGrad(
+    x: Float32Array,
+    raw: Float32Array,
+    dOut: Float32Array | null,
+    dLad: Float32Array | null,
+    dLogDet: Float32Array | null,
+    dx: Float32Array,
+    dRaw: Float32Array,
+    rows: number,
+    dim: number,
+    bound: number,
+    inverse: boolean,
+  ): void;
   info(): NativeAddonInfo;
   /** Resize the thread pool (n >= 1, the caller included). */
   setThreads(n: number): void;
@@ -168,6 +231,10 @@ export const ADDON_FUNCTIONS = [
   'unaryParam',
   'adam',
   'sumSquares',
+  'spline',
+  'splineGrad',
+  'affine',
+  'affineGrad',
   'info',
   'setThreads',
   'setPortable',

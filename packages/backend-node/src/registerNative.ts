@@ -1,6 +1,14 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { FUSED_ADAM, SQUARED_NORM, tf } from '@bijective/core';
+import {
+  FUSED_ADAM,
+  FUSED_AFFINE,
+  FUSED_AFFINE_GRAD,
+  FUSED_SPLINE,
+  FUSED_SPLINE_GRAD,
+  SQUARED_NORM,
+  tf,
+} from '@bijective/core';
 import type { NativeAddon } from './addon.js';
 import { BINARY_OPS, nativeBinary } from './kernels/binary.js';
 import { type KernelArgs, withFallback } from './kernels/kernelArgs.js';
@@ -23,6 +31,12 @@ import {
 } from './kernels/select.js';
 import { REDUCE_OPS, nativeReduce } from './kernels/reduce.js';
 import { nativeFusedAdam, nativeSquaredNorm } from './kernels/optimizer.js';
+import {
+  nativeAffine,
+  nativeAffineGrad,
+  nativeSpline,
+  nativeSplineGrad,
+} from './kernels/elementMaps.js';
 import { UNARY_OPS, nativeUnary, nativeUnaryParam } from './kernels/unary.js';
 
 /** The tfjs backend name the native backend registers. */
@@ -71,6 +85,10 @@ export const NATIVE_KERNELS: readonly string[] = [
   ...Object.keys(LAYOUT_KERNELS),
   FUSED_ADAM,
   SQUARED_NORM,
+  FUSED_SPLINE,
+  FUSED_SPLINE_GRAD,
+  FUSED_AFFINE,
+  FUSED_AFFINE_GRAD,
 ];
 
 const nativeKernel = (addon: NativeAddon, name: string): NativeKernel | undefined => {
@@ -129,6 +147,10 @@ export const registerNativeBackend = (addon: NativeAddon): void => {
   const fused: Readonly<Record<string, NativeKernel>> = {
     [FUSED_ADAM]: nativeFusedAdam(addon),
     [SQUARED_NORM]: nativeSquaredNorm(addon),
+    [FUSED_SPLINE]: nativeSpline(addon),
+    [FUSED_SPLINE_GRAD]: nativeSplineGrad(addon),
+    [FUSED_AFFINE]: nativeAffine(addon),
+    [FUSED_AFFINE_GRAD]: nativeAffineGrad(addon),
   };
   for (const [kernelName, kernel] of Object.entries(fused)) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND_NAME) !== undefined)
