@@ -509,6 +509,30 @@ napi_value AffineGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// stdNormalLogProb(z, logDet, out, rows, dim, sign)
+napi_value StdNormalLogProb(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 6);
+    const F32 z = args.f32(0, "z"), log_det = args.f32(1, "logDet"), out = args.f32(2, "out");
+    const size_t rows = args.count(3, "rows"), dim = args.count(4, "dim");
+    require(z.length >= rows * dim, "z is too short");
+    require(log_det.length >= rows && out.length >= rows, "logDet or out is too short");
+    std_normal_log_prob(z.data, log_det.data, out.data, rows, dim, args.number(5, "sign"));
+  });
+}
+
+// stdNormalLogProbGrad(z, dy, dz, dLogDet, rows, dim, sign)
+napi_value StdNormalLogProbGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 7);
+    const F32 z = args.f32(0, "z"), dy = args.f32(1, "dy"), dz = args.f32(2, "dz"), dl = args.f32(3, "dLogDet");
+    const size_t rows = args.count(4, "rows"), dim = args.count(5, "dim");
+    require(z.length >= rows * dim && dz.length >= rows * dim, "z or dz is too short");
+    require(dy.length >= rows && dl.length >= rows, "dy or dLogDet is too short");
+    std_normal_log_prob_grad(z.data, dy.data, dz.data, dl.data, rows, dim, args.number(6, "sign"));
+  });
+}
+
 // setPortable(bool): force the portable GEMM micro-kernel (for tests and comparisons).
 napi_value SetPortable(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -540,6 +564,8 @@ NAPI_MODULE_INIT() {
       {"splineGrad", nullptr, SplineGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"affine", nullptr, Affine, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"affineGrad", nullptr, AffineGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"stdNormalLogProb", nullptr, StdNormalLogProb, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"stdNormalLogProbGrad", nullptr, StdNormalLogProbGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setPortable", nullptr, SetPortable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

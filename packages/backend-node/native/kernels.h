@@ -161,3 +161,14 @@ void affine_grad(const float* x, const float* raw, const float* d_out, const flo
                  bool inverse);
 
 }  // namespace bijective
+
+namespace bijective {
+
+/** out[r] = -½ Σⱼ z[r, j]² - (dim/2) log 2π + sign · log_det[r] (core's STANDARD_NORMAL_LOG_PROB). */
+void std_normal_log_prob(const float* z, const float* log_det, float* out, size_t rows, size_t dim, double sign);
+
+/** Its gradient: dz[r, j] = -z[r, j] · dy[r], d_log_det[r] = sign · dy[r]. */
+void std_normal_log_prob_grad(const float* z, const float* dy, float* dz, float* d_log_det, size_t rows, size_t dim,
+                              double sign);
+
+}  // namespace bijective

@@ -204,6 +204,25 @@ export type NativeAddon = {
     bound: number,
     inverse: boolean,
   ): void;
+  /** out[r] = -½ Σ z[r]² - (dim/2) log 2π + sign · logDet[r] (core's STANDARD_NORMAL_LOG_PROB). */
+  stdNormalLogProb(
+    z: Float32Array,
+    logDet: Float32Array,
+    out: Float32Array,
+    rows: number,
+    dim: number,
+    sign: number,
+  ): void;
+  /** Its gradient: dz = -z · dy (per row), dLogDet = sign · dy. */
+  stdNormalLogProbGrad(
+    z: Float32Array,
+    dy: Float32Array,
+    dz: Float32Array,
+    dLogDet: Float32Array,
+    rows: number,
+    dim: number,
+    sign: number,
+  ): void;
   info(): NativeAddonInfo;
   /** Resize the thread pool (n >= 1, the caller included). */
   setThreads(n: number): void;
@@ -235,6 +254,8 @@ export const ADDON_FUNCTIONS = [
   'splineGrad',
   'affine',
   'affineGrad',
+  'stdNormalLogProb',
+  'stdNormalLogProbGrad',
   'info',
   'setThreads',
   'setPortable',

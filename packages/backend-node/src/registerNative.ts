@@ -7,6 +7,8 @@ import {
   FUSED_SPLINE,
   FUSED_SPLINE_GRAD,
   SQUARED_NORM,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
   tf,
 } from '@bijective/core';
 import type { NativeAddon } from './addon.js';
@@ -36,6 +38,8 @@ import {
   nativeAffineGrad,
   nativeSpline,
   nativeSplineGrad,
+  nativeStdNormalLogProb,
+  nativeStdNormalLogProbGrad,
 } from './kernels/elementMaps.js';
 import { UNARY_OPS, nativeUnary, nativeUnaryParam } from './kernels/unary.js';
 
@@ -89,6 +93,8 @@ export const NATIVE_KERNELS: readonly string[] = [
   FUSED_SPLINE_GRAD,
   FUSED_AFFINE,
   FUSED_AFFINE_GRAD,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
 ];
 
 const nativeKernel = (addon: NativeAddon, name: string): NativeKernel | undefined => {
@@ -151,6 +157,8 @@ export const registerNativeBackend = (addon: NativeAddon): void => {
     [FUSED_SPLINE_GRAD]: nativeSplineGrad(addon),
     [FUSED_AFFINE]: nativeAffine(addon),
     [FUSED_AFFINE_GRAD]: nativeAffineGrad(addon),
+    [STANDARD_NORMAL_LOG_PROB]: nativeStdNormalLogProb(addon),
+    [STANDARD_NORMAL_LOG_PROB_GRAD]: nativeStdNormalLogProbGrad(addon),
   };
   for (const [kernelName, kernel] of Object.entries(fused)) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND_NAME) !== undefined)

@@ -4,12 +4,15 @@ import {
   FUSED_AFFINE_GRAD,
   FUSED_SPLINE,
   FUSED_SPLINE_GRAD,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
   type FusedAffineAttrs,
   type FusedSplineAttrs,
   tf,
 } from '@bijective/core';
 import { affineGradLoop, affineLoop } from './kernels/affineLoops.js';
 import { splineGradLoop, splineLoop } from './kernels/splineLoops.js';
+import { normalLogProbGradLoop, normalLogProbLoop } from './kernels/normalLoops.js';
 
 const WASM = 'wasm';
 
@@ -144,6 +147,45 @@ const backwardKernel =
     return [dx, dRaw];
   };
 
+/** `z` `[rows, dim]` and a `[rows]` float32 companion (`logDet` or `dy`), checked. */
+const rowsShape = (z: tf.TensorInfo | undefined, perRow: tf.TensorInfo | undefined) => {
+  const rows = z?.shape[0];
+  const dim = z?.shape[1];
+  if (
+    z === undefined ||
+    perRow === undefined ||
+    rows === undefined ||
+    dim === undefined ||
+    z.shape.length !== 2 ||
+    perRow.shape.length !== 1 ||
+    perRow.shape[0] !== rows ||
+    z.dtype !== 'float32' ||
+    perRow.dtype !== 'float32'
+  )
+    throw new Error(
+      'standard-normal log-density: needs float32 z [rows, dim] and a [rows] operand',
+    );
+  return { z, perRow, rows, dim };
+};
+
+const normalLogProb = (args: KernelArgs): tf.TensorInfo => {
+  const { z, perRow, rows, dim } = rowsShape(args.inputs.z, args.inputs.logDet);
+  const b = heapOf(args);
+  const out = b.makeOutput([rows], 'float32');
+  normalLogProbLoop(f32(b, z), f32(b, perRow), rows, dim, num(args.attrs, 'sign'), f32(b, out));
+  return out;
+};
+
+const normalLogProbGrad = (args: KernelArgs): tf.TensorInfo[] => {
+  const { z, perRow, rows, dim } = rowsShape(args.inputs.z, args.inputs.dy);
+  const b = heapOf(args);
+  const dz = b.makeOutput([rows, dim], 'float32');
+  const dLogDet = b.makeOutput([rows], 'float32');
+  const sign = num(args.attrs, 'sign');
+  normalLogProbGradLoop(f32(b, z), f32(b, perRow), rows, dim, sign, f32(b, dz), f32(b, dLogDet));
+  return [dz, dLogDet];
+};
+
 const splinePerDim = (a: FusedSplineAttrs): number => 3 * a.bins - 1;
 const affinePerDim = (): number => 2;
 
@@ -153,12 +195,15 @@ const KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
   [FUSED_SPLINE_GRAD]: backwardKernel(splinePerDim, splineAttrs, splineGradLoop),
   [FUSED_AFFINE]: forwardKernel(affinePerDim, affineAttrs, affineLoop),
   [FUSED_AFFINE_GRAD]: backwardKernel(affinePerDim, affineAttrs, affineGradLoop),
+  [STANDARD_NORMAL_LOG_PROB]: normalLogProb,
+  [STANDARD_NORMAL_LOG_PROB_GRAD]: normalLogProbGrad,
 };
 
 /**
  * Register core's fused element-map kernels (`FUSED_SPLINE`, `FUSED_AFFINE` and
- * their backward kernels) for the `wasm` backend, as JavaScript loops
- * (`kernels/splineLoops.ts`, `kernels/affineLoops.ts`) reading and writing
+ * their backward kernels) and the fused standard-normal log-density
+ * (`STANDARD_NORMAL_LOG_PROB`) for the `wasm` backend, as JavaScript loops
+ * (`kernels/splineLoops.ts`, `kernels/affineLoops.ts`, `kernels/normalLoops.ts`) reading and writing
  * the tensors in place on the wasm heap: one kernel call per element map and
  * direction instead of the composite ops' dozens (about a hundred for the
  * spline). Idempotent; returns `true` if it registered them now.

@@ -18,3 +18,4 @@ export {
 } from './fusedElementMapKernels.js';
 export { splineLoop, splineGradLoop } from './kernels/splineLoops.js';
 export { affineLoop, affineGradLoop } from './kernels/affineLoops.js';
+export { normalLogProbLoop, normalLogProbGradLoop } from './kernels/normalLoops.js';

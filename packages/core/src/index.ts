@@ -23,7 +23,11 @@ export {
   withContextDim,
 } from './transform.js';
 export type { Distribution, DistributionDef } from './distribution.js';
-export { standardNormal, standardNormalLogProb } from './distributions/standardNormal.js';
+export {
+  standardNormal,
+  standardNormalLogProb,
+  standardNormalLogProbWithLogDet,
+} from './distributions/standardNormal.js';
 export { diagNormal, type DiagNormalParams } from './distributions/diagNormal.js';
 export { mixtureOfGaussians, type MixtureParams } from './distributions/mixtureOfGaussians.js';
 export {
@@ -98,6 +102,8 @@ export {
   FUSED_AFFINE_GRAD,
   type FusedSplineAttrs,
   type FusedAffineAttrs,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
   hasFusedKernel,
   squaredNorm,
 } from './backend/fusedKernels.js';

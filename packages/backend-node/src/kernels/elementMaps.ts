@@ -179,3 +179,71 @@ export const nativeAffineGrad =
     );
     return [float32Result(backend, [rows, dim], dx), float32Result(backend, [rows, dim, 2], dRaw)];
   };
+
+/** `z` `[rows, dim]` float32 storage and a `[rows]` companion input, or an error naming the kernel. */
+const rowsOperands = (
+  kernel: string,
+  backend: MathBackendCPU,
+  z: TensorInfo | undefined,
+  perRow: TensorInfo | undefined,
+): { z: Float32Array; perRow: Float32Array; rows: number; dim: number } => {
+  const zv = float32Values(backend, z);
+  const pv = float32Values(backend, perRow);
+  const rows = z?.shape[0];
+  const dim = z?.shape[1];
+  if (
+    zv === undefined ||
+    pv === undefined ||
+    rows === undefined ||
+    dim === undefined ||
+    z?.shape.length !== 2 ||
+    perRow?.shape.length !== 1 ||
+    perRow.shape[0] !== rows
+  )
+    throw new Error(`${kernel}: needs float32 z [rows, dim] and a float32 [rows] operand`);
+  return { z: zv, perRow: pv, rows, dim };
+};
+
+/**
+ * Native `BijectiveStdNormalLogProb` (core's `STANDARD_NORMAL_LOG_PROB`):
+ * `-½ Σ z² - (d/2) log 2π + sign · logDet` per row in one addon call.
+ */
+export const nativeStdNormalLogProb =
+  (addon: NativeAddon) =>
+  (args: KernelArgs): TensorInfo => {
+    const backend = cpuStorage(args);
+    const { z, perRow, rows, dim } = rowsOperands(
+      'BijectiveStdNormalLogProb',
+      backend,
+      args.inputs.z,
+      args.inputs.logDet,
+    );
+    const out = new Float32Array(rows);
+    addon.stdNormalLogProb(z, perRow, out, rows, dim, numberAttr(args.attrs, 'sign', 1));
+    return float32Result(backend, [rows], out);
+  };
+
+/** Native `BijectiveStdNormalLogProbGrad`: `[dz, dLogDet]` in one addon call. */
+export const nativeStdNormalLogProbGrad =
+  (addon: NativeAddon) =>
+  (args: KernelArgs): TensorInfo[] => {
+    const backend = cpuStorage(args);
+    const { z, perRow, rows, dim } = rowsOperands(
+      'BijectiveStdNormalLogProbGrad',
+      backend,
+      args.inputs.z,
+      args.inputs.dy,
+    );
+    const dz = new Float32Array(rows * dim);
+    const dLogDet = new Float32Array(rows);
+    addon.stdNormalLogProbGrad(
+      z,
+      perRow,
+      dz,
+      dLogDet,
+      rows,
+      dim,
+      numberAttr(args.attrs, 'sign', 1),
+    );
+    return [float32Result(backend, [rows, dim], dz), float32Result(backend, [rows], dLogDet)];
+  };

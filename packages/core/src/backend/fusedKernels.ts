@@ -82,6 +82,18 @@ export type FusedAffineAttrs = {
   readonly inverse: boolean;
 };
 
+/**
+ * Fused standard-normal log-density plus a log-det (optional per backend):
+ * inputs `{ z: [B, D], logDet: [B] }` (float32), attribute `sign` (±1); output
+ * `[B]` with `-½ Σⱼ zⱼ² - (D/2) log 2π + sign · logDet`, what a flow's
+ * `logProb` (`sign = 1`) and `sampleAndLogProb` (`sign = -1`) end with. Its
+ * backward kernel {@link STANDARD_NORMAL_LOG_PROB_GRAD} takes `{ z, dy: [B] }`
+ * and the same attribute and returns `[dz = -z · dy, dLogDet = sign · dy]`.
+ */
+export const STANDARD_NORMAL_LOG_PROB = 'BijectiveStdNormalLogProb';
+/** Backward kernel of {@link STANDARD_NORMAL_LOG_PROB}. */
+export const STANDARD_NORMAL_LOG_PROB_GRAD = 'BijectiveStdNormalLogProbGrad';
+
 /** Attributes of {@link FUSED_ADAM}: plain numbers, rounded to float32 by the kernel like tfjs scalars. */
 export type FusedAdamAttrs = {
   readonly beta1: number;

@@ -5,8 +5,12 @@ import {
   FUSED_AFFINE_GRAD,
   FUSED_SPLINE,
   FUSED_SPLINE_GRAD,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
   hasFusedKernel,
 } from '../backend/fusedKernels.js';
+import { standardNormalLogProbWithLogDet } from '../distributions/standardNormal.js';
+import type { PerRow } from '../bijection.js';
 import type { ElementMap } from '../elementMaps/elementMap.js';
 import { affineMap } from '../elementMaps/affineMap.js';
 import { splineMap } from '../elementMaps/splineMap.js';
@@ -112,6 +116,20 @@ const readout = (c: FusedElementMapCase, inverse: boolean, seed: number): Readou
   return result;
 };
 
+/** The standard-normal log-density plus `sign · logDet`, and its gradients against `Σ lp · w`. */
+const normalReadout = (sign: 1 | -1, seed: number): Float32Array[] => {
+  const z = tf.tensor2d(draws(seed, ROWS * DIM, 3), [ROWS, DIM]) as Batch;
+  const logDet = tf.tensor1d(draws(seed + 1, ROWS, 2)) as PerRow;
+  const w = tf.tensor1d(draws(seed + 2, ROWS, 1));
+  const lp = standardNormalLogProbWithLogDet(z, logDet, sign);
+  const [dz, dl] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(standardNormalLogProbWithLogDet(a as Batch, b as PerRow, sign), w)),
+  )([z, logDet]) as [tf.Tensor, tf.Tensor];
+  const result = [lp, dz, dl].map((t) => Float32Array.from(t.dataSync()));
+  tf.dispose([z, logDet, w, lp, dz, dl]);
+  return result;
+};
+
 /** Entries differing by more than `rel · max(1, max |ref|)`. */
 const compare = (what: string, ref: Float32Array, got: Float32Array, rel: number): string[] => {
   if (ref.length !== got.length) return [`${what}: length ${got.length}, expected ${ref.length}`];
@@ -127,7 +145,8 @@ const compare = (what: string, ref: Float32Array, got: Float32Array, rel: number
 
 /**
  * Conformance of a backend's fused element-map kernels (`FUSED_SPLINE`,
- * `FUSED_AFFINE` and their backward kernels) with the composite tfjs ops on
+ * `FUSED_AFFINE` and their backward kernels, and `STANDARD_NORMAL_LOG_PROB`
+ * for both signs) with the composite tfjs ops on
  * the reference backend (default `cpu`): for every case of
  * {@link fusedElementMapCases} whose kernel `backend` registers, forward and
  * inverse values, elementwise log-derivatives and row log-dets to relative
@@ -152,7 +171,24 @@ export const checkFusedElementMaps = async (
   try {
     if (!(await tf.setBackend(backend))) return [`backend '${backend}' could not be selected`];
     const cases = fusedElementMapCases().filter((c) => hasFusedKernel(c.kernel));
-    if (cases.length === 0) return [`backend '${backend}' registers no fused element-map kernel`];
+    const normal = hasFusedKernel(STANDARD_NORMAL_LOG_PROB);
+    if (cases.length === 0 && !normal)
+      return [`backend '${backend}' registers no fused element-map kernel`];
+    if (normal && !hasFusedKernel(STANDARD_NORMAL_LOG_PROB_GRAD))
+      problems.push(`'${backend}' registers ${STANDARD_NORMAL_LOG_PROB} but not its gradient`);
+    for (const sign of normal ? ([1, -1] as const) : []) {
+      const label = `standard normal + ${sign} · logDet on '${backend}'`;
+      await tf.setBackend(options.reference ?? 'cpu');
+      const ref = normalReadout(sign, seed);
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const got = normalReadout(sign, seed);
+      if (tf.memory().numTensors !== before)
+        problems.push(`${label}: ${tf.memory().numTensors - before} leaked tensors`);
+      ['logProb', 'd/dz', 'd/dlogDet'].forEach((what, i) =>
+        problems.push(...compare(`${label} ${what}`, ref[i]!, got[i]!, 1e-5)),
+      );
+    }
     for (const c of cases) {
       if (!hasFusedKernel(c.gradKernel))
         problems.push(`${c.name}: '${backend}' registers ${c.kernel} but not ${c.gradKernel}`);
