@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "thread_pool.h"
 
 namespace bijective {
 namespace {
@@ -22,9 +23,28 @@ double clip01(double v) { return v < 0 ? 0 : (v > 1 ? 1 : v); }
 
 // Scratch for one coordinate: knots, derivatives and the softmax outputs they came from.
 struct Knots {
-  explicit Knots(size_t k) : cw(k + 1), ch(k + 1), d(k + 1), sw(k), sh(k), g_size(k) {}
-  std::vector<double> cw, ch, d, sw, sh, g_size;
+  explicit Knots(size_t k) : cw(k + 1), ch(k + 1), sw(k), sh(k), g_size(k) {}
+  std::vector<double> cw, ch, sw, sh, g_size;
 };
+
+// Coordinates per pool task, and the size below which one thread does all (waking costs more).
+constexpr size_t PARALLEL_COORDS = 1024;
+
+// Runs body(row_begin, row_end) over [0, rows), on the pool when rows·dim is large.
+template <typename Body>
+void parallel_rows(size_t rows, size_t dim, const Body& body) {
+  const size_t threads = pool().size();
+  if (threads <= 1 || rows * dim < PARALLEL_COORDS || rows < 2) {
+    body(size_t(0), rows);
+    return;
+  }
+  const size_t chunks = std::min(rows, threads * 4);
+  const size_t per = (rows + chunks - 1) / chunks;
+  pool().run(chunks, [&](size_t c) {
+    const size_t begin = c * per, end = std::min(rows, begin + per);
+    if (begin < end) body(begin, end);
+  });
+}
 
 // Softmax of raw[0..K) (soft-clamped first for zuko) into sm, knot positions into edges.
 void knots_of(const float* raw, const SplineSettings& a, double* sm, double* edges) {
@@ -38,7 +58,7 @@ void knots_of(const float* raw, const SplineSettings& a, double* sm, double* edg
   }
   double sum = 0;
   for (size_t i = 0; i < K; ++i) {
-    sm[i] = std::exp(sm[i] - mx);
+    sm[i] = std::exp(float(sm[i] - mx));  // float exp: the composite's precision, several times faster
     sum += sm[i];
   }
   for (size_t i = 0; i < K; ++i) sm[i] /= sum;
@@ -54,16 +74,16 @@ void knots_of(const float* raw, const SplineSettings& a, double* sm, double* edg
 }
 
 void fill_knots(const float* raw, const SplineSettings& a, Knots& k) {
-  const size_t K = a.bins;
   knots_of(raw, a, k.sw.data(), k.cw.data());
-  knots_of(raw + K, a, k.sh.data(), k.ch.data());
-  const double L = -std::log(a.min_derivative);
-  k.d[0] = 1;
-  k.d[K] = 1;
-  for (size_t j = 1; j < K; ++j) {
-    const double r = raw[2 * K + j - 1];
-    k.d[j] = a.zuko ? std::exp(soft_clamp(r, L)) : a.min_derivative + softplus(r);
-  }
+  knots_of(raw + a.bins, a, k.sh.data(), k.ch.data());
+}
+
+// Knot derivative j (1 at both ends), computed only for the two a coordinate's bin uses.
+double deriv(const float* raw, const SplineSettings& a, size_t j) {
+  const size_t K = a.bins;
+  if (j == 0 || j == K) return 1;
+  const double r = raw[2 * K + j - 1];
+  return a.zuko ? std::exp(soft_clamp(r, -std::log(a.min_derivative))) : a.min_derivative + softplus(r);
 }
 
 // Bin of v: the number of interior knots <= v.
@@ -100,8 +120,9 @@ void knots_backward(const SplineSettings& a, const double* sm, size_t k, double 
 void spline(const float* x, const float* raw, float* out, float* lad, float* log_det, size_t rows, size_t dim,
             const SplineSettings& a) {
   const size_t K = a.bins, P = 3 * K - 1;
+  parallel_rows(rows, dim, [&](size_t row_begin, size_t row_end) {
   Knots kn(K);
-  for (size_t r = 0; r < rows; ++r) {
+  for (size_t r = row_begin; r < row_end; ++r) {
     double row_sum = 0;
     for (size_t c = 0; c < dim; ++c) {
       const size_t i = r * dim + c;
@@ -114,7 +135,7 @@ void spline(const float* x, const float* raw, float* out, float* lad, float* log
       fill_knots(raw + i * P, a, kn);
       const size_t k = bin_of(a.inverse ? kn.ch : kn.cw, K, v);
       const double xk = kn.cw[k], w = kn.cw[k + 1] - xk, yk = kn.ch[k], h = kn.ch[k + 1] - yk;
-      const double d0 = kn.d[k], d1 = kn.d[k + 1];
+      const double d0 = deriv(raw + i * P, a, k), d1 = deriv(raw + i * P, a, k + 1);
       const double s = h / w, sum = d1 + d0 - 2 * s;
       double xi, o;
       if (a.inverse) {
@@ -138,6 +159,7 @@ void spline(const float* x, const float* raw, float* out, float* lad, float* log
     }
     log_det[r] = float(row_sum);
   }
+  });
 }
 
 void spline_grad(const float* x, const float* raw, const float* d_out, const float* d_lad,
@@ -145,9 +167,10 @@ void spline_grad(const float* x, const float* raw, const float* d_out, const flo
                  const SplineSettings& a) {
   const size_t K = a.bins, P = 3 * K - 1;
   const double L = -std::log(a.min_derivative);
+  parallel_rows(rows, dim, [&](size_t row_begin, size_t row_end) {
   Knots kn(K);
-  std::fill(d_raw, d_raw + rows * dim * P, 0.0f);
-  for (size_t r = 0; r < rows; ++r) {
+  std::fill(d_raw + row_begin * dim * P, d_raw + row_end * dim * P, 0.0f);
+  for (size_t r = row_begin; r < row_end; ++r) {
     for (size_t c = 0; c < dim; ++c) {
       const size_t i = r * dim + c;
       const double v = x[i];
@@ -162,7 +185,7 @@ void spline_grad(const float* x, const float* raw, const float* d_out, const flo
       fill_knots(rw, a, kn);
       const size_t k = bin_of(a.inverse ? kn.ch : kn.cw, K, v);
       const double xk = kn.cw[k], w = kn.cw[k + 1] - xk, yk = kn.ch[k], h = kn.ch[k + 1] - yk;
-      const double d0 = kn.d[k], d1 = kn.d[k + 1];
+      const double d0 = deriv(rw, a, k), d1 = deriv(rw, a, k + 1);
       const double s = h / w, sum = d1 + d0 - 2 * s;
       double gxk = 0, gw = 0, gyk = 0, gh = 0, gd0 = 0, gd1 = 0, gs = 0, gsum = 0, gv = 0;
       if (a.inverse) {
@@ -277,6 +300,7 @@ void spline_grad(const float* x, const float* raw, const float* d_out, const flo
       deriv_grad(k + 1, gd1);
     }
   }
+  });
 }
 
 }  // namespace bijective

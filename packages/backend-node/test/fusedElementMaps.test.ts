@@ -17,4 +17,6 @@ describe.skipIf(skipReason !== undefined)('fused element-map kernels on native',
   });
   it('match the composite ops on cpu, gradients included', async () =>
     expect(await checkFusedElementMaps('native')).toEqual([]));
+  it('match them on a batch large enough for the thread pool', async () =>
+    expect(await checkFusedElementMaps('native', { rows: 700, seed: 5 })).toEqual([]));
 });

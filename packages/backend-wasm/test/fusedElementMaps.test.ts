@@ -18,4 +18,6 @@ describe('fused element-map kernels on wasm', () => {
   });
   it('match the composite ops on cpu, gradients included', async () =>
     expect(await checkFusedElementMaps('wasm')).toEqual([]));
+  it('match them on a larger batch', async () =>
+    expect(await checkFusedElementMaps('wasm', { rows: 700, seed: 5 })).toEqual([]));
 });

@@ -78,21 +78,20 @@ interface Readout {
   readonly dRaw: Float32Array;
 }
 
-const ROWS = 7;
 const DIM = 3;
 
-const readout = (c: FusedElementMapCase, inverse: boolean, seed: number): Readout => {
+const readout = (c: FusedElementMapCase, inverse: boolean, seed: number, rows: number): Readout => {
   const P = c.map.paramsPerDim;
-  const xs = draws(seed, ROWS * DIM, c.spread);
+  const xs = draws(seed, rows * DIM, c.spread);
   // Exact edge cases: on the bound, just outside it, at 0.
   xs[0] = 3;
   xs[1] = -3.0001;
   xs[2] = 0;
-  const x = tf.tensor2d(xs, [ROWS, DIM]) as Batch;
-  const raw = tf.tensor3d(draws(seed + 1, ROWS * DIM * P, 1.5), [ROWS, DIM, P]);
-  const u = tf.tensor2d(draws(seed + 2, ROWS * DIM, 1), [ROWS, DIM]);
-  const v = tf.tensor2d(draws(seed + 3, ROWS * DIM, 1), [ROWS, DIM]);
-  const w = tf.tensor1d(draws(seed + 4, ROWS, 1));
+  const x = tf.tensor2d(xs, [rows, DIM]) as Batch;
+  const raw = tf.tensor3d(draws(seed + 1, rows * DIM * P, 1.5), [rows, DIM, P]);
+  const u = tf.tensor2d(draws(seed + 2, rows * DIM, 1), [rows, DIM]);
+  const v = tf.tensor2d(draws(seed + 3, rows * DIM, 1), [rows, DIM]);
+  const w = tf.tensor1d(draws(seed + 4, rows, 1));
   const run = (a: Batch, r: tf.Tensor3D) => (inverse ? c.map.inverse(a, r) : c.map.forward(a, r));
   const r = run(x, raw);
   const logDet = rowLogDet(r);
@@ -117,10 +116,10 @@ const readout = (c: FusedElementMapCase, inverse: boolean, seed: number): Readou
 };
 
 /** The standard-normal log-density plus `sign · logDet`, and its gradients against `Σ lp · w`. */
-const normalReadout = (sign: 1 | -1, seed: number): Float32Array[] => {
-  const z = tf.tensor2d(draws(seed, ROWS * DIM, 3), [ROWS, DIM]) as Batch;
-  const logDet = tf.tensor1d(draws(seed + 1, ROWS, 2)) as PerRow;
-  const w = tf.tensor1d(draws(seed + 2, ROWS, 1));
+const normalReadout = (sign: 1 | -1, seed: number, rows: number): Float32Array[] => {
+  const z = tf.tensor2d(draws(seed, rows * DIM, 3), [rows, DIM]) as Batch;
+  const logDet = tf.tensor1d(draws(seed + 1, rows, 2)) as PerRow;
+  const w = tf.tensor1d(draws(seed + 2, rows, 1));
   const lp = standardNormalLogProbWithLogDet(z, logDet, sign);
   const [dz, dl] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
     tf.sum(tf.mul(standardNormalLogProbWithLogDet(a as Batch, b as PerRow, sign), w)),
@@ -131,17 +130,28 @@ const normalReadout = (sign: 1 | -1, seed: number): Float32Array[] => {
 };
 
 /** Entries differing by more than `rel · max(1, max |ref|)`. */
-const compare = (what: string, ref: Float32Array, got: Float32Array, rel: number): string[] => {
+const compare = (
+  what: string,
+  ref: Float32Array,
+  got: Float32Array,
+  rel: number,
+  skip: (i: number) => boolean = () => false,
+): string[] => {
   if (ref.length !== got.length) return [`${what}: length ${got.length}, expected ${ref.length}`];
   let scale = 1;
   for (const r of ref) scale = Math.max(scale, Math.abs(r));
   const bad: string[] = [];
   for (let i = 0; i < ref.length; i++) {
+    if (skip(i)) continue;
     const d = Math.abs(ref[i]! - got[i]!);
     if (!(d <= rel * scale)) bad.push(`${what}[${i}]: ${got[i]} vs reference ${ref[i]}`);
   }
   return bad.slice(0, 3);
 };
+
+/** Whether coordinate `i` of the drawn inputs is the one placed exactly on the spline's bound. */
+const onBound = (c: FusedElementMapCase, i: number): boolean =>
+  c.kernel === FUSED_SPLINE && i === 0;
 
 /**
  * Conformance of a backend's fused element-map kernels (`FUSED_SPLINE`,
@@ -151,9 +161,13 @@ const compare = (what: string, ref: Float32Array, got: Float32Array, rel: number
  * {@link fusedElementMapCases} whose kernel `backend` registers, forward and
  * inverse values, elementwise log-derivatives and row log-dets to relative
  * `1e-5`, gradients of `Σ out·u + Σ lad·v + Σ logDet·w` with respect to the
- * inputs and the raw parameters to `1e-4` of each tensor's scale; spline inputs
+ * inputs and the raw parameters to `1e-4` of each tensor's scale (the inverse
+ * 10x looser: the composite's float32 quadratic solve loses digits where the
+ * spline is steep); spline inputs
  * outside the bound pass through with log-derivative 0; no leaked tensor. A
  * backend that registers a forward kernel without its backward kernel fails.
+ * Inputs are `[rows, 3]` (`options.rows`, default 7; raise it to reach a
+ * backend's multi-threaded path).
  * Returns the problems (empty when conformant) and restores the active backend.
  *
  * @example
@@ -163,8 +177,9 @@ const compare = (what: string, ref: Float32Array, got: Float32Array, rel: number
  */
 export const checkFusedElementMaps = async (
   backend: string,
-  options: { reference?: string; seed?: number } = {},
+  options: { reference?: string; seed?: number; rows?: number } = {},
 ): Promise<string[]> => {
+  const rows = options.rows ?? 7;
   const previous = tf.getBackend();
   const problems: string[] = [];
   const seed = options.seed ?? 11;
@@ -179,10 +194,10 @@ export const checkFusedElementMaps = async (
     for (const sign of normal ? ([1, -1] as const) : []) {
       const label = `standard normal + ${sign} · logDet on '${backend}'`;
       await tf.setBackend(options.reference ?? 'cpu');
-      const ref = normalReadout(sign, seed);
+      const ref = normalReadout(sign, seed, rows);
       await tf.setBackend(backend);
       const before = tf.memory().numTensors;
-      const got = normalReadout(sign, seed);
+      const got = normalReadout(sign, seed, rows);
       if (tf.memory().numTensors !== before)
         problems.push(`${label}: ${tf.memory().numTensors - before} leaked tensors`);
       ['logProb', 'd/dz', 'd/dlogDet'].forEach((what, i) =>
@@ -195,21 +210,29 @@ export const checkFusedElementMaps = async (
       for (const inverse of [false, true]) {
         const label = `${c.name} ${inverse ? 'inverse' : 'forward'} on '${backend}'`;
         await tf.setBackend(options.reference ?? 'cpu');
-        const ref = readout(c, inverse, seed);
+        const ref = readout(c, inverse, seed, rows);
         await tf.setBackend(backend);
         const before = tf.memory().numTensors;
-        const got = readout(c, inverse, seed);
+        const got = readout(c, inverse, seed, rows);
         const after = tf.memory().numTensors;
         if (after !== before) problems.push(`${label}: ${after - before} leaked tensors`);
+        // The composite inverse solves a quadratic in float32 and loses digits where the spline is
+        // steep (the fused kernels work in double), so the inverse gets 10x looser tolerances.
+        const tol = inverse ? 10 : 1;
         problems.push(
-          ...compare(`${label} out`, ref.out, got.out, 1e-5),
-          ...compare(`${label} logAbsDeriv`, ref.lad, got.lad, 1e-5),
-          ...compare(`${label} logDet`, ref.logDet, got.logDet, 1e-5),
-          ...compare(`${label} d/dx`, ref.dx, got.dx, 1e-4),
-          ...compare(`${label} d/draw`, ref.dRaw, got.dRaw, 1e-4),
+          ...compare(`${label} out`, ref.out, got.out, 1e-5 * tol),
+          ...compare(`${label} logAbsDeriv`, ref.lad, got.lad, 1e-5 * tol),
+          ...compare(`${label} logDet`, ref.logDet, got.logDet, 1e-5 * tol),
+          // Entry 0 sits exactly on the spline's bound, where the composite's gradient is one-sided
+          // and which side depends on the rounding of the last knot (ξ clipped at 1 or not): its
+          // values are compared, its gradients are not.
+          ...compare(`${label} d/dx`, ref.dx, got.dx, 1e-4 * tol, (i) => onBound(c, i)),
+          ...compare(`${label} d/draw`, ref.dRaw, got.dRaw, 1e-4 * tol, (i) =>
+            onBound(c, Math.floor(i / c.map.paramsPerDim)),
+          ),
         );
         if (c.kernel === FUSED_SPLINE) {
-          const xs = draws(seed, ROWS * DIM, c.spread);
+          const xs = draws(seed, rows * DIM, c.spread);
           xs[0] = 3;
           xs[1] = -3.0001;
           xs[2] = 0;
