@@ -15,8 +15,9 @@
  * `--baseline` puts tfjs-backend-cpu's kernels back for everything except the
  * first set of native kernels (GEMM, binary, unary, Sum/Max), for before/after.
  * `--composite` unregisters the fused element-map kernels (`FUSED_SPLINE`,
- * `FUSED_AFFINE` and their backward kernels), so the spline and affine maps run
- * as composite tfjs ops again: the kernel-call counts before/after those kernels.
+ * `FUSED_AFFINE`, `STANDARD_NORMAL_LOG_PROB` and their backward kernels), so the
+ * spline and affine maps and the base log-density run as composite tfjs ops
+ * again: the kernel-call counts before/after those kernels.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
@@ -32,6 +33,8 @@ import {
   FUSED_AFFINE_GRAD,
   FUSED_SPLINE,
   FUSED_SPLINE_GRAD,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
   lossAndGrads,
   tf,
   unflattenParams,
@@ -192,7 +195,14 @@ const main = async (): Promise<void> => {
   const r = await useBackend(nativeBackend(threads === undefined ? {} : { threads }))();
   if (E.isLeft(r)) throw new Error(r.left.message);
   if (composite)
-    for (const k of [FUSED_SPLINE, FUSED_SPLINE_GRAD, FUSED_AFFINE, FUSED_AFFINE_GRAD])
+    for (const k of [
+      FUSED_SPLINE,
+      FUSED_SPLINE_GRAD,
+      FUSED_AFFINE,
+      FUSED_AFFINE_GRAD,
+      STANDARD_NORMAL_LOG_PROB,
+      STANDARD_NORMAL_LOG_PROB_GRAD,
+    ])
       tf.unregisterKernel(k, 'native');
   instrument();
   for (const dim of dims) {
