@@ -5,13 +5,14 @@ import {
   FUSED_SPLINE,
   FUSED_SPLINE_GRAD,
   STANDARD_NORMAL_LOG_PROB,
+  disposeParams,
   hasFusedKernel,
   lossAndGrads,
   tf,
   useBackend,
 } from '@bijective/core';
 import { checkFusedElementMaps } from '@bijective/core/testing';
-import { presets } from '@bijective/autoregressive';
+import { mafSpline } from '@bijective/autoregressive';
 import { loadNativeAddon, nativeBackend } from '../src/index.js';
 
 // The fused spline, affine and base log-density kernels (native/spline.cc, affine.cc, normal.cc)
@@ -34,7 +35,7 @@ describe.skipIf(skipReason !== undefined)('fused element-map kernels on native',
 
   it('run in a mafSpline training step, which then makes a fraction of the kernel calls', async () => {
     await tf.setBackend('native');
-    const def = presets.mafSpline({ dim: 2, contextDim: 0, hidden: [16, 16], transforms: 3 });
+    const def = mafSpline({ dim: 2, hidden: [16, 16], transforms: 3 });
     const params = def.init(1);
     const x = tf.randomNormal([32, 2], 0, 1, 'float32', 3) as tf.Tensor2D;
     const before = tf.memory().numTensors;
@@ -48,7 +49,8 @@ describe.skipIf(skipReason !== undefined)('fused element-map kernels on native',
     expect(names.filter((n) => n === FUSED_SPLINE_GRAD)).toHaveLength(3);
     // Measured: 218 calls fused, 1,790 with the composite ops (kernels unregistered).
     expect(names.length).toBeLessThan(400);
-    tf.dispose([x, ...Object.values(params).flat(3)]);
+    x.dispose();
+    disposeParams(params);
   });
 
   it('the addon refuses short arrays and bad settings with an error, not a crash', () => {
