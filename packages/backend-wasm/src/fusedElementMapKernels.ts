@@ -49,7 +49,10 @@ const affineAttrs = (attrs: KernelArgs['attrs']): FusedAffineAttrs => ({
 });
 
 /** `x` `[rows, dim]` and `raw` `[rows, dim, perDim]` (float32), checked. */
-const shapes = (args: KernelArgs, perDim: number): { rows: number; dim: number } => {
+const shapes = (
+  args: KernelArgs,
+  perDim: number,
+): { x: tf.TensorInfo; raw: tf.TensorInfo; rows: number; dim: number } => {
   const { x, raw } = args.inputs;
   if (x === undefined || raw === undefined) throw new Error('fused element map: needs x and raw');
   const [rows, dim] = x.shape;
@@ -67,7 +70,7 @@ const shapes = (args: KernelArgs, perDim: number): { rows: number; dim: number }
     throw new Error(
       `fused element map: x [rows, dim] and raw [rows, dim, ${perDim}] float32, got [${x.shape.join(', ')}] and [${raw.shape.join(', ')}]`,
     );
-  return { rows, dim };
+  return { x, raw, rows, dim };
 };
 
 const heapOf = (args: KernelArgs): HeapBackend => {
@@ -109,14 +112,13 @@ const forwardKernel =
   <A>(perDim: (a: A) => number, read: (attrs: KernelArgs['attrs']) => A, loop: Loop<A>) =>
   (args: KernelArgs): tf.TensorInfo[] => {
     const a = read(args.attrs);
-    const { rows, dim } = shapes(args, perDim(a));
+    const { x, raw, rows, dim } = shapes(args, perDim(a));
     const b = heapOf(args);
     const outs = [
       b.makeOutput([rows, dim], 'float32'),
       b.makeOutput([rows, dim], 'float32'),
       b.makeOutput([rows], 'float32'),
     ] as const;
-    const { x, raw } = args.inputs as { x: tf.TensorInfo; raw: tf.TensorInfo };
     loop(f32(b, x), f32(b, raw), rows, dim, a, f32(b, outs[0]), f32(b, outs[1]), f32(b, outs[2]));
     return [...outs];
   };
@@ -125,16 +127,16 @@ const backwardKernel =
   <A>(perDim: (a: A) => number, read: (attrs: KernelArgs['attrs']) => A, loop: GradLoop<A>) =>
   (args: KernelArgs): tf.TensorInfo[] => {
     const a = read(args.attrs);
-    const { rows, dim } = shapes(args, perDim(a));
+    const { x, raw, rows, dim } = shapes(args, perDim(a));
     const b = heapOf(args);
     const dx = b.makeOutput([rows, dim], 'float32');
     const dRaw = b.makeOutput([rows, dim, perDim(a)], 'float32');
-    const { x, raw, dOut, dLogAbsDeriv, dLogDet } = args.inputs;
+    const { dOut, dLogAbsDeriv, dLogDet } = args.inputs;
     const view = (t: tf.TensorInfo | undefined): Float32Array | null =>
       t === undefined ? null : f32(b, t);
     loop(
-      f32(b, x!),
-      f32(b, raw!),
+      f32(b, x),
+      f32(b, raw),
       view(dOut),
       view(dLogAbsDeriv),
       view(dLogDet),

@@ -22,11 +22,15 @@ const ensureGradient = (): void => {
     kernelName: STANDARD_NORMAL_LOG_PROB,
     inputsToSave: ['z'],
     gradFunc: (dy, saved, attrs) => {
-      const [z] = saved as [tf.Tensor];
-      const g = Array.isArray(dy) ? dy[0]! : dy;
+      const [z] = saved;
+      const g = Array.isArray(dy) ? dy[0] : dy;
+      if (z === undefined || g === undefined)
+        throw new Error(`${STANDARD_NORMAL_LOG_PROB}: missing saved input or gradient`);
       const [dz, dLogDet] = tf
         .engine()
-        .runKernel(STANDARD_NORMAL_LOG_PROB_GRAD, { z, dy: g }, attrs) as [tf.Tensor, tf.Tensor];
+        .runKernel(STANDARD_NORMAL_LOG_PROB_GRAD, { z, dy: g }, attrs) as tf.Tensor[];
+      if (dz === undefined || dLogDet === undefined)
+        throw new Error(`${STANDARD_NORMAL_LOG_PROB_GRAD}: expected two outputs`);
       return { z: () => dz, logDet: () => dLogDet };
     },
   });

@@ -18,15 +18,19 @@ const ensureGradient = (name: string, gradName: string): void => {
     kernelName: name,
     inputsToSave: ['x', 'raw'],
     gradFunc: (dy, saved, attrs) => {
-      const [x, raw] = saved as [tf.Tensor, tf.Tensor];
-      const dys = (Array.isArray(dy) ? dy : [dy]) as readonly (tf.Tensor | null)[];
+      const [x, raw] = saved;
+      if (x === undefined || raw === undefined) throw new Error(`${name}: inputs were not saved`);
+      // tfjs passes null for an output that is off the gradient path (its types say Tensor).
+      const dys: readonly (tf.Tensor | null | undefined)[] = Array.isArray(dy) ? dy : [dy];
       const inputs: Record<string, tf.Tensor> = { x, raw };
       const [dOut, dLogAbsDeriv, dLogDet] = dys;
       if (dOut) inputs.dOut = dOut;
       if (dLogAbsDeriv) inputs.dLogAbsDeriv = dLogAbsDeriv;
       if (dLogDet) inputs.dLogDet = dLogDet;
       // One backward call for both inputs (computed here, in the backward pass's scope).
-      const [dx, dRaw] = tf.engine().runKernel(gradName, inputs, attrs) as [tf.Tensor, tf.Tensor];
+      const [dx, dRaw] = tf.engine().runKernel(gradName, inputs, attrs) as tf.Tensor[];
+      if (dx === undefined || dRaw === undefined)
+        throw new Error(`${gradName}: expected two outputs`);
       return { x: () => dx, raw: () => dRaw };
     },
   });
