@@ -1,8 +1,9 @@
 import {
   type Batch,
   type ElementMap,
-  type PerRow,
+  type ElementwiseResult,
   type TransformDef,
+  rowLogDet,
   tf,
   valueError,
 } from '@bijective/core';
@@ -65,17 +66,16 @@ export const maskedAutoregressive = (
       return {
         forward: (x, context) => {
           const r = univariate.forward(x, network(x, context));
-          return { y: r.out, logDet: tf.sum(r.logAbsDeriv, 1) as PerRow };
+          return { y: r.out, logDet: rowLogDet(r) };
         },
         inverse: (y, context) => {
           let x: Batch = tf.zerosLike(y);
-          let logAbsDeriv: Batch = x;
+          let last: ElementwiseResult = { out: x, logAbsDeriv: x };
           for (let pass = 0; pass < net.dim; pass++) {
-            const r = univariate.inverse(y, network(x, context));
-            x = r.out;
-            logAbsDeriv = r.logAbsDeriv;
+            last = univariate.inverse(y, network(x, context));
+            x = last.out;
           }
-          return { x, logDet: tf.sum(logAbsDeriv, 1) as PerRow };
+          return { x, logDet: rowLogDet(last) };
         },
       };
     },

@@ -14,6 +14,10 @@
  *
  * `--baseline` puts tfjs-backend-cpu's kernels back for everything except the
  * first set of native kernels (GEMM, binary, unary, Sum/Max), for before/after.
+ * `--composite` unregisters the fused element-map kernels (`FUSED_SPLINE`,
+ * `FUSED_AFFINE`, `STANDARD_NORMAL_LOG_PROB` and their backward kernels), so the
+ * spline and affine maps and the base log-density run as composite tfjs ops
+ * again: the kernel-call counts before/after those kernels.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
@@ -25,6 +29,12 @@ import {
   disposeAdam,
   disposeParams,
   flattenParams,
+  FUSED_AFFINE,
+  FUSED_AFFINE_GRAD,
+  FUSED_SPLINE,
+  FUSED_SPLINE_GRAD,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
   lossAndGrads,
   tf,
   unflattenParams,
@@ -42,10 +52,11 @@ const argValue = (name: string, fallback: string): string => {
 const dims = argValue('--dims', '2,64').split(',').map(Number);
 const reps = Number(argValue('--reps', '3'));
 const baseline = process.argv.includes('--baseline');
+const composite = process.argv.includes('--composite');
 const threads = process.argv.includes('--threads') ? Number(argValue('--threads', '0')) : undefined;
 const cells = argValue(
   '--cells',
-  'maf.train,maf.logProb,mafSpline.logProb,mafSpline.sample,nsfCoupling.logProb,flowMatching.sample',
+  'maf.train,maf.logProb,mafSpline.train,mafSpline.logProb,mafSpline.sample,nsfCoupling.logProb,flowMatching.sample',
 ).split(',');
 
 /** The kernels the addon implemented before the layout/compare/gather kernels were added. */
@@ -183,6 +194,16 @@ const profileCell = async (name: string, make: () => Cell, op: string): Promise<
 const main = async (): Promise<void> => {
   const r = await useBackend(nativeBackend(threads === undefined ? {} : { threads }))();
   if (E.isLeft(r)) throw new Error(r.left.message);
+  if (composite)
+    for (const k of [
+      FUSED_SPLINE,
+      FUSED_SPLINE_GRAD,
+      FUSED_AFFINE,
+      FUSED_AFFINE_GRAD,
+      STANDARD_NORMAL_LOG_PROB,
+      STANDARD_NORMAL_LOG_PROB_GRAD,
+    ])
+      tf.unregisterKernel(k, 'native');
   instrument();
   for (const dim of dims) {
     const hidden = dim <= 2 ? [64, 64] : [128, 128];
@@ -196,12 +217,13 @@ const main = async (): Promise<void> => {
       return f(config);
     };
     console.log(
-      `\n# ${baseline ? 'baseline, ' : ''}dim ${dim}, hidden [${hidden.join(', ')}], 5 transforms`,
+      `\n# ${baseline ? 'baseline, ' : ''}${composite ? 'composite element maps, ' : ''}dim ${dim}, hidden [${hidden.join(', ')}], 5 transforms`,
     );
     const maf = (): FlowDef<Params> => make(autoregressive, 'maf');
     const spline = (): FlowDef<Params> => make(autoregressive, 'mafSpline');
     await profileCell('maf', () => trainCell(maf(), 256, dim), 'train');
     await profileCell('maf', () => evalCell(maf(), 'logProb', 1024, dim), 'logProb');
+    await profileCell('mafSpline', () => trainCell(spline(), 256, dim), 'train');
     await profileCell('mafSpline', () => evalCell(spline(), 'logProb', 1024, dim), 'logProb');
     await profileCell('mafSpline', () => evalCell(spline(), 'sample', 1024, dim), 'sample');
     await profileCell(

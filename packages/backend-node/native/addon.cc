@@ -3,6 +3,7 @@
 // storage is read and written in place; bounds are checked before any access.
 #include <node_api.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -554,6 +555,119 @@ napi_value MlpBackward(napi_env env, napi_callback_info info) {
     }
     mlp_backward(m.shape, dy.data, x.data, c.data, hidden_ptrs.data(), m.layers.data(), dx.data, dc.data,
                  grads.data());
+// The optional cotangent at argument i: nullptr when null/undefined, else a Float32Array of >= n.
+const float* cotangent(const Args& args, size_t i, const char* name, size_t n) {
+  if (!args.present(i, name)) return nullptr;
+  const F32 v = args.f32(i, name);
+  if (v.length < n) fail(std::string(name) + " is too short");
+  return v.data;
+}
+
+// spline(x, raw, out, lad, logDet, rows, dim, bins, bound, minBinSize, minDerivative, zuko, inverse)
+SplineSettings spline_settings(const Args& args, size_t i) {
+  SplineSettings s{};
+  s.bins = args.count(i, "bins");
+  s.bound = args.number(i + 1, "bound");
+  s.min_bin_size = args.number(i + 2, "minBinSize");
+  s.min_derivative = args.number(i + 3, "minDerivative");
+  s.zuko = args.boolean(i + 4, "zuko");
+  s.inverse = args.boolean(i + 5, "inverse");
+  require(s.bins >= 2 && s.bins <= 4096, "bins must be in [2, 4096]");
+  require(s.bound > 0 && std::isfinite(s.bound), "bound must be positive and finite");
+  require(s.min_derivative > 0 && s.min_derivative < 1, "minDerivative must be in (0, 1)");
+  require(s.zuko || (s.min_bin_size >= 0 && s.min_bin_size * double(s.bins) < 1),
+          "minBinSize must be in [0, 1/bins)");
+  return s;
+}
+
+napi_value Spline(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 13);
+    const F32 x = args.f32(0, "x"), raw = args.f32(1, "raw");
+    const F32 out = args.f32(2, "out"), lad = args.f32(3, "lad"), log_det = args.f32(4, "logDet");
+    const size_t rows = args.count(5, "rows"), dim = args.count(6, "dim");
+    const SplineSettings s = spline_settings(args, 7);
+    const size_t n = rows * dim;
+    require(x.length >= n && out.length >= n && lad.length >= n, "x, out or lad is too short");
+    require(raw.length >= n * (3 * s.bins - 1), "raw is too short");
+    require(log_det.length >= rows, "logDet is too short");
+    spline(x.data, raw.data, out.data, lad.data, log_det.data, rows, dim, s);
+  });
+}
+
+// splineGrad(x, raw, dOut?, dLad?, dLogDet?, dx, dRaw, rows, dim, bins, bound, minBinSize, minDerivative, zuko, inverse)
+napi_value SplineGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 15);
+    const F32 x = args.f32(0, "x"), raw = args.f32(1, "raw");
+    const size_t rows = args.count(7, "rows"), dim = args.count(8, "dim");
+    const SplineSettings s = spline_settings(args, 9);
+    const size_t n = rows * dim, p = n * (3 * s.bins - 1);
+    const float* d_out = cotangent(args, 2, "dOut", n);
+    const float* d_lad = cotangent(args, 3, "dLad", n);
+    const float* d_log_det = cotangent(args, 4, "dLogDet", rows);
+    const F32 dx = args.f32(5, "dx"), d_raw = args.f32(6, "dRaw");
+    require(x.length >= n && dx.length >= n, "x or dx is too short");
+    require(raw.length >= p && d_raw.length >= p, "raw or dRaw is too short");
+    spline_grad(x.data, raw.data, d_out, d_lad, d_log_det, dx.data, d_raw.data, rows, dim, s);
+  });
+}
+
+// affine(x, raw, out, lad, logDet, rows, dim, bound, inverse)
+napi_value Affine(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 9);
+    const F32 x = args.f32(0, "x"), raw = args.f32(1, "raw");
+    const F32 out = args.f32(2, "out"), lad = args.f32(3, "lad"), log_det = args.f32(4, "logDet");
+    const size_t rows = args.count(5, "rows"), dim = args.count(6, "dim"), n = rows * dim;
+    const double bound = args.number(7, "bound");
+    require(bound > 0, "bound must be positive");
+    require(x.length >= n && out.length >= n && lad.length >= n, "x, out or lad is too short");
+    require(raw.length >= 2 * n && log_det.length >= rows, "raw or logDet is too short");
+    affine(x.data, raw.data, out.data, lad.data, log_det.data, rows, dim, bound, args.boolean(8, "inverse"));
+  });
+}
+
+// affineGrad(x, raw, dOut?, dLad?, dLogDet?, dx, dRaw, rows, dim, bound, inverse)
+napi_value AffineGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 11);
+    const F32 x = args.f32(0, "x"), raw = args.f32(1, "raw");
+    const size_t rows = args.count(7, "rows"), dim = args.count(8, "dim"), n = rows * dim;
+    const float* d_out = cotangent(args, 2, "dOut", n);
+    const float* d_lad = cotangent(args, 3, "dLad", n);
+    const float* d_log_det = cotangent(args, 4, "dLogDet", rows);
+    const F32 dx = args.f32(5, "dx"), d_raw = args.f32(6, "dRaw");
+    const double bound = args.number(9, "bound");
+    require(bound > 0, "bound must be positive");
+    require(x.length >= n && dx.length >= n, "x or dx is too short");
+    require(raw.length >= 2 * n && d_raw.length >= 2 * n, "raw or dRaw is too short");
+    affine_grad(x.data, raw.data, d_out, d_lad, d_log_det, dx.data, d_raw.data, rows, dim, bound,
+                args.boolean(10, "inverse"));
+  });
+}
+
+// stdNormalLogProb(z, logDet, out, rows, dim, sign)
+napi_value StdNormalLogProb(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 6);
+    const F32 z = args.f32(0, "z"), log_det = args.f32(1, "logDet"), out = args.f32(2, "out");
+    const size_t rows = args.count(3, "rows"), dim = args.count(4, "dim");
+    require(z.length >= rows * dim, "z is too short");
+    require(log_det.length >= rows && out.length >= rows, "logDet or out is too short");
+    std_normal_log_prob(z.data, log_det.data, out.data, rows, dim, args.number(5, "sign"));
+  });
+}
+
+// stdNormalLogProbGrad(z, dy, dz, dLogDet, rows, dim, sign)
+napi_value StdNormalLogProbGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 7);
+    const F32 z = args.f32(0, "z"), dy = args.f32(1, "dy"), dz = args.f32(2, "dz"), dl = args.f32(3, "dLogDet");
+    const size_t rows = args.count(4, "rows"), dim = args.count(5, "dim");
+    require(z.length >= rows * dim && dz.length >= rows * dim, "z or dz is too short");
+    require(dy.length >= rows && dl.length >= rows, "dy or dLogDet is too short");
+    std_normal_log_prob_grad(z.data, dy.data, dz.data, dl.data, rows, dim, args.number(6, "sign"));
   });
 }
 
@@ -586,6 +700,12 @@ NAPI_MODULE_INIT() {
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"mlpForward", nullptr, MlpForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"mlpBackward", nullptr, MlpBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"spline", nullptr, Spline, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"splineGrad", nullptr, SplineGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"affine", nullptr, Affine, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"affineGrad", nullptr, AffineGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"stdNormalLogProb", nullptr, StdNormalLogProb, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"stdNormalLogProbGrad", nullptr, StdNormalLogProbGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setPortable", nullptr, SetPortable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

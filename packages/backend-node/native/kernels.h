@@ -164,5 +164,52 @@ void mlp_forward(const MlpShape& s, const float* x, const float* c, const MlpLay
  */
 void mlp_backward(const MlpShape& s, const float* dy, const float* x, const float* c, const float* const* hidden,
                   const MlpLayerView* layers, float* dx, float* dc, const MlpGradView* grads);
+/** Settings of the fused rational-quadratic spline (core's FUSED_SPLINE attributes). */
+struct SplineSettings {
+  size_t bins;
+  double bound, min_bin_size, min_derivative;
+  bool zuko, inverse;
+};
+
+/**
+ * Rational-quadratic spline (Durkan et al. 2019) of core's rationalQuadraticSpline(Inverse):
+ * x [rows, dim], raw [rows, dim, 3K-1]; writes out, lad [rows, dim] and log_det [rows] (row sums).
+ * Inputs with |x| > bound (or NaN) pass through with lad 0. Double arithmetic, float32 storage.
+ */
+void spline(const float* x, const float* raw, float* out, float* lad, float* log_det, size_t rows, size_t dim,
+            const SplineSettings& s);
+
+/**
+ * Gradient of `spline` given the cotangents (each may be nullptr = zero): d_out, d_lad [rows, dim],
+ * d_log_det [rows]; writes dx [rows, dim] and d_raw [rows, dim, 3K-1], as autodiff of the composite
+ * ops gives them (bins fixed, clamps passing the gradient inside their closed range).
+ */
+void spline_grad(const float* x, const float* raw, const float* d_out, const float* d_lad,
+                 const float* d_log_det, float* dx, float* d_raw, size_t rows, size_t dim,
+                 const SplineSettings& s);
+
+/**
+ * Affine element map with zuko's soft-clamped log-scale s = a / (1 + |a|/bound), raw [rows, dim, 2]
+ * = (shift, a): forward out = x·eˢ + shift, lad = s; inverse out = (x - shift)·e⁻ˢ, lad = -s;
+ * log_det [rows] the row sums.
+ */
+void affine(const float* x, const float* raw, float* out, float* lad, float* log_det, size_t rows, size_t dim,
+            double bound, bool inverse);
+
+/** Gradient of `affine` (cotangents may be nullptr = zero); writes dx [rows, dim], d_raw [rows, dim, 2]. */
+void affine_grad(const float* x, const float* raw, const float* d_out, const float* d_lad,
+                 const float* d_log_det, float* dx, float* d_raw, size_t rows, size_t dim, double bound,
+                 bool inverse);
+
+}  // namespace bijective
+
+namespace bijective {
+
+/** out[r] = -½ Σⱼ z[r, j]² - (dim/2) log 2π + sign · log_det[r] (core's STANDARD_NORMAL_LOG_PROB). */
+void std_normal_log_prob(const float* z, const float* log_det, float* out, size_t rows, size_t dim, double sign);
+
+/** Its gradient: dz[r, j] = -z[r, j] · dy[r], d_log_det[r] = sign · dy[r]. */
+void std_normal_log_prob_grad(const float* z, const float* dy, float* dz, float* d_log_det, size_t rows, size_t dim,
+                              double sign);
 
 }  // namespace bijective

@@ -183,6 +183,86 @@ export type NativeAddon = {
     dws: readonly Float32Array[],
     dbs: readonly Float32Array[],
     dvs: readonly (Float32Array | null)[],
+   * Fused rational-quadratic spline (core's FUSED_SPLINE): x [rows, dim], raw
+   * [rows, dim, 3·bins - 1]; writes out, lad [rows, dim] and logDet [rows].
+   */
+  spline(
+    x: Float32Array,
+    raw: Float32Array,
+    out: Float32Array,
+    lad: Float32Array,
+    logDet: Float32Array,
+    rows: number,
+    dim: number,
+    bins: number,
+    bound: number,
+    minBinSize: number,
+    minDerivative: number,
+    zuko: boolean,
+    inverse: boolean,
+  ): void;
+  /** Gradient of {@link NativeAddon.spline} (null cotangents are zero); writes dx and dRaw. */
+  splineGrad(
+    x: Float32Array,
+    raw: Float32Array,
+    dOut: Float32Array | null,
+    dLad: Float32Array | null,
+    dLogDet: Float32Array | null,
+    dx: Float32Array,
+    dRaw: Float32Array,
+    rows: number,
+    dim: number,
+    bins: number,
+    bound: number,
+    minBinSize: number,
+    minDerivative: number,
+    zuko: boolean,
+    inverse: boolean,
+  ): void;
+  /** Fused affine element map (core's FUSED_AFFINE): raw [rows, dim, 2] = (shift, a). */
+  affine(
+    x: Float32Array,
+    raw: Float32Array,
+    out: Float32Array,
+    lad: Float32Array,
+    logDet: Float32Array,
+    rows: number,
+    dim: number,
+    bound: number,
+    inverse: boolean,
+  ): void;
+  /** Gradient of {@link NativeAddon.affine} (null cotangents are zero); writes dx and dRaw. */
+  affineGrad(
+    x: Float32Array,
+    raw: Float32Array,
+    dOut: Float32Array | null,
+    dLad: Float32Array | null,
+    dLogDet: Float32Array | null,
+    dx: Float32Array,
+    dRaw: Float32Array,
+    rows: number,
+    dim: number,
+    bound: number,
+    inverse: boolean,
+  ): void;
+  /** out[r] = -½ Σ z[r]² - (dim/2) log 2π + sign · logDet[r] (core's STANDARD_NORMAL_LOG_PROB). */
+  stdNormalLogProb(
+    z: Float32Array,
+    logDet: Float32Array,
+    out: Float32Array,
+    rows: number,
+    dim: number,
+    sign: number,
+  ): void;
+  /** Its gradient: dz = -z · dy (per row), dLogDet = sign · dy. */
+  stdNormalLogProbGrad(
+    z: Float32Array,
+    dy: Float32Array,
+    dz: Float32Array,
+    dLogDet: Float32Array,
+    rows: number,
+    dim: number,
+    sign: number,
   ): void;
   info(): NativeAddonInfo;
   /** Resize the thread pool (n >= 1, the caller included). */
@@ -213,6 +293,12 @@ export const ADDON_FUNCTIONS = [
   'sumSquares',
   'mlpForward',
   'mlpBackward',
+  'spline',
+  'splineGrad',
+  'affine',
+  'affineGrad',
+  'stdNormalLogProb',
+  'stdNormalLogProbGrad',
   'info',
   'setThreads',
   'setPortable',

@@ -1,6 +1,18 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { FUSED_ADAM, FUSED_MLP, FUSED_MLP_GRAD, SQUARED_NORM, tf } from '@bijective/core';
+import {
+  FUSED_ADAM,
+  FUSED_MLP,
+  FUSED_MLP_GRAD,
+  FUSED_AFFINE,
+  FUSED_AFFINE_GRAD,
+  FUSED_SPLINE,
+  FUSED_SPLINE_GRAD,
+  SQUARED_NORM,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
+  tf,
+} from '@bijective/core';
 import type { NativeAddon } from './addon.js';
 import { BINARY_OPS, nativeBinary } from './kernels/binary.js';
 import { type KernelArgs, withFallback } from './kernels/kernelArgs.js';
@@ -24,6 +36,14 @@ import {
 import { REDUCE_OPS, nativeReduce } from './kernels/reduce.js';
 import { nativeFusedAdam, nativeSquaredNorm } from './kernels/optimizer.js';
 import { nativeFusedMlp, nativeFusedMlpGrad } from './kernels/mlp.js';
+import {
+  nativeAffine,
+  nativeAffineGrad,
+  nativeSpline,
+  nativeSplineGrad,
+  nativeStdNormalLogProb,
+  nativeStdNormalLogProbGrad,
+} from './kernels/elementMaps.js';
 import { UNARY_OPS, nativeUnary, nativeUnaryParam } from './kernels/unary.js';
 
 /** The tfjs backend name the native backend registers. */
@@ -74,6 +94,12 @@ export const NATIVE_KERNELS: readonly string[] = [
   SQUARED_NORM,
   FUSED_MLP,
   FUSED_MLP_GRAD,
+  FUSED_SPLINE,
+  FUSED_SPLINE_GRAD,
+  FUSED_AFFINE,
+  FUSED_AFFINE_GRAD,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
 ];
 
 const nativeKernel = (addon: NativeAddon, name: string): NativeKernel | undefined => {
@@ -134,6 +160,12 @@ export const registerNativeBackend = (addon: NativeAddon): void => {
     [SQUARED_NORM]: nativeSquaredNorm(addon),
     [FUSED_MLP]: nativeFusedMlp(addon),
     [FUSED_MLP_GRAD]: nativeFusedMlpGrad(addon),
+    [FUSED_SPLINE]: nativeSpline(addon),
+    [FUSED_SPLINE_GRAD]: nativeSplineGrad(addon),
+    [FUSED_AFFINE]: nativeAffine(addon),
+    [FUSED_AFFINE_GRAD]: nativeAffineGrad(addon),
+    [STANDARD_NORMAL_LOG_PROB]: nativeStdNormalLogProb(addon),
+    [STANDARD_NORMAL_LOG_PROB_GRAD]: nativeStdNormalLogProbGrad(addon),
   };
   for (const [kernelName, kernel] of Object.entries(fused)) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND_NAME) !== undefined)

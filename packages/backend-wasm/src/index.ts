@@ -13,3 +13,10 @@ export {
 } from './explicitTransposeKernels.js';
 export { swapLastTwoPerm, transposeLastTwo } from './transposeLastTwo.js';
 export { installFusedMlpKernels, uninstallFusedMlpKernels } from './fusedMlp.js';
+export {
+  installFusedElementMapKernels,
+  uninstallFusedElementMapKernels,
+} from './fusedElementMapKernels.js';
+export { splineLoop, splineGradLoop } from './kernels/splineLoops.js';
+export { affineLoop, affineGradLoop } from './kernels/affineLoops.js';
+export { normalLogProbLoop, normalLogProbGradLoop } from './kernels/normalLoops.js';

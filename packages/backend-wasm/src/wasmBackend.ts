@@ -8,6 +8,7 @@ import {
 } from './explicitTransposeKernels.js';
 import { installMatMulGradient, matMulGradientInstalled } from './matMulGradient.js';
 import { installFusedMlpKernels } from './fusedMlp.js';
+import { installFusedElementMapKernels } from './fusedElementMapKernels.js';
 
 /** Per-file locations of the three binaries, keyed by tfjs's file names (see {@link WASM_BINARIES}). */
 export type WasmFileMap = {
@@ -59,6 +60,11 @@ export type WasmBackendOptions = {
    * backend's own kernels in one engine call each way (default `true`); see README.
    */
   readonly fusedMlp?: boolean;
+   * Register core's fused spline and affine element-map kernels for wasm
+   * (JavaScript loops on the wasm heap; default `true`); `false` keeps the
+   * composite tfjs ops. Registered per kernel name, so this holds for the process.
+   */
+  readonly fusedElementMaps?: boolean;
 };
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
@@ -139,6 +145,7 @@ const load = async (options: WasmBackendOptions): Promise<BijectiveError | undef
   if (options.explicitTranspose !== false) installExplicitTransposeKernels();
   if (options.fastMatMulGradient !== false) installMatMulGradient();
   if (options.fusedMlp !== false) installFusedMlpKernels();
+  if (options.fusedElementMaps !== false) installFusedElementMapKernels();
 
   const running = wasmBinaryInfo();
   if (running !== undefined) {

@@ -92,7 +92,9 @@ export const makeFlow = (
   logProb: (x, context) => {
     requireContext(context, contextDim, x.shape[0]);
     const { y, logDet } = bijection.forward(x, context);
-    return tf.add(base.logProb(y, context), logDet);
+    return base.logProbWithLogDet
+      ? base.logProbWithLogDet(y, logDet, 1, context)
+      : tf.add(base.logProb(y, context), logDet);
   },
   sample: (n, seed, context) => {
     requireContext(context, contextDim, n);
@@ -102,7 +104,12 @@ export const makeFlow = (
     requireContext(context, contextDim, n);
     const z = base.sample(n, seed, context);
     const { x, logDet } = bijection.inverse(z, context);
-    return { x, logProb: tf.sub(base.logProb(z, context), logDet) };
+    return {
+      x,
+      logProb: base.logProbWithLogDet
+        ? base.logProbWithLogDet(z, logDet, -1, context)
+        : tf.sub(base.logProb(z, context), logDet),
+    };
   },
 });
 

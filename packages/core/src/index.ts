@@ -23,7 +23,11 @@ export {
   withContextDim,
 } from './transform.js';
 export type { Distribution, DistributionDef } from './distribution.js';
-export { standardNormal, standardNormalLogProb } from './distributions/standardNormal.js';
+export {
+  standardNormal,
+  standardNormalLogProb,
+  standardNormalLogProbWithLogDet,
+} from './distributions/standardNormal.js';
 export { diagNormal, type DiagNormalParams } from './distributions/diagNormal.js';
 export { mixtureOfGaussians, type MixtureParams } from './distributions/mixtureOfGaussians.js';
 export {
@@ -99,12 +103,21 @@ export {
   type FusedMlpWorkspace,
   type WorkspacePiece,
   fusedMlpWorkspace,
+  FUSED_SPLINE,
+  FUSED_SPLINE_GRAD,
+  FUSED_AFFINE,
+  FUSED_AFFINE_GRAD,
+  type FusedSplineAttrs,
+  type FusedAffineAttrs,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
   hasFusedKernel,
   squaredNorm,
 } from './backend/fusedKernels.js';
 export {
   type SplineOptions,
   type ElementwiseResult,
+  rowLogDet,
   rationalQuadraticSpline,
   rationalQuadraticSplineInverse,
   splineParamCount,

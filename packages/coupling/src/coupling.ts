@@ -3,11 +3,11 @@ import {
   type Batch,
   type DenseParams,
   type ElementMap,
-  type PerRow,
   type TransformDef,
   applyMlp,
   initMlp,
   rawComponent,
+  rowLogDet,
   selectColumns,
   tf,
   valueError,
@@ -119,7 +119,7 @@ export const coupling = (
     const r = inverse ? tau.inverse(xb, p) : tau.forward(xb, p);
     return {
       out: columns(tf.concat([xa, r.out], 1), merge),
-      logDet: tf.sum(r.logAbsDeriv, 1) as PerRow,
+      logDet: rowLogDet(r),
     };
   };
 

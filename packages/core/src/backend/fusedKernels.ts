@@ -126,6 +126,71 @@ export const fusedMlpWorkspace = (attrs: FusedMlpAttrs, batch: number): FusedMlp
   return { x, c, hidden, weights, masks, contextWeights, size: offset };
 };
 
+ * Fused element maps (optional per backend, like {@link FUSED_ADAM}); core's
+ * element maps run one when {@link hasFusedKernel} says the active backend
+ * has it, else the composite tfjs ops (the reference these kernels equal
+ * within float32 rounding).
+ *
+ * - {@link FUSED_SPLINE}: the rational-quadratic spline of
+ *   `rationalQuadraticSpline` / `rationalQuadraticSplineInverse` (Durkan et al.
+ *   2019). Inputs `{ x: [B, D], raw: [B, D, 3K - 1] }` (float32), attributes
+ *   {@link FusedSplineAttrs}; outputs `[out [B, D], logAbsDeriv [B, D], logDet [B]]`
+ *   with `logDet` the row sum of `logAbsDeriv`. Inputs outside `[-bound, bound]`
+ *   pass through with log-derivative 0.
+ * - {@link FUSED_AFFINE}: `affineMap` with zuko's soft-clamped log-scale
+ *   `s = a / (1 + |a| / bound)`: forward `y = x·eˢ + shift`, log-derivative `s`;
+ *   inverse `x = (y - shift)·e⁻ˢ`, log-derivative `-s`. Inputs
+ *   `{ x: [B, D], raw: [B, D, 2] }` (slot 0 shift, slot 1 `a`), attributes
+ *   {@link FusedAffineAttrs}; outputs as {@link FUSED_SPLINE}.
+ *
+ * Their backward kernels ({@link FUSED_SPLINE_GRAD}, {@link FUSED_AFFINE_GRAD})
+ * take the forward inputs plus any of the cotangents
+ * `{ dOut: [B, D], dLogAbsDeriv: [B, D], dLogDet: [B] }` (absent = zero) and
+ * the same attributes, and return `[dx [B, D], dRaw [B, D, P]]`: the gradient
+ * the composite ops give (bins fixed by the forward pass, clamps passing the
+ * gradient inside their range, like tfjs's ClipByValue). A backend that
+ * registers a forward kernel must register its backward kernel too.
+ */
+export const FUSED_SPLINE = 'BijectiveRQSpline';
+/** Backward kernel of {@link FUSED_SPLINE}. */
+export const FUSED_SPLINE_GRAD = 'BijectiveRQSplineGrad';
+/** Fused affine element map; see {@link FUSED_SPLINE}. */
+export const FUSED_AFFINE = 'BijectiveAffineMap';
+/** Backward kernel of {@link FUSED_AFFINE}. */
+export const FUSED_AFFINE_GRAD = 'BijectiveAffineMapGrad';
+
+/** Attributes of {@link FUSED_SPLINE} and {@link FUSED_SPLINE_GRAD} (see `SplineOptions`). */
+export type FusedSplineAttrs = {
+  readonly bins: number;
+  readonly bound: number;
+  readonly minBinSize: number;
+  readonly minDerivative: number;
+  /** zuko's `MonotonicRQSTransform` parametrization instead of the floored one. */
+  readonly zuko: boolean;
+  /** Run the inverse (base → data) instead of the forward map. */
+  readonly inverse: boolean;
+};
+
+/** Attributes of {@link FUSED_AFFINE} and {@link FUSED_AFFINE_GRAD}. */
+export type FusedAffineAttrs = {
+  /** The soft clamp's bound on the log-scale (`-log 1e-3` in `affineMap`). */
+  readonly bound: number;
+  /** Run the inverse (base → data) instead of the forward map. */
+  readonly inverse: boolean;
+};
+
+/**
+ * Fused standard-normal log-density plus a log-det (optional per backend):
+ * inputs `{ z: [B, D], logDet: [B] }` (float32), attribute `sign` (±1); output
+ * `[B]` with `-½ Σⱼ zⱼ² - (D/2) log 2π + sign · logDet`, what a flow's
+ * `logProb` (`sign = 1`) and `sampleAndLogProb` (`sign = -1`) end with. Its
+ * backward kernel {@link STANDARD_NORMAL_LOG_PROB_GRAD} takes `{ z, dy: [B] }`
+ * and the same attribute and returns `[dz = -z · dy, dLogDet = sign · dy]`.
+ */
+export const STANDARD_NORMAL_LOG_PROB = 'BijectiveStdNormalLogProb';
+/** Backward kernel of {@link STANDARD_NORMAL_LOG_PROB}. */
+export const STANDARD_NORMAL_LOG_PROB_GRAD = 'BijectiveStdNormalLogProbGrad';
+
 /** Attributes of {@link FUSED_ADAM}: plain numbers, rounded to float32 by the kernel like tfjs scalars. */
 export type FusedAdamAttrs = {
   readonly beta1: number;

@@ -7,6 +7,13 @@ import {
   splineParamCount,
 } from '../spline/rationalQuadraticSpline.js';
 import type { ElementMap } from './elementMap.js';
+import {
+  FUSED_SPLINE,
+  FUSED_SPLINE_GRAD,
+  type FusedSplineAttrs,
+  hasFusedKernel,
+} from '../backend/fusedKernels.js';
+import { runFusedElementMap } from './fusedElementMap.js';
 
 /**
  * The monotone rational-quadratic spline element map (Durkan, Bekasov, Murray &
@@ -20,6 +27,8 @@ import type { ElementMap } from './elementMap.js';
  *
  * The maths is {@link rationalQuadraticSpline} / {@link rationalQuadraticSplineInverse};
  * `initialOutput` (uniform bins, unit derivatives) is exactly the identity.
+ * On a backend that registers `FUSED_SPLINE` both directions (and their
+ * gradients) are one kernel call each; elsewhere the composite tfjs ops.
  *
  * @throws `BijectiveError` (ValueError) for `bins` not an integer ≥ 2 or `bound` not a positive finite number.
  * @example
@@ -34,6 +43,16 @@ export const splineMap = (options: SplineOptions = {}): ElementMap => {
     throw valueError('options.bins', 'an integer ≥ 2', String(bins));
   if (!(options.bound === undefined || (Number.isFinite(options.bound) && options.bound > 0)))
     throw valueError('options.bound', 'a positive finite number', String(options.bound));
+  const attrs = (inverse: boolean): FusedSplineAttrs => ({
+    bins,
+    bound: options.bound ?? 5,
+    minBinSize: options.minBinSize ?? 1e-3,
+    minDerivative: options.minDerivative ?? 1e-3,
+    zuko: options.parametrization === 'zuko',
+    inverse,
+  });
+  const forwardAttrs = attrs(false);
+  const inverseAttrs = attrs(true);
   return {
     paramsPerDim: splineParamCount(bins),
     initialOutput: [
@@ -42,7 +61,13 @@ export const splineMap = (options: SplineOptions = {}): ElementMap => {
         identityDerivative(options.minDerivative, options.parametrization),
       ),
     ],
-    forward: (x, raw) => rationalQuadraticSpline(x, raw, options),
-    inverse: (y, raw) => rationalQuadraticSplineInverse(y, raw, options),
+    forward: (x, raw) =>
+      hasFusedKernel(FUSED_SPLINE)
+        ? runFusedElementMap(FUSED_SPLINE, FUSED_SPLINE_GRAD, x, raw, forwardAttrs)
+        : rationalQuadraticSpline(x, raw, options),
+    inverse: (y, raw) =>
+      hasFusedKernel(FUSED_SPLINE)
+        ? runFusedElementMap(FUSED_SPLINE, FUSED_SPLINE_GRAD, y, raw, inverseAttrs)
+        : rationalQuadraticSplineInverse(y, raw, options),
   };
 };

@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import type { Batch } from '../bijection.js';
+import type { Batch, PerRow } from '../bijection.js';
 import { softClamp } from '../nn/softClamp.js';
 
 /** Options of the rational-quadratic spline. */
@@ -119,7 +119,24 @@ const unpack = (options: SplineOptions): Unpacked => ({
 export interface ElementwiseResult {
   readonly out: Batch;
   readonly logAbsDeriv: Batch;
+  /**
+   * The row sum of `logAbsDeriv` when the map computed it anyway (the fused
+   * kernels do); layers use it instead of summing, see {@link rowLogDet}.
+   */
+  readonly logDet?: PerRow;
 }
+
+/**
+ * A layer's per-row log-det from an elementwise result: `r.logDet` when present,
+ * else `Σⱼ logAbsDerivⱼ`.
+ *
+ * @example
+ * ```ts
+ * const logDet = rowLogDet(map.forward(x, raw)); // [batch]
+ * ```
+ */
+export const rowLogDet = (r: ElementwiseResult): PerRow =>
+  r.logDet ?? (tf.sum(r.logAbsDeriv, 1) as PerRow);
 
 /**
  * Monotone rational-quadratic spline, elementwise (Durkan, Bekasov, Murray &

@@ -47,3 +47,8 @@ export { type BriefTraining, trainBriefly } from './trainBriefly.js';
 export { type PlantedBug, plantedBugs, checkerBlindSpots } from './blindSpots.js';
 export { resignManifest, hostileConfigRefusal } from './hostileManifest.js';
 export { type FusedMlpCase, fusedMlpCases, checkFusedMlp } from './fusedMlpConformance.js';
+export {
+  type FusedElementMapCase,
+  fusedElementMapCases,
+  checkFusedElementMaps,
+} from './fusedConformance.js';

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import {
+  FUSED_AFFINE,
+  FUSED_SPLINE,
+  FUSED_SPLINE_GRAD,
+  STANDARD_NORMAL_LOG_PROB,
+  disposeParams,
+  hasFusedKernel,
+  lossAndGrads,
+  tf,
+  useBackend,
+} from '@bijective/core';
+import { checkFusedElementMaps } from '@bijective/core/testing';
+import { mafSpline } from '@bijective/autoregressive';
+import { loadNativeAddon, nativeBackend } from '../src/index.js';
+
+// The fused spline, affine and base log-density kernels (native/spline.cc, affine.cc, normal.cc)
+// against core's composite ops on cpu: values, log-derivatives, row log-dets and gradients,
+// pass-through outside the bound, no leaks. Skipped only when the addon could not be built here.
+const ready = await useBackend(nativeBackend())();
+const skipReason = E.isLeft(ready) ? ready.left.message : undefined;
+
+describe.skipIf(skipReason !== undefined)('fused element-map kernels on native', () => {
+  it('are registered', async () => {
+    await tf.setBackend('native');
+    expect(
+      [FUSED_SPLINE, FUSED_AFFINE, STANDARD_NORMAL_LOG_PROB].every((k) => hasFusedKernel(k)),
+    ).toBe(true);
+  });
+  it('match the composite ops on cpu, gradients included', async () =>
+    expect(await checkFusedElementMaps('native')).toEqual([]));
+  it('match them on a batch large enough for the thread pool', async () =>
+    expect(await checkFusedElementMaps('native', { rows: 700, seed: 5 })).toEqual([]));
+
+  it('run in a mafSpline training step, which then makes a fraction of the kernel calls', async () => {
+    await tf.setBackend('native');
+    const def = mafSpline({ dim: 2, hidden: [16, 16], transforms: 3 });
+    const params = def.init(1);
+    const x = tf.randomNormal([32, 2], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    const info = await tf.profile(() => {
+      const r = lossAndGrads(params, (p) => tf.neg(tf.mean(def.apply(p).logProb(x))) as tf.Scalar);
+      tf.dispose(r.grads);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    const names = info.kernels.map((k) => k.name);
+    expect(names.filter((n) => n === FUSED_SPLINE)).toHaveLength(3);
+    expect(names.filter((n) => n === FUSED_SPLINE_GRAD)).toHaveLength(3);
+    // Measured: 218 calls fused, 1,790 with the composite ops (kernels unregistered).
+    expect(names.length).toBeLessThan(400);
+    x.dispose();
+    disposeParams(params);
+  });
+
+  it('the addon refuses short arrays and bad settings with an error, not a crash', () => {
+    const addon = loadNativeAddon();
+    if (E.isLeft(addon)) throw new Error(addon.left);
+    const a = addon.right;
+    const f = (n: number) => new Float32Array(n);
+    // 2 rows x 1 dim, K = 4: raw needs 2 * 11 floats.
+    expect(() =>
+      a.spline(f(2), f(21), f(2), f(2), f(2), 2, 1, 4, 5, 1e-3, 1e-3, false, false),
+    ).toThrow(/raw is too short/);
+    expect(() =>
+      a.spline(f(2), f(22), f(2), f(2), f(2), 2, 1, 1, 5, 1e-3, 1e-3, false, false),
+    ).toThrow(/bins/);
+    expect(() =>
+      a.splineGrad(
+        f(2),
+        f(22),
+        f(1),
+        null,
+        null,
+        f(2),
+        f(22),
+        2,
+        1,
+        4,
+        5,
+        1e-3,
+        1e-3,
+        false,
+        false,
+      ),
+    ).toThrow(/dOut is too short/);
+    expect(() => a.affine(f(2), f(3), f(2), f(2), f(2), 2, 1, 6.9, false)).toThrow(/too short/);
+    expect(() => a.stdNormalLogProb(f(4), f(1), f(2), 2, 2, 1)).toThrow(/too short/);
+  });
+
+  it('a fused kernel called with mismatched shapes throws a clear error', async () => {
+    await tf.setBackend('native');
+    const x = tf.zeros([2, 3]);
+    const raw = tf.zeros([2, 3, 5]);
+    expect(() =>
+      tf.engine().runKernel(FUSED_AFFINE, { x, raw }, { bound: 6.9, inverse: false }),
+    ).toThrow(/raw \[rows, dim, 2\]/);
+    tf.dispose([x, raw]);
+  });
+});
