@@ -555,6 +555,9 @@ napi_value MlpBackward(napi_env env, napi_callback_info info) {
     }
     mlp_backward(m.shape, dy.data, x.data, c.data, hidden_ptrs.data(), m.layers.data(), dx.data, dc.data,
                  grads.data());
+  });
+}
+
 // The optional cotangent at argument i: nullptr when null/undefined, else a Float32Array of >= n.
 const float* cotangent(const Args& args, size_t i, const char* name, size_t n) {
   if (!args.present(i, name)) return nullptr;
