@@ -183,6 +183,8 @@ export type NativeAddon = {
     dws: readonly Float32Array[],
     dbs: readonly Float32Array[],
     dvs: readonly (Float32Array | null)[],
+  ): void;
+  /**
    * Fused rational-quadratic spline (core's FUSED_SPLINE): x [rows, dim], raw
    * [rows, dim, 3·bins - 1]; writes out, lad [rows, dim] and logDet [rows].
    */

@@ -60,6 +60,7 @@ export type WasmBackendOptions = {
    * backend's own kernels in one engine call each way (default `true`); see README.
    */
   readonly fusedMlp?: boolean;
+  /**
    * Register core's fused spline and affine element-map kernels for wasm
    * (JavaScript loops on the wasm heap; default `true`); `false` keeps the
    * composite tfjs ops. Registered per kernel name, so this holds for the process.

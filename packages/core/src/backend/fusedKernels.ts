@@ -126,6 +126,7 @@ export const fusedMlpWorkspace = (attrs: FusedMlpAttrs, batch: number): FusedMlp
   return { x, c, hidden, weights, masks, contextWeights, size: offset };
 };
 
+/**
  * Fused element maps (optional per backend, like {@link FUSED_ADAM}); core's
  * element maps run one when {@link hasFusedKernel} says the active backend
  * has it, else the composite tfjs ops (the reference these kernels equal
