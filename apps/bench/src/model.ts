@@ -3,6 +3,7 @@ import type { BackendStatus } from './backends.js';
 import type { MissingFamily } from './flows.js';
 import type { DatasetName, ReferenceModel, ReferenceThroughput } from './reference.js';
 import type { Summary } from './stats.js';
+import type { ZukoReferenceInfo } from './zukoLive.js';
 
 /** One cell of the speed matrix (or the GEMM row): what ran, how long it took, and how it compares. */
 export interface SpeedRow {
@@ -29,8 +30,20 @@ export interface SpeedRow {
   readonly gflops?: number;
   /** Tensors left behind by the timed calls (`numTensors` after − before); 0 is the only good value. */
   readonly leakedTensors?: number;
-  /** Calls made (warm-up + timed) over which leaks were counted. */
+  /** Calls made (warm-up + timed + the one kernel-counting call) over which leaks were counted. */
   readonly calls?: number;
+  /**
+   * One extra untimed call of the operation with every kernel counted and timed
+   * (`profileKernels`): tfjs kernel calls per operation, the share of its wall time spent
+   * outside kernels (engine bookkeeping, autodiff tape, glue), its wall time, and the most
+   * frequent kernels.
+   */
+  readonly kernels?: {
+    readonly calls: number;
+    readonly outsideShare: number;
+    readonly wallSeconds: number;
+    readonly top: readonly { readonly name: string; readonly calls: number }[];
+  };
   /** zuko's figure at the same model and sizes, with `samplesPerSecond / reference`. */
   readonly reference?: ReferenceThroughput & { readonly ratio: number | undefined };
 }
@@ -238,7 +251,12 @@ export interface BenchReport {
     readonly selected: readonly string[];
     readonly missing: readonly MissingFamily[];
   };
-  readonly speed?: { readonly gemm: readonly SpeedRow[]; readonly rows: readonly SpeedRow[] };
+  readonly speed?: {
+    readonly gemm: readonly SpeedRow[];
+    readonly rows: readonly SpeedRow[];
+    /** Where the zuko column came from: timed live in this run, or RESULTS.md's stored figures. */
+    readonly zuko?: ZukoReferenceInfo;
+  };
   readonly quality?: {
     readonly rows: readonly QualityRow[];
     readonly pictures: readonly Picture[];
