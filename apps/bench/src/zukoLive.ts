@@ -137,11 +137,12 @@ const runPython = (
   script: string,
   input: string,
   timeoutMs: number,
+  env: NodeJS.ProcessEnv,
 ): Promise<E.Either<string, string>> =>
   new Promise((resolve) => {
     const child = spawn(python, [script], {
       env: {
-        ...process.env,
+        ...env,
         OPENBLAS_NUM_THREADS: '1',
         OMP_NUM_THREADS: '1',
         MKL_NUM_THREADS: '1',
@@ -186,6 +187,8 @@ export interface ZukoLiveOptions {
   readonly seed?: number;
   /** Kill the subprocess after this long (default 30 minutes). */
   readonly timeoutMs?: number;
+  /** The subprocess's environment (default `process.env`; BLAS and OpenMP are set to one thread on top). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -221,6 +224,7 @@ export const runZukoLive = async (
       options.script ?? ZUKO_SCRIPT,
       input,
       options.timeoutMs ?? 30 * 60 * 1000,
+      options.env ?? process.env,
     );
     const parsed = E.chain(parseZukoOutput)(out);
     if (E.isRight(parsed)) return E.right({ ...parsed.right, interpreter: python });
@@ -307,7 +311,15 @@ export const liveReference =
   (run: ZukoLiveRun): ReferenceLookup =>
   (model, op, size) => {
     if (model === undefined) return undefined;
-    const cell = run.cells.find((c) => keyOf(c) === keyOf({ model, op, ...size }));
+    const want = keyOf({
+      model,
+      op,
+      dim: size.dim,
+      hidden: size.hidden,
+      transforms: size.transforms,
+      batch: size.batch,
+    });
+    const cell = run.cells.find((c) => keyOf(c) === want);
     if (cell?.seconds === undefined || cell.seconds.length === 0) return undefined;
     const median = summarize(cell.seconds).median;
     const dataset = REFERENCE_SIZES.find(
