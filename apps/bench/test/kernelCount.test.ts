@@ -30,7 +30,9 @@ describe('profileKernels', () => {
 
   it('counts the kernels inside a customGrad op, not the op itself, and the gradient kernels', async () => {
     const x = tf.tensor1d([0.5, -1, 2]);
-    const square = tf.customGrad((v: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+    const square = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [v, save] = args;
+      if (!(v instanceof tf.Tensor) || typeof save !== 'function') throw new Error('bad args');
       save([v]);
       return {
         value: tf.mul(v, v),
