@@ -57,6 +57,38 @@ describe.skipIf(!addonBuilt)(
       }
     });
 
+    it('the pool returns only when every task of a job is done, over many back-to-back jobs', async () => {
+      // Each product is one pool job of 5 row blocks (m = 400 rows, 96 per block); more threads
+      // than this machine may have free makes workers wake late, join late or skip a job. A job
+      // that returned before a joined worker finished its block would leave rows unwritten.
+      const original = rawAddon?.info().threads ?? 1;
+      const a = t([400, 128], 51);
+      const b = t([128, 64], 52);
+      try {
+        rawAddon?.setThreads(1);
+        const expected = tf
+          .tidy(() => tf.matMul(a, b))
+          .dataSync()
+          .slice();
+        for (const threads of [2, 3, 4]) {
+          rawAddon?.setThreads(threads);
+          for (let rep = 0; rep < 150; rep++) {
+            const y = tf.matMul(a, b);
+            const got = y.dataSync();
+            y.dispose();
+            const bad = got.findIndex((v, i) => v !== expected[i]);
+            if (bad >= 0)
+              throw new Error(
+                `threads ${threads}, rep ${rep}: element ${bad} is ${got[bad]}, expected ${expected[bad]}`,
+              );
+          }
+        }
+      } finally {
+        rawAddon?.setThreads(original);
+        tf.dispose([a, b]);
+      }
+    });
+
     it('BatchMatMul broadcasts batch dims', async () => {
       const cases: [number[], number[], boolean, boolean][] = [
         [[2, 3, 17, 33], [33, 3], false, false],
