@@ -12,6 +12,8 @@ export interface KernelProfile {
   readonly outsideShare: number;
   /** Calls per kernel name, most frequent first. */
   readonly byKernel: readonly (readonly [name: string, calls: number])[];
+  /** Seconds inside each kernel name, longest first. */
+  readonly secondsByKernel: readonly (readonly [name: string, seconds: number])[];
 }
 
 /**
@@ -40,6 +42,7 @@ export const profileKernels = async (
   const configs = tf.getKernelsForBackend(backend);
   const originals = configs.map((c) => c.kernelFunc);
   const counts = new Map<string, number>();
+  const times = new Map<string, number>();
   let depth = 0;
   let kernelMs = 0;
   configs.forEach((config, i) => {
@@ -52,7 +55,9 @@ export const profileKernels = async (
       try {
         return original(args);
       } finally {
-        kernelMs += performance.now() - t0;
+        const dt = performance.now() - t0;
+        kernelMs += dt;
+        times.set(name, (times.get(name) ?? 0) + dt);
         depth--;
         counts.set(name, (counts.get(name) ?? 0) + 1);
       }
@@ -74,5 +79,8 @@ export const profileKernels = async (
     wallSeconds: wallMs / 1000,
     outsideShare: wallMs > 0 ? Math.min(1, Math.max(0, 1 - kernelMs / wallMs)) : 0,
     byKernel: [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+    secondsByKernel: [...times.entries()]
+      .map(([name, ms]) => [name, ms / 1000] as const)
+      .sort((a, b) => b[1] - a[1]),
   };
 };

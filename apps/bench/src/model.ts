@@ -5,6 +5,13 @@ import type { DatasetName, ReferenceModel, ReferenceThroughput } from './referen
 import type { Summary } from './stats.js';
 import type { ZukoReferenceInfo } from './zukoLive.js';
 
+/** One kernel's calls and total seconds in a kernel-counting call. */
+export interface KernelTally {
+  readonly name: string;
+  readonly calls: number;
+  readonly seconds: number;
+}
+
 /** One cell of the speed matrix (or the GEMM row): what ran, how long it took, and how it compares. */
 export interface SpeedRow {
   /** `family/name`, or `gemm` for the matMul row. */
@@ -42,7 +49,10 @@ export interface SpeedRow {
     readonly calls: number;
     readonly outsideShare: number;
     readonly wallSeconds: number;
-    readonly top: readonly { readonly name: string; readonly calls: number }[];
+    /** The most frequent kernels, with their calls and total seconds. */
+    readonly top: readonly KernelTally[];
+    /** The kernels that took the longest in total. */
+    readonly slowest: readonly KernelTally[];
   };
   /** zuko's figure at the same model and sizes, with `samplesPerSecond / reference`. */
   readonly reference?: ReferenceThroughput & { readonly ratio: number | undefined };

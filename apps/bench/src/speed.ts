@@ -266,7 +266,16 @@ export const runCell = async (
         calls: profile.kernelCalls,
         outsideShare: profile.outsideShare,
         wallSeconds: profile.wallSeconds,
-        top: profile.byKernel.slice(0, 8).map(([name, n]) => ({ name, calls: n })),
+        top: profile.byKernel.slice(0, 8).map(([name, n]) => ({
+          name,
+          calls: n,
+          seconds: profile.secondsByKernel.find(([k]) => k === name)?.[1] ?? 0,
+        })),
+        slowest: profile.secondsByKernel.slice(0, 8).map(([name, sec]) => ({
+          name,
+          calls: profile.byKernel.find(([k]) => k === name)?.[1] ?? 0,
+          seconds: sec,
+        })),
       },
       ...withReference(entry, op, size, reference, samplesPerSecond),
     };

@@ -150,6 +150,9 @@ void unary(UnaryOp op, const float* x, float* out, size_t n) {
     case UnaryOp::Relu:
       return map(x, out, n, PARALLEL_ELEMS, [](float v) { return v > 0.0f ? v : (v == v ? 0.0f : v); });
     case UnaryOp::Abs: return map(x, out, n, PARALLEL_ELEMS, [](float v) { return std::fabs(v); });
+    case UnaryOp::Elu:
+      // tfjs-backend-cpu's x >= 0 ? x : exp(x) - 1 (NaN stays NaN); expm1 in float keeps its accuracy near 0.
+      return map(x, out, n, heavy, [](float v) { return v >= 0.0f ? v : std::expm1(v); });
   }
 }
 

@@ -206,6 +206,7 @@ describe.skipIf(!addonBuilt)(
       ['Neg', tf.neg, -3, 3],
       ['Relu', tf.relu, -3, 3],
       ['Abs', tf.abs, -3, 3],
+      ['Elu', tf.elu, -5, 5],
     ];
     for (const [name, op, lo, hi] of unaryOps) {
       it(`${name} on odd sizes`, async () => {
