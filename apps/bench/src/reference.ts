@@ -197,3 +197,18 @@ export const referenceThroughput = (
     op === 'train' ? r.trainPerSecond : op === 'logProb' ? r.logProbPerSecond : r.samplePerSecond;
   return { dataset: ref.dataset, model, samplesPerSecond, source: 'stored', origin: STORED_ORIGIN };
 };
+
+/** Looks up zuko's throughput for a cell: `undefined` when there is no comparable figure. */
+export type ReferenceLookup = (
+  model: ReferenceModel | undefined,
+  op: 'train' | 'logProb' | 'sample',
+  size: {
+    readonly dim: number;
+    readonly hidden: readonly number[];
+    readonly transforms: number;
+    readonly batch: number;
+  },
+) => ReferenceThroughput | undefined;
+
+/** RESULTS.md's stored figures only (labelled `stored`, with their machine and date). */
+export const storedReference: ReferenceLookup = referenceThroughput;

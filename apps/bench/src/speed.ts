@@ -15,7 +15,7 @@ import {
 import type { BenchOptions, Op } from './args.js';
 import { type FlowEntry, type FlowSize, type TrainLoss, defaultHidden } from './flows.js';
 import type { SpeedRow } from './model.js';
-import { type ReferenceLookup, storedReference } from './zukoLive.js';
+import { type ReferenceLookup, storedReference } from './reference.js';
 import { summarize } from './stats.js';
 import { type TimingOptions, timeRepeated } from './timing.js';
 import { errorText } from './format.js';

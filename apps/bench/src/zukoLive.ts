@@ -4,11 +4,11 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Op } from './args.js';
 import type { FlowEntry } from './flows.js';
 import {
+  type ReferenceLookup,
   type ReferenceModel,
-  type ReferenceThroughput,
   REFERENCE_SIZES,
   STORED_ORIGIN,
-  referenceThroughput,
+  storedReference,
 } from './reference.js';
 import { summarize } from './stats.js';
 import type { TimingOptions } from './timing.js';
@@ -280,21 +280,6 @@ export const zukoCellsFor = (
   }
   return [...out.values()];
 };
-
-/** Looks up zuko's throughput for a cell: `undefined` when there is no comparable figure. */
-export type ReferenceLookup = (
-  model: ReferenceModel | undefined,
-  op: Op,
-  size: {
-    readonly dim: number;
-    readonly hidden: readonly number[];
-    readonly transforms: number;
-    readonly batch: number;
-  },
-) => ReferenceThroughput | undefined;
-
-/** RESULTS.md's stored figures only (labelled `stored`, with their machine and date). */
-export const storedReference: ReferenceLookup = referenceThroughput;
 
 /**
  * A lookup that answers from a live run (`batch / median seconds` of zuko's cell, labelled `live`)
