@@ -216,6 +216,45 @@ describe.skipIf(!addonBuilt)(
       });
     }
 
+    it('Elu (vectorised expm1) is within 2e-7 relative of expm1 in double, from -100 to 0', async () => {
+      const xs: number[] = [];
+      for (let i = 0; i <= 20000; i++) xs.push(-100 * (i / 20000) ** 3); // dense near 0
+      xs.push(
+        -1e-30,
+        -1e-10,
+        -1e-7,
+        -0.3465,
+        -0.3466,
+        -87.9,
+        -88,
+        -88.1,
+        -1000,
+        0,
+        5,
+        NaN,
+        -Infinity,
+      );
+      const x = tf.tensor1d(xs);
+      let got = new Float32Array(0);
+      await usesNative('unary', async () => {
+        const y = tf.elu(x);
+        got = (await y.data()) as Float32Array;
+        y.dispose();
+      });
+      x.dispose();
+      let worst = 0;
+      xs.forEach((v, i) => {
+        const want = Math.fround(v >= 0 ? v : Math.expm1(v));
+        const g = got[i]!;
+        if (Number.isNaN(v)) {
+          if (!Number.isNaN(g)) throw new Error(`elu(NaN) = ${g}`);
+          return;
+        }
+        worst = Math.max(worst, Math.abs(g - want) / Math.max(Math.abs(want), 1e-38));
+      });
+      if (worst > 2e-7) throw new Error(`worst relative error ${worst}`);
+    });
+
     it('unary edge values match cpu (log 0, sqrt of negative, softplus extremes)', async () => {
       const edge = [0, -1, 100, -100, 1e-30, -1e-30, 88, -88];
       for (const [, op] of unaryOps) await agree(() => op(tf.tensor(edge)));
