@@ -244,7 +244,8 @@ describe.skipIf(!addonBuilt)(
       x.dispose();
       let worst = 0;
       xs.forEach((v, i) => {
-        const want = Math.fround(v >= 0 ? v : Math.expm1(v));
+        const f = Math.fround(v);
+        const want = Math.fround(f >= 0 ? f : Math.expm1(f));
         const g = got[i]!;
         if (Number.isNaN(v)) {
           if (!Number.isNaN(g)) throw new Error(`elu(NaN) = ${g}`);
@@ -253,6 +254,32 @@ describe.skipIf(!addonBuilt)(
         worst = Math.max(worst, Math.abs(g - want) / Math.max(Math.abs(want), 1e-38));
       });
       if (worst > 2e-7) throw new Error(`worst relative error ${worst}`);
+    });
+
+    it('Tanh (vectorised) is within 3e-7 relative of Math.tanh, from -50 to 50', async () => {
+      const xs: number[] = [];
+      for (let i = -20000; i <= 20000; i++) xs.push(50 * (i / 20000) ** 3); // dense near 0
+      xs.push(1e-30, -1e-30, 1e-7, -1e-7, 0.1733, 8.9, 9, 44, 45, 1000, -1000, -0, NaN, Infinity);
+      const x = tf.tensor1d(xs);
+      let got = new Float32Array(0);
+      await usesNative('unary', async () => {
+        const y = tf.tanh(x);
+        got = (await y.data()) as Float32Array;
+        y.dispose();
+      });
+      x.dispose();
+      let worst = 0;
+      xs.forEach((v, i) => {
+        const want = Math.fround(Math.tanh(Math.fround(v)));
+        const g = got[i]!;
+        if (Number.isNaN(v)) {
+          if (!Number.isNaN(g)) throw new Error(`tanh(NaN) = ${g}`);
+          return;
+        }
+        if (Object.is(v, -0) && !Object.is(g, -0)) throw new Error(`tanh(-0) = ${g}`);
+        worst = Math.max(worst, Math.abs(g - want) / Math.max(Math.abs(want), 1e-38));
+      });
+      if (worst > 3e-7) throw new Error(`worst relative error ${worst}`);
     });
 
     it('unary edge values match cpu (log 0, sqrt of negative, softplus extremes)', async () => {
