@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { mkdir } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { tf } from '@bijective/core';
 import { type BackendName, type BenchOptions, helpText, parseArgs } from './args.js';
@@ -45,6 +45,8 @@ const environment = (): Record<string, string | number> => {
     cpus: c.length,
     cpu: c[0]?.model.trim() ?? 'unknown',
     tfjs: tf.version_core,
+    // Other processes skew every timing (PyTorch's OpenMP threads far more than tfjs): say how busy the machine was.
+    'load average (1 min, at the end)': Number(loadavg()[0]!.toFixed(2)),
   };
 };
 
