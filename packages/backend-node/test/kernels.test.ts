@@ -235,10 +235,10 @@ describe.skipIf(!addonBuilt)(
         -Infinity,
       );
       const x = tf.tensor1d(xs);
-      let got = new Float32Array(0);
+      let got: ArrayLike<number> = [];
       await usesNative('unary', async () => {
         const y = tf.elu(x);
-        got = (await y.data()) as Float32Array;
+        got = await y.data();
         y.dispose();
       });
       x.dispose();
@@ -261,10 +261,10 @@ describe.skipIf(!addonBuilt)(
       for (let i = -20000; i <= 20000; i++) xs.push(50 * (i / 20000) ** 3); // dense near 0
       xs.push(1e-30, -1e-30, 1e-7, -1e-7, 0.1733, 8.9, 9, 44, 45, 1000, -1000, -0, NaN, Infinity);
       const x = tf.tensor1d(xs);
-      let got = new Float32Array(0);
+      let got: ArrayLike<number> = [];
       await usesNative('unary', async () => {
         const y = tf.tanh(x);
-        got = (await y.data()) as Float32Array;
+        got = await y.data();
         y.dispose();
       });
       x.dispose();
@@ -287,10 +287,10 @@ describe.skipIf(!addonBuilt)(
       for (let i = -20000; i <= 20000; i++) xs.push(100 * (i / 20000) ** 3);
       xs.push(1e-30, -1e-30, 87, 88, 89, -87, -88, -89, 1000, -1000, -0, NaN, Infinity, -Infinity);
       const x = tf.tensor1d(xs);
-      let got = new Float32Array(0);
+      let got: ArrayLike<number> = [];
       await usesNative('unary', async () => {
         const y = tf.sigmoid(x);
-        got = (await y.data()) as Float32Array;
+        got = await y.data();
         y.dispose();
       });
       x.dispose();
