@@ -23,7 +23,7 @@ export interface KernelProfile {
  * through) is counted once; the time inside the backend's kernel function is summed. Kernels that a
  * kernel calls through the engine while it runs are not counted again, and their time is already
  * inside the outer one. A `customGrad` scope is not a kernel: only the registered kernels it runs
- * count. Meant for one extra untimed call next to timed ones, so the timed calls run unwrapped.
+ * count. Meant for extra untimed calls next to timed ones, so the timed calls run unwrapped.
  *
  * `outsideShare = 1 − Σ kernel seconds / wall seconds` is the share of the call spent in the
  * engine's per-kernel bookkeeping (tensor records, the gradient tape, `tidy` scopes), JavaScript

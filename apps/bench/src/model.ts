@@ -37,13 +37,13 @@ export interface SpeedRow {
   readonly gflops?: number;
   /** Tensors left behind by the timed calls (`numTensors` after − before); 0 is the only good value. */
   readonly leakedTensors?: number;
-  /** Calls made (warm-up + timed + the one kernel-counting call) over which leaks were counted. */
+  /** Calls made (warm-up + timed + the kernel-counting calls) over which leaks were counted. */
   readonly calls?: number;
   /**
-   * One extra untimed call of the operation with every kernel counted and timed
-   * (`profileKernels`): tfjs kernel calls per operation, the share of its wall time spent
-   * outside kernels (engine bookkeeping, autodiff tape, glue), its wall time, and the most
-   * frequent kernels.
+   * Untimed calls of the operation with every kernel counted and timed (`profileKernels`; three,
+   * or one when a call takes over half a second, keeping the call with the median outside share):
+   * tfjs kernel calls per operation, the share of its wall time spent outside kernels (engine
+   * bookkeeping, autodiff tape, glue), its wall time, the most frequent and the slowest kernels.
    */
   readonly kernels?: {
     readonly calls: number;

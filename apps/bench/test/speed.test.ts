@@ -79,7 +79,7 @@ describe('speed cells', () => {
       expect(row.seconds?.n).toBe(3);
       expect(row.samplesPerSecond).toBeCloseTo(8 / row.seconds!.median, 6);
       expect(row.leakedTensors).toBe(0);
-      expect(row.calls).toBe(5); // 1 warm-up + 3 timed + 1 counting kernels
+      expect(row.calls).toBe(7); // 1 warm-up + 3 timed + 3 counting kernels
       expect(row.kernels?.calls).toBeGreaterThan(0);
       expect(row.kernels?.outsideShare).toBeGreaterThanOrEqual(0);
       expect(row.kernels?.outsideShare).toBeLessThanOrEqual(1);
@@ -90,8 +90,8 @@ describe('speed cells', () => {
   it('reports a leak as the growth of numTensors over the calls', async () => {
     const before = tf.memory().numTensors;
     const row = await runCell(leaky, 'logProb', size, timing, 0, 'cpu');
-    expect(row.leakedTensors).toBe(5); // one per call: 1 warm-up + 3 timed + 1 counting kernels
-    expect(tf.memory().numTensors - before).toBe(5); // and nothing else stayed behind
+    expect(row.leakedTensors).toBe(7); // one per call: 1 warm-up + 3 timed + 3 counting kernels
+    expect(tf.memory().numTensors - before).toBe(7); // and nothing else stayed behind
   });
 
   it('turns a preset that throws into a failed row with the reason', async () => {

@@ -105,7 +105,7 @@ export const zukoColumnText = (info: ZukoReferenceInfo | undefined): string =>
 
 /** What the kernel columns mean. */
 export const KERNEL_COLUMNS_TEXT =
-  'Kernel calls: tfjs kernels the engine ran in one operation (one training step, one logProb or one sample call), counted in one extra untimed call; outside kernels: the share of that call’s wall time spent outside the backend’s kernel functions (engine bookkeeping, autodiff tape, glue, read-back).';
+  'Kernel calls: tfjs kernels the engine ran in one operation (one training step, one logProb or one sample call), counted in extra untimed calls after the timed ones; outside kernels: the share of such a call’s wall time (the median of three calls, one for calls over 0.5 s) spent outside the backend’s kernel functions (engine bookkeeping, autodiff tape, glue, read-back).';
 
 /** zuko's figure with where it came from: `live` (timed in this run) or `stored` (the section's lead names the machine and date). */
 export const referenceText = (ref: NonNullable<SpeedRow['reference']>): string =>
