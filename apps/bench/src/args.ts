@@ -26,6 +26,10 @@ export const OPS: readonly Op[] = ['train', 'logProb', 'sample'];
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'native', 'tensorflow'];
 /** The zuko classes `--zuko` names (what `fromZuko` of `@bijective/interop` reads). */
 export const ZUKO_FLOWS: readonly ZukoFlowName[] = ['MAF', 'RealNVP', 'NSF'];
+/** `--zuko-live`: `auto` times zuko in the run when PyTorch and zuko import (else stored figures, labelled), `on` requires it, `off` uses the stored figures. */
+export type ZukoLiveMode = 'auto' | 'on' | 'off';
+/** The `--zuko-live` choices. */
+export const ZUKO_LIVE_MODES: readonly ZukoLiveMode[] = ['auto', 'on', 'off'];
 /** The bundled data sets of the quality mode. */
 export const DATASETS: readonly DatasetName[] = [
   'moons',
@@ -87,6 +91,8 @@ export interface BenchOptions {
   readonly model: string | undefined;
   /** The zuko class that wrote `model` (`zuko.flows.MAF`, `RealNVP` or `NSF`). */
   readonly zuko: ZukoFlowName | undefined;
+  /** speed: where the zuko column comes from (`auto`: timed live when torch and zuko import, else RESULTS.md's stored figures). */
+  readonly zukoLive: ZukoLiveMode;
 }
 
 /** The result of parsing argv: either help was asked for, or a run. */
@@ -164,6 +170,7 @@ export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => 
     progress: true,
     model: undefined,
     zuko: undefined,
+    zukoLive: 'auto',
   };
 };
 
@@ -362,6 +369,11 @@ const TABLE: { readonly [K in keyof BenchOptions]: Row<BenchOptions[K]> } = {
     "speed: also time a trained zuko flow saved with safetensors.torch.save_file(flow.state_dict(), PATH), with its own parameters and sizes, on every backend (needs --zuko; without --flows only this model's rows run)",
   ],
   zuko: ['--zuko', oneOf(ZUKO_FLOWS), 'the zuko class that wrote --model: MAF, RealNVP or NSF'],
+  zukoLive: [
+    '--zuko-live',
+    oneOf(ZUKO_LIVE_MODES),
+    "speed: time zuko's MAF, RealNVP and NSF at the same sizes in this run (python: $BIJECTIVE_PYTHON, /usr/bin/python3, python3; zuko from PYTHONPATH; never downloads). auto (default): live when torch and zuko import, else RESULTS.md's stored figures, labelled; on: fail without them; off: stored",
+  ],
   progress: ['--no-progress', { sets: false }, 'no live progress on stderr'],
 };
 

@@ -3,6 +3,14 @@ import type { BackendStatus } from './backends.js';
 import type { MissingFamily } from './flows.js';
 import type { DatasetName, ReferenceModel, ReferenceThroughput } from './reference.js';
 import type { Summary } from './stats.js';
+import type { ZukoReferenceInfo } from './zukoLive.js';
+
+/** One kernel's calls and total seconds in a kernel-counting call. */
+export interface KernelTally {
+  readonly name: string;
+  readonly calls: number;
+  readonly seconds: number;
+}
 
 /** One cell of the speed matrix (or the GEMM row): what ran, how long it took, and how it compares. */
 export interface SpeedRow {
@@ -29,8 +37,23 @@ export interface SpeedRow {
   readonly gflops?: number;
   /** Tensors left behind by the timed calls (`numTensors` after − before); 0 is the only good value. */
   readonly leakedTensors?: number;
-  /** Calls made (warm-up + timed) over which leaks were counted. */
+  /** Calls made (warm-up + timed + the kernel-counting calls) over which leaks were counted. */
   readonly calls?: number;
+  /**
+   * Untimed calls of the operation with every kernel counted and timed (`profileKernels`; three,
+   * or one when a call takes over half a second, keeping the call with the median outside share):
+   * tfjs kernel calls per operation, the share of its wall time spent outside kernels (engine
+   * bookkeeping, autodiff tape, glue), its wall time, the most frequent and the slowest kernels.
+   */
+  readonly kernels?: {
+    readonly calls: number;
+    readonly outsideShare: number;
+    readonly wallSeconds: number;
+    /** The most frequent kernels, with their calls and total seconds. */
+    readonly top: readonly KernelTally[];
+    /** The kernels that took the longest in total. */
+    readonly slowest: readonly KernelTally[];
+  };
   /** zuko's figure at the same model and sizes, with `samplesPerSecond / reference`. */
   readonly reference?: ReferenceThroughput & { readonly ratio: number | undefined };
 }
@@ -238,7 +261,12 @@ export interface BenchReport {
     readonly selected: readonly string[];
     readonly missing: readonly MissingFamily[];
   };
-  readonly speed?: { readonly gemm: readonly SpeedRow[]; readonly rows: readonly SpeedRow[] };
+  readonly speed?: {
+    readonly gemm: readonly SpeedRow[];
+    readonly rows: readonly SpeedRow[];
+    /** Where the zuko column came from: timed live in this run, or RESULTS.md's stored figures. */
+    readonly zuko?: ZukoReferenceInfo;
+  };
   readonly quality?: {
     readonly rows: readonly QualityRow[];
     readonly pictures: readonly Picture[];

@@ -138,11 +138,24 @@ export const REFERENCE_SIZES: readonly ReferenceSize[] = [
   },
 ];
 
+/**
+ * Where RESULTS.md's throughput columns come from: one 2-core machine on one day, before the bench
+ * was written (2026-11-23). Re-measured side by side on 2026-11-30, zuko ran about 2x slower than
+ * these columns, so a ratio against them misleads; the speed mode times zuko live when it can.
+ */
+export const STORED_ORIGIN =
+  'RESULTS.md: zuko 1.6.0, PyTorch 1.13, another 2-core machine, recorded before 2026-11-23';
+
 /** A reference throughput matched to a benchmark row. */
 export interface ReferenceThroughput {
-  readonly dataset: DatasetName;
+  /** RESULTS.md's data set at this size (stored figures; a live figure at RESULTS.md's sizes names it too). */
+  readonly dataset?: DatasetName;
   readonly model: ReferenceModel;
   readonly samplesPerSecond: number;
+  /** `live`: zuko timed in this run at the same sizes; `stored`: RESULTS.md's figure ({@link STORED_ORIGIN}). */
+  readonly source: 'live' | 'stored';
+  /** The machine and date (stored) or the zuko, PyTorch and thread count (live) the figure came from. */
+  readonly origin: string;
 }
 
 const sameList = (a: readonly number[], b: readonly number[]): boolean =>
@@ -156,7 +169,7 @@ const sameList = (a: readonly number[], b: readonly number[]): boolean =>
  * @example
  * ```ts
  * referenceThroughput('MAF', 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256 });
- * // { dataset: 'moons', model: 'MAF', samplesPerSecond: 62000 }
+ * // { dataset: 'moons', model: 'MAF', samplesPerSecond: 62000, source: 'stored', origin: STORED_ORIGIN }
  * ```
  */
 export const referenceThroughput = (
@@ -182,5 +195,20 @@ export const referenceThroughput = (
   if (r === undefined) return undefined;
   const samplesPerSecond =
     op === 'train' ? r.trainPerSecond : op === 'logProb' ? r.logProbPerSecond : r.samplePerSecond;
-  return { dataset: ref.dataset, model, samplesPerSecond };
+  return { dataset: ref.dataset, model, samplesPerSecond, source: 'stored', origin: STORED_ORIGIN };
 };
+
+/** Looks up zuko's throughput for a cell: `undefined` when there is no comparable figure. */
+export type ReferenceLookup = (
+  model: ReferenceModel | undefined,
+  op: 'train' | 'logProb' | 'sample',
+  size: {
+    readonly dim: number;
+    readonly hidden: readonly number[];
+    readonly transforms: number;
+    readonly batch: number;
+  },
+) => ReferenceThroughput | undefined;
+
+/** RESULTS.md's stored figures only (labelled `stored`, with their machine and date). */
+export const storedReference: ReferenceLookup = referenceThroughput;

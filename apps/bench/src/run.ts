@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { mkdir } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { tf } from '@bijective/core';
 import { type BackendName, type BenchOptions, helpText, parseArgs } from './args.js';
@@ -21,6 +21,7 @@ import { runQuality } from './quality.js';
 import { renderMarkdown } from './report/markdown.js';
 import { writeReport } from './report/write.js';
 import { type MatrixOptions, planMatrix, runMatrix, speedSizes } from './speed.js';
+import { zukoCellsFor, zukoReferenceFor } from './zukoLive.js';
 import { type ZukoModelEntry, loadZukoModel } from './zukoModel.js';
 
 /** Where the CLI writes: the report table to `stdout`, progress and messages to `stderr`. */
@@ -44,6 +45,8 @@ const environment = (): Record<string, string | number> => {
     cpus: c.length,
     cpu: c[0]?.model.trim() ?? 'unknown',
     tfjs: tf.version_core,
+    // Other processes skew every timing (PyTorch's OpenMP threads far more than tfjs): say how busy the machine was.
+    'load average (1 min, at the end)': Number(loadavg()[0]!.toFixed(2)),
   };
 };
 
@@ -229,7 +232,24 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
           )),
       ...planMatrix(prioritize(entries), o.ops, speedSizes(o), names),
     ];
-    speed = await runMatrix(names, cells, matrixOptions(o.budgetSeconds));
+    // zuko first, in the same run and at the same sizes, so the ratio column divides by a live figure.
+    const zukoCells = zukoCellsFor(cells);
+    if (o.zukoLive !== 'off' && zukoCells.length > 0)
+      io.stderr.write(`[speed] timing zuko live: ${zukoCells.length} cell(s)\n`);
+    const zuko = await zukoReferenceFor(
+      o.zukoLive,
+      zukoCells,
+      matrixOptions(undefined).timing,
+      o.seed,
+    );
+    if (E.isLeft(zuko)) return fail(zuko.left);
+    if (zuko.right.info.reason !== undefined)
+      io.stderr.write(`note: zuko column from stored figures: ${zuko.right.info.reason}\n`);
+    const matrix = await runMatrix(names, cells, {
+      ...matrixOptions(o.budgetSeconds),
+      reference: zuko.right.lookup,
+    });
+    speed = { ...matrix, zuko: zuko.right.info };
     anyOk = [...speed.rows, ...speed.gemm].some((r) => r.status === 'ok');
   } else if (o.mode === 'quality') {
     const chosen = pickTrainBackend(available, o);

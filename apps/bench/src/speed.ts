@@ -15,10 +15,11 @@ import {
 import type { BenchOptions, Op } from './args.js';
 import { type FlowEntry, type FlowSize, type TrainLoss, defaultHidden } from './flows.js';
 import type { SpeedRow } from './model.js';
-import { referenceThroughput } from './reference.js';
+import { type ReferenceLookup, storedReference } from './reference.js';
 import { summarize } from './stats.js';
 import { type TimingOptions, timeRepeated } from './timing.js';
 import { errorText } from './format.js';
+import { type KernelProfile, profileKernels } from './kernelCount.js';
 
 /** The sizes of one speed matrix: model sizes plus the batches of the two kinds of operation. */
 export interface SpeedSize extends FlowSize {
@@ -167,22 +168,23 @@ const baseRow = (flow: string, backend: string, op: SpeedRow['op'], size: SpeedS
 });
 
 /**
- * zuko's figure for a cell (RESULTS.md, when the model and sizes match), with
- * the ratio `samplesPerSecond / zuko` when a throughput is given. Attached to
- * failed and skipped cells too, so the reference column is never blank for a
- * comparable row.
+ * zuko's figure for a cell from `lookup` (zuko timed live in this run, or RESULTS.md's stored
+ * figure when the model and sizes match), with the ratio `samplesPerSecond / zuko` when a
+ * throughput is given. Attached to failed and skipped cells too, so the reference column is never
+ * blank for a comparable row.
  */
 const withReference = (
   entry: FlowEntry,
   op: Op,
   size: SpeedSize,
+  lookup: ReferenceLookup,
   samplesPerSecond?: number,
 ): Pick<SpeedRow, 'reference'> => {
   const model =
     entry.reference === 'FFJORD' || entry.reference === 'flow matching'
       ? undefined
       : entry.reference;
-  const ref = referenceThroughput(model, op, {
+  const ref = lookup(model, op, {
     dim: size.dim,
     hidden: size.hidden,
     transforms: size.transforms,
@@ -221,12 +223,13 @@ export const runCell = async (
   timing: TimingOptions,
   seed: number,
   backend: string,
+  reference: ReferenceLookup = storedReference,
 ): Promise<SpeedRow> => {
   const base = baseRow(entry.id, backend, op, size);
   let params = 0;
   const failed = (reason: string): SpeedRow => ({
     ...base,
-    ...withReference(entry, op, size),
+    ...withReference(entry, op, size, reference),
     params,
     status: 'failed',
     reason,
@@ -243,9 +246,19 @@ export const runCell = async (
   }
   const before = tf.memory().numTensors;
   try {
-    const { seconds, calls } = await timeRepeated(prepared.run, timing);
-    const leaked = tf.memory().numTensors - before;
+    const { seconds, calls: timedCalls } = await timeRepeated(prepared.run, timing);
     const s = summarize(seconds);
+    // More calls, untimed, with every kernel counted and timed (the timed calls ran unwrapped):
+    // three when a call is short, keeping the one with the median outside share (one call is easily
+    // preempted on a shared machine), one when a call takes more than half a second.
+    const profiles: KernelProfile[] = [];
+    for (let i = 0; i < (s.median > 0.5 ? 1 : PROFILE_CALLS); i++)
+      profiles.push(await profileKernels(prepared.run, backend));
+    const profile = [...profiles].sort((a, b) => a.outsideShare - b.outsideShare)[
+      Math.floor(profiles.length / 2)
+    ]!;
+    const calls = timedCalls + profiles.length;
+    const leaked = tf.memory().numTensors - before;
     const samplesPerSecond = base.batch / s.median;
     return {
       ...base,
@@ -256,7 +269,22 @@ export const runCell = async (
       samplesPerSecond,
       leakedTensors: leaked,
       calls,
-      ...withReference(entry, op, size, samplesPerSecond),
+      kernels: {
+        calls: profile.kernelCalls,
+        outsideShare: profile.outsideShare,
+        wallSeconds: profile.wallSeconds,
+        top: profile.byKernel.slice(0, 8).map(([name, n]) => ({
+          name,
+          calls: n,
+          seconds: profile.secondsByKernel.find(([k]) => k === name)?.[1] ?? 0,
+        })),
+        slowest: profile.secondsByKernel.slice(0, 8).map(([name, sec]) => ({
+          name,
+          calls: profile.byKernel.find(([k]) => k === name)?.[1] ?? 0,
+          seconds: sec,
+        })),
+      },
+      ...withReference(entry, op, size, reference, samplesPerSecond),
     };
   } catch (e) {
     return failed(errorText(e));
@@ -264,6 +292,9 @@ export const runCell = async (
     prepared.dispose();
   }
 };
+
+/** Kernel-counting calls after a cell's timed calls (one when a call takes over half a second). */
+export const PROFILE_CALLS = 3;
 
 /** The GEMM row's shapes: `[M, K] @ [K, N]`. */
 export const GEMM = { m: 512, k: 256, n: 256 } as const;
@@ -359,6 +390,8 @@ export interface MatrixOptions {
   /** Make a backend active before its cells run. */
   readonly activate: (backend: string) => Promise<void>;
   readonly progress: ProgressSink;
+  /** zuko's figures (default: RESULTS.md's stored ones; the CLI passes a live run's when it has one). */
+  readonly reference?: ReferenceLookup;
 }
 
 /** Short human label of a cell. */
@@ -414,7 +447,7 @@ export const runMatrix = async (
     if (over()) {
       row = {
         ...baseRow(cell.entry.id, cell.backend, cell.op, cell.size),
-        ...withReference(cell.entry, cell.op, cell.size),
+        ...withReference(cell.entry, cell.op, cell.size, options.reference ?? storedReference),
         params: 0,
         status: 'skipped',
         reason: `time budget of ${options.budgetSeconds} s used up (raise --budget-seconds)`,
@@ -430,6 +463,7 @@ export const runMatrix = async (
         { ...options.timing, ...(deadline === undefined ? {} : { deadline }) },
         options.seed,
         cell.backend,
+        options.reference,
       );
     }
     rows.push(row);

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { presetDefaults } from '../src/args.js';
 import type { BenchReport, QualityRow, SpeedRow } from '../src/model.js';
+import { STORED_ORIGIN } from '../src/reference.js';
 import { summarize } from '../src/stats.js';
 
 const size = { dim: 2, hidden: [64, 64], transforms: 5 };
@@ -34,6 +35,8 @@ export const speedRow = (
             dataset: 'moons',
             model: 'MAF',
             samplesPerSecond: ref,
+            source: 'stored',
+            origin: STORED_ORIGIN,
             ratio: batch / s.median / ref,
           },
         }),

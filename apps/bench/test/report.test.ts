@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { digitsGridPng, encodePng, gridPoints, histogram2d } from '../src/pictures.js';
-import { referenceThroughput } from '../src/reference.js';
+import { STORED_ORIGIN, referenceThroughput } from '../src/reference.js';
 import { renderHtml } from '../src/report/html.js';
 import { mdTable, renderMarkdown, speedPivot } from '../src/report/markdown.js';
 import { barChart, dotChart, escapeXml } from '../src/report/svg.js';
@@ -36,7 +36,7 @@ describe('Markdown writer', () => {
     expect(maf).toContain('(0.038×)');
     expect(maf).toContain('12.8k/s');
     expect(maf).toContain('(0.21×)');
-    expect(maf).toContain('62.0k/s (moons MAF)');
+    expect(maf).toContain('62.0k/s (moons MAF, stored)');
     const glow = md.split('\n').find((l) => l.startsWith('| coupling/glow | logProb'))!;
     expect(glow).toContain('⚠leak');
     expect(glow).toContain('skipped');
@@ -197,6 +197,8 @@ describe('reference lookup', () => {
       dataset: 'moons',
       model: 'MAF',
       samplesPerSecond: 62000,
+      source: 'stored',
+      origin: STORED_ORIGIN,
     });
     expect(referenceThroughput('NSF', 'sample', { ...moons, batch: 1024 })?.samplesPerSecond).toBe(
       113000,

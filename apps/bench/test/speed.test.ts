@@ -9,6 +9,7 @@ import {
   selectFlows,
 } from '../src/flows.js';
 import { planMatrix, runCell, runGemm } from '../src/speed.js';
+import { STORED_ORIGIN } from '../src/reference.js';
 import { timeRepeated } from '../src/timing.js';
 import { words } from './fixtures.js';
 
@@ -78,7 +79,10 @@ describe('speed cells', () => {
       expect(row.seconds?.n).toBe(3);
       expect(row.samplesPerSecond).toBeCloseTo(8 / row.seconds!.median, 6);
       expect(row.leakedTensors).toBe(0);
-      expect(row.calls).toBe(4);
+      expect(row.calls).toBe(7); // 1 warm-up + 3 timed + 3 counting kernels
+      expect(row.kernels?.calls).toBeGreaterThan(0);
+      expect(row.kernels?.outsideShare).toBeGreaterThanOrEqual(0);
+      expect(row.kernels?.outsideShare).toBeLessThanOrEqual(1);
     }
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -86,8 +90,8 @@ describe('speed cells', () => {
   it('reports a leak as the growth of numTensors over the calls', async () => {
     const before = tf.memory().numTensors;
     const row = await runCell(leaky, 'logProb', size, timing, 0, 'cpu');
-    expect(row.leakedTensors).toBe(4); // one per call: 1 warm-up + 3 timed
-    expect(tf.memory().numTensors - before).toBe(4); // and nothing else stayed behind
+    expect(row.leakedTensors).toBe(7); // one per call: 1 warm-up + 3 timed + 3 counting kernels
+    expect(tf.memory().numTensors - before).toBe(7); // and nothing else stayed behind
   });
 
   it('turns a preset that throws into a failed row with the reason', async () => {
@@ -115,6 +119,8 @@ describe('speed cells', () => {
       dataset: 'moons',
       model: 'MAF',
       samplesPerSecond: 62000,
+      source: 'stored',
+      origin: STORED_ORIGIN,
       ratio: undefined,
     });
   });

@@ -283,7 +283,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
 napi_value Unary(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     const Args args(env, info, 3);
-    const auto op = args.code<UnaryOp>(0, "op", 9, "unknown unary op");
+    const auto op = args.code<UnaryOp>(0, "op", 10, "unknown unary op");
     const F32 x = args.f32(1, "x"), out = args.f32(2, "out");
     require(out.length >= x.length, "out is too short");
     unary(op, x.data, out.data, x.length);

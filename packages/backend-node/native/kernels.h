@@ -43,7 +43,7 @@ void binary(BinaryOp op, const float* a, const float* b, float* out, size_t rank
             const int64_t* stride_a, const int64_t* stride_b);
 
 enum class UnaryOp : int {
-  Exp = 0, Log = 1, Tanh = 2, Softplus = 3, Sigmoid = 4, Sqrt = 5, Square = 6, Neg = 7, Relu = 8, Abs = 9
+  Exp = 0, Log = 1, Tanh = 2, Softplus = 3, Sigmoid = 4, Sqrt = 5, Square = 6, Neg = 7, Relu = 8, Abs = 9, Elu = 10
 };
 
 /** out[i] = op(x[i]) for i < n. */

@@ -1,10 +1,22 @@
-// A persistent thread pool: workers sleep on a condition variable between
-// jobs; the calling thread takes part in every job. One job runs at a time
-// (calls are serialised), which matches tfjs's synchronous kernel calls.
+// A persistent thread pool: workers wait briefly (spinning), then sleep on a
+// condition variable between jobs; the calling thread takes part in every job.
+// One job runs at a time (calls are serialised), which matches tfjs's
+// synchronous kernel calls.
+//
+// On a machine with as many busy threads as cores (2 vCPUs shared with other
+// processes) a sleeping worker can take a scheduler slice (milliseconds) to
+// wake. A job therefore never waits for a worker that has not started on it:
+// tasks are taken from a shared counter, the caller takes them too, and once
+// the caller finds none left it closes the job and waits only for the workers
+// that joined (each finishing the task it holds). A worker that wakes after
+// the close skips that job. So a late worker costs at most the tasks it would
+// have done, run by the caller instead, never an idle wait for its wake-up.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -36,44 +48,69 @@ class ThreadPool {
       for (size_t i = 0; i < n; ++i) fn(i);
       return;
     }
+    bool asleep = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       task_ = &fn;
       count_ = n;
       next_.store(0);
-      active_ = workers_.size();
-      ++generation_;
+      joined_ = 0;
+      open_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
+      asleep = sleepers_ > 0;
     }
-    wake_.notify_all();
+    // Spinning workers see the new generation without a system call.
+    if (asleep) wake_.notify_all();
     drain();
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return active_ == 0; });
+    // Every task is taken: no late worker may join, and only those that did are waited for.
+    open_ = false;
+    done_.wait(lock, [this] { return joined_ == 0; });
     task_ = nullptr;
   }
 
  private:
+  /** How long an idle worker spins on the job counter before it sleeps. */
+  static constexpr std::chrono::microseconds SPIN{100};
+
   void drain() {
     for (size_t i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) (*task_)(i);
   }
 
+  /** Spin for up to SPIN for a job after `seen`; true when one was published. */
+  bool spin_for(uint64_t seen) const {
+    const auto until = std::chrono::steady_clock::now() + SPIN;
+    do {
+      for (int i = 0; i < 64; ++i)
+        if (generation_.load(std::memory_order_acquire) != seen || stopping_flag_.load()) return true;
+      std::this_thread::yield();
+    } while (std::chrono::steady_clock::now() < until);
+    return false;
+  }
+
   void start(size_t threads) {
     stopping_ = false;
+    stopping_flag_.store(false);
     const size_t extra = threads > 1 ? threads - 1 : 0;
     // A new worker must not mistake jobs finished before it started for new ones.
-    const uint64_t current = generation_;
+    const uint64_t current = generation_.load();
     for (size_t t = 0; t < extra; ++t) {
       workers_.emplace_back([this, current] {
         uint64_t seen = current;
         for (;;) {
-          {
-            std::unique_lock<std::mutex> lock(mutex_);
-            wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-            if (stopping_) return;
-            seen = generation_;
-          }
+          spin_for(seen);
+          std::unique_lock<std::mutex> lock(mutex_);
+          ++sleepers_;
+          wake_.wait(lock, [&] { return stopping_ || generation_.load() != seen; });
+          --sleepers_;
+          if (stopping_) return;
+          seen = generation_.load();
+          if (!open_) continue;  // woke after the job closed: its tasks are done
+          ++joined_;
+          lock.unlock();
           drain();
-          std::lock_guard<std::mutex> lock(mutex_);
-          if (--active_ == 0) done_.notify_one();
+          lock.lock();
+          if (--joined_ == 0 && !open_) done_.notify_one();
         }
       });
     }
@@ -83,6 +120,7 @@ class ThreadPool {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
+      stopping_flag_.store(true);
     }
     wake_.notify_all();
     for (auto& w : workers_) w.join();
@@ -97,9 +135,15 @@ class ThreadPool {
   const std::function<void(size_t)>* task_ = nullptr;
   size_t count_ = 0;
   std::atomic<size_t> next_{0};
-  size_t active_ = 0;
-  uint64_t generation_ = 0;
+  /** Workers inside the current job's drain (guarded by mutex_). */
+  size_t joined_ = 0;
+  /** Workers blocked on wake_ (guarded by mutex_): notify only when one sleeps. */
+  size_t sleepers_ = 0;
+  /** The current job still accepts workers (guarded by mutex_). */
+  bool open_ = false;
+  std::atomic<uint64_t> generation_{0};
   bool stopping_ = false;
+  std::atomic<bool> stopping_flag_{false};
 };
 
 /** The process-wide pool (created on first use with one thread per core). */

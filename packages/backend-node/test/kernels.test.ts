@@ -57,6 +57,38 @@ describe.skipIf(!addonBuilt)(
       }
     });
 
+    it('the pool returns only when every task of a job is done, over many back-to-back jobs', async () => {
+      // Each product is one pool job of 5 row blocks (m = 400 rows, 96 per block); more threads
+      // than this machine may have free makes workers wake late, join late or skip a job. A job
+      // that returned before a joined worker finished its block would leave rows unwritten.
+      const original = rawAddon?.info().threads ?? 1;
+      const a = t([400, 128], 51);
+      const b = t([128, 64], 52);
+      try {
+        rawAddon?.setThreads(1);
+        const expected = tf
+          .tidy(() => tf.matMul(a, b))
+          .dataSync()
+          .slice();
+        for (const threads of [2, 3, 4]) {
+          rawAddon?.setThreads(threads);
+          for (let rep = 0; rep < 150; rep++) {
+            const y = tf.matMul(a, b);
+            const got = y.dataSync();
+            y.dispose();
+            const bad = got.findIndex((v, i) => v !== expected[i]);
+            if (bad >= 0)
+              throw new Error(
+                `threads ${threads}, rep ${rep}: element ${bad} is ${got[bad]}, expected ${expected[bad]}`,
+              );
+          }
+        }
+      } finally {
+        rawAddon?.setThreads(original);
+        tf.dispose([a, b]);
+      }
+    });
+
     it('BatchMatMul broadcasts batch dims', async () => {
       const cases: [number[], number[], boolean, boolean][] = [
         [[2, 3, 17, 33], [33, 3], false, false],
@@ -174,6 +206,7 @@ describe.skipIf(!addonBuilt)(
       ['Neg', tf.neg, -3, 3],
       ['Relu', tf.relu, -3, 3],
       ['Abs', tf.abs, -3, 3],
+      ['Elu', tf.elu, -5, 5],
     ];
     for (const [name, op, lo, hi] of unaryOps) {
       it(`${name} on odd sizes`, async () => {
@@ -182,6 +215,102 @@ describe.skipIf(!addonBuilt)(
         }
       });
     }
+
+    it('Elu (vectorised expm1) is within 2e-7 relative of expm1 in double, from -100 to 0', async () => {
+      const xs: number[] = [];
+      for (let i = 0; i <= 20000; i++) xs.push(-100 * (i / 20000) ** 3); // dense near 0
+      xs.push(
+        -1e-30,
+        -1e-10,
+        -1e-7,
+        -0.3465,
+        -0.3466,
+        -87.9,
+        -88,
+        -88.1,
+        -1000,
+        0,
+        5,
+        NaN,
+        -Infinity,
+      );
+      const x = tf.tensor1d(xs);
+      let got: ArrayLike<number> = [];
+      await usesNative('unary', async () => {
+        const y = tf.elu(x);
+        got = await y.data();
+        y.dispose();
+      });
+      x.dispose();
+      let worst = 0;
+      xs.forEach((v, i) => {
+        const f = Math.fround(v);
+        const want = Math.fround(f >= 0 ? f : Math.expm1(f));
+        const g = got[i]!;
+        if (Number.isNaN(v)) {
+          if (!Number.isNaN(g)) throw new Error(`elu(NaN) = ${g}`);
+          return;
+        }
+        worst = Math.max(worst, Math.abs(g - want) / Math.max(Math.abs(want), 1e-38));
+      });
+      if (worst > 2e-7) throw new Error(`worst relative error ${worst}`);
+    });
+
+    it('Tanh (vectorised) is within 3e-7 relative of Math.tanh, from -50 to 50', async () => {
+      const xs: number[] = [];
+      for (let i = -20000; i <= 20000; i++) xs.push(50 * (i / 20000) ** 3); // dense near 0
+      xs.push(1e-30, -1e-30, 1e-7, -1e-7, 0.1733, 8.9, 9, 44, 45, 1000, -1000, -0, NaN, Infinity);
+      const x = tf.tensor1d(xs);
+      let got: ArrayLike<number> = [];
+      await usesNative('unary', async () => {
+        const y = tf.tanh(x);
+        got = await y.data();
+        y.dispose();
+      });
+      x.dispose();
+      let worst = 0;
+      xs.forEach((v, i) => {
+        const want = Math.fround(Math.tanh(Math.fround(v)));
+        const g = got[i]!;
+        if (Number.isNaN(v)) {
+          if (!Number.isNaN(g)) throw new Error(`tanh(NaN) = ${g}`);
+          return;
+        }
+        if (Object.is(v, -0) && !Object.is(g, -0)) throw new Error(`tanh(-0) = ${g}`);
+        worst = Math.max(worst, Math.abs(g - want) / Math.max(Math.abs(want), 1e-38));
+      });
+      if (worst > 3e-7) throw new Error(`worst relative error ${worst}`);
+    });
+
+    it('Sigmoid (vectorised) is within 3e-7 relative of 1 / (1 + exp(-x)), from -100 to 100', async () => {
+      const xs: number[] = [];
+      for (let i = -20000; i <= 20000; i++) xs.push(100 * (i / 20000) ** 3);
+      xs.push(1e-30, -1e-30, 87, 88, 89, -87, -88, -89, 1000, -1000, -0, NaN, Infinity, -Infinity);
+      const x = tf.tensor1d(xs);
+      let got: ArrayLike<number> = [];
+      await usesNative('unary', async () => {
+        const y = tf.sigmoid(x);
+        got = await y.data();
+        y.dispose();
+      });
+      x.dispose();
+      let worst = 0;
+      xs.forEach((v, i) => {
+        const want = Math.fround(1 / (1 + Math.exp(-Math.fround(v))));
+        const g = got[i]!;
+        if (Number.isNaN(v)) {
+          if (!Number.isNaN(g)) throw new Error(`sigmoid(NaN) = ${g}`);
+          return;
+        }
+        // Below x = -87.3 the true value is a float denormal (under 2^-126): flushed to 0 or kept.
+        if (want < 2 ** -126) {
+          if (!(g >= 0 && g <= 2 ** -126)) throw new Error(`sigmoid(${v}) = ${g}, want ${want}`);
+          return;
+        }
+        worst = Math.max(worst, Math.abs(g - want) / want);
+      });
+      if (worst > 3e-7) throw new Error(`worst relative error ${worst}`);
+    });
 
     it('unary edge values match cpu (log 0, sqrt of negative, softplus extremes)', async () => {
       const edge = [0, -1, 100, -100, 1e-30, -1e-30, 88, -88];

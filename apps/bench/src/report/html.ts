@@ -8,13 +8,16 @@ import {
   distinct,
   environmentText,
   gemmTable,
+  KERNEL_COLUMNS_TEXT,
   leakSummary,
   qualityTable,
   speedDetail,
   speedPivotTables,
   speedupTable,
   type Table,
+  zukoColumnText,
 } from './markdown.js';
+import type { ZukoReferenceInfo } from '../zukoLive.js';
 import { barChart, dotChart, escapeXml } from './svg.js';
 
 const NUMERIC = /^([-+−]?[\d.,]+|–)/;
@@ -53,7 +56,9 @@ const speedCharts = (rows: readonly SpeedRow[], backends: readonly string[]): st
           title,
           series: backends,
           unit: 'samples/s',
-          referenceLabel: 'zuko (RESULTS.md)',
+          referenceLabel: rows.some((r) => r.reference?.source === 'live')
+            ? 'zuko (live)'
+            : 'zuko (stored, RESULTS.md)',
         }),
       ];
     }),
@@ -145,11 +150,12 @@ export const renderHtml = (report: BenchReport): string => {
     rows: readonly SpeedRow[],
     gemm: readonly SpeedRow[],
     backends: readonly string[],
+    zuko: ZukoReferenceInfo | undefined,
   ) =>
     body.push(
       `<h2>${escapeXml(title)}</h2>`,
       meta(
-        `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; (×) is the ratio to zuko's figure at the same model and sizes (RESULTS.md: PyTorch, 2 threads; ±30% between processes).`,
+        `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; ${zukoColumnText(zuko)} ${KERNEL_COLUMNS_TEXT}`,
       ),
       chartRow(speedCharts(rows, backends)),
       ...speedPivotTables(rows, backends).flatMap(({ title: t, table }) => [
@@ -178,10 +184,10 @@ export const renderHtml = (report: BenchReport): string => {
   }
   if (report.speed !== undefined) {
     const { rows, gemm } = report.speed;
-    speedSection('Speed', rows, gemm, distinct(rows.map((r) => r.backend)));
+    speedSection('Speed', rows, gemm, distinct(rows.map((r) => r.backend)), report.speed.zuko);
   }
   if (b?.status === 'ok') {
-    speedSection('Browser (headless Chromium, wasm)', b.rows, b.gemm, ['browser-wasm']);
+    speedSection('Browser (headless Chromium, wasm)', b.rows, b.gemm, ['browser-wasm'], undefined);
     const wasm = `${String(b.wasm?.['flavour'] ?? 'unknown')} ${String(b.wasm?.['binary'] ?? '')}`;
     body.push(
       htmlTable({

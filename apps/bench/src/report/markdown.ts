@@ -1,4 +1,6 @@
 import { duration, fixed, ratio, si } from '../format.js';
+import { STORED_ORIGIN } from '../reference.js';
+import type { ZukoReferenceInfo } from '../zukoLive.js';
 import type {
   BenchReport,
   DistillReport,
@@ -70,6 +72,45 @@ const iqrRate = (r: SpeedRow): number | undefined =>
     ? undefined
     : (r.batch / r.seconds.q1 - r.batch / r.seconds.q3) / 2;
 
+/** A share in [0, 1] as a whole percentage (`–` when absent). */
+const percent = (x: number | undefined): string =>
+  x === undefined ? '–' : `${Math.round(x * 100)}%`;
+
+/** One value per backend in `backends` order, joined by ` / `; a single value when all agree. */
+const perBackend = (
+  cells: readonly SpeedRow[],
+  backends: readonly string[],
+  show: (r: SpeedRow) => string,
+): string => {
+  const values = backends.map((b) => {
+    const r = cells.find((c) => c.backend === b);
+    return r === undefined ? '–' : show(r);
+  });
+  return values.every((v) => v === values[0]) ? (values[0] ?? '–') : values.join(' / ');
+};
+
+/**
+ * What the `(×)` ratios divide by: zuko timed live in this run, or a stored figure with the
+ * machine and date it came from (and why no live figure).
+ *
+ * @example
+ * ```ts
+ * zukoColumnText(report.speed.zuko); // '(×) is the ratio to zuko timed live in this run …'
+ * ```
+ */
+export const zukoColumnText = (info: ZukoReferenceInfo | undefined): string =>
+  info?.source === 'live'
+    ? `(×) is the ratio to zuko timed live in this run at the same model, sizes, batch, warm-up and repetitions (${info.origin}; parameters at initialisation; train = one Adam step on −mean log p).`
+    : `(×) is the ratio to a STORED figure, not a live one (${STORED_ORIGIN}; about 2x faster than zuko re-measured on 2026-11-30, ±30% between processes)${info?.reason === undefined ? (info?.source === 'off' ? '; live timing off (--zuko-live off)' : '') : `; ${info.reason}`}.`;
+
+/** What the kernel columns mean. */
+export const KERNEL_COLUMNS_TEXT =
+  'Kernel calls: tfjs kernels the engine ran in one operation (one training step, one logProb or one sample call), counted in extra untimed calls after the timed ones; outside kernels: the share of such a call’s wall time (the median of three calls, one for calls over 0.5 s) spent outside the backend’s kernel functions (engine bookkeeping, autodiff tape, glue, read-back).';
+
+/** zuko's figure with where it came from: `live` (timed in this run) or `stored` (the section's lead names the machine and date). */
+export const referenceText = (ref: NonNullable<SpeedRow['reference']>): string =>
+  `${si(ref.samplesPerSecond)}/s (${ref.dataset === undefined ? '' : `${ref.dataset} `}${ref.model}, ${ref.source})`;
+
 /** One pivot cell: median throughput ± half-IQR, and the ratio to zuko when there is one. */
 const cellText = (r: SpeedRow | undefined): string => {
   if (r === undefined) return '';
@@ -96,7 +137,15 @@ export const speedPivotTables = (
   sizesOf(rows).map(({ text, rows: rs }) => ({
     title: text,
     table: {
-      header: ['flow', 'op', 'params', ...backends.map((b) => `${b} samples/s`), 'zuko samples/s'],
+      header: [
+        'flow',
+        'op',
+        'params',
+        ...backends.map((b) => `${b} samples/s`),
+        'zuko samples/s',
+        `kernel calls (${backends.join(' / ')})`,
+        `outside kernels (${backends.join(' / ')})`,
+      ],
       rows: distinct(rs.map((r) => `${r.flow}|${r.op}`)).map((k) => {
         const cells = rs.filter((r) => `${r.flow}|${r.op}` === k);
         const { flow, op } = cells[0]!;
@@ -108,7 +157,9 @@ export const speedPivotTables = (
           note === undefined ? op : `${op} (${note})`,
           params === undefined ? '–' : thousands(params),
           ...backends.map((b) => cellText(cells.find((r) => r.backend === b))),
-          ref === undefined ? '–' : `${si(ref.samplesPerSecond)}/s (${ref.dataset} ${ref.model})`,
+          ref === undefined ? '–' : referenceText(ref),
+          perBackend(cells, backends, (r) => count(r.kernels?.calls)),
+          perBackend(cells, backends, (r) => percent(r.kernels?.outsideShare)),
         ];
       }),
     },
@@ -143,7 +194,7 @@ export const gemmTable = (rows: readonly SpeedRow[]): Table => ({
 /** Every cell with all its numbers (the report file's appendix). */
 export const speedDetail = (rows: readonly SpeedRow[]): Table => ({
   header:
-    'flow op backend dim batch params median q1 q3 min max n samples/s zuko ratio leaked status'.split(
+    'flow op backend dim batch params median q1 q3 min max n samples/s zuko ratio kernels outside leaked status'.split(
       ' ',
     ),
   rows: rows.map((r) => [
@@ -158,6 +209,8 @@ export const speedDetail = (rows: readonly SpeedRow[]): Table => ({
     si(r.samplesPerSecond),
     si(r.reference?.samplesPerSecond),
     ratio(r.reference?.ratio),
+    count(r.kernels?.calls),
+    percent(r.kernels?.outsideShare),
     r.leakedTensors === undefined ? '–' : `${r.leakedTensors}/${r.calls ?? '?'} calls`,
     r.status !== 'ok' ? failure(r) : r.note === undefined ? 'ok' : `ok (${r.note})`,
   ]),
@@ -432,7 +485,7 @@ export const renderMarkdown = (
     );
     parts.push(
       '## Speed',
-      `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; (×) is the ratio to zuko's figure at the same model and sizes (RESULTS.md, PyTorch on 2 threads, ±30% between processes).`,
+      `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; ${zukoColumnText(speed.zuko)} ${KERNEL_COLUMNS_TEXT}`,
       pivot!,
       '### GEMM',
       ...rest,

@@ -20,6 +20,7 @@ export const UNARY_OPS: Readonly<Record<string, number>> = {
   Neg: 7,
   Relu: 8,
   Abs: 9,
+  Elu: 10,
 };
 
 /**

@@ -1,0 +1,86 @@
+import { tf } from '@bijective/core';
+
+/** What one instrumented call did: kernel calls, the time inside them, and its wall time. */
+export interface KernelProfile {
+  /** Registered-kernel invocations through the tfjs engine (outermost only: a kernel that runs others through the engine counts once). */
+  readonly kernelCalls: number;
+  /** Seconds spent inside the backend's kernel functions. */
+  readonly kernelSeconds: number;
+  /** Wall seconds of the whole call (engine bookkeeping, autodiff tape, JavaScript glue and kernels). */
+  readonly wallSeconds: number;
+  /** `1 − kernelSeconds / wallSeconds`, clamped to [0, 1]: the share of the call spent outside kernels. */
+  readonly outsideShare: number;
+  /** Calls per kernel name, most frequent first. */
+  readonly byKernel: readonly (readonly [name: string, calls: number])[];
+  /** Seconds inside each kernel name, longest first. */
+  readonly secondsByKernel: readonly (readonly [name: string, seconds: number])[];
+}
+
+/**
+ * Run `run` once with every kernel registered for `backend` wrapped by a counter and a timer,
+ * then restore the kernels exactly as they were (also when `run` throws). Each call the engine
+ * makes through its kernel registry (`runKernel`, which every op, gradient and optimizer step goes
+ * through) is counted once; the time inside the backend's kernel function is summed. Kernels that a
+ * kernel calls through the engine while it runs are not counted again, and their time is already
+ * inside the outer one. A `customGrad` scope is not a kernel: only the registered kernels it runs
+ * count. Meant for extra untimed calls next to timed ones, so the timed calls run unwrapped.
+ *
+ * `outsideShare = 1 − Σ kernel seconds / wall seconds` is the share of the call spent in the
+ * engine's per-kernel bookkeeping (tensor records, the gradient tape, `tidy` scopes), JavaScript
+ * glue and reading the result back: what fusing kernels saves besides arithmetic.
+ *
+ * @example
+ * ```ts
+ * const p = await profileKernels(() => tf.tidy(() => tf.sum(tf.mul(a, b))).data(), 'cpu');
+ * p.kernelCalls; // 2 (Multiply, Sum)
+ * ```
+ */
+export const profileKernels = async (
+  run: () => Promise<unknown> | unknown,
+  backend: string,
+): Promise<KernelProfile> => {
+  const configs = tf.getKernelsForBackend(backend);
+  const originals = configs.map((c) => c.kernelFunc);
+  const counts = new Map<string, number>();
+  const times = new Map<string, number>();
+  let depth = 0;
+  let kernelMs = 0;
+  configs.forEach((config, i) => {
+    const original = originals[i]!;
+    const name = config.kernelName;
+    config.kernelFunc = (args) => {
+      if (depth > 0) return original(args);
+      depth++;
+      const t0 = performance.now();
+      try {
+        return original(args);
+      } finally {
+        const dt = performance.now() - t0;
+        kernelMs += dt;
+        times.set(name, (times.get(name) ?? 0) + dt);
+        depth--;
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+    };
+  });
+  const t0 = performance.now();
+  try {
+    await run();
+  } finally {
+    configs.forEach((config, i) => {
+      config.kernelFunc = originals[i]!;
+    });
+  }
+  const wallMs = performance.now() - t0;
+  const kernelCalls = [...counts.values()].reduce((a, b) => a + b, 0);
+  return {
+    kernelCalls,
+    kernelSeconds: kernelMs / 1000,
+    wallSeconds: wallMs / 1000,
+    outsideShare: wallMs > 0 ? Math.min(1, Math.max(0, 1 - kernelMs / wallMs)) : 0,
+    byKernel: [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+    secondsByKernel: [...times.entries()]
+      .map(([name, ms]) => [name, ms / 1000] as const)
+      .sort((a, b) => b[1] - a[1]),
+  };
+};

@@ -1,0 +1,382 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as E from 'fp-ts/lib/Either.js';
+import type { Op } from './args.js';
+import type { FlowEntry } from './flows.js';
+import {
+  type ReferenceLookup,
+  type ReferenceModel,
+  REFERENCE_SIZES,
+  STORED_ORIGIN,
+  storedReference,
+} from './reference.js';
+import { summarize } from './stats.js';
+import type { TimingOptions } from './timing.js';
+
+/** One zuko cell to time: a model at the bench's sizes and one operation's batch. */
+export interface ZukoCellRequest {
+  readonly model: ReferenceModel;
+  readonly op: Op;
+  readonly dim: number;
+  readonly hidden: readonly number[];
+  readonly transforms: number;
+  readonly batch: number;
+}
+
+/** A timed zuko cell: its parameter count and seconds per call, or why it failed. */
+export interface ZukoCellResult extends ZukoCellRequest {
+  readonly params?: number;
+  readonly seconds?: readonly number[];
+  readonly calls?: number;
+  readonly error?: string;
+}
+
+/** What `scripts/zuko_speed.py` reports: versions, threads and the timed cells. */
+export interface ZukoLiveOutput {
+  readonly zuko: string;
+  readonly torch: string;
+  readonly threads: number;
+  readonly python: string;
+  readonly cells: readonly ZukoCellResult[];
+}
+
+/** A live zuko run: the interpreter that ran it and its output. */
+export interface ZukoLiveRun extends ZukoLiveOutput {
+  readonly interpreter: string;
+}
+
+/** Why no live figure: each interpreter tried, with what went wrong. */
+export interface ZukoLiveUnavailable {
+  readonly kind: 'ZukoLiveUnavailable';
+  readonly attempts: readonly { readonly python: string; readonly reason: string }[];
+}
+
+/** The python script, shipped beside `src/` and `dist/` in `apps/bench/scripts/`. */
+export const ZUKO_SCRIPT = fileURLToPath(new URL('../scripts/zuko_speed.py', import.meta.url));
+
+const MODELS: readonly string[] = ['MAF', 'RealNVP', 'NSF'];
+const OPS: readonly string[] = ['train', 'logProb', 'sample'];
+
+type Json = Readonly<Record<string, unknown>>;
+const isObject = (x: unknown): x is Json =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const isSeconds = (x: unknown): x is number[] =>
+  Array.isArray(x) && x.every((s) => typeof s === 'number' && Number.isFinite(s) && s > 0);
+
+const cellOf = (x: unknown): ZukoCellResult | string => {
+  if (!isObject(x)) return 'a cell is not an object';
+  const { model, op, dim, hidden, transforms, batch, params, seconds, calls, error } = x;
+  if (typeof model !== 'string' || !MODELS.includes(model)) return `unknown model ${String(model)}`;
+  if (typeof op !== 'string' || !OPS.includes(op)) return `unknown op ${String(op)}`;
+  if (!isCount(dim) || !isCount(transforms) || !isCount(batch)) return 'bad cell sizes';
+  if (!Array.isArray(hidden) || !hidden.every(isCount)) return 'bad hidden widths';
+  const request = {
+    model: model as ReferenceModel,
+    op: op as Op,
+    dim,
+    hidden: hidden as number[],
+    transforms,
+    batch,
+  };
+  if (typeof error === 'string') return { ...request, error };
+  if (!isCount(params) || !isCount(calls)) return 'a timed cell lacks params or calls';
+  if (!isSeconds(seconds) || seconds.length === 0)
+    return 'a timed cell has no positive finite seconds';
+  return { ...request, params, seconds, calls };
+};
+
+/**
+ * Read the JSON line `scripts/zuko_speed.py` prints: `{zuko, torch, threads, python, cells}`
+ * (each cell the request plus `params`, `seconds`, `calls`, or `error`), or `{error}` when torch or
+ * zuko did not import. Anything else (not JSON, missing fields, non-positive seconds) is a `Left`
+ * with the reason.
+ *
+ * @example
+ * ```ts
+ * parseZukoOutput('{"error": "cannot import torch"}'); // Left('cannot import torch')
+ * ```
+ */
+export const parseZukoOutput = (text: string): E.Either<string, ZukoLiveOutput> => {
+  let x: unknown;
+  try {
+    x = JSON.parse(text.trim().split('\n').pop() ?? '');
+  } catch {
+    return E.left(`not JSON: ${text.trim().slice(0, 200) || '(no output)'}`);
+  }
+  if (!isObject(x)) return E.left('not a JSON object');
+  if (typeof x['error'] === 'string') return E.left(x['error']);
+  const { zuko, torch, threads, python, cells } = x;
+  if (typeof zuko !== 'string' || typeof torch !== 'string' || typeof python !== 'string')
+    return E.left('missing zuko, torch or python version');
+  if (!isCount(threads)) return E.left('missing thread count');
+  if (!Array.isArray(cells)) return E.left('missing cells');
+  const parsed = cells.map(cellOf);
+  const bad = parsed.find((c): c is string => typeof c === 'string');
+  if (bad !== undefined) return E.left(bad);
+  return E.right({ zuko, torch, threads, python, cells: parsed as ZukoCellResult[] });
+};
+
+/**
+ * The interpreters to try, in order: `BIJECTIVE_PYTHON`, Debian's `/usr/bin/python3` (which has
+ * `python3-torch`), then `python3` on `PATH`; duplicates dropped.
+ *
+ * @example
+ * ```ts
+ * pythonCandidates({ BIJECTIVE_PYTHON: '/opt/py/bin/python' }); // ['/opt/py/bin/python', '/usr/bin/python3', 'python3']
+ * ```
+ */
+export const pythonCandidates = (env: NodeJS.ProcessEnv): string[] =>
+  [env['BIJECTIVE_PYTHON'], '/usr/bin/python3', 'python3'].filter(
+    (p, i, all): p is string => p !== undefined && p !== '' && all.indexOf(p) === i,
+  );
+
+/** Run `python script` with `input` on stdin; resolves with stdout, or a Left reason (spawn error, timeout, bad exit). */
+const runPython = (
+  python: string,
+  script: string,
+  input: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv,
+): Promise<E.Either<string, string>> =>
+  new Promise((resolve) => {
+    const child = spawn(python, [script], {
+      env: {
+        ...env,
+        OPENBLAS_NUM_THREADS: '1',
+        OMP_NUM_THREADS: '1',
+        MKL_NUM_THREADS: '1',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    let settled = false;
+    const done = (r: E.Either<string, string>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      done(E.left(`timed out after ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => done(E.left(e.message)));
+    child.stdin.on('error', () => undefined); // a child that exits at once closes its stdin
+    child.on('close', (code) =>
+      done(
+        code === 0 || out.trim() !== ''
+          ? E.right(out)
+          : E.left(`exit status ${String(code)}: ${err.trim().split('\n').pop() ?? ''}`),
+      ),
+    );
+    child.stdin.end(input);
+  });
+
+/** Options of {@link runZukoLive}. */
+export interface ZukoLiveOptions {
+  /** Interpreters to try in order (default {@link pythonCandidates} of `process.env`). */
+  readonly pythons?: readonly string[];
+  /** The script (default {@link ZUKO_SCRIPT}). */
+  readonly script?: string;
+  /** PyTorch intra-op threads (default 2, RESULTS.md's protocol). */
+  readonly threads?: number;
+  readonly seed?: number;
+  /** Kill the subprocess after this long (default 30 minutes). */
+  readonly timeoutMs?: number;
+  /** The subprocess's environment (default `process.env`; BLAS and OpenMP are set to one thread on top). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Time zuko's flows at the given cells in a python subprocess (`scripts/zuko_speed.py`, JSON on
+ * stdin and stdout), with the bench's warm-up, repetitions and per-cell time cap, trying each
+ * interpreter in turn until one imports torch and zuko. Never downloads anything.
+ *
+ * @example
+ * ```ts
+ * const r = await runZukoLive([{ model: 'MAF', op: 'train', dim: 2, hidden: [64, 64], transforms: 5, batch: 256 }],
+ *   { warmup: 3, reps: 20, maxSeconds: 5 });
+ * if (E.isRight(r)) r.right.cells[0].seconds;
+ * ```
+ */
+export const runZukoLive = async (
+  cells: readonly ZukoCellRequest[],
+  timing: TimingOptions,
+  options: ZukoLiveOptions = {},
+): Promise<E.Either<ZukoLiveUnavailable, ZukoLiveRun>> => {
+  const input = JSON.stringify({
+    cells,
+    warmup: timing.warmup,
+    reps: timing.reps,
+    maxSeconds: timing.maxSeconds,
+    minReps: timing.minReps ?? 3,
+    seed: options.seed ?? 0,
+    threads: options.threads ?? 2,
+  });
+  const attempts: { python: string; reason: string }[] = [];
+  for (const python of options.pythons ?? pythonCandidates(process.env)) {
+    const out = await runPython(
+      python,
+      options.script ?? ZUKO_SCRIPT,
+      input,
+      options.timeoutMs ?? 30 * 60 * 1000,
+      options.env ?? process.env,
+    );
+    const parsed = E.chain(parseZukoOutput)(out);
+    if (E.isRight(parsed)) return E.right({ ...parsed.right, interpreter: python });
+    attempts.push({ python, reason: parsed.left });
+  }
+  return E.left({ kind: 'ZukoLiveUnavailable', attempts });
+};
+
+/** The reason a live run was unavailable, in one line. */
+export const unavailableText = (u: ZukoLiveUnavailable): string =>
+  u.attempts.map((a) => `${a.python}: ${a.reason}`).join('; ') || 'no python interpreter to try';
+
+/** A cell's sizes, as the bench and the script key them. */
+const keyOf = (c: ZukoCellRequest): string =>
+  `${c.model}|${c.op}|${c.dim}|${c.hidden.join(',')}|${c.transforms}|${c.batch}`;
+
+/**
+ * The zuko cells a speed matrix needs: one per (model, operation, sizes) among the planned cells
+ * whose flow reproduces a zuko model (MAF, RealNVP, NSF), each once.
+ *
+ * @example
+ * ```ts
+ * zukoCellsFor(planMatrix(entries, ['train'], [size], ['wasm', 'native'])); // one MAF, one RealNVP, one NSF cell
+ * ```
+ */
+export const zukoCellsFor = (
+  cells: readonly {
+    readonly entry: FlowEntry;
+    readonly op: Op;
+    readonly size: {
+      readonly dim: number;
+      readonly hidden: readonly number[];
+      readonly transforms: number;
+      readonly batch: number;
+      readonly evalBatch: number;
+    };
+  }[],
+): ZukoCellRequest[] => {
+  const out = new Map<string, ZukoCellRequest>();
+  for (const { entry, op, size } of cells) {
+    const model = entry.reference;
+    if (model !== 'MAF' && model !== 'RealNVP' && model !== 'NSF') continue;
+    if (entry.load !== undefined) continue; // a loaded model has its own sizes and parameters
+    const c: ZukoCellRequest = {
+      model,
+      op,
+      dim: size.dim,
+      hidden: [...size.hidden],
+      transforms: size.transforms,
+      batch: op === 'train' ? size.batch : size.evalBatch,
+    };
+    out.set(keyOf(c), c);
+  }
+  return [...out.values()];
+};
+
+/**
+ * A lookup that answers from a live run (`batch / median seconds` of zuko's cell, labelled `live`)
+ * and from nothing else: a cell zuko could not time has no reference rather than a stored figure
+ * from another machine. At RESULTS.md's sizes the figure names that size's data set (moons at dim 2,
+ * digits at dim 64), as a label of the model's size only.
+ *
+ * @example
+ * ```ts
+ * liveReference(run)('MAF', 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256 })?.source; // 'live'
+ * ```
+ */
+export const liveReference =
+  (run: ZukoLiveRun): ReferenceLookup =>
+  (model, op, size) => {
+    if (model === undefined) return undefined;
+    const want = keyOf({
+      model,
+      op,
+      dim: size.dim,
+      hidden: size.hidden,
+      transforms: size.transforms,
+      batch: size.batch,
+    });
+    const cell = run.cells.find((c) => keyOf(c) === want);
+    if (cell?.seconds === undefined || cell.seconds.length === 0) return undefined;
+    const median = summarize(cell.seconds).median;
+    const dataset = REFERENCE_SIZES.find(
+      (s) =>
+        s.dim === size.dim &&
+        s.transforms === size.transforms &&
+        s.hidden.join(',') === size.hidden.join(','),
+    )?.dataset;
+    return {
+      ...(dataset === undefined ? {} : { dataset }),
+      model,
+      samplesPerSecond: cell.batch / median,
+      source: 'live',
+      origin: `zuko ${run.zuko}, PyTorch ${run.torch}, ${run.threads} threads, timed in this run`,
+    };
+  };
+
+/** How the speed report's zuko column was obtained (kept in report.json). */
+export interface ZukoReferenceInfo {
+  readonly source: 'live' | 'stored' | 'off';
+  /** Live: the interpreter, versions and threads; stored: RESULTS.md's machine and date. */
+  readonly origin: string;
+  /** Why the figures are stored ones under `auto` (each interpreter tried and what went wrong). */
+  readonly reason?: string;
+  /** Live: each zuko cell with its parameter count and seconds per call (or its error). */
+  readonly cells?: readonly ZukoCellResult[];
+}
+
+/**
+ * The speed mode's zuko column for `--zuko-live`: with `auto` or `on`, time the cells' zuko models
+ * live ({@link runZukoLive}) and answer from that run; with `auto` and no usable python, fall back
+ * to RESULTS.md's stored figures, saying why; with `on`, a `Left` with the reason; with `off`, the
+ * stored figures.
+ *
+ * @example
+ * ```ts
+ * const z = await zukoReferenceFor('auto', zukoCellsFor(cells), timing, 0);
+ * if (E.isRight(z)) runMatrix(names, cells, { ...options, reference: z.right.lookup });
+ * ```
+ */
+export const zukoReferenceFor = async (
+  mode: 'auto' | 'on' | 'off',
+  cells: readonly ZukoCellRequest[],
+  timing: TimingOptions,
+  seed: number,
+  options: ZukoLiveOptions = {},
+): Promise<
+  E.Either<string, { readonly lookup: ReferenceLookup; readonly info: ZukoReferenceInfo }>
+> => {
+  const stored = (source: 'stored' | 'off', reason?: string) =>
+    E.right({
+      lookup: storedReference,
+      info: {
+        source,
+        origin: STORED_ORIGIN,
+        ...(reason === undefined ? {} : { reason }),
+      },
+    });
+  if (mode === 'off') return stored('off');
+  if (cells.length === 0) return stored('stored', 'no MAF, RealNVP or NSF cell to time');
+  const run = await runZukoLive(cells, timing, { seed, ...options });
+  if (E.isLeft(run)) {
+    const why = `live zuko unavailable (${unavailableText(run.left)})`;
+    return mode === 'on' ? E.left(`--zuko-live on: ${why}`) : stored('stored', why);
+  }
+  const r = run.right;
+  return E.right({
+    lookup: liveReference(r),
+    info: {
+      source: 'live',
+      origin: `zuko ${r.zuko}, PyTorch ${r.torch} (${r.interpreter}, Python ${r.python}), ${r.threads} threads, BLAS 1 thread, timed in this run`,
+      cells: r.cells,
+    },
+  });
+};
