@@ -247,12 +247,10 @@ const train = async (
       });
     }
     // RESULTS.md's protocol, shared by core's fit and fitFfjord (which trains through fit).
-    const protocol = {
+    // Data, seed and caps: all fitFfjord is given (its defaults are the protocol).
+    const caps = {
       validation: v,
       seed: options.seed,
-      batchSize: 256,
-      learningRate: 1e-3,
-      patience: protocolPatience(splits.name),
       epochs: options.maxEpochs,
       ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
       onProgress: (p: EpochProgress) =>
@@ -260,13 +258,19 @@ const train = async (
           `epoch ${p.epoch + 1}, train ${(p.trainNll ?? p.trainLoss)?.toFixed(3)}${p.nfe === undefined ? '' : `, NFE ${p.nfe.toFixed(0)}`}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'})`,
         ),
     };
+    // Core fit (discrete flows) with RESULTS.md's protocol on top.
+    const protocol = {
+      ...caps,
+      batchSize: 256,
+      learningRate: 1e-3,
+      patience: protocolPatience(splits.name),
+    };
     let r: unknown;
     let trainNfe: number | undefined;
     if (entry.fitFfjord !== undefined) {
       // fitFfjord's defaults are the protocol (RNODE weights, exact-trace validation,
       // patience 15) on the preset's defaults: data, seed and caps only.
       const tally = solveTally();
-      const { patience: _fitDefault, ...caps } = protocol;
       r = await entry.fitFfjord(counted(def, tally), x, caps);
       trainNfe = nfePerSolve(tally);
     } else r = await fit(def, x, protocol);
