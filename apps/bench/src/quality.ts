@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type FlowDef, type Params, countParams, disposeParams, fit, tf } from '@bijective/core';
-import { type SolveTally, solveTally } from '@bijective/continuous';
+import { type SolveTally, defaultContinuousHidden, solveTally } from '@bijective/continuous';
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadDigitsScale, loadSplits } from './data.js';
 import { type FitFlowMatching, type FlowEntry, type FlowSize, isRecord } from './flows.js';
@@ -25,8 +25,9 @@ export interface QualityHooks {
 
 /**
  * RESULTS.md's protocol sizes for a data set and flow: 5 transforms, hidden
- * [64, 64] (2-D) or [128, 128] (digits) for discrete flows; [64, 64, 64] or
- * [256, 256, 256] for continuous ones. `--hidden` / `--transforms` override.
+ * [64, 64] (2-D) or [128, 128] (digits) for discrete flows; for continuous
+ * ones the continuous presets' own default widths (`defaultContinuousHidden`:
+ * [64, 64, 64] or [256, 256, 256]). `--hidden` / `--transforms` override.
  *
  * @example
  * ```ts
@@ -41,7 +42,7 @@ export const protocolSize = (
   const digits = dataset === 'digits';
   const hidden =
     options.hidden ??
-    (entry.continuous ? (digits ? [256, 256, 256] : [64, 64, 64]) : digits ? [128, 128] : [64, 64]);
+    (entry.continuous ? defaultContinuousHidden(digits ? 64 : 2) : digits ? [128, 128] : [64, 64]);
   return { dim: digits ? 64 : 2, hidden, transforms: options.transforms };
 };
 
@@ -165,25 +166,6 @@ const outcome = (
 const kindAndMessage = (e: unknown): string =>
   isRecord(e) ? `${String(e['kind'])}: ${String(e['message'])}` : String(e);
 
-/**
- * How the quality mode trains FFJORD (by the continuous package's
- * `fitFfjord`: maximum likelihood through the ODE solve). Training solves use
- * the exact trace up to dimension {@link FFJORD_TRAINING}`.exactTraceUpTo`
- * (Hutchinson's Gaussian probe above, as zuko's reference), Dopri5 at
- * `trainTolerance`, and RNODE's kinetic-energy and Jacobian-norm penalties
- * (Finlay et al. 2020), which keep the dynamics straight and the NFE low.
- * Validation and the reported test log-likelihood always use the exact trace
- * and Dopri5 at the preset's 1e-5: the looser training solver is never what
- * is scored. Batch 256 as the protocol (batch 512 halved the steps per epoch
- * but cost twice as much per step on wasm at dimension 2, for the same progress per step).
- */
-export const FFJORD_TRAINING = {
-  exactTraceUpTo: 8,
-  trainTolerance: 1e-4,
-  kineticEnergy: 0.01,
-  jacobianNorm: 0.01,
-} as const;
-
 /** What a fitter reports each epoch (the continuous fitters add `nfe`). */
 interface EpochProgress {
   readonly epoch: number;
@@ -199,9 +181,13 @@ interface EpochProgress {
  * `fit` (maximum likelihood, `loss = -mean log p(x)`) with Adam 1e-3, batch
  * 256 reshuffled each epoch, validation scored after every epoch, best-val
  * parameters kept, early stopping after {@link protocolPatience} epochs,
- * capped by `--max-epochs`, `--max-steps` and `--budget-seconds`; FFJORD is
- * trained by `fitFfjord` ({@link FFJORD_TRAINING}) and the flow-matching preset
- * by `fitFlowMatching` (Lipman et al., 2023) instead. Runs on the active
+ * capped by `--max-epochs`, `--max-steps` and `--budget-seconds`. The
+ * continuous presets are trained by the continuous package's fitters with
+ * their default options — `fitFfjord` (RNODE weights, exact-trace validation,
+ * patience 15) and `fitFlowMatching` (Lipman et al., 2023: EMA 0.999,
+ * exact-trace held-out log-likelihood every 500 steps, patience 10 scores) —
+ * given only the data, the validation split, the seed and the caps, so their
+ * rows measure the library's defaults. Runs on the active
  * backend; never throws: a diverged run or an error is a `Left` with the reason.
  *
  * @example
@@ -237,18 +223,12 @@ const train = async (
   const v = tensorOf(splits.val);
   try {
     if (entry.name === 'flowMatching' && fitFM !== undefined) {
-      // Flow matching memorises small training sets: the held-out likelihood
-      // (through the ODE) is scored every 500 steps and the best parameters of an
-      // exponential moving average (decay 0.999) are kept, patience 10 scores.
+      // fitFlowMatching's defaults are the protocol (EMA 0.999, exact-trace held-out
+      // log-likelihood every 500 steps, best kept, patience 10): data, seed and caps only.
       const r = await fitFM(def, x, {
         seed: options.seed,
-        batchSize: 256,
-        learningRate: 1e-3,
-        steps: options.maxSteps ?? 1_000_000,
         validation: v,
-        validateEvery: 500,
-        patience: 10,
-        ema: 0.999,
+        ...(options.maxSteps === undefined ? {} : { steps: options.maxSteps }),
         progressEvery: 25,
         onProgress: (p: { step: number; loss: number; bestValLoss?: number }) =>
           report(
@@ -267,12 +247,10 @@ const train = async (
       });
     }
     // RESULTS.md's protocol, shared by core's fit and fitFfjord (which trains through fit).
-    const protocol = {
+    // Data, seed and caps: all fitFfjord is given (its defaults are the protocol).
+    const caps = {
       validation: v,
       seed: options.seed,
-      batchSize: 256,
-      learningRate: 1e-3,
-      patience: protocolPatience(splits.name),
       epochs: options.maxEpochs,
       ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
       onProgress: (p: EpochProgress) =>
@@ -280,27 +258,20 @@ const train = async (
           `epoch ${p.epoch + 1}, train ${(p.trainNll ?? p.trainLoss)?.toFixed(3)}${p.nfe === undefined ? '' : `, NFE ${p.nfe.toFixed(0)}`}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'})`,
         ),
     };
+    // Core fit (discrete flows) with RESULTS.md's protocol on top.
+    const protocol = {
+      ...caps,
+      batchSize: 256,
+      learningRate: 1e-3,
+      patience: protocolPatience(splits.name),
+    };
     let r: unknown;
     let trainNfe: number | undefined;
     if (entry.fitFfjord !== undefined) {
-      const size = protocolSize(splits.name, entry, options);
-      const T = FFJORD_TRAINING;
+      // fitFfjord's defaults are the protocol (RNODE weights, exact-trace validation,
+      // patience 15) on the preset's defaults: data, seed and caps only.
       const tally = solveTally();
-      const train = counted(
-        entry.build(size, {
-          trace: size.dim <= T.exactTraceUpTo ? 'exact' : 'hutchinson',
-          probe: 'gaussian',
-          solver: { kind: 'dopri5', rtol: T.trainTolerance, atol: T.trainTolerance },
-        }),
-        tally,
-      );
-      const evaluation = entry.build(size, { trace: 'exact' });
-      r = await entry.fitFfjord(train, x, {
-        ...protocol,
-        evaluation,
-        kineticEnergy: T.kineticEnergy,
-        jacobianNorm: T.jacobianNorm,
-      });
+      r = await entry.fitFfjord(counted(def, tally), x, caps);
       trainNfe = nfePerSolve(tally);
     } else r = await fit(def, x, protocol);
     const o = outcome(r, 'training', kindAndMessage);

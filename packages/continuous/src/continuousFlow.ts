@@ -46,6 +46,21 @@ export type ContinuousFlowDef<P extends Params = Params> = FlowDef<ContinuousFlo
    * ```
    */
   readonly observe: (onSolve: (report: SolveReport) => void) => ContinuousFlowDef<P>;
+  /**
+   * The same flow (same parameters) scored with the exact trace `tr(∂f/∂z)`
+   * (`dim` Jacobian-vector products per function evaluation instead of one
+   * Hutchinson estimate): what {@link fitFlowMatching} and {@link fitFfjord}
+   * validate with and return for scoring and saving. A flow that already uses
+   * the exact trace returns an equivalent definition; a hand-built flow without
+   * a way to rebuild itself leaves it `undefined`.
+   *
+   * @example
+   * ```ts
+   * const def = ffjord({ dim: 40 });            // Hutchinson's trace above dimension 8
+   * logProb(def.exact?.() ?? def, params, rows); // exact log-densities
+   * ```
+   */
+  readonly exact?: () => ContinuousFlowDef<P>;
 };
 
 /** Options of {@link continuousFlow}. */
@@ -56,6 +71,8 @@ export interface ContinuousFlowOptions<P extends Params> {
   /** JSON options that rebuild the definition (stored by serialization). */
   readonly config?: JsonObject;
   readonly transform: FfjordTransformDef<P>;
+  /** Rebuilds this flow with the exact trace (see {@link ContinuousFlowDef.exact}); presets supply it. */
+  readonly exact?: () => ContinuousFlowDef<P>;
 }
 
 /**
@@ -88,5 +105,6 @@ export const continuousFlow = <P extends Params>(
     vectorField: (params) => transform.dynamics.apply(params.transform),
     regularizedForward: (params) => transform.regularizedForward(params.transform),
     observe: (onSolve) => continuousFlow({ ...options, transform: transform.observe(onSolve) }),
+    ...(options.exact !== undefined ? { exact: options.exact } : {}),
   };
 };

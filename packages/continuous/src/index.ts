@@ -75,6 +75,7 @@ export {
   type Coupling,
   type FlowMatchingOptions,
   type FlowMatchingResult,
+  FLOW_MATCHING_DEFAULTS,
   fitFlowMatching,
 } from './flowMatching/fitFlowMatching.js';
 export {
@@ -82,12 +83,15 @@ export {
   type FfjordEpochRecord,
   type FfjordFitProgress,
   type FfjordFitResult,
+  FFJORD_DEFAULTS,
   fitFfjord,
 } from './fitFfjord.js';
 export {
   type MlpDynamicsParams,
   type DynamicsLayer,
   type ContinuousPresetOptions,
+  FFJORD_EXACT_TRACE_UP_TO,
+  defaultContinuousHidden,
   ffjord,
   flowMatching,
   presets,

@@ -4,7 +4,7 @@ import {
   type Params,
   mlpParamCount,
   presetSizeProblem,
-  defaultHidden,
+  WIDE_FROM_DIM,
 } from '@bijective/core';
 import type { ActivationName } from './activations.js';
 import { type ContinuousFlowDef, continuousFlow } from './continuousFlow.js';
@@ -22,12 +22,37 @@ export type MlpDynamicsParams = ConcatSquashParams | ConcatMlpParams | TimeEmbed
 /** The dynamics network of a preset: see {@link concatSquashMlp}, {@link concatMlp}, {@link timeEmbeddingMlp}. */
 export type DynamicsLayer = 'concatSquash' | 'concat' | 'timeEmbedding';
 
+/**
+ * The hidden widths of a continuous preset's dynamics network when `hidden`
+ * is not given: `[64, 64, 64]` below dimension 32 and `[256, 256, 256]` from
+ * 32 on (core's `WIDE_FROM_DIM`) — the sizes of the quality rows in this
+ * package's README (moons: 9,026 parameters for `flowMatching`; digits:
+ * 166,208), so those figures are the default presets'. The resolved widths
+ * are stored in `config`, so a saved flow rebuilds with the widths it was
+ * trained with whatever this rule becomes.
+ *
+ * @example
+ * ```ts
+ * defaultContinuousHidden(2);  // [64, 64, 64]
+ * defaultContinuousHidden(64); // [256, 256, 256]
+ * ```
+ */
+export const defaultContinuousHidden = (dim: number): number[] =>
+  dim >= WIDE_FROM_DIM ? [256, 256, 256] : [64, 64, 64];
+
+/**
+ * The largest dimension at which {@link ffjord} uses the exact trace by
+ * default (`dim` vector-Jacobian products per evaluation are cheap there, and
+ * training is then exact and deterministic); above it, Hutchinson's estimator.
+ */
+export const FFJORD_EXACT_TRACE_UP_TO = 8;
+
 /** Options shared by {@link ffjord} and {@link flowMatching}; every field is JSON, stored in `config`. */
 export interface ContinuousPresetOptions {
   readonly dim: number;
   /**
-   * Hidden widths of the dynamics network (default: core's `defaultHidden(dim)`, `[64, 64]` below
-   * dimension 32 and `[128, 128]` from 32 on).
+   * Hidden widths of the dynamics network (default: {@link defaultContinuousHidden}`(dim)`,
+   * `[64, 64, 64]` below dimension 32 and `[256, 256, 256]` from 32 on).
    */
   readonly hidden?: readonly number[];
   /** Context width of a conditional flow (default 0). */
@@ -45,6 +70,10 @@ export interface ContinuousPresetOptions {
   readonly T?: number;
   /** Default `{ kind: 'dopri5', rtol: 1e-5, atol: 1e-5 }`. */
   readonly solver?: SolverConfig;
+  /**
+   * `'exact'` or `'hutchinson'` (default: `'exact'` for `flowMatching`; for `ffjord`, `'exact'` up
+   * to dimension {@link FFJORD_EXACT_TRACE_UP_TO} and `'hutchinson'` above).
+   */
   readonly trace?: TraceMethod;
   /** Hutchinson probe (default `'rademacher'`). */
   readonly probe?: ProbeKind;
@@ -61,7 +90,7 @@ const build = (
 ): ContinuousFlowDef<MlpDynamicsParams> => {
   const { dim } = options;
   const contextDim = options.contextDim ?? 0;
-  const hidden = options.hidden ?? defaultHidden(dim);
+  const hidden = options.hidden ?? defaultContinuousHidden(dim);
   const layer = options.layer ?? defaults.layer;
   const act = options.activation ?? defaults.activation;
   const trace = options.trace ?? defaults.trace;
@@ -113,7 +142,14 @@ const build = (
     gradient,
     ...(options.probeSeed !== undefined ? { probeSeed: options.probeSeed } : {}),
   });
-  return continuousFlow({ name, dim, contextDim, config, transform });
+  return continuousFlow({
+    name,
+    dim,
+    contextDim,
+    config,
+    transform,
+    exact: () => build(name, { ...options, hidden, trace: 'exact' }, defaults),
+  });
 };
 
 /**
@@ -124,23 +160,29 @@ const build = (
  *
  *   `log p(x) = log N(z(T); 0, I) + ∫₀ᵀ tr(∂f/∂z(t)) dt`, `dz/dt = f(t, z; c)`, `z(0) = x`.
  *
- * Defaults follow the paper: concat-squash dynamics `[64, 64]` with `tanh`
- * (this package's second-order-safe one), Dopri5 at rtol = atol = 1e-5,
- * Hutchinson's trace with a Rademacher probe, `T = 1`, backpropagation
- * through the solver. With `trace: 'hutchinson'` log-densities are unbiased
- * *estimates*; rebuild with `trace: 'exact'` (same parameters) for exact
- * evaluation. Both directions cost one ODE solve.
+ * Defaults: concat-squash dynamics ({@link defaultContinuousHidden} widths)
+ * with `tanh` (this package's second-order-safe one), Dopri5 at rtol = atol =
+ * 1e-5, `T = 1`, backpropagation through the solver; the exact trace up to
+ * dimension {@link FFJORD_EXACT_TRACE_UP_TO}, Hutchinson's with a Rademacher
+ * probe above (the paper's). With `trace: 'hutchinson'` log-densities are
+ * unbiased *estimates*; `def.exact()` is the same flow with the exact trace
+ * (same parameters), which {@link fitFfjord} validates with and returns as
+ * `result.def`. Both directions cost one ODE solve. Train it with
+ * {@link fitFfjord} (the RNODE-regularised protocol of the README's figure).
  *
  * @example
  * ```ts
- * const def = ffjord({ dim: 2, hidden: [32, 32] });
- * const r = await fit(def, data, { epochs: 50, seed: 0 });
- * const exact = ffjord({ dim: 2, hidden: [32, 32], trace: 'exact' }); // same params
- * if (E.isRight(r)) console.log(logProb(exact, r.right.params, data));
+ * const def = ffjord({ dim: 40 }); // Hutchinson's trace while training
+ * const r = await fitFfjord(def, data, { seed: 0 }); // validates with def.exact()
+ * if (E.isRight(r)) console.log(logProb(r.right.def, r.right.params, data)); // exact
  * ```
  */
 export const ffjord = (options: ContinuousPresetOptions): ContinuousFlowDef<MlpDynamicsParams> =>
-  build('ffjord', options, { layer: 'concatSquash', activation: 'tanh', trace: 'hutchinson' });
+  build('ffjord', options, {
+    layer: 'concatSquash',
+    activation: 'tanh',
+    trace: options.dim <= FFJORD_EXACT_TRACE_UP_TO ? 'exact' : 'hutchinson',
+  });
 
 /**
  * A flow-matching CNF (Lipman et al., "Flow Matching for Generative
@@ -150,7 +192,8 @@ export const ffjord = (options: ContinuousPresetOptions): ContinuousFlowDef<MlpD
  * straight-line velocities), then evaluated with exact log-densities through
  * the FFJORD machinery.
  *
- * Defaults: zuko's CNF network — an MLP `[64, 64]` with ELU that sees time
+ * Defaults: zuko's CNF network — an MLP ({@link defaultContinuousHidden}
+ * widths: `[64, 64, 64]`, or `[256, 256, 256]` from dimension 32) with ELU that sees time
  * through 3 Fourier frequencies at its input ({@link timeEmbeddingMlp}) —
  * exact trace, Dopri5 at rtol = atol = 1e-5, `T = 1`. (On digits it held out
  * ~3 nats/image better than FFJORD's every-layer time concatenation with swish.)

@@ -35,7 +35,10 @@ export interface Evaluation {
  * summarised in double precision: the mean over finite values, its standard
  * error `s / √m` (sample std `s`, `m` finite values), the median, and the
  * count of non-finite values — reported, not silently averaged in. Compare
- * models by `meanLogProb ± 2·standardError` on a held-out set.
+ * models by `meanLogProb ± 2·standardError` on a held-out set. A continuous
+ * flow is scored as its definition computes: pass the continuous fitters'
+ * `result.def` (or `def.exact()`) for exact-trace log-densities rather than a
+ * Hutchinson estimate.
  *
  * `Left(ShapeError | ValueError)` for bad rows, context or chunk size,
  * parameters that are not this definition's, and `Left(ComputationError)`
