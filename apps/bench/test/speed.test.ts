@@ -1,4 +1,5 @@
-import { type FlowDef, type Params, affineTransform, flow, tf } from '@bijective/core';
+import { type FlowDef, type Params, flow, tf } from '@bijective/core';
+import { affineTransform } from '@bijective/core/transforms';
 import { describe, expect, it } from 'vitest';
 import {
   type FamilyModule,

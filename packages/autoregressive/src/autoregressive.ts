@@ -1,11 +1,5 @@
-import {
-  type Batch,
-  type ElementMap,
-  type PerRow,
-  type TransformDef,
-  tf,
-  valueError,
-} from '@bijective/core';
+import { type Batch, type PerRow, type TransformDef, tf, valueError } from '@bijective/core';
+import { type ElementMap } from '@bijective/core/transforms';
 import { type Made, type MadeOptions, type MadeParams, made } from './made.js';
 
 /**

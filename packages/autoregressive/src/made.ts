@@ -1,15 +1,7 @@
-import {
-  type Activation,
-  type Batch,
-  type DenseParams,
-  type Parametrized,
-  glorotUniform,
-  splitSeed,
-  tf,
-  valueError,
-  tfSeed,
-  requireContext,
-} from '@bijective/core';
+import { type Batch, type Parametrized, tf, valueError } from '@bijective/core';
+import { requireContext } from '@bijective/core/transforms';
+import { type Activation, type DenseParams, glorotUniform } from '@bijective/core/nn';
+import { splitSeed, tfSeed } from '@bijective/core/params';
 import {
   type Ordering,
   hiddenDegrees,

@@ -17,19 +17,9 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
-import {
-  type FlowDef,
-  type Params,
-  adamInit,
-  adamStep,
-  disposeAdam,
-  disposeParams,
-  flattenParams,
-  lossAndGrads,
-  tf,
-  unflattenParams,
-  useBackend,
-} from '@bijective/core';
+import { type FlowDef, type Params, disposeParams, tf, useBackend } from '@bijective/core';
+import { adamInit, adamStep, disposeAdam, lossAndGrads } from '@bijective/core/training';
+import { flattenParams, unflattenParams } from '@bijective/core/params';
 import { presets as autoregressive } from '@bijective/autoregressive';
 import { presets as coupling } from '@bijective/coupling';
 import { presets as continuous } from '@bijective/continuous';

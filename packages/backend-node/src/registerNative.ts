@@ -1,6 +1,7 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { FUSED_ADAM, SQUARED_NORM, tf } from '@bijective/core';
+import { tf } from '@bijective/core';
+import { FUSED_ADAM, SQUARED_NORM } from '@bijective/core/backend';
 import type { NativeAddon } from './addon.js';
 import { BINARY_OPS, nativeBinary } from './kernels/binary.js';
 import { type KernelArgs, withFallback } from './kernels/kernelArgs.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultHidden } from '@bijective/core';
+import { defaultHidden } from '@bijective/core/presets';
 import { ffjord, flowMatching } from '../src/index.js';
 
 describe('default dynamics widths follow the dimension (core defaultHidden)', () => {

@@ -46,3 +46,5 @@ export {
 export { type BriefTraining, trainBriefly } from './trainBriefly.js';
 export { type PlantedBug, plantedBugs, checkerBlindSpots } from './blindSpots.js';
 export { resignManifest, hostileConfigRefusal } from './hostileManifest.js';
+export { type Family, isFamily, presetOrThrow, registriesOf } from './family.js';
+export { registry } from '../registry.js';
