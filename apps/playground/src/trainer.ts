@@ -34,8 +34,8 @@ import {
 } from '@bijective/core/training';
 import { flattenParams, mulberry32, tfSeed } from '@bijective/core/params';
 import { parseManifest } from '@bijective/core/serialization';
-import { type ContinuousFlowDef } from '@bijective/continuous';
-import { type ContinuousFlowParams, flowMatchingLoss } from '@bijective/continuous/dynamics';
+import { type ContinuousFlowDef, flowMatchingLoss } from '@bijective/continuous';
+import type { ContinuousFlowParams } from '@bijective/continuous/dynamics';
 import { dataDependentInit } from '@bijective/coupling';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Points } from './datasets.js';
