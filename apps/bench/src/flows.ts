@@ -319,18 +319,6 @@ export const selectFlows = (
 };
 
 /**
- * RESULTS.md's hidden widths for a dimension: [64, 64] for the 2-D sets, [128, 128] for digits (dim 64).
- *
- * @example
- * ```ts
- * defaultHidden(2);  // [64, 64]
- * defaultHidden(64); // [128, 128]
- * ```
- */
-export const defaultHidden = (dim: number): readonly number[] =>
-  dim >= 32 ? [128, 128] : [64, 64];
-
-/**
  * Matrix order: the presets with a zuko reference first (MAF, RealNVP, NSF),
  * then the other discrete flows, then continuous ones (an ODE solve per call),
  * so a time budget cuts the least comparable rows.

@@ -2,7 +2,8 @@ import { type FlowDef, type Params, countParams, disposeParams, tf } from '@bije
 import { adamInit, adamStep, disposeAdam, lossAndGrads } from '@bijective/core/training';
 import { flattenParams, tfSeed, unflattenParams } from '@bijective/core/params';
 import type { BenchOptions, Op } from './args.js';
-import { type FlowEntry, type FlowSize, type TrainLoss, defaultHidden } from './flows.js';
+import { defaultHidden } from '@bijective/core/presets';
+import type { FlowEntry, FlowSize, TrainLoss } from './flows.js';
 import type { SpeedRow } from './model.js';
 import { referenceThroughput } from './reference.js';
 import { summarize } from './stats.js';
