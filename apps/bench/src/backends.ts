@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type BackendPlugin, cpuBackend, tf, useBackend } from '@bijective/core';
 import type { BackendName } from './args.js';
-import { importOptional } from './flows.js';
+import { importOptional } from './families.js';
 
 /** Whether a backend could be loaded and selected, and what it reports about itself. */
 export interface BackendStatus {

@@ -2,7 +2,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type FlowDef, type Params, countParams, disposeParams, tf } from '@bijective/core';
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadSplits } from './data.js';
-import { type FlowEntry, importOptional } from './flows.js';
+import { importOptional } from './families.js';
+import type { FlowEntry } from './flows.js';
 import type {
   DistillModel,
   DistillTraining,

@@ -1,18 +1,14 @@
+import * as E from 'fp-ts/lib/Either.js';
 import {
   type FlowDef,
   type JsonObject,
   type Params,
-  registry as coreRegistry,
+  type PresetBuilder,
+  type Presets,
   tf,
 } from '@bijective/core';
+import { registry as coreRegistry } from '@bijective/core/testing';
 import type { ReferenceModel } from './reference.js';
-import { errorText } from './format.js';
-
-/** A preset constructor: JSON options (at least `dim`) to a flow definition (core's serialization builders have this shape). */
-export type PresetBuilder = (config: JsonObject) => FlowDef<Params>;
-
-/** A flow package's `presets` table: preset name to constructor. */
-export type Presets = Readonly<Record<string, PresetBuilder>>;
 
 /** The sizes a flow is built at: data dimension, hidden widths, number of transforms. */
 export interface FlowSize {
@@ -103,50 +99,15 @@ const REFERENCE_OF: Readonly<Record<string, FlowEntry['reference']>> = {
 export const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
   typeof x === 'object' && x !== null;
 
-/**
- * Import a module by a name held in a variable, so a package without an index yet is a skip, not a compile error.
- *
- * @example
- * ```ts
- * const r = await importOptional('@bijective/coupling');
- * if (!r.ok) console.error(r.reason);
- * ```
- */
-export const importOptional = async (
-  specifier: string,
-): Promise<
-  { ok: true; module: Readonly<Record<string, unknown>> } | { ok: false; reason: string }
-> => {
-  try {
-    const mod: unknown = await import(specifier);
-    return isRecord(mod)
-      ? { ok: true, module: mod }
-      : { ok: false, reason: `${specifier} is not a module namespace` };
-  } catch (e) {
-    // Shorten absolute paths: '/…/node_modules/@bijective/x/src/index.ts' says enough.
-    const why = errorText(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/");
-    return { ok: false, reason: `cannot import ${specifier}: ${why}` };
-  }
-};
+/** A module's export that may be a preset constructor (checked again on each call: it must give an Either of a definition). */
+const isPresetBuilder = (f: unknown): f is PresetBuilder => typeof f === 'function';
 
-/** Named exports used as presets when a package has no `presets` table (yet). */
-const KNOWN_PRESETS: readonly string[] =
-  'nice realNVP glow nsfCoupling maf iaf mafSpline ffjord flowMatching'.split(' ');
-
-/** The usable presets of a module namespace (functions of a config), or why there are none. */
+/** The usable presets of a family's main entry (its `presets` table, core's `Presets`), or why there are none. */
 const presetsOf = (module: Readonly<Record<string, unknown>>): Presets | string => {
-  let presets = module['presets'];
-  if (!isRecord(presets)) {
-    const named = Object.fromEntries(
-      KNOWN_PRESETS.filter((n) => typeof module[n] === 'function').map((n) => [n, module[n]]),
-    );
-    if (Object.keys(named).length === 0) return 'exports no `presets` table';
-    presets = named;
-  }
+  const presets = module['presets'];
   if (!isRecord(presets)) return 'exports no `presets` table';
   const out: Record<string, PresetBuilder> = {};
-  for (const [name, f] of Object.entries(presets))
-    if (typeof f === 'function') out[name] = f as PresetBuilder;
+  for (const [name, f] of Object.entries(presets)) if (isPresetBuilder(f)) out[name] = f;
   return Object.keys(out).length === 0 ? '`presets` has no constructors' : out;
 };
 
@@ -171,6 +132,18 @@ type FlowMatchingLoss = (
   options: { T: number; sigmaMin: number },
 ) => tf.Scalar;
 
+/** A continuous flow definition: one with a `vectorField(params)` and an integration time `T`. */
+const hasVectorField = (
+  def: FlowDef<Params>,
+): def is FlowDef<Params> & {
+  readonly vectorField: (params: Params) => unknown;
+  readonly T: number;
+} =>
+  'vectorField' in def &&
+  typeof def.vectorField === 'function' &&
+  'T' in def &&
+  typeof def.T === 'number';
+
 /**
  * Flow matching's training step loss (Lipman et al. 2023) for a continuous
  * flow definition that exposes `vectorField(params)` and `T`, using the
@@ -179,14 +152,12 @@ type FlowMatchingLoss = (
 const flowMatchingTrainLoss =
   (loss: FlowMatchingLoss): TrainLoss =>
   (def, params, x, seed) => {
-    const d = def as unknown as { readonly vectorField?: unknown; readonly T?: unknown };
-    if (typeof d.vectorField !== 'function' || typeof d.T !== 'number')
-      throw new Error(`${def.name} has no vectorField/T for flow matching`);
-    const field: unknown = (d.vectorField as (p: Params) => unknown)(params);
+    if (!hasVectorField(def)) throw new Error(`${def.name} has no vectorField/T for flow matching`);
+    const field: unknown = def.vectorField(params);
     const n = x.shape[0];
     const z = def.apply(params).base.sample(n, seed);
-    const t = tf.randomUniform([n], 0, d.T, 'float32', seed + 1) as tf.Tensor1D;
-    return loss(field, x, z, t, { T: d.T, sigmaMin: 0 });
+    const t = tf.randomUniform([n], 0, def.T, 'float32', seed + 1) as tf.Tensor1D;
+    return loss(field, x, z, t, { T: def.T, sigmaMin: 0 });
   };
 
 /**
@@ -203,7 +174,9 @@ const entriesOf = (
     name,
     ...(trainLoss[name] === undefined ? {} : { trainLoss: trainLoss[name] }),
     build: (size, extra = {}) => {
-      const def: unknown = make({ ...sizeConfig(size), ...extra });
+      const built = make({ ...sizeConfig(size), ...extra });
+      if (E.isLeft(built)) throw built.left;
+      const def: unknown = built.right;
       if (!isFlowDef(def))
         throw new Error(`preset ${family}/${name} did not return a flow definition`);
       if (def.dim !== size.dim)
@@ -241,11 +214,10 @@ export const coreEntries = (): FlowEntry[] =>
   );
 
 /** A flow package's module as imported (statically in the browser bundle, dynamically in Node), or why it is missing. */
-export type FamilyModule = (typeof FLOW_PACKAGES)[number] &
-  (
-    | { readonly ok: true; readonly module: Readonly<Record<string, unknown>> }
-    | { readonly ok: false; readonly reason: string }
-  );
+export type FamilyModule = { readonly family: string; readonly packageName: string } & (
+  | { readonly ok: true; readonly module: Readonly<Record<string, unknown>> }
+  | { readonly ok: false; readonly reason: string }
+);
 
 /**
  * Build a catalog from imported flow-package modules: every usable `presets`
@@ -294,26 +266,6 @@ export const catalogFromModules = (modules: readonly FamilyModule[]): FlowCatalo
   }
   entries.push(...coreEntries());
   return { entries, missing, loaded, fitFlowMatching };
-};
-
-/**
- * Load every flow package by dynamic import and collect its `presets`. A
- * package that is missing, fails to import, or exports no presets becomes a
- * {@link MissingFamily} with the reason; nothing here throws.
- *
- * @example
- * ```ts
- * const catalog = await loadCatalog();
- * catalog.entries.map((e) => e.id); // ['coupling/realNVP', …, 'autoregressive/maf', …]
- * catalog.missing;                  // [{ family: 'continuous', reason: 'cannot import …' }]
- * ```
- */
-export const loadCatalog = async (): Promise<FlowCatalog> => {
-  const modules: FamilyModule[] = [];
-  for (const { family, packageName } of FLOW_PACKAGES) {
-    modules.push({ family, packageName, ...(await importOptional(packageName)) });
-  }
-  return catalogFromModules(modules);
 };
 
 /** The result of choosing flows by name. */
@@ -365,18 +317,6 @@ export const selectFlows = (
   }
   return { ok: true, entries: out };
 };
-
-/**
- * RESULTS.md's hidden widths for a dimension: [64, 64] for the 2-D sets, [128, 128] for digits (dim 64).
- *
- * @example
- * ```ts
- * defaultHidden(2);  // [64, 64]
- * defaultHidden(64); // [128, 128]
- * ```
- */
-export const defaultHidden = (dim: number): readonly number[] =>
-  dim >= 32 ? [128, 128] : [64, 64];
 
 /**
  * Matrix order: the presets with a zuko reference first (MAF, RealNVP, NSF),

@@ -14,7 +14,8 @@ import {
   runDistillTraining,
   speedups,
 } from './distill.js';
-import { type FlowCatalog, type FlowEntry, loadCatalog, prioritize, selectFlows } from './flows.js';
+import { loadCatalog } from './families.js';
+import { type FlowCatalog, type FlowEntry, prioritize, selectFlows } from './flows.js';
 import type { BenchReport } from './model.js';
 import { type ProgressStream, statusLine, terminalProgress } from './progress.js';
 import { runQuality } from './quality.js';

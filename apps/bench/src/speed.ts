@@ -1,19 +1,9 @@
-import {
-  type FlowDef,
-  type Params,
-  adamInit,
-  adamStep,
-  countParams,
-  disposeAdam,
-  disposeParams,
-  flattenParams,
-  lossAndGrads,
-  tf,
-  tfSeed,
-  unflattenParams,
-} from '@bijective/core';
+import { type FlowDef, type Params, countParams, disposeParams, tf } from '@bijective/core';
+import { adamInit, adamStep, disposeAdam, lossAndGrads } from '@bijective/core/training';
+import { flattenParams, tfSeed, unflattenParams } from '@bijective/core/params';
 import type { BenchOptions, Op } from './args.js';
-import { type FlowEntry, type FlowSize, type TrainLoss, defaultHidden } from './flows.js';
+import { defaultHidden } from '@bijective/core/presets';
+import type { FlowEntry, FlowSize, TrainLoss } from './flows.js';
 import type { SpeedRow } from './model.js';
 import { type ReferenceLookup, storedReference } from './reference.js';
 import { summarize } from './stats.js';

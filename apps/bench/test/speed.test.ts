@@ -1,4 +1,6 @@
-import { type FlowDef, type Params, affineTransform, flow, tf } from '@bijective/core';
+import * as E from 'fp-ts/lib/Either.js';
+import { type FlowDef, type JsonObject, type Params, flow, tf, valueError } from '@bijective/core';
+import { affineTransform } from '@bijective/core/transforms';
 import { describe, expect, it } from 'vitest';
 import {
   type FamilyModule,
@@ -134,12 +136,11 @@ describe('speed cells', () => {
 });
 
 describe('flow catalog', () => {
-  const fakeFlow = (name: string) => (config: Readonly<Record<string, unknown>>) =>
-    flow({
-      name,
-      dim: config['dim'] as number,
-      transform: affineTransform(config['dim'] as number),
-    });
+  // Presets as core's contract has them: a JSON config to an Either of a definition.
+  const fakeFlow = (name: string) => (config: JsonObject) =>
+    typeof config['dim'] === 'number'
+      ? E.right(flow({ name, dim: config['dim'], transform: affineTransform(config['dim']) }))
+      : E.left(valueError('options.dim', 'a number', String(config['dim'])));
 
   const modules: FamilyModule[] = [
     {
@@ -152,7 +153,7 @@ describe('flow catalog', () => {
       family: 'autoregressive',
       packageName: '@bijective/autoregressive',
       ok: true,
-      module: { maf: fakeFlow('maf') },
+      module: { presets: { maf: fakeFlow('maf') } },
     },
     {
       family: 'continuous',
@@ -164,7 +165,7 @@ describe('flow catalog', () => {
   ];
   const catalog = catalogFromModules(modules);
 
-  it('collects presets (or known named exports), skips broken packages with the reason, adds core flows', () => {
+  it('collects presets, skips broken packages with the reason, adds core flows', () => {
     expect(catalog.entries.map((e) => e.id)).toEqual(
       words(
         'coupling/realNVP coupling/glow autoregressive/maf core/diagonalGaussianFlow core/splineMixtureFlow',
@@ -176,6 +177,10 @@ describe('flow catalog', () => {
     ]);
     expect(catalog.entries.find((e) => e.id === 'coupling/realNVP')?.reference).toBe('RealNVP');
     expect(catalog.entries[0]!.build({ dim: 3, hidden: [8], transforms: 2 }).dim).toBe(3);
+    // A preset's Left is thrown by build (its callers catch and report it).
+    expect(() =>
+      catalog.entries[0]!.build({ dim: 3, hidden: [8], transforms: 2 }, { dim: 'x' }),
+    ).toThrow('options.dim');
   });
 
   it('selects by name, qualified name, all and default; unknown names list what exists', () => {

@@ -5,7 +5,8 @@
  * (tfjs-backend-webgl on an OffscreenCanvas) where the browser has it.
  */
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { type BackendPlugin, backendError, cpuBackend, tf } from '@bijective/core';
+import { type BackendPlugin, cpuBackend, tf } from '@bijective/core';
+import { backendError } from '@bijective/core/backend';
 import { wasmBackend } from '@bijective/backend-wasm';
 import '@tensorflow/tfjs-backend-webgl';
 import type { BackendName } from './protocol.js';

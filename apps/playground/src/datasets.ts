@@ -4,7 +4,7 @@
  * by URL shows the same points everywhere. All of them live roughly
  * in `[-4, 4]²`, the square every view draws.
  */
-import { mulberry32 } from '@bijective/core';
+import { mulberry32 } from '@bijective/core/params';
 import { toy2d } from '@bijective/core/datasets';
 
 /** The data sets the page offers; `draw` means points the person drew. */

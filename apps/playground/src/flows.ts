@@ -4,7 +4,7 @@
  * from `@bijective/continuous`, each with its main sizes. Only the packages'
  * public entry points are used, exactly as a user's app would.
  */
-import type { FlowDef, FlowParams, JsonObject, Params } from '@bijective/core';
+import type { FlowDef, FlowParams, JsonObject, Params, Presets } from '@bijective/core';
 import { glow, nice, nsfCoupling, presets as couplingPresets, realNVP } from '@bijective/coupling';
 import { iaf, maf, mafSpline, presets as autoregressivePresets } from '@bijective/autoregressive';
 import { flowMatching, presets as continuousPresets } from '@bijective/continuous';
@@ -190,7 +190,7 @@ export const buildFlow = (s: FlowSettings): BuiltFlow => {
 };
 
 /** Every preset constructor of the three packages, by saved name (for loading a model file). */
-export const PRESET_BUILDERS: Readonly<Record<string, (config: JsonObject) => FlowDef<Params>>> = {
+export const PRESET_BUILDERS: Presets = {
   ...couplingPresets,
   ...autoregressivePresets,
   ...continuousPresets,

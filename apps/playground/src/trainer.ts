@@ -12,33 +12,30 @@
  * al., "Flow Matching for Generative Modeling", 2023).
  */
 import {
-  type AdamState,
   type Batch,
   type FlowDef,
   type JsonObject,
   type Params,
-  adamInit,
   cloneParams,
   countParams,
   decodeFlow,
-  disposeAdam,
   disposeParams,
   encodeFlow,
-  flattenParams,
-  isFiniteStep,
-  lossAndGrads,
   meanNll,
-  mulberry32,
-  optimizerUpdate,
-  parseManifest,
   tf,
-  tfSeed,
 } from '@bijective/core';
 import {
-  type ContinuousFlowDef,
-  type ContinuousFlowParams,
-  flowMatchingLoss,
-} from '@bijective/continuous';
+  type AdamState,
+  adamInit,
+  disposeAdam,
+  isFiniteStep,
+  lossAndGrads,
+  optimizerUpdate,
+} from '@bijective/core/training';
+import { flattenParams, mulberry32, tfSeed } from '@bijective/core/params';
+import { parseManifest } from '@bijective/core/serialization';
+import { type ContinuousFlowDef, flowMatchingLoss } from '@bijective/continuous';
+import type { ContinuousFlowParams } from '@bijective/continuous/dynamics';
 import { dataDependentInit } from '@bijective/coupling';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Points } from './datasets.js';

@@ -1,4 +1,5 @@
-import { type ElementMap, type TransformDef, affineMap } from '@bijective/core';
+import { type TransformDef } from '@bijective/core';
+import { type ElementMap, affineMap } from '@bijective/core/transforms';
 import { type AutoregressiveOptions, autoregressive } from './autoregressive.js';
 import { inverseTransform } from './inverseTransform.js';
 import type { MadeParams } from './made.js';

@@ -1,21 +1,23 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  type AdamOptions,
   type BijectiveError,
   type Flow,
   type FlowDef,
   type Params,
-  type TrainLoopResult,
   cloneParams,
   computationError,
   fit,
   shapeError,
-  splitSeed,
   tf,
-  trainLoop,
-  validateTrainingOptions,
   valueError,
 } from '@bijective/core';
+import {
+  type AdamOptions,
+  type TrainLoopResult,
+  trainLoop,
+  validateTrainingOptions,
+} from '@bijective/core/training';
+import { splitSeed } from '@bijective/core/params';
 
 /** Warm start of {@link distill}: maximum likelihood on a fixed set of teacher draws before the main phase. */
 export interface DistillWarmStart {

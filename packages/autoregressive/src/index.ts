@@ -1,51 +1,8 @@
-export {
-  type Ordering,
-  resolveOrdering,
-  inputDegrees,
-  hiddenDegrees,
-  maskMatrix,
-} from './ordering.js';
-export {
-  type MadeParams,
-  type MadeOptions,
-  type MadeNetwork,
-  type Made,
-  type MadeInit,
-  made,
-} from './made.js';
-export {
-  type AutoregressiveOptions,
-  type Univariate,
-  autoregressive,
-  maskedAutoregressive,
-} from './autoregressive.js';
-export { inverseTransform } from './inverseTransform.js';
-export {
-  affineUnivariate,
-  affineAutoregressive,
-  inverseAffineAutoregressive,
-} from './affineAutoregressive.js';
-export {
-  type SplineAutoregressiveOptions,
-  splineUnivariate,
-  splineAutoregressive,
-  inverseSplineAutoregressive,
-} from './splineAutoregressive.js';
-export {
-  type BatchNormParams,
-  type BatchNormStatistics,
-  type BatchNormOptions,
-  batchNorm,
-} from './batchNorm.js';
-export {
-  type DistillOptions,
-  type DistillProgress,
-  type DistillResult,
-  type DistillValidation,
-  type DistillWarmStart,
-  distill,
-} from './distill.js';
-export { type ActivationName } from '@bijective/core';
+/**
+ * `@bijective/autoregressive`: MAF, IAF and spline MAF presets and
+ * distillation. Layers are on `@bijective/autoregressive/layers`, the
+ * registry on `@bijective/autoregressive/testing`.
+ */
 export {
   type IafOptions,
   type MafOptions,
@@ -54,8 +11,16 @@ export {
   maf,
   iaf,
   mafSpline,
-  type PresetBuilders,
   presets,
   withBatchNormStatistics,
 } from './presets.js';
-export { registry } from './registry.js';
+export type { MadeInit } from './made.js';
+export type { BatchNormStatistics } from './batchNorm.js';
+export {
+  type DistillOptions,
+  type DistillProgress,
+  type DistillResult,
+  type DistillValidation,
+  type DistillWarmStart,
+  distill,
+} from './distill.js';

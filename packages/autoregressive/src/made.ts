@@ -1,17 +1,13 @@
+import { type Batch, type Parametrized, tf, valueError } from '@bijective/core';
+import { requireContext } from '@bijective/core/transforms';
 import {
   type Activation,
-  type Batch,
-  type MlpStackLayer,
-  mlpStack,
   type DenseParams,
-  type Parametrized,
+  type MlpStackLayer,
   glorotUniform,
-  splitSeed,
-  tf,
-  valueError,
-  tfSeed,
-  requireContext,
-} from '@bijective/core';
+  mlpStack,
+} from '@bijective/core/nn';
+import { splitSeed, tfSeed } from '@bijective/core/params';
 import {
   type Ordering,
   hiddenDegrees,

@@ -1,4 +1,5 @@
-import { randomPermutationIndices, valueError } from '@bijective/core';
+import { valueError } from '@bijective/core';
+import { randomPermutationIndices } from '@bijective/core/params';
 
 /**
  * The order in which an autoregressive transform generates its inputs:

@@ -1,6 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  type ActivationName,
   type Batch,
   type BatchLike,
   type BijectiveError,
@@ -10,19 +9,21 @@ import {
   type NoParams,
   type Params,
   type TransformDef,
-  activation,
   chain,
-  defaultHidden,
   flow,
-  splitSeed,
   tf,
-  validateBatch,
-  validateContext,
-  mlpParamCount,
-  presetSizeProblem,
   valueError,
-  withContextDim,
 } from '@bijective/core';
+import {
+  type Presets,
+  defaultHidden,
+  mlpParamCount,
+  preset,
+  presetSizeProblem,
+} from '@bijective/core/presets';
+import { validateBatch, validateContext, withContextDim } from '@bijective/core/transforms';
+import { type ActivationName, activation } from '@bijective/core/nn';
+import { splitSeed } from '@bijective/core/params';
 import {
   type AutoregressiveOptions,
   affineAutoregressive,
@@ -32,6 +33,7 @@ import { type BatchNormStatistics, batchNorm } from './batchNorm.js';
 import type { MadeInit } from './made.js';
 import type { Ordering } from './ordering.js';
 import { splineAutoregressive } from './splineAutoregressive.js';
+import { decodeIafOptions, decodeMafOptions, decodeMafSplineOptions } from './presetOptions.js';
 
 /** Options of {@link iaf} (and the common part of {@link maf}'s). Every field is JSON, so `config` rebuilds the flow. */
 export interface IafOptions {
@@ -347,7 +349,9 @@ export const withBatchNormStatistics = (
   data: BatchLike,
   context?: BatchLike,
 ): E.Either<BijectiveError, AutoregressiveFlowDef> => {
-  const c = def.config as unknown as MafSplineOptions;
+  const decoded = decodeMafSplineOptions(def.config);
+  if (E.isLeft(decoded)) return decoded;
+  const c = decoded.right;
   if (!((def.name === 'maf' || def.name === 'mafSpline') && c.batchNorm === true))
     return E.left(
       valueError('def', "a 'maf' or 'mafSpline' definition with batchNorm: true", `'${def.name}'`),
@@ -386,29 +390,23 @@ export const withBatchNormStatistics = (
     mean: values[2 * i]!,
     variance: values[2 * i + 1]!,
   }));
-  return E.right(
-    presets[def.name]!({ ...def.config, batchNormStatistics }) as AutoregressiveFlowDef,
-  );
+  return E.right((def.name === 'maf' ? maf : mafSpline)({ ...c, batchNormStatistics }));
 };
 
 /**
- * Preset name → constructor from a saved `config`; structurally core's
- * `FlowBuilders` (from `@bijective/core/node`), so it can be passed to `loadFlow`.
- */
-export type PresetBuilders = Readonly<Record<string, (config: JsonObject) => FlowDef<Params>>>;
-
-/**
- * Preset name → constructor from a saved `config` (core's `FlowBuilders`),
- * for `loadFlow` and the benchmark app.
+ * The family contract (core's `Presets`): each preset by name, rebuilding its
+ * definition from a JSON config (as saved by `saveFlow`) with every field's
+ * type and range checked, a `Left(ValueError)` naming the field otherwise.
+ * Pass it to `loadFlow` / `restoreFlow` as the builders.
  *
  * @example
  * ```ts
  * const r = await loadFlow('./model', presets)();
- * const def = presets['maf']!({ dim: 2, transforms: 5 });
+ * const def = presets['maf']!({ dim: 2, transforms: 5 }); // Either<BijectiveError, FlowDef>
  * ```
  */
-export const presets: PresetBuilders = {
-  maf: (c) => maf(c as unknown as MafOptions),
-  iaf: (c) => iaf(c as unknown as IafOptions),
-  mafSpline: (c) => mafSpline(c as unknown as MafSplineOptions),
+export const presets: Presets = {
+  maf: preset(decodeMafOptions, maf),
+  iaf: preset(decodeIafOptions, iaf),
+  mafSpline: preset(decodeMafSplineOptions, mafSpline),
 };

@@ -1,4 +1,6 @@
-import { type ElementMap, type SplineOptions, type TransformDef, splineMap } from '@bijective/core';
+import { type TransformDef } from '@bijective/core';
+import { type ElementMap, splineMap } from '@bijective/core/transforms';
+import { type SplineOptions } from '@bijective/core/spline';
 import { type AutoregressiveOptions, autoregressive } from './autoregressive.js';
 import { inverseTransform } from './inverseTransform.js';
 import type { MadeParams } from './made.js';

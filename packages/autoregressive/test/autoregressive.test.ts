@@ -1,28 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import {
-  disposeParams,
-  flattenParams,
-  splitSeed,
-  tf,
-  tfSeed,
-  type Batch,
-  type Bijection,
-  type TransformDef,
-} from '@bijective/core';
+import { disposeParams, tf, type Batch, type Bijection, type TransformDef } from '@bijective/core';
+import { flattenParams, splitSeed, tfSeed } from '@bijective/core/params';
 import { flowAsTransform, jacobianRows } from '@bijective/core/testing';
+import { iaf, maf, mafSpline } from '../src/index.js';
 import {
   type Ordering,
   affineAutoregressive,
-  iaf,
   inputDegrees,
   inverseAffineAutoregressive,
   inverseSplineAutoregressive,
-  maf,
-  mafSpline,
   made,
   resolveOrdering,
   splineAutoregressive,
-} from '../src/index.js';
+} from '../src/layers.js';
 import { perturbed } from './helpers.js';
 
 // The autoregressive property, checked on Jacobians assembled from `dim` reverse-mode passes

@@ -1,7 +1,9 @@
+import { presetOrThrow } from '@bijective/core/testing';
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { type Batch, decodeFlow, disposeParams, encodeFlow, sample, tf } from '@bijective/core';
-import { batchNorm, iaf, maf, mafSpline, presets, withBatchNormStatistics } from '../src/index.js';
+import { iaf, maf, mafSpline, presets, withBatchNormStatistics } from '../src/index.js';
+import { batchNorm } from '../src/layers.js';
 import { perturbed } from './helpers.js';
 
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor): number =>
@@ -76,7 +78,7 @@ describe('batchNorm', () => {
       if (E.isRight(s)) s.right.dispose();
       // The statistics travel in the config: rebuilding from it gives the same evaluation flow.
       const { manifest, weightData } = encodeFlow(evalDef, params);
-      const rebuilt = presets[name]!(manifest.config);
+      const rebuilt = presetOrThrow(presets, name, manifest.config);
       const loaded = decodeFlow(rebuilt, manifest, weightData);
       if (E.isLeft(loaded)) throw loaded.left;
       const d2 = tf.tidy(() =>

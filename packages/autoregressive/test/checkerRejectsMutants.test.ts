@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkerBlindSpots, registryCases } from '@bijective/core/testing';
-import { registry } from '../src/index.js';
+import { registry } from '../src/testing.js';
 
 // The shared checker, itself tested on every autoregressive entry: each planted bug (log-det sign flipped
 // in forward only / both directions, log-det biased by 1e-3 per coordinate, inverse off by 0.01, a

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Batch, disposeParams, softClamp, tf } from '@bijective/core';
+import { type Batch, disposeParams, tf } from '@bijective/core';
+import { softClamp } from '@bijective/core/nn';
 import {
   affineAutoregressive,
   inverseAffineAutoregressive,
   inverseSplineAutoregressive,
   splineAutoregressive,
-} from '../src/index.js';
+} from '../src/layers.js';
 import { perturbed } from './helpers.js';
 
 // MAF's sequential inverse (dim passes) must undo its parallel forward, and IAF's sequential

@@ -1,7 +1,8 @@
 import { describe, it } from 'vitest';
-import { type ElementMap, rawComponent, tf } from '@bijective/core';
+import { tf } from '@bijective/core';
+import { type ElementMap, rawComponent } from '@bijective/core/transforms';
 import { checkBijection } from '@bijective/core/testing';
-import { autoregressive } from '../src/index.js';
+import { autoregressive } from '../src/layers.js';
 
 // An element map written once, outside core and this package (y = x · exp(a), one raw
 // parameter per coordinate), becomes a layer of this family with no other code: the shared

@@ -1,12 +1,5 @@
-import {
-  type Batch,
-  type Params,
-  type PerRow,
-  disposeParams,
-  mapParams,
-  splitSeed,
-  tf,
-} from '@bijective/core';
+import { type Batch, type Params, type PerRow, disposeParams, tf } from '@bijective/core';
+import { mapParams, splitSeed } from '@bijective/core/params';
 
 /** Fresh parameters with Gaussian noise added, so no structure hides behind an identity init. */
 export const perturbed = <P extends Params>(init: P, seed: number, sigma = 0.5): P => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultHidden } from '@bijective/core';
+import { defaultHidden } from '@bijective/core/presets';
 import { iaf, maf, mafSpline } from '../src/index.js';
 
 describe('default MADE widths follow the dimension (core defaultHidden: [64, 64] below 32, [128, 128] from 32)', () => {

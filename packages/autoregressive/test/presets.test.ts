@@ -1,3 +1,4 @@
+import { presetOrThrow } from '@bijective/core/testing';
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import {
@@ -17,7 +18,8 @@ import { loadFlow, saveFlow } from '@bijective/core/node';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { affineAutoregressive, iaf, maf, mafSpline, presets } from '../src/index.js';
+import { iaf, maf, mafSpline, presets } from '../src/index.js';
+import { affineAutoregressive } from '../src/layers.js';
 import { perturbed } from './helpers.js';
 
 const right = <A>(e: E.Either<Error, A>): A => {
@@ -62,11 +64,17 @@ describe('presets', () => {
     x.dispose();
   });
 
-  for (const [name, build] of Object.entries(presets))
+  for (const name of Object.keys(presets))
     it(`${name}: config rebuilds the flow through \`presets\`, and encode/decode gives identical log-probs`, () => {
-      const def = build({ dim: 3, contextDim: 2, transforms: 2, hidden: [8, 8], bins: 4 });
+      const def = presetOrThrow(presets, name, {
+        dim: 3,
+        contextDim: 2,
+        transforms: 2,
+        hidden: [8, 8],
+        bins: 4,
+      });
       expect(def.name).toBe(name);
-      const again = presets[name]!(JSON.parse(JSON.stringify(def.config)));
+      const again = presetOrThrow(presets, name, JSON.parse(JSON.stringify(def.config)));
       expect(again.config).toEqual(def.config);
       const params = perturbed(def.init(3), 4, 0.1);
       const { manifest, weightData } = encodeFlow(def, params);
@@ -106,9 +114,14 @@ describe('presets', () => {
   // sampleAndLogProb takes the density from the inverse pass; logProb from the forward pass.
   // They must agree at the drawn points (float32, a few sequential passes: 1e-3 absolute on
   // log-densities of size ~5).
-  for (const [name, build] of Object.entries(presets))
+  for (const name of Object.keys(presets))
     it(`${name}: the density of a draw from sampleAndLogProb equals logProb at the draw`, () => {
-      const def = build({ dim: 3, transforms: 3, hidden: [16, 16], bins: 6 });
+      const def = presetOrThrow(presets, name, {
+        dim: 3,
+        transforms: 3,
+        hidden: [16, 16],
+        bins: 6,
+      });
       const params = perturbed(def.init(0), 2, 0.1);
       const { x, logProb: lq } = right(sampleAndLogProb(def, params, 64, { seed: 3 }));
       expect(x.shape).toEqual([64, 3]);

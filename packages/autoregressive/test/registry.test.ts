@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { checkEntry, registryCases } from '@bijective/core/testing';
-import { registry } from '../src/index.js';
+import { registry } from '../src/testing.js';
 
 // Core's shared checker on every entry × dims 2, 3, 5 × (no context, context of width 3):
 // round trip, log-det against a float64 brute-force Jacobian (both directions, including the

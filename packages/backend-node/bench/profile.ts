@@ -21,25 +21,17 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { type FlowDef, type Params, disposeParams, tf, useBackend } from '@bijective/core';
+import { adamInit, adamStep, disposeAdam, lossAndGrads } from '@bijective/core/training';
+import { flattenParams, unflattenParams } from '@bijective/core/params';
 import {
-  type FlowDef,
-  type Params,
-  adamInit,
-  adamStep,
-  disposeAdam,
-  disposeParams,
-  flattenParams,
   FUSED_AFFINE,
   FUSED_AFFINE_GRAD,
   FUSED_SPLINE,
   FUSED_SPLINE_GRAD,
   STANDARD_NORMAL_LOG_PROB,
   STANDARD_NORMAL_LOG_PROB_GRAD,
-  lossAndGrads,
-  tf,
-  unflattenParams,
-  useBackend,
-} from '@bijective/core';
+} from '@bijective/core/backend';
 import { presets as autoregressive } from '@bijective/autoregressive';
 import { presets as coupling } from '@bijective/coupling';
 import { presets as continuous } from '@bijective/continuous';

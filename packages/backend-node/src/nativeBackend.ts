@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { type BackendPlugin, type BijectiveError, backendError } from '@bijective/core';
+import { type BackendPlugin, type BijectiveError } from '@bijective/core';
+import { backendError } from '@bijective/core/backend';
 import { type ModuleLoader, type NativeAddon, defaultAddonPath, loadNativeAddon } from './addon.js';
 import { NATIVE_BACKEND_NAME, NATIVE_KERNELS, registerNativeBackend } from './registerNative.js';
 

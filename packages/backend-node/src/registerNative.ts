@@ -1,18 +1,18 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { tf } from '@bijective/core';
 import {
   FUSED_ADAM,
-  FUSED_MLP,
-  FUSED_MLP_GRAD,
   FUSED_AFFINE,
   FUSED_AFFINE_GRAD,
+  FUSED_MLP,
+  FUSED_MLP_GRAD,
   FUSED_SPLINE,
   FUSED_SPLINE_GRAD,
   SQUARED_NORM,
   STANDARD_NORMAL_LOG_PROB,
   STANDARD_NORMAL_LOG_PROB_GRAD,
-  tf,
-} from '@bijective/core';
+} from '@bijective/core/backend';
 import type { NativeAddon } from './addon.js';
 import { BINARY_OPS, nativeBinary } from './kernels/binary.js';
 import { type KernelArgs, withFallback } from './kernels/kernelArgs.js';

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
-import { type BackendPlugin, type BijectiveError, backendError, tf } from '@bijective/core';
+import { type BackendPlugin, type BijectiveError, tf } from '@bijective/core';
+import { backendError } from '@bijective/core/backend';
 
 /** The tfjs backend name that `@tensorflow/tfjs-node` registers. */
 export const TENSORFLOW_BACKEND_NAME = 'tensorflow';

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
+import { disposeParams, tf, useBackend } from '@bijective/core';
 import {
   FUSED_AFFINE,
   FUSED_SPLINE,
   FUSED_SPLINE_GRAD,
   STANDARD_NORMAL_LOG_PROB,
-  disposeParams,
   hasFusedKernel,
-  lossAndGrads,
-  tf,
-  useBackend,
-} from '@bijective/core';
+} from '@bijective/core/backend';
+import { lossAndGrads } from '@bijective/core/training';
 import { checkFusedElementMaps } from '@bijective/core/testing';
 import { mafSpline } from '@bijective/autoregressive';
 import { loadNativeAddon, nativeBackend } from '../src/index.js';

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUSED_MLP, FUSED_MLP_GRAD, hasFusedKernel, mlpStack, tf } from '@bijective/core';
+import { tf } from '@bijective/core';
+import { FUSED_MLP, FUSED_MLP_GRAD, hasFusedKernel } from '@bijective/core/backend';
+import { mlpStack } from '@bijective/core/nn';
 import { checkFusedMlp, expectNoLeaks } from '@bijective/core/testing';
 import { SKIP_REASON, addonBuilt, calls, setupNative } from './helpers.js';
 

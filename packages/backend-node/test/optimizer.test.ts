@@ -1,14 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  FUSED_ADAM,
-  SQUARED_NORM,
-  adamInit,
-  adamStep,
-  disposeAdam,
-  hasFusedKernel,
-  squaredNorm,
-  tf,
-} from '@bijective/core';
+import { tf } from '@bijective/core';
+import { adamInit, adamStep, disposeAdam } from '@bijective/core/training';
+import { FUSED_ADAM, SQUARED_NORM, hasFusedKernel, squaredNorm } from '@bijective/core/backend';
 import { expectNoLeaks } from '@bijective/core/testing';
 import { SKIP_REASON, addonBuilt, calls, expectClose, setupNative, uniform } from './helpers.js';
 

@@ -6,7 +6,8 @@
  *
  *   cd packages/backend-wasm && node --conditions=@bijective/source --import tsx bench/mlpTiming.ts
  */
-import { applyMlp, cpuBackend, initMlp, tf, useBackend, type DenseParams } from '@bijective/core';
+import { cpuBackend, tf, useBackend } from '@bijective/core';
+import { applyMlp, initMlp, type DenseParams } from '@bijective/core/nn';
 import {
   explicitTransposeMatMulGrad,
   installExplicitTransposeKernels,

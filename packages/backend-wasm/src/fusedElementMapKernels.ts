@@ -1,4 +1,5 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf } from '@bijective/core';
 import {
   FUSED_AFFINE,
   FUSED_AFFINE_GRAD,
@@ -8,8 +9,7 @@ import {
   STANDARD_NORMAL_LOG_PROB_GRAD,
   type FusedAffineAttrs,
   type FusedSplineAttrs,
-  tf,
-} from '@bijective/core';
+} from '@bijective/core/backend';
 import { affineGradLoop, affineLoop } from './kernels/affineLoops.js';
 import { splineGradLoop, splineLoop } from './kernels/splineLoops.js';
 import { normalLogProbGradLoop, normalLogProbLoop } from './kernels/normalLoops.js';

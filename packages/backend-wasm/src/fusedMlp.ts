@@ -1,3 +1,4 @@
+import { tf } from '@bijective/core';
 import {
   FUSED_MLP,
   FUSED_MLP_GRAD,
@@ -5,8 +6,7 @@ import {
   type FusedMlpAttrs,
   type WorkspacePiece,
   fusedMlpWorkspace,
-  tf,
-} from '@bijective/core';
+} from '@bijective/core/backend';
 
 const WASM = 'wasm';
 

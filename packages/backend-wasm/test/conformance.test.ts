@@ -1,16 +1,25 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { registry as core, useBackend } from '@bijective/core';
+import { useBackend } from '@bijective/core';
 import {
   checkConformance,
   checkEntry,
   conformanceCases,
+  registriesOf,
+  registry as core,
   registryCases,
 } from '@bijective/core/testing';
-import { registry as coupling } from '@bijective/coupling';
-import { registry as autoregressive } from '@bijective/autoregressive';
-import { registry as continuous } from '@bijective/continuous';
+import { loadFamilies } from '@bijective/core/node';
 import { wasmBackend } from '../src/index.js';
+
+// The flow families are this package's dependencies that declare `"bijective": { "family" }`
+// (core's `familyPackages`): a new family package is picked up by depending on it here.
+const registries = {
+  core,
+  ...registriesOf(
+    await loadFamilies(new URL('../package.json', import.meta.url), (s) => import(s)),
+  ),
+};
 
 // Every preset of every flow package, on wasm against the cpu reference: log-densities and samples
 // to relative 1e-4, parameter gradients to 1e-3 of each tensor's largest entry, the shared checker
@@ -20,7 +29,7 @@ describe('conformance: wasm against cpu', () => {
     const r = await useBackend(wasmBackend())();
     if (E.isLeft(r)) throw r.left;
   });
-  for (const c of conformanceCases({ core, coupling, autoregressive, continuous })) {
+  for (const c of conformanceCases(registries)) {
     it(c.name, async () => expect(await checkConformance(c.entry, c.shape, 'wasm')).toEqual([]));
   }
 });
@@ -32,7 +41,7 @@ describe('the shared checker on wasm: every registry entry', () => {
     const r = await useBackend(wasmBackend())();
     if (E.isLeft(r)) throw r.left;
   });
-  for (const [pkg, registry] of Object.entries({ core, coupling, autoregressive, continuous }))
+  for (const [pkg, registry] of Object.entries(registries))
     for (const c of registryCases(registry))
       it(`${pkg}/${c.name}`, () => checkEntry(c.entry, c.shape, { numRuns: 1 }));
 });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { FUSED_AFFINE, FUSED_SPLINE, hasFusedKernel, tf, useBackend } from '@bijective/core';
+import { tf, useBackend } from '@bijective/core';
+import { FUSED_AFFINE, FUSED_SPLINE, hasFusedKernel } from '@bijective/core/backend';
 import { checkFusedElementMaps } from '@bijective/core/testing';
 import { wasmBackend } from '../src/index.js';
 

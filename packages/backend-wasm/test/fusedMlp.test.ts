@@ -1,13 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  FUSED_MLP,
-  FUSED_MLP_GRAD,
-  hasFusedKernel,
-  mlpStack,
-  tf,
-  useBackend,
-} from '@bijective/core';
+import { tf, useBackend } from '@bijective/core';
+import { FUSED_MLP, FUSED_MLP_GRAD, hasFusedKernel } from '@bijective/core/backend';
+import { mlpStack } from '@bijective/core/nn';
 import { checkFusedMlp } from '@bijective/core/testing';
 import { installFusedMlpKernels, uninstallFusedMlpKernels, wasmBackend } from '../src/index.js';
 

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { type BackendPlugin, mulberry32, tf, useBackend } from '@bijective/core';
+import { type BackendPlugin, tf, useBackend } from '@bijective/core';
+import { mulberry32 } from '@bijective/core/params';
 
 /** `n` deterministic values uniform in [-1, 1). */
 export const uniform = (seed: number, n: number): Float32Array => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import { cpuBackend, initMlp, applyMlp, tf, useBackend } from '@bijective/core';
+import { cpuBackend, tf, useBackend } from '@bijective/core';
+import { initMlp, applyMlp } from '@bijective/core/nn';
 import {
   explicitTransposeKernelsInstalled,
   matMulGradientInstalled,

@@ -1,9 +1,9 @@
-import { type FlowBuilders, withStandardized } from '@bijective/core';
+import { type FlowBuilders, type Presets, withStandardized } from '@bijective/core';
 import { presets as autoregressive } from '@bijective/autoregressive';
 import { presets as coupling } from '@bijective/coupling';
 
 /** Every flow the command can fit and load: the coupling and autoregressive presets, by name. */
-export const presets: FlowBuilders = { ...autoregressive, ...coupling };
+export const presets: Presets = { ...autoregressive, ...coupling };
 
 /** The builders `loadFlow` uses: the presets plus standardized wrappers around them. */
 export const builders: FlowBuilders = withStandardized(presets);

@@ -1,4 +1,5 @@
-import { tf, type Activation } from '@bijective/core';
+import { tf } from '@bijective/core';
+import { type Activation } from '@bijective/core/nn';
 
 /**
  * Activations whose gradients stay correct to every order under tfjs autodiff.

@@ -1,13 +1,6 @@
-import {
-  type Batch,
-  type Params,
-  type TransformDef,
-  flattenParams,
-  requireContext,
-  splitSeed,
-  tf,
-  unflattenParams,
-} from '@bijective/core';
+import { type Batch, type Params, type TransformDef, tf } from '@bijective/core';
+import { requireContext } from '@bijective/core/transforms';
+import { flattenParams, splitSeed, unflattenParams } from '@bijective/core/params';
 import { odeintAdjoint } from './adjoint.js';
 import type { DynamicsDef, VectorField } from './dynamics/vectorField.js';
 import { dopri5 } from './solvers/dopri5.js';

@@ -4,7 +4,6 @@ import {
   type BatchLike,
   BijectiveError,
   type EpochRecord,
-  type FitHooks,
   type FitOptions,
   type FitProgress,
   type FitResult,
@@ -15,6 +14,7 @@ import {
   tf,
   valueError,
 } from '@bijective/core';
+import { type FitHooks } from '@bijective/core/training';
 import type { ContinuousFlowDef, ContinuousFlowParams } from './continuousFlow.js';
 import { solveTally } from './ffjord.js';
 

@@ -1,11 +1,11 @@
+import type { JsonObject } from '@bijective/core';
 import {
-  type FlowDef,
-  type JsonObject,
-  type Params,
-  mlpParamCount,
-  presetSizeProblem,
+  type Presets,
   WIDE_FROM_DIM,
-} from '@bijective/core';
+  mlpParamCount,
+  preset,
+  presetSizeProblem,
+} from '@bijective/core/presets';
 import type { ActivationName } from './activations.js';
 import { type ContinuousFlowDef, continuousFlow } from './continuousFlow.js';
 import { type ConcatMlpParams, concatMlp } from './dynamics/concatMlp.js';
@@ -14,6 +14,7 @@ import { type TimeEmbeddingMlpParams, timeEmbeddingMlp } from './dynamics/timeEm
 import type { DynamicsDef } from './dynamics/vectorField.js';
 import { type GradientMethod, ffjordTransform } from './ffjord.js';
 import { type SolverConfig, solverFromConfig } from './solvers/fromConfig.js';
+import { decodeContinuousPresetOptions } from './presetOptions.js';
 import type { ProbeKind, TraceMethod } from './trace.js';
 
 /** Parameters of the presets' dynamics networks (concat-squash, concat or time-embedding layers). */
@@ -211,10 +212,11 @@ export const flowMatching = (
   build('flowMatching', options, { layer: 'timeEmbedding', activation: 'elu', trace: 'exact' });
 
 /**
- * The presets by name, rebuilding a definition from its saved `config` — what
- * core's `loadFlow(dir, presets)` needs (`presets[def.name](def.config)`
- * gives back an equivalent definition). Typed structurally as core's
- * `FlowBuilders` (which lives in the Node-only entry `@bijective/core/node`).
+ * The family contract (core's `Presets`): each preset by name, rebuilding its
+ * definition from a JSON config with every field's type checked (a
+ * `Left(ValueError)` naming the field otherwise) — what core's
+ * `loadFlow(dir, presets)` needs (`presets[def.name](def.config)` gives back
+ * an equivalent definition).
  *
  * @example
  * ```ts
@@ -222,7 +224,7 @@ export const flowMatching = (
  * const loaded = await loadFlow('./model', presets)(); // Either<BijectiveError, { def, params, manifest }>
  * ```
  */
-export const presets: Readonly<Record<string, (config: JsonObject) => FlowDef<Params>>> = {
-  ffjord: (config) => ffjord(config as unknown as ContinuousPresetOptions),
-  flowMatching: (config) => flowMatching(config as unknown as ContinuousPresetOptions),
+export const presets: Presets = {
+  ffjord: preset(decodeContinuousPresetOptions, ffjord),
+  flowMatching: preset(decodeContinuousPresetOptions, flowMatching),
 };

@@ -1,4 +1,5 @@
-import { tf, tfSeed } from '@bijective/core';
+import { tf } from '@bijective/core';
+import { tfSeed } from '@bijective/core/params';
 
 /** How `tr(∂f/∂z)` is computed: exactly (`dim` vector-Jacobian products) or by Hutchinson's estimator (one). */
 export type TraceMethod = 'exact' | 'hutchinson';

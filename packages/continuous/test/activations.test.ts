@@ -1,19 +1,14 @@
-import {
-  type Activation,
-  disposeParams,
-  flattenParams,
-  tf,
-  unflattenParams,
-} from '@bijective/core';
+import { disposeParams, tf } from '@bijective/core';
+import { type Activation } from '@bijective/core/nn';
+import { flattenParams, unflattenParams } from '@bijective/core/params';
 import { describe, expect, it } from 'vitest';
+import { drawProbe, hutchinsonDivergence } from '../src/solvers/index.js';
 import {
   type ActivationName,
   activations,
   concatSquashMlp,
-  drawProbe,
-  hutchinsonDivergence,
   safeTanh,
-} from '../src/index.js';
+} from '../src/dynamics/index.js';
 
 /**
  * The Hutchinson divergence estimate of a small dynamics network, summed

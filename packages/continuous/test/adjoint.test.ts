@@ -1,17 +1,20 @@
-import { type Params, disposeParams, flattenParams, tf } from '@bijective/core';
+import { type Params, disposeParams, tf } from '@bijective/core';
+import { flattenParams } from '@bijective/core/params';
 import { describe, expect, it } from 'vitest';
+import {
+  type OdeFunction,
+  type OdeSolver,
+  dopri5,
+  odeintAdjoint,
+  rk4,
+} from '../src/solvers/index.js';
 import {
   type DynamicsDef,
   type GradientMethod,
-  type OdeFunction,
-  type OdeSolver,
   type VectorField,
   concatSquashMlp,
-  dopri5,
   ffjordTransform,
-  odeintAdjoint,
-  rk4,
-} from '../src/index.js';
+} from '../src/dynamics/index.js';
 
 /** Gradients of a log-likelihood-like loss w.r.t. every parameter leaf, the input and the context. */
 const gradients = <P extends Params>(

@@ -1,7 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { BijectiveError, disposeParams, logProb, sample, tf } from '@bijective/core';
 import { describe, expect, it } from 'vitest';
-import { concatSquashMlp, continuousFlow, dopri5, ffjord, ffjordTransform } from '../src/index.js';
+import { ffjord } from '../src/index.js';
+import { dopri5 } from '../src/solvers/index.js';
+import { concatSquashMlp, continuousFlow, ffjordTransform } from '../src/dynamics/index.js';
 
 const thrown = (f: () => unknown): unknown => {
   try {

@@ -1,31 +1,25 @@
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  disposeParams,
-  flattenParams,
-  logProb,
-  sampleAndLogProb,
-  tf,
-  tfSeed,
-  type DenseParams,
-} from '@bijective/core';
+import { disposeParams, logProb, sampleAndLogProb, tf } from '@bijective/core';
+import { type DenseParams } from '@bijective/core/nn';
+import { flattenParams, tfSeed } from '@bijective/core/params';
 import { describe, expect, it } from 'vitest';
+import { type SolveReport, ffjord, flowMatching } from '../src/index.js';
 import {
-  type DynamicsDef,
-  type SolveReport,
-  concatMlp,
-  concatSquashMlp,
   drawProbe,
   exactDivergence,
-  ffjord,
-  ffjordTransform,
-  flowMatching,
   hutchinsonDivergence,
-  probeSeedFor,
   rk4,
   dopri5,
+} from '../src/solvers/index.js';
+import {
+  type DynamicsDef,
+  concatMlp,
+  concatSquashMlp,
+  ffjordTransform,
+  probeSeedFor,
   timeEmbeddingMlp,
   timeFeatures,
-} from '../src/index.js';
+} from '../src/dynamics/index.js';
 
 /** Linear dynamics f(t, z) = z Aᵀ (row convention), A fixed in the closure. */
 const linear = (A: number[][]): DynamicsDef<readonly []> => ({

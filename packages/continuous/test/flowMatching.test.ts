@@ -1,13 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { disposeParams, flattenParams, logProb, meanNll, mulberry32, tf } from '@bijective/core';
+import { disposeParams, logProb, meanNll, tf } from '@bijective/core';
+import { flattenParams, mulberry32 } from '@bijective/core/params';
 import { describe, expect, it } from 'vitest';
-import {
-  fitFlowMatching,
-  flowMatching,
-  flowMatchingLoss,
-  hungarian,
-  squaredDistances,
-} from '../src/index.js';
+import { fitFlowMatching, flowMatching, flowMatchingLoss } from '../src/index.js';
+import { hungarian, squaredDistances } from '../src/dynamics/index.js';
 
 const permutations = (n: number): number[][] =>
   n === 0

@@ -1,13 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { disposeParams, fit, tf, tfSeed } from '@bijective/core';
+import { disposeParams, fit, tf } from '@bijective/core';
+import { tfSeed } from '@bijective/core/params';
 import { describe, expect, it } from 'vitest';
-import {
-  type GradientMethod,
-  ffjord,
-  fitFfjord,
-  fitFlowMatching,
-  flowMatching,
-} from '../src/index.js';
+import { ffjord, fitFfjord, fitFlowMatching, flowMatching } from '../src/index.js';
+import { type GradientMethod } from '../src/dynamics/index.js';
 
 // Tiny sizes: the point is the tensor count after 50 optimiser steps, not the fit.
 const data = () => tf.randomNormal([32, 2], 0, 1, 'float32', tfSeed(0)) as tf.Tensor2D;

@@ -1,3 +1,4 @@
+import { presetOrThrow } from '@bijective/core/testing';
 import * as E from 'fp-ts/lib/Either.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ describe('presets', () => {
     const dir = await mkdtemp(join(tmpdir(), 'bijective-continuous-'));
     try {
       for (const def of defs) {
-        const rebuilt = presets[def.name]!(def.config);
+        const rebuilt = presetOrThrow(presets, def.name, def.config);
         expect(rebuilt.config).toEqual(def.config);
         const params = def.init(3);
         await saveFlow(dir, def, params)();

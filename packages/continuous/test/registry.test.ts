@@ -1,6 +1,6 @@
 import { checkEntry, registryCases } from '@bijective/core/testing';
 import { describe, it } from 'vitest';
-import { registry } from '../src/index.js';
+import { registry } from '../src/testing.js';
 
 // Every transform and preset of the package through the core's shared checker:
 // round trip, brute-force float64 log-det of the autodiff Jacobian (both

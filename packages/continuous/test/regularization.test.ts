@@ -1,28 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  disposeParams,
-  DivergedError,
-  fit,
-  flattenParams,
-  meanNll,
-  paramsAreFinite,
-  tf,
-  tfSeed,
-} from '@bijective/core';
+import { disposeParams, DivergedError, fit, meanNll, tf } from '@bijective/core';
+import { flattenParams, paramsAreFinite, tfSeed } from '@bijective/core/params';
 import { describe, expect, it } from 'vitest';
+import { ffjord, fitFfjord, solveTally } from '../src/index.js';
 import {
-  type DynamicsDef,
-  continuousFlow,
   dopri5,
   drawProbe,
   exactDivergence,
-  ffjord,
-  ffjordTransform,
-  fitFfjord,
   hutchinsonDivergence,
   rk4,
-  solveTally,
-} from '../src/index.js';
+} from '../src/solvers/index.js';
+import { type DynamicsDef, continuousFlow, ffjordTransform } from '../src/dynamics/index.js';
 
 /**
  * Scaled-rotation dynamics f(z) = s·A z with A = [[a, -w], [w, a]] and one

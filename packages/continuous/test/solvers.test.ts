@@ -1,6 +1,13 @@
 import { tf } from '@bijective/core';
 import { describe, expect, it } from 'vitest';
-import { type OdeFunction, type OdeSolver, dopri5, euler, midpoint, rk4 } from '../src/index.js';
+import {
+  type OdeFunction,
+  type OdeSolver,
+  dopri5,
+  euler,
+  midpoint,
+  rk4,
+} from '../src/solvers/index.js';
 
 const decay: OdeFunction = (_t, [y]) => [tf.neg(y!)];
 // Harmonic oscillator x'' = -x as a tuple state [x, v]: exercises multi-component states.

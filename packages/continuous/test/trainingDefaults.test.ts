@@ -1,14 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  AbortedError,
-  type Params,
-  disposeParams,
-  flattenParams,
-  logProb,
-  meanNll,
-  tf,
-} from '@bijective/core';
+import { AbortedError, type Params, disposeParams, logProb, meanNll, tf } from '@bijective/core';
 import { twoMoons } from '@bijective/core/datasets';
+import { flattenParams } from '@bijective/core/params';
 import { describe, expect, it } from 'vitest';
 import {
   FFJORD_DEFAULTS,

@@ -1,27 +1,22 @@
+/**
+ * `@bijective/core`: what a user of the library needs — flows and their
+ * evaluation, the base distributions, training, saving, backends and errors.
+ * Building blocks live on named subpaths: `/transforms`, `/nn`, `/spline`,
+ * `/params`, `/presets`, `/training`, `/backend`, `/serialization`,
+ * `/testing`, `/datasets`, `/data` and the Node-only `/node`.
+ */
 export { tf } from './tf.js';
 export type { Batch, PerRow, Bijection, ForwardResult, InverseResult } from './bijection.js';
-export { identity, compose, invert, bijectionMonoid } from './algebra.js';
+export { identity, compose, invert } from './algebra.js';
 export {
   type Params,
   type ParamLeaf,
   type Parametrized,
-  flattenParams,
-  unflattenParams,
-  mapParams,
   countParams,
   disposeParams,
   cloneParams,
-  paramsAreFinite,
-  splitSeed,
 } from './params.js';
-export {
-  type TransformDef,
-  type NoParams,
-  fixed,
-  chain,
-  declaredContextDim,
-  withContextDim,
-} from './transform.js';
+export { type TransformDef, type NoParams, fixed, chain } from './transform.js';
 export type { Distribution, DistributionDef } from './distribution.js';
 export {
   standardNormal,
@@ -40,6 +35,7 @@ export {
   flow,
   makeFlow,
 } from './flow.js';
+export type { PresetBuilder, Presets } from './presets/preset.js';
 export {
   logProb,
   sample,
@@ -47,6 +43,7 @@ export {
   type SampleOptions,
   MAX_SAMPLE_VALUES,
 } from './evaluate.js';
+export { evaluate, type EvaluateOptions, type Evaluation } from './evaluateSet.js';
 export {
   BijectiveError,
   type ErrorKind,
@@ -55,15 +52,7 @@ export {
   shapeError,
   valueError,
 } from './errors.js';
-export {
-  type BatchLike,
-  contextProblem,
-  requireContext,
-  validateBatch,
-  validateContext,
-  validatePositiveInt,
-} from './validate.js';
-export { evaluate, type EvaluateOptions, type Evaluation } from './evaluateSet.js';
+export type { BatchLike } from './validate.js';
 export {
   STANDARDIZED,
   type Standardization,
@@ -71,71 +60,26 @@ export {
   standardized,
   withStandardized,
 } from './standardized.js';
-export { elementwise } from './bijections/elementwise.js';
+export { type BackendPlugin, useBackend, cpuBackend } from './backend/plugin.js';
 export {
-  affine,
-  affineTransform,
-  type AffineOptions,
-  type AffineParams,
-} from './bijections/affine.js';
-export { exp } from './bijections/exp.js';
-export { sigmoid, logit } from './bijections/sigmoid.js';
-export { softplus } from './bijections/softplus.js';
-export { permutation, reversePermutation, randomPermutation } from './bijections/permutation.js';
-export { mulberry32, randomPermutationIndices, tfSeed } from './random.js';
+  type EpochFigures,
+  type EpochRecord,
+  type FitProgress,
+  type FitOptions,
+  type FitResult,
+  fit,
+  meanNll,
+} from './training/fit.js';
 export {
-  type DenseParams,
-  type Activation,
-  type MlpOptions,
-  glorotUniform,
-  initMlp,
-  applyMlp,
-} from './nn/mlp.js';
-export { type BackendPlugin, backendError, useBackend, cpuBackend } from './backend/plugin.js';
-export {
-  FUSED_ADAM,
-  SQUARED_NORM,
-  FUSED_MLP,
-  FUSED_MLP_GRAD,
-  type FusedAdamAttrs,
-  type FusedMlpActivation,
-  type FusedMlpAttrs,
-  type FusedMlpWorkspace,
-  type WorkspacePiece,
-  fusedMlpWorkspace,
-  FUSED_SPLINE,
-  FUSED_SPLINE_GRAD,
-  FUSED_AFFINE,
-  FUSED_AFFINE_GRAD,
-  type FusedSplineAttrs,
-  type FusedAffineAttrs,
-  STANDARD_NORMAL_LOG_PROB,
-  STANDARD_NORMAL_LOG_PROB_GRAD,
-  hasFusedKernel,
-  squaredNorm,
-} from './backend/fusedKernels.js';
-export {
-  type SplineOptions,
-  type ElementwiseResult,
-  rowLogDet,
-  rationalQuadraticSpline,
-  rationalQuadraticSplineInverse,
-  splineParamCount,
-  identityDerivative,
-} from './spline/rationalQuadraticSpline.js';
-export {
-  splineTransform,
-  identitySplineParams,
-  type SplineTransformParams,
-} from './spline/splineTransform.js';
-export * from './training/index.js';
-export { registry } from './registry.js';
-export * from './serialization/index.js';
-export { type ParamSpec, checkParamsMatch, paramSpecs } from './paramsCheck.js';
-export { WIDE_FROM_DIM, defaultHidden, presetTransforms } from './presetDefaults.js';
-export { presetLimits, mlpParamCount, presetSizeProblem } from './presetLimits.js';
-export { LOG_SCALE_BOUND, softClamp } from './nn/softClamp.js';
-export { type ActivationName, activationNames, activation } from './nn/activationName.js';
-export { type MlpStackLayer, type MlpStackOptions, mlpStack } from './nn/mlpStack.js';
-export * from './elementMaps/index.js';
-export { selectColumns, selectEntries } from './ops/selectColumns.js';
+  type LogDensity,
+  type ReverseKLOptions,
+  type ReverseKLResult,
+  fitReverseKL,
+} from './training/fitReverseKL.js';
+export { DivergedError } from './training/diverged.js';
+export { AbortedError } from './training/aborted.js';
+export { type LoadLimits, defaultLoadLimits } from './serialization/limits.js';
+export type { WeightSpec, FlowManifest } from './serialization/manifest.js';
+export { encodeFlow } from './serialization/encode.js';
+export { decodeFlow } from './serialization/decode.js';
+export { type FlowBuilders, restoreFlow } from './serialization/restore.js';

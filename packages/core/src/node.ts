@@ -5,3 +5,4 @@
 export { saveFlow } from './serialization/save.js';
 export { type FlowBuilders, loadFlow } from './serialization/load.js';
 export { MAX_CSV_BYTES, readCsvFile } from './data/readCsvFile.js';
+export { type FamilyPackage, familyPackages, loadFamilies } from './familyPackages.js';

@@ -4,7 +4,7 @@ import { affine } from './bijections/affine.js';
 import { type BijectiveError, valueError } from './errors.js';
 import { type FlowDef, type JsonObject, makeFlow } from './flow.js';
 import type { Params } from './params.js';
-import type { FlowBuilders } from './serialization/restore.js';
+import { type FlowBuilders, runBuilder } from './serialization/restore.js';
 
 /** The name a standardized flow is saved under (`manifest.name`). */
 export const STANDARDIZED = 'standardized';
@@ -136,8 +136,9 @@ export const withStandardized = (builders: FlowBuilders): FlowBuilders => ({
       );
     if (!isRecord(inner))
       throw valueError('config.config', 'the inner flow config (an object)', String(inner));
-    const def = builders[name]!(inner);
-    const r = standardized(def, { mean: numbers(c['mean']), std: numbers(c['std']) });
+    const def = runBuilder(builders[name]!, inner);
+    if (E.isLeft(def)) throw def.left;
+    const r = standardized(def.right, { mean: numbers(c['mean']), std: numbers(c['std']) });
     if (E.isLeft(r)) throw r.left;
     return r.right;
   },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { type BackendPlugin, backendError, cpuBackend, tf, useBackend } from '../src/index.js';
+import { type BackendPlugin, cpuBackend, tf, useBackend } from '../src/index.js';
+import { backendError } from '../src/entries/backend.js';
 
 describe('backend plugins', () => {
   it('useBackend(cpuBackend) selects tfjs cpu', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { registry, tf } from '../src/index.js';
+import { tf } from '../src/index.js';
+import { registry } from '../src/testing/index.js';
 import {
   type RegistryEntry,
   type Shape,

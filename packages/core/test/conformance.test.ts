@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { registry, tf } from '../src/index.js';
+import { tf } from '../src/index.js';
+import { registry } from '../src/testing/index.js';
 import { compareFingerprints, conformanceCases, flowFingerprint } from '../src/testing/index.js';
 
 describe('conformance helpers', () => {

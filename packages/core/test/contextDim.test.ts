@@ -3,17 +3,19 @@ import * as E from 'fp-ts/lib/Either.js';
 import {
   BijectiveError,
   type TransformDef,
-  affineTransform,
   chain,
-  contextProblem,
   fixed,
   flow,
   logProb,
-  reversePermutation,
   sample,
   tf,
-  withContextDim,
 } from '../src/index.js';
+import {
+  affineTransform,
+  contextProblem,
+  reversePermutation,
+  withContextDim,
+} from '../src/entries/transforms.js';
 
 /** A conditional shift `y = x + c` (`dim = contextDim = 2`), declaring its contextDim. */
 const contextShift: TransformDef<readonly []> = {

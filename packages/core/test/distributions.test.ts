@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  diagNormal,
-  disposeParams,
-  mixtureOfGaussians,
-  standardNormal,
-  tf,
-  tfSeed,
-} from '../src/index.js';
+import { diagNormal, disposeParams, mixtureOfGaussians, standardNormal, tf } from '../src/index.js';
+import { tfSeed } from '../src/entries/params.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 
 const read = (t: tf.Tensor) => {

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { type Batch, tf } from '../src/index.js';
 import {
-  type Batch,
   type ElementMap,
   additiveMap,
   affineMap,
   rawComponent,
   splineMap,
-  tf,
-} from '../src/index.js';
+} from '../src/entries/transforms.js';
 
 // Every element map of core: a bijection per coordinate whose log-derivatives are
 // the true ones (against autodiff), whose inverse undoes forward, and whose

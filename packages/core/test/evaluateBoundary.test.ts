@@ -2,20 +2,19 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_SAMPLE_VALUES,
-  affineTransform,
   chain,
-  checkParamsMatch,
   diagNormal,
   disposeParams,
-  elementwise,
   fixed,
   flow,
   logProb,
   sample,
   sampleAndLogProb,
-  splineTransform,
   tf,
 } from '../src/index.js';
+import { affineTransform, elementwise } from '../src/entries/transforms.js';
+import { splineTransform } from '../src/entries/spline.js';
+import { checkParamsMatch } from '../src/entries/params.js';
 import { gaussianFlow } from './fixtures.js';
 
 const other = flow({ name: 'spline', dim: 2, transform: splineTransform(2), base: diagNormal(2) });

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  affineTransform,
-  chain,
-  disposeParams,
-  DivergedError,
-  fit,
-  fitReverseKL,
-  flow,
-  paramsAreFinite,
-  splineTransform,
-  tf,
-} from '../src/index.js';
+import { chain, disposeParams, DivergedError, fit, fitReverseKL, flow, tf } from '../src/index.js';
+import { affineTransform } from '../src/entries/transforms.js';
+import { splineTransform } from '../src/entries/spline.js';
+import { paramsAreFinite } from '../src/entries/params.js';
 import { gaussianData, gaussianFlow } from './fixtures.js';
 
 const def = gaussianFlow;

@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  affineTransform,
   BijectiveError,
   diagNormal,
   disposeParams,
   DivergedError,
   fit,
-  flattenParams,
   flow,
-  paramsAreFinite,
   tf,
   type EpochFigures,
 } from '../src/index.js';
+import { affineTransform } from '../src/entries/transforms.js';
+import { flattenParams, paramsAreFinite } from '../src/entries/params.js';
 import { gaussianData, gaussianFlow } from './fixtures.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 

@@ -1,4 +1,6 @@
-import { affineTransform, diagNormal, flow, tf, tfSeed } from '../src/index.js';
+import { diagNormal, flow, tf } from '../src/index.js';
+import { affineTransform } from '../src/entries/transforms.js';
+import { tfSeed } from '../src/entries/params.js';
 
 /** `n` rows of N((1, −2), diag(0.5², 3²)), fixed by `seed`: data whose maximum-likelihood fit is known. */
 export const gaussianData = (n: number, seed: number): tf.Tensor2D =>

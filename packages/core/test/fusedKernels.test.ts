@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUSED_ADAM, SQUARED_NORM, hasFusedKernel, squaredNorm, tf } from '../src/index.js';
+import { tf } from '../src/index.js';
+import { FUSED_ADAM, SQUARED_NORM, hasFusedKernel, squaredNorm } from '../src/entries/backend.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 
 describe('fused kernels: composite fallbacks on cpu', () => {

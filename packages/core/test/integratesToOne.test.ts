@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { disposeParams, registry, tf } from '../src/index.js';
+import { disposeParams, tf } from '../src/index.js';
+import { registry } from '../src/testing/index.js';
 import {
   type RegistryEntry,
   type RegistryIntegrationOptions,

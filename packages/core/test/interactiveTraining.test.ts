@@ -7,10 +7,10 @@ import {
   fit,
   fitReverseKL,
   logProb,
-  paramsAreFinite,
   tf,
-  yieldToEventLoop,
 } from '../src/index.js';
+import { yieldToEventLoop } from '../src/training/index.js';
+import { paramsAreFinite } from '../src/entries/params.js';
 import { gaussianData, gaussianFlow } from './fixtures.js';
 
 const def = gaussianFlow;

@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concatAll } from 'fp-ts/lib/Monoid.js';
+import { compose, disposeParams, identity, invert, tf, type Bijection } from '../src/index.js';
 import {
   affineTransform,
   bijectionMonoid,
-  compose,
-  disposeParams,
   exp,
-  identity,
-  invert,
-  mapParams,
   randomPermutation,
   sigmoid,
-  splineTransform,
-  tf,
-  tfSeed,
-  type Bijection,
-} from '../src/index.js';
+} from '../src/entries/transforms.js';
+import { splineTransform } from '../src/entries/spline.js';
+import { mapParams, tfSeed } from '../src/entries/params.js';
 
 // Three non-trivial bijections on R^3 with random parameters.
 const bijections = (seed: number): { parts: Bijection[]; dispose: () => void } => {

@@ -9,13 +9,13 @@ import {
   type JsonObject,
   type Params,
   type TransformDef,
-  affineTransform,
   chain,
   disposeParams,
   flow,
-  manifestChecksum,
   tf,
 } from '../src/index.js';
+import { affineTransform } from '../src/entries/transforms.js';
+import { manifestChecksum } from '../src/serialization/index.js';
 import { loadFlow, saveFlow } from '../src/node.js';
 import {
   build,

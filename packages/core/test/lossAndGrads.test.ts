@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lossAndGrads, tf } from '../src/index.js';
+import { tf } from '../src/index.js';
+import { lossAndGrads } from '../src/training/index.js';
 
 describe('lossAndGrads', () => {
   it('gives the loss, the gradients and their squared norm', () => {

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { registry } from '../src/index.js';
+import { registry } from '../src/testing/index.js';
 import { checkEntry, registryCases } from '../src/testing/index.js';
 
 describe('every core transform passes the shared checker (cpu)', () => {

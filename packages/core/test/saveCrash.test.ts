@@ -4,14 +4,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type FlowDef,
-  type Params,
-  disposeParams,
-  encodeFlow,
-  mulberry32,
-  tf,
-} from '../src/index.js';
+import { type FlowDef, type Params, disposeParams, encodeFlow, tf } from '../src/index.js';
+import { mulberry32 } from '../src/entries/params.js';
 import { loadFlow, saveFlow } from '../src/node.js';
 import { bigDef, modelA, modelB } from './saveCrashModels.js';
 import {

@@ -3,7 +3,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Params, checkParamsMatch, disposeParams, mapParams, tf } from '../src/index.js';
+import { type Params, disposeParams, tf } from '../src/index.js';
+import { checkParamsMatch, mapParams } from '../src/entries/params.js';
 import { loadFlow, saveFlow } from '../src/node.js';
 import {
   build,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { selectColumns, selectEntries, tf } from '../src/index.js';
+import { tf } from '../src/index.js';
+import { selectColumns, selectEntries } from '../src/entries/transforms.js';
 
 describe('selectColumns', () => {
   it('equals tf.gather and has the same gradient, with repeated and dropped columns', () => {

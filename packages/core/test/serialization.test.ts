@@ -2,7 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Params, disposeParams, flattenParams, fnv1a, tf } from '../src/index.js';
+import { type Params, disposeParams, tf } from '../src/index.js';
+import { flattenParams } from '../src/entries/params.js';
+import { fnv1a } from '../src/serialization/index.js';
 import { loadFlow, saveFlow } from '../src/node.js';
 import {
   build,

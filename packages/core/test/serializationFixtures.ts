@@ -6,20 +6,18 @@ import {
   type FlowDef,
   type JsonObject,
   type Params,
-  affineTransform,
   chain,
   diagNormal,
   disposeParams,
-  flattenParams,
   flow,
   logProb,
-  manifestChecksum,
-  mapParams,
-  splineTransform,
   tf,
-  tfSeed,
   valueError,
 } from '../src/index.js';
+import { affineTransform } from '../src/entries/transforms.js';
+import { splineTransform } from '../src/entries/spline.js';
+import { flattenParams, mapParams, tfSeed } from '../src/entries/params.js';
+import { manifestChecksum } from '../src/serialization/index.js';
 
 /**
  * The test flow `demo` from a JSON config, validating it as a preset does

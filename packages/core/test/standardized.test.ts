@@ -8,12 +8,12 @@ import {
   disposeParams,
   evaluate,
   logProb,
-  manifestChecksum,
   sample,
   standardized,
   tf,
   withStandardized,
 } from '../src/index.js';
+import { manifestChecksum } from '../src/serialization/index.js';
 import { loadFlow, saveFlow } from '../src/node.js';
 import {
   build,

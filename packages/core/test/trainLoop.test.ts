@@ -1,15 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import {
-  AbortedError,
-  DivergedError,
-  type TrainLoopHooks,
-  type TrainLoopOptions,
-  computationError,
-  disposeParams,
-  tf,
-  trainLoop,
-} from '../src/index.js';
+import { AbortedError, DivergedError, computationError, disposeParams, tf } from '../src/index.js';
+import { type TrainLoopHooks, type TrainLoopOptions, trainLoop } from '../src/training/index.js';
 
 type P = { readonly w: tf.Tensor1D };
 

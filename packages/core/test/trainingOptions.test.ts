@@ -1,12 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import {
-  type TrainingOptionsInput,
-  fit,
-  fitReverseKL,
-  tf,
-  validateTrainingOptions,
-} from '../src/index.js';
+import { fit, fitReverseKL, tf } from '../src/index.js';
+import { type TrainingOptionsInput, validateTrainingOptions } from '../src/training/index.js';
 import { gaussianData, gaussianFlow } from './fixtures.js';
 
 /** Options every training loop must refuse, each with the option it names. */

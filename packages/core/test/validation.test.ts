@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  affine,
-  affineTransform,
-  flow,
-  logProb,
-  permutation,
-  sample,
-  sampleAndLogProb,
-  tf,
-  type Params,
-} from '../src/index.js';
+import { flow, logProb, sample, sampleAndLogProb, tf, type Params } from '../src/index.js';
+import { affine, affineTransform, permutation } from '../src/entries/transforms.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 
 const def = flow({ name: 'g', dim: 2, transform: affineTransform(2) });

@@ -1,4 +1,5 @@
-import { type AffineParams, type Batch, affineTransform, tf } from '@bijective/core';
+import { type Batch, tf } from '@bijective/core';
+import { type AffineParams, affineTransform } from '@bijective/core/transforms';
 import type { InitializableTransformDef } from './dataInit.js';
 
 /** Parameters of {@link actNorm}: `shift` and `logScale`, each `[dim]`. */

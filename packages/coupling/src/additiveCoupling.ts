@@ -1,4 +1,5 @@
-import { type TransformDef, additiveMap } from '@bijective/core';
+import { type TransformDef } from '@bijective/core';
+import { additiveMap } from '@bijective/core/transforms';
 import { type CouplingOptions, type CouplingParams, coupling } from './coupling.js';
 
 /**

@@ -1,4 +1,5 @@
-import { type TransformDef, affineMap } from '@bijective/core';
+import { type TransformDef } from '@bijective/core';
+import { affineMap } from '@bijective/core/transforms';
 import { type CouplingOptions, type CouplingParams, coupling } from './coupling.js';
 
 /**

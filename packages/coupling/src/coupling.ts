@@ -1,18 +1,12 @@
+import { type Batch, type PerRow, type TransformDef, tf, valueError } from '@bijective/core';
 import {
-  type Activation,
-  type Batch,
-  type DenseParams,
   type ElementMap,
-  type TransformDef,
-  applyMlp,
-  initMlp,
   rawComponent,
   rowLogDet,
   selectColumns,
-  tf,
-  valueError,
   requireContext,
-} from '@bijective/core';
+} from '@bijective/core/transforms';
+import { type Activation, type DenseParams, applyMlp, initMlp } from '@bijective/core/nn';
 import { type CouplingMask, alternatingMask } from './mask.js';
 
 /** Options shared by every coupling transform. */

@@ -12,9 +12,8 @@ import {
   type TransformDef,
   cloneParams,
   flow,
-  validateBatch,
-  validateContext,
 } from '@bijective/core';
+import { validateBatch, validateContext } from '@bijective/core/transforms';
 
 /**
  * A definition whose parameters can be initialised from data (Glow's

@@ -1,28 +1,8 @@
-export { type CouplingMask, couplingMask, alternatingMask, halfMask, randomMask } from './mask.js';
-export {
-  type CouplingOptions,
-  type CouplingParams,
-  type ConditionalElementwise,
-  coupling,
-  thetaComponent,
-} from './coupling.js';
-export { additiveCoupling } from './additiveCoupling.js';
-export { affineCoupling } from './affineCoupling.js';
-export { type SplineCouplingOptions, splineCoupling } from './splineCoupling.js';
-export { type DiagonalScalingParams, diagonalScaling } from './diagonalScaling.js';
-export { type ActNormParams, ACT_NORM_EPSILON, actNorm, actNormInit } from './actNorm.js';
-export { lowerTriangularInverse } from './triangular.js';
-export { type LuLinearParams, type LuLinearOptions, luLinear } from './luLinear.js';
-export {
-  type DataInitializable,
-  type InitializableTransformDef,
-  type InitializableFlowDef,
-  isDataInitializable,
-  initializableFlow,
-  dataDependentInit,
-} from './dataInit.js';
-export { stack } from './stack.js';
-export { type ActivationName, activationNames, activation } from '@bijective/core';
+/**
+ * `@bijective/coupling`: NICE, RealNVP, Glow and NSF coupling presets, and
+ * Glow's data-dependent initialisation. Layers are on
+ * `@bijective/coupling/layers`, the registry on `@bijective/coupling/testing`.
+ */
 export {
   type MaskKind,
   type ExplicitMasks,
@@ -33,5 +13,10 @@ export {
   realNVP,
   glow,
   nsfCoupling,
+  presets,
 } from './presets.js';
-export { type PresetBuilders, registry, presets } from './registry.js';
+export {
+  type DataInitializable,
+  type InitializableFlowDef,
+  dataDependentInit,
+} from './dataInit.js';

@@ -1,13 +1,6 @@
-import {
-  type Batch,
-  type PerRow,
-  type TransformDef,
-  randomPermutationIndices,
-  selectColumns,
-  selectEntries,
-  tf,
-  valueError,
-} from '@bijective/core';
+import { type Batch, type PerRow, type TransformDef, tf, valueError } from '@bijective/core';
+import { selectColumns, selectEntries } from '@bijective/core/transforms';
+import { randomPermutationIndices } from '@bijective/core/params';
 import { lowerTriangularInverse } from './triangular.js';
 
 /**

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { type BijectiveError, randomPermutationIndices, valueError } from '@bijective/core';
+import { type BijectiveError, valueError } from '@bijective/core';
+import { randomPermutationIndices } from '@bijective/core/params';
 
 /**
  * How a coupling layer splits the coordinates: `conditioning` indices pass

@@ -1,20 +1,22 @@
 import {
-  type ActivationName,
   type FlowParams,
   type JsonObject,
   type NoParams,
   type Params,
   type TransformDef,
-  splitSeed,
+  valueError,
+} from '@bijective/core';
+import { withContextDim } from '@bijective/core/transforms';
+import { type ActivationName, activation, activationNames } from '@bijective/core/nn';
+import { splitSeed } from '@bijective/core/params';
+import {
+  type Presets,
   defaultHidden,
   mlpParamCount,
-  presetTransforms,
+  preset,
   presetSizeProblem,
-  activation,
-  activationNames,
-  valueError,
-  withContextDim,
-} from '@bijective/core';
+  presetTransforms,
+} from '@bijective/core/presets';
 import { actNorm } from './actNorm.js';
 import { additiveCoupling } from './additiveCoupling.js';
 import { affineCoupling } from './affineCoupling.js';
@@ -23,6 +25,7 @@ import { type InitializableFlowDef, initializableFlow } from './dataInit.js';
 import { diagonalScaling } from './diagonalScaling.js';
 import { luLinear } from './luLinear.js';
 import { type CouplingMask, alternatingMask, couplingMask, randomMask } from './mask.js';
+import { decodeCouplingFlowOptions, decodeNsfCouplingOptions } from './presetOptions.js';
 import { splineCoupling } from './splineCoupling.js';
 import { stack } from './stack.js';
 
@@ -315,4 +318,23 @@ export const nsfCoupling = (options: NsfCouplingOptions): CouplingFlowDef => {
       lu(r, i),
     ]),
   );
+};
+
+/**
+ * The family contract (core's `Presets`): each preset by name, rebuilding its
+ * definition from a JSON config (as saved by `saveFlow`) with every field's
+ * type and range checked, a `Left(ValueError)` naming the field otherwise.
+ * Pass it to `loadFlow` / `restoreFlow` as the builders.
+ *
+ * @example
+ * ```ts
+ * const def = presets['realNVP']!({ dim: 2 }); // Either<BijectiveError, FlowDef>
+ * const loaded = await loadFlow('./model', presets)();
+ * ```
+ */
+export const presets: Presets = {
+  nice: preset(decodeCouplingFlowOptions, nice),
+  realNVP: preset(decodeCouplingFlowOptions, realNVP),
+  glow: preset(decodeCouplingFlowOptions, glow),
+  nsfCoupling: preset(decodeNsfCouplingOptions, nsfCoupling),
 };

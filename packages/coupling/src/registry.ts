@@ -1,11 +1,5 @@
-import {
-  type Batch,
-  type FlowDef,
-  type JsonObject,
-  type Params,
-  tf,
-  tfSeed,
-} from '@bijective/core';
+import { type Batch, tf } from '@bijective/core';
+import { tfSeed } from '@bijective/core/params';
 import type { InputSampler, Registry } from '@bijective/core/testing';
 import { actNorm } from './actNorm.js';
 import { additiveCoupling } from './additiveCoupling.js';
@@ -13,14 +7,7 @@ import { affineCoupling } from './affineCoupling.js';
 import { diagonalScaling } from './diagonalScaling.js';
 import { luLinear } from './luLinear.js';
 import { alternatingMask, halfMask, randomMask } from './mask.js';
-import {
-  type CouplingFlowOptions,
-  type NsfCouplingOptions,
-  glow,
-  nice,
-  nsfCoupling,
-  realNVP,
-} from './presets.js';
+import { glow, nice, nsfCoupling, realNVP } from './presets.js';
 import { splineCoupling } from './splineCoupling.js';
 import { stack } from './stack.js';
 
@@ -177,30 +164,4 @@ export const registry: Registry = {
     // As for splineCoupling: a smaller perturbation keeps the splines well-conditioned in float32.
     check: { perturb: 0.15 },
   },
-};
-
-/**
- * Preset constructors by name, from a JSON config. Structurally the same as
- * `FlowBuilders` of `@bijective/core/node`, so it can be passed to `loadFlow`.
- */
-export type PresetBuilders = Readonly<Record<string, (config: JsonObject) => FlowDef<Params>>>;
-
-/**
- * Preset constructors by name, taking a flow's JSON `config` (as saved by
- * `saveFlow`) and rebuilding its definition — a `FlowBuilders` for
- * `loadFlow` from `@bijective/core/node`. Used by the bench app and the
- * conformance suite. Each constructor validates its options and throws a
- * `BijectiveError` (ValueError) for invalid ones.
- *
- * @example
- * ```ts
- * const def = presets['realNVP']!({ dim: 2 });
- * const loaded = await loadFlow('./model', presets)();
- * ```
- */
-export const presets: PresetBuilders = {
-  nice: (config: JsonObject) => nice(config as unknown as CouplingFlowOptions),
-  realNVP: (config: JsonObject) => realNVP(config as unknown as CouplingFlowOptions),
-  glow: (config: JsonObject) => glow(config as unknown as CouplingFlowOptions),
-  nsfCoupling: (config: JsonObject) => nsfCoupling(config as unknown as NsfCouplingOptions),
 };

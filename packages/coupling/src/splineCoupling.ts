@@ -1,4 +1,6 @@
-import { type SplineOptions, type TransformDef, splineMap } from '@bijective/core';
+import { type TransformDef } from '@bijective/core';
+import { splineMap } from '@bijective/core/transforms';
+import { type SplineOptions } from '@bijective/core/spline';
 import { type CouplingOptions, type CouplingParams, coupling } from './coupling.js';
 
 /** Options of {@link splineCoupling}: the coupling's and the spline's (bins `K`, default 8; bound `B`, default 5). */

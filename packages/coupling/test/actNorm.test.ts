@@ -1,16 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { type Batch, type Params, tf, disposeParams, flattenParams } from '@bijective/core';
-import {
-  actNorm,
-  actNormInit,
-  affineCoupling,
-  dataDependentInit,
-  glow,
-  luLinear,
-  realNVP,
-  stack,
-} from '../src/index.js';
+import { type Batch, type Params, tf, disposeParams } from '@bijective/core';
+import { flattenParams } from '@bijective/core/params';
+import { dataDependentInit, glow, realNVP } from '../src/index.js';
+import { actNorm, actNormInit, affineCoupling, luLinear, stack } from '../src/layers.js';
 
 /** Per-column mean and population standard deviation, read back. */
 const moments = (t: tf.Tensor2D): { mean: number[]; std: number[] } => {

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { disposeParams, logProb, mapParams, tf, tfSeed } from '@bijective/core';
+import { disposeParams, logProb, tf } from '@bijective/core';
+import { mapParams, tfSeed } from '@bijective/core/params';
 import { describe, expect, it } from 'vitest';
 import { realNVP } from '../src/index.js';
 

@@ -1,6 +1,7 @@
-import { BijectiveError, withContextDim } from '@bijective/core';
+import { BijectiveError } from '@bijective/core';
+import { withContextDim } from '@bijective/core/transforms';
 import { describe, expect, it } from 'vitest';
-import { actNorm, affineCoupling, initializableFlow, stack } from '../src/index.js';
+import { actNorm, affineCoupling, initializableFlow, stack } from '../src/layers.js';
 
 describe('contextDim through stack and initializableFlow', () => {
   const conditional = () => withContextDim(affineCoupling({ dim: 2, contextDim: 1 }), 1);

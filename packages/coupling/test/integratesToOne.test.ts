@@ -6,7 +6,7 @@ import {
   integrationCases,
   mutateFlow,
 } from '@bijective/core/testing';
-import { registry } from '../src/index.js';
+import { registry } from '../src/testing.js';
 
 // Spline presets on a coarser grid: tfjs-cpu's 3-D slices make one spline row cost ~0.2 ms, so
 // 401² rows take ~35 s and 161² ~5 s. At h = 0.075 the rule's error on these C¹ densities (O(h²))

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { disposeParams, randomPermutationIndices, tf, tfSeed, type Batch } from '@bijective/core';
+import { disposeParams, tf, type Batch } from '@bijective/core';
+import { randomPermutationIndices, tfSeed } from '@bijective/core/params';
 import { logAbsDet } from '@bijective/core/testing';
-import { type LuLinearParams, luLinear, lowerTriangularInverse } from '../src/index.js';
+import { type LuLinearParams, luLinear, lowerTriangularInverse } from '../src/layers.js';
 
 /** Read tensors produced inside a tidy, then dispose them. */
 const read = (f: () => tf.Tensor[]): unknown[] => {

@@ -1,3 +1,4 @@
+import { presetOrThrow } from '@bijective/core/testing';
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import {
@@ -5,11 +6,11 @@ import {
   type Params,
   countParams,
   decodeFlow,
-  defaultHidden,
   disposeParams,
   encodeFlow,
   logProb,
 } from '@bijective/core';
+import { defaultHidden } from '@bijective/core/presets';
 import { glow, nice, nsfCoupling, presets, realNVP } from '../src/index.js';
 
 const all = { nice, realNVP, glow, nsfCoupling } as const;
@@ -43,7 +44,7 @@ describe('one name for the number of layers: transforms (steps a deprecated alia
     const params = def.init(4);
     const { manifest, weightData } = encodeFlow(def, params);
     const { transforms, ...rest } = def.config;
-    const old = presets['realNVP']!({ ...rest, steps: transforms! });
+    const old = presetOrThrow(presets, 'realNVP', { ...rest, steps: transforms! });
     const loaded = decodeFlow(old, manifest, weightData);
     if (E.isLeft(loaded)) throw loaded.left;
     const x = [

@@ -1,3 +1,4 @@
+import { presetOrThrow } from '@bijective/core/testing';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,24 +10,14 @@ import {
   decodeFlow,
   disposeParams,
   encodeFlow,
-  mapParams,
   sample,
-  LOG_SCALE_BOUND,
-  softClamp,
   standardNormalLogProb,
   tf,
 } from '@bijective/core';
-import {
-  alternatingMask,
-  couplingMask,
-  glow,
-  halfMask,
-  nice,
-  nsfCoupling,
-  presets,
-  randomMask,
-  realNVP,
-} from '../src/index.js';
+import { LOG_SCALE_BOUND, softClamp } from '@bijective/core/nn';
+import { mapParams } from '@bijective/core/params';
+import { glow, nice, nsfCoupling, presets, realNVP } from '../src/index.js';
+import { alternatingMask, couplingMask, halfMask, randomMask } from '../src/layers.js';
 
 const readScalarRows = (f: () => tf.Tensor): number[] => {
   const t = tf.tidy(f);
@@ -74,7 +65,7 @@ describe('presets', () => {
         structureSeed: 4,
       });
       expect(def.name).toBe(name);
-      const rebuilt = presets[name]!(JSON.parse(JSON.stringify(def.config)));
+      const rebuilt = presetOrThrow(presets, name, JSON.parse(JSON.stringify(def.config)));
       expect(rebuilt.config).toEqual(def.config);
       const p = mapParams(def.init(1), (t) =>
         tf.tidy(() => tf.add(t, tf.randomNormal(t.shape, 0, 0.2, 'float32', 5))),
@@ -96,7 +87,7 @@ describe('presets', () => {
       );
       const { manifest, weightData } = encodeFlow(def, p);
       const saved = JSON.parse(JSON.stringify(manifest)) as typeof manifest;
-      const rebuilt = presets[saved.name]!(saved.config);
+      const rebuilt = presetOrThrow(presets, saved.name, saved.config);
       const q = decodeFlow(rebuilt, saved, weightData);
       if (E.isLeft(q)) throw q.left;
       const x = tf.randomNormal([5, 2], 0, 1, 'float32', 2) as Batch;

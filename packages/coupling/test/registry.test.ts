@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { checkEntry, registryCases } from '@bijective/core/testing';
-import { registry } from '../src/index.js';
+import { registry } from '../src/testing.js';
 
 // Every transform and preset, dims 1-5 as the entry allows, with and without a 3-wide context:
 // round trip, log-det against a float64 brute-force Jacobian (both directions), inverse log-det =

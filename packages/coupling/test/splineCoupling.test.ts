@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Batch, type DenseParams, tf, disposeParams } from '@bijective/core';
-import { type CouplingParams, alternatingMask, splineCoupling } from '../src/index.js';
+import { type Batch, tf, disposeParams } from '@bijective/core';
+import { type DenseParams } from '@bijective/core/nn';
+import { type CouplingParams, alternatingMask, splineCoupling } from '../src/layers.js';
 
 const K = 8;
 const B = 5;

@@ -1,6 +1,8 @@
+import { presetOrThrow } from '@bijective/core/testing';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { type Batch, tf, disposeParams, fit, meanNll, mulberry32 } from '@bijective/core';
+import { type Batch, tf, disposeParams, fit, meanNll } from '@bijective/core';
+import { mulberry32 } from '@bijective/core/params';
 import { dataDependentInit, glow, presets, realNVP } from '../src/index.js';
 
 /** Two moons (scikit-learn's shape, noise 0.05, scaled by 2 and shifted as in the bundled data), seeded. */
@@ -70,7 +72,7 @@ describe('no tensor leaks over 100 training steps of each preset', () => {
   for (const name of Object.keys(presets)) {
     it(name, async () => {
       // Small networks: the property is the tensor count after 100 Adam steps, not the fit.
-      const def = presets[name]!({ dim: 2, hidden: [8], steps: 2 });
+      const def = presetOrThrow(presets, name, { dim: 2, hidden: [8], steps: 2 });
       const x = tf.tensor2d(moons(256, 7));
       const before = tf.memory().numTensors;
       const r = await fit(def, x, { seed: 0, maxSteps: 100, batchSize: 32, validationFraction: 0 });

@@ -1,7 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { type BijectiveError, type FlowDef, type Params, splitSeed, tf } from '@bijective/core';
-import { resolveOrdering } from '@bijective/autoregressive';
-import { randomMask } from '@bijective/coupling';
+import { type BijectiveError, type FlowDef, type Params, tf } from '@bijective/core';
+import { splitSeed } from '@bijective/core/params';
+import { resolveOrdering } from '@bijective/autoregressive/layers';
+import { randomMask } from '@bijective/coupling/layers';
 import type { SafeTensor } from './safetensors.js';
 import { type StateDict, keyError, transpose } from './stateDict.js';
 import type { ZukoFlowName } from './fromZuko.js';

@@ -1,4 +1,4 @@
-import { hiddenDegrees, inputDegrees } from '@bijective/autoregressive';
+import { hiddenDegrees, inputDegrees } from '@bijective/autoregressive/layers';
 
 /**
  * The MADE degrees of a bijective `made` network built as zuko's `MaskedMLP`

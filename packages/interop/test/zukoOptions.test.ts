@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Batch, tf } from '@bijective/core';
 import { checkBijection } from '@bijective/core/testing';
-import { affineAutoregressive, made, splineAutoregressive } from '@bijective/autoregressive';
+import { affineAutoregressive, made, splineAutoregressive } from '@bijective/autoregressive/layers';
 
 // The options fromZuko relies on (core's spline `parametrization: 'zuko'`, made's
 // `contextEntry: 'input'`, explicit orders) pass core's shared checker: round trip, log-det

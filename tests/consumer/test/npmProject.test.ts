@@ -50,6 +50,31 @@ describe('an npm project that installs the packed packages with the README insta
     expect(run(dir, 'node', ['check.cjs']).trim()).toBe('function function');
   });
 
+  it('every published subpath (but ./testing, which needs the optional fast-check) imports in Node', () => {
+    writeFileSync(
+      join(dir, 'entries.mjs'),
+      [
+        "import { readFileSync } from 'node:fs';",
+        "for (const name of ['@bijective/core', '@bijective/coupling']) {",
+        "  const pkg = JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8'));",
+        '  for (const sub of Object.keys(pkg.exports)) {',
+        "    if (sub === './package.json' || sub.endsWith('/testing')) continue;",
+        '    const m = await import(name + sub.slice(1));',
+        '    console.log(`${name}${sub.slice(1)} ${Object.keys(m).length}`);',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    const out = run(dir, 'node', ['entries.mjs']);
+    console.log(out);
+    for (const entry of [
+      '@bijective/core/transforms',
+      '@bijective/core/presets',
+      '@bijective/coupling/layers',
+    ])
+      expect(out).toMatch(new RegExp(`^${entry} [1-9]`, 'm'));
+  });
+
   it('ships what a published package needs and nothing internal', () => {
     for (const name of [
       '@bijective/core',

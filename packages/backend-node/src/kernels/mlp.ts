@@ -5,7 +5,7 @@ import {
   type FusedMlpAttrs,
   type WorkspacePiece,
   fusedMlpWorkspace,
-} from '@bijective/core';
+} from '@bijective/core/backend';
 import type { NativeAddon } from '../addon.js';
 import { type KernelArgs, cpuStorage, float32Result, float32Values } from './kernelArgs.js';
 

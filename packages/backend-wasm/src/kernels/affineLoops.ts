@@ -1,4 +1,4 @@
-import type { FusedAffineAttrs } from '@bijective/core';
+import type { FusedAffineAttrs } from '@bijective/core/backend';
 
 /**
  * The affine element map with zuko's soft-clamped log-scale (core's `affineMap`,

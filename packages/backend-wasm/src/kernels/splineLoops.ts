@@ -1,4 +1,4 @@
-import type { FusedSplineAttrs } from '@bijective/core';
+import type { FusedSplineAttrs } from '@bijective/core/backend';
 
 /**
  * The rational-quadratic spline (Durkan, Bekasov, Murray & Papamakarios,

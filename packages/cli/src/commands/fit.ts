@@ -1,13 +1,6 @@
 import { sequenceS } from 'fp-ts/lib/Apply.js';
 import * as E from 'fp-ts/lib/Either.js';
-import {
-  type FlowDef,
-  type Params,
-  disposeParams,
-  evaluate,
-  fit,
-  standardized,
-} from '@bijective/core';
+import { disposeParams, evaluate, fit, standardized } from '@bijective/core';
 import { splitRows, standardizeStats } from '@bijective/core/data';
 import { saveFlow } from '@bijective/core/node';
 import * as A from '../args.js';
@@ -111,17 +104,13 @@ export const runFit = async (p: A.Parsed, io: Io): Promise<E.Either<Failure, voi
       ),
     );
   }
-  let inner: FlowDef<Params>;
-  try {
-    inner = build({
-      dim,
-      ...(transforms === undefined ? {} : { transforms: transforms }),
-      ...(hidden === undefined ? {} : { hidden: hidden }),
-    });
-  } catch (e) {
-    return E.left(usage(`--flow ${flowName}: ${e instanceof Error ? e.message : String(e)}`));
-  }
-  const def = standardized(inner, stats.right);
+  const inner = build({
+    dim,
+    ...(transforms === undefined ? {} : { transforms: transforms }),
+    ...(hidden === undefined ? {} : { hidden: hidden }),
+  });
+  if (E.isLeft(inner)) return E.left(usage(`--flow ${flowName}: ${inner.left.message}`));
+  const def = standardized(inner.right, stats.right);
   if (E.isLeft(def)) return E.left(fromError('standardization', def.left));
   io.err(
     `fitting ${flowName} (${dim} columns) on ${train.length} rows, validating on ${validation.length}\n`,

@@ -1,4 +1,6 @@
-import { glorotUniform, splitSeed, tf } from '@bijective/core';
+import { tf } from '@bijective/core';
+import { glorotUniform } from '@bijective/core/nn';
+import { splitSeed } from '@bijective/core/params';
 import { safeSigmoid } from '../activations.js';
 import { type DynamicsMlpOptions, resolveMlpOptions } from './options.js';
 import { type DynamicsDef, timeAndContext } from './vectorField.js';

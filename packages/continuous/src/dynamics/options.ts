@@ -1,4 +1,4 @@
-import type { Activation } from '@bijective/core';
+import type { Activation } from '@bijective/core/nn';
 import { type ActivationName, activation } from '../activations.js';
 
 /** Options of the dynamics networks `concatMlp` and `concatSquashMlp`. */

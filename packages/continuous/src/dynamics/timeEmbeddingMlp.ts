@@ -1,4 +1,6 @@
-import { type DenseParams, splitSeed, tf } from '@bijective/core';
+import { tf } from '@bijective/core';
+import { type DenseParams } from '@bijective/core/nn';
+import { splitSeed } from '@bijective/core/params';
 import { type DynamicsMlpOptions, resolveMlpOptions } from './options.js';
 import type { DynamicsDef, Time } from './vectorField.js';
 

@@ -1,24 +1,23 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  type AdamOptions,
   type BatchLike,
   BijectiveError,
   type FlowDef,
   type Params,
-  type TrainLoopResult,
   cloneParams,
   computationError,
   meanNll,
-  mulberry32,
-  splitSeed,
   tf,
-  trainLoop,
-  validateBatch,
-  validateContext,
-  validateTrainingOptions,
   valueError,
-  tfSeed,
 } from '@bijective/core';
+import { validateBatch, validateContext } from '@bijective/core/transforms';
+import {
+  type AdamOptions,
+  type TrainLoopResult,
+  trainLoop,
+  validateTrainingOptions,
+} from '@bijective/core/training';
+import { mulberry32, splitSeed, tfSeed } from '@bijective/core/params';
 import type { ContinuousFlowDef, ContinuousFlowParams } from '../continuousFlow.js';
 import { hungarian, squaredDistances } from './assignment.js';
 import { flowMatchingLoss } from './loss.js';

@@ -6,8 +6,36 @@ import { decodeFlow } from './decode.js';
 import { type LoadLimits, defaultLoadLimits } from './limits.js';
 import { type FlowManifest, parseManifest } from './manifest.js';
 
-/** Builds a flow definition from its saved `config`, per preset name. */
-export type FlowBuilders = Readonly<Record<string, (config: JsonObject) => FlowDef<Params>>>;
+/**
+ * Builds a flow definition from its saved `config`, per preset name: a family's
+ * `Presets` (each returning an Either) or plain constructors (which may throw).
+ */
+export type FlowBuilders = Readonly<
+  Record<
+    string,
+    (config: JsonObject) => FlowDef<Params> | E.Either<BijectiveError, FlowDef<Params>>
+  >
+>;
+
+/** Whether a builder's result is an fp-ts Either rather than a definition. */
+export const isEither = (
+  r: FlowDef<Params> | E.Either<BijectiveError, FlowDef<Params>>,
+): r is E.Either<BijectiveError, FlowDef<Params>> => '_tag' in r;
+
+/**
+ * Run `builder(config)` totally: a thrown error or a `Left` is the `Left`, a definition the `Right`.
+ */
+export const runBuilder = (
+  builder: FlowBuilders[string],
+  config: JsonObject,
+): E.Either<unknown, FlowDef<Params>> => {
+  try {
+    const r = builder(config);
+    return isEither(r) ? r : E.right(r);
+  } catch (e) {
+    return E.left(e);
+  }
+};
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -32,24 +60,22 @@ const buildDef = (
         manifest.name,
       ),
     );
-  try {
-    const def = builder(manifest.config);
-    return isFlowDef(def)
-      ? E.right(def)
-      : E.left(
-          serializationError(
-            `builder '${manifest.name}' did not return a flow definition`,
-            'builders',
-          ),
-        );
-  } catch (e) {
+  const def = runBuilder(builder, manifest.config);
+  if (E.isLeft(def))
     return E.left(
       serializationError(
-        `saved config of '${manifest.name}' was refused by its builder: ${message(e)}`,
+        `saved config of '${manifest.name}' was refused by its builder: ${message(def.left)}`,
         'config',
       ),
     );
-  }
+  return isFlowDef(def.right)
+    ? E.right(def.right)
+    : E.left(
+        serializationError(
+          `builder '${manifest.name}' did not return a flow definition`,
+          'builders',
+        ),
+      );
 };
 
 /**

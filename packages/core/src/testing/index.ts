@@ -46,6 +46,8 @@ export {
 export { type BriefTraining, trainBriefly } from './trainBriefly.js';
 export { type PlantedBug, plantedBugs, checkerBlindSpots } from './blindSpots.js';
 export { resignManifest, hostileConfigRefusal } from './hostileManifest.js';
+export { type Family, isFamily, presetOrThrow, registriesOf } from './family.js';
+export { registry } from '../registry.js';
 export { type FusedMlpCase, fusedMlpCases, checkFusedMlp } from './fusedMlpConformance.js';
 export {
   type FusedElementMapCase,

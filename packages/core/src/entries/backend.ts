@@ -1,0 +1,28 @@
+/**
+ * `@bijective/core/backend`: for backend plugins — the fused kernels a
+ * backend may register (and the reference implementations), and the error a
+ * plugin reports. Users select a backend with `useBackend` from the main entry.
+ */
+export { type BackendPlugin, backendError } from '../backend/plugin.js';
+export {
+  FUSED_ADAM,
+  SQUARED_NORM,
+  type FusedAdamAttrs,
+  FUSED_MLP,
+  FUSED_MLP_GRAD,
+  type FusedMlpActivation,
+  type FusedMlpAttrs,
+  type FusedMlpWorkspace,
+  type WorkspacePiece,
+  fusedMlpWorkspace,
+  FUSED_SPLINE,
+  FUSED_SPLINE_GRAD,
+  FUSED_AFFINE,
+  FUSED_AFFINE_GRAD,
+  type FusedSplineAttrs,
+  type FusedAffineAttrs,
+  STANDARD_NORMAL_LOG_PROB,
+  STANDARD_NORMAL_LOG_PROB_GRAD,
+  hasFusedKernel,
+  squaredNorm,
+} from '../backend/fusedKernels.js';
