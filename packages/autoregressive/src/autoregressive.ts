@@ -1,4 +1,4 @@
-import { type Batch, type PerRow, type TransformDef, tf, valueError } from '@bijective/core';
+import { type Batch, type TransformDef, tf, valueError } from '@bijective/core';
 import { type ElementMap, type ElementwiseResult, rowLogDet } from '@bijective/core/transforms';
 import { type Made, type MadeOptions, type MadeParams, made } from './made.js';
 

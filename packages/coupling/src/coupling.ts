@@ -1,4 +1,4 @@
-import { type Batch, type PerRow, type TransformDef, tf, valueError } from '@bijective/core';
+import { type Batch, type TransformDef, tf, valueError } from '@bijective/core';
 import {
   type ElementMap,
   rawComponent,
