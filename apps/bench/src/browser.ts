@@ -101,11 +101,12 @@ const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
     (l, i) =>
       `{ family: ${JSON.stringify(l.family)}, packageName: ${JSON.stringify(l.packageName)}, ok: true, module: m${i} }`,
   );
+  const continuous = catalog.loaded.findIndex((l) => l.packageName === '@bijective/continuous');
   const entry = [
     `import { runPage } from ${JSON.stringify(page)};`,
     `import { wasmBackend } from '@bijective/backend-wasm';`,
     ...imports,
-    `void runPage([${list.join(', ')}], wasmBackend);`,
+    `void runPage([${list.join(', ')}], wasmBackend${continuous < 0 ? '' : `, m${continuous}`});`,
   ].join('\n');
   const result = await esbuild.build({
     stdin: { contents: entry, resolveDir: APP_DIR, loader: 'js', sourcefile: 'bench-entry.js' },

@@ -1,8 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { type FlowDef, type Params, countParams, disposeParams, tf } from '@bijective/core';
+import {
+  DivergedError,
+  type FlowDef,
+  type Params,
+  countParams,
+  disposeParams,
+  tf,
+} from '@bijective/core';
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadSplits } from './data.js';
-import { importOptional } from './families.js';
 import type { FlowEntry } from './flows.js';
 import type {
   DistillModel,
@@ -74,14 +80,11 @@ const KL_WINDOW = 50;
  * if (typeof d === 'string') console.error(d); // why it is missing
  * ```
  */
-export const loadDistill = async (): Promise<Distill | string> => {
-  const r = await importOptional('@bijective/autoregressive');
-  if (!r.ok) return r.reason;
-  const f = r.module['distill'];
-  return typeof f === 'function'
-    ? (f as Distill)
-    : '@bijective/autoregressive does not export distill()';
-};
+export const loadDistill = (): Promise<Distill | string> =>
+  import('@bijective/autoregressive').then(
+    (m) => m.distill,
+    (e: unknown) => `cannot import @bijective/autoregressive: ${errorText(e)}`,
+  );
 
 /**
  * Mean and standard error `s/√n` of a sample.
@@ -338,8 +341,7 @@ export const runDistillTraining = async (
     const studentSeconds = (performance.now() - s0) / 1000;
     if (E.isLeft(r)) {
       const e = r.left;
-      if ('lastGoodParams' in e && e.lastGoodParams !== undefined)
-        disposeParams(e.lastGoodParams as Params);
+      if (e instanceof DivergedError) disposeParams(e.lastGoodParams);
       return fail(`student: ${e.kind}: ${e.message}`, { teacher: teacherRow });
     }
     sp = r.right.params;

@@ -32,8 +32,9 @@ export const importOptional = async (
  * Find the flow families (core's one discovery rule, `familyPackages`: the
  * dependencies in this app's package.json that declare
  * `"bijective": { "family" }`, in that order), import each main entry and
- * collect its `presets`. A package that fails to import or exports no
- * presets becomes a `MissingFamily` with the reason; nothing here throws.
+ * collect its `presets` (and @bijective/continuous's trainers, typed). A
+ * package that fails to import or exports no presets becomes a
+ * `MissingFamily` with the reason; nothing here throws.
  *
  * @example
  * ```ts
@@ -45,5 +46,7 @@ export const loadCatalog = async (): Promise<FlowCatalog> => {
   const modules: FamilyModule[] = [];
   for (const { family, packageName } of familyPackages(new URL('../package.json', import.meta.url)))
     modules.push({ family, packageName, ...(await importOptional(packageName)) });
-  return catalogFromModules(modules);
+  // The continuous family's trainers, typed by the package (a failed import is a skipped family).
+  const continuous = await import('@bijective/continuous').catch(() => undefined);
+  return catalogFromModules(modules, continuous);
 };

@@ -1,13 +1,16 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
   type FlowDef,
+  type FlowParams,
   type JsonObject,
+  type NoParams,
   type Params,
   type PresetBuilder,
   type Presets,
   tf,
 } from '@bijective/core';
 import { registry as coreRegistry } from '@bijective/core/testing';
+import type { ContinuousFlowDef } from '@bijective/continuous';
 import type { ReferenceModel } from './reference.js';
 
 /** The sizes a flow is built at: data dimension, hidden widths, number of transforms. */
@@ -41,8 +44,6 @@ export interface FlowEntry {
   readonly reference: ReferenceModel | 'FFJORD' | 'flow matching' | undefined;
   /** A continuous-time flow (ODE-based): trained by flow matching where the package offers it. */
   readonly continuous: boolean;
-  /** The continuous package's `fitFfjord` (maximum likelihood with RNODE regularisers), for the FFJORD preset. */
-  readonly fitFfjord?: FitFfjord;
 }
 
 /** A flow package that could not be loaded or exports no usable `presets`. */
@@ -57,8 +58,8 @@ export interface FlowCatalog {
   readonly missing: readonly MissingFamily[];
   /** Families whose module loaded, with their package name (used to bundle the browser page). */
   readonly loaded: readonly { readonly family: string; readonly packageName: string }[];
-  /** `fitFlowMatching` of @bijective/continuous, when that package exports it. */
-  readonly fitFlowMatching: FitFlowMatching | undefined;
+  /** The training functions of @bijective/continuous, when that family loaded. */
+  readonly continuous: ContinuousTraining | undefined;
 }
 
 /** A custom training loss: parameters, a `[batch, dim]` data batch and a seed to a scalar. */
@@ -69,16 +70,18 @@ export type TrainLoss = (
   seed: number,
 ) => tf.Scalar;
 
-/** The shape of a continuous package fitter (`fitFlowMatching`, `fitFfjord`) the quality mode relies on (its result is checked at run time). */
-export type Fitter = (
-  def: FlowDef<Params>,
-  data: unknown,
-  options: Readonly<Record<string, unknown>>,
-) => Promise<unknown>;
-/** `fitFlowMatching` of @bijective/continuous. */
-export type FitFlowMatching = Fitter;
-/** `fitFfjord` of @bijective/continuous. */
-export type FitFfjord = Fitter;
+/**
+ * What the bench trains continuous flows with, typed by @bijective/continuous itself:
+ * `fitFfjord` (the FFJORD preset), `fitFlowMatching` and `flowMatchingLoss` (the flow-matching preset).
+ */
+export type ContinuousTraining = Pick<
+  typeof import('@bijective/continuous'),
+  'fitFfjord' | 'fitFlowMatching' | 'flowMatchingLoss'
+>;
+
+/** A continuous flow definition (FFJORD, flow matching): one that can report its ODE solves. */
+export const isContinuousDef = (def: FlowDef<Params>): def is ContinuousFlowDef =>
+  'observe' in def && typeof def.observe === 'function' && 'vectorField' in def;
 
 /** The flow packages the bench knows, in display order. */
 export const FLOW_PACKAGES: readonly { readonly family: string; readonly packageName: string }[] = [
@@ -124,25 +127,9 @@ const isFlowDef = (x: unknown): x is FlowDef<Params> =>
   typeof x['apply'] === 'function' &&
   typeof x['dim'] === 'number';
 
-type FlowMatchingLoss = (
-  field: unknown,
-  x: tf.Tensor2D,
-  z: tf.Tensor2D,
-  t: tf.Tensor1D,
-  options: { T: number; sigmaMin: number },
-) => tf.Scalar;
-
-/** A continuous flow definition: one with a `vectorField(params)` and an integration time `T`. */
-const hasVectorField = (
-  def: FlowDef<Params>,
-): def is FlowDef<Params> & {
-  readonly vectorField: (params: Params) => unknown;
-  readonly T: number;
-} =>
-  'vectorField' in def &&
-  typeof def.vectorField === 'function' &&
-  'T' in def &&
-  typeof def.T === 'number';
+/** A flow's parameters, its transform's and its base's (a continuous flow's base, standard normal, has none). */
+const isFlowParams = (p: Params): p is FlowParams<Params, NoParams> =>
+  !(p instanceof tf.Tensor) && !Array.isArray(p) && 'transform' in p && 'base' in p;
 
 /**
  * Flow matching's training step loss (Lipman et al. 2023) for a continuous
@@ -150,10 +137,11 @@ const hasVectorField = (
  * continuous package's `flowMatchingLoss`: base draws `z`, times `t ~ U(0, T)`.
  */
 const flowMatchingTrainLoss =
-  (loss: FlowMatchingLoss): TrainLoss =>
+  (loss: ContinuousTraining['flowMatchingLoss']): TrainLoss =>
   (def, params, x, seed) => {
-    if (!hasVectorField(def)) throw new Error(`${def.name} has no vectorField/T for flow matching`);
-    const field: unknown = def.vectorField(params);
+    if (!isContinuousDef(def) || !isFlowParams(params))
+      throw new Error(`${def.name} has no vectorField/T for flow matching`);
+    const field = def.vectorField(params);
     const n = x.shape[0];
     const z = def.apply(params).base.sample(n, seed);
     const t = tf.randomUniform([n], 0, def.T, 'float32', seed + 1) as tf.Tensor1D;
@@ -221,8 +209,10 @@ export type FamilyModule = { readonly family: string; readonly packageName: stri
 
 /**
  * Build a catalog from imported flow-package modules: every usable `presets`
- * entry (the flow-matching preset gets its flow-matching training loss), the
- * packages that are missing or export no presets, and core's own flows.
+ * entry, the packages that are missing or export no presets, and core's own
+ * flows. With `continuous` (the typed training functions of
+ * @bijective/continuous, when that family loaded) the flow-matching preset
+ * trains on its flow-matching loss.
  *
  * @example
  * ```ts
@@ -230,11 +220,13 @@ export type FamilyModule = { readonly family: string; readonly packageName: stri
  * catalog.entries.map((e) => e.id);
  * ```
  */
-export const catalogFromModules = (modules: readonly FamilyModule[]): FlowCatalog => {
+export const catalogFromModules = (
+  modules: readonly FamilyModule[],
+  continuous?: ContinuousTraining,
+): FlowCatalog => {
   const entries: FlowEntry[] = [];
   const missing: MissingFamily[] = [];
   const loaded: { family: string; packageName: string }[] = [];
-  let fitFlowMatching: FitFlowMatching | undefined;
   for (const m of modules) {
     const { family, packageName } = m;
     if (!m.ok) {
@@ -247,25 +239,15 @@ export const catalogFromModules = (modules: readonly FamilyModule[]): FlowCatalo
       continue;
     }
     loaded.push({ family, packageName });
-    const fmLoss = m.module['flowMatchingLoss'];
     const losses: Record<string, TrainLoss> =
-      family === 'continuous' && typeof fmLoss === 'function'
-        ? { flowMatching: flowMatchingTrainLoss(fmLoss as FlowMatchingLoss) }
+      family === 'continuous' && continuous !== undefined
+        ? { flowMatching: flowMatchingTrainLoss(continuous.flowMatchingLoss) }
         : {};
-    const ff = m.module['fitFfjord'];
-    const fitFfjord =
-      family === 'continuous' && typeof ff === 'function' ? (ff as FitFfjord) : undefined;
-    entries.push(
-      ...entriesOf(family, presets, losses).map((e) =>
-        e.name === 'ffjord' && fitFfjord !== undefined ? { ...e, fitFfjord } : e,
-      ),
-    );
-    const fm = m.module['fitFlowMatching'];
-    if (family === 'continuous' && typeof fm === 'function')
-      fitFlowMatching = fm as FitFlowMatching;
+    entries.push(...entriesOf(family, presets, losses));
   }
   entries.push(...coreEntries());
-  return { entries, missing, loaded, fitFlowMatching };
+  const withContinuous = loaded.some((l) => l.family === 'continuous') ? continuous : undefined;
+  return { entries, missing, loaded, continuous: withContinuous };
 };
 
 /** The result of choosing flows by name. */

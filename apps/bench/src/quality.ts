@@ -1,9 +1,23 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { type FlowDef, type Params, countParams, disposeParams, fit, tf } from '@bijective/core';
+import {
+  type BijectiveError,
+  DivergedError,
+  type FlowDef,
+  type Params,
+  countParams,
+  disposeParams,
+  fit,
+  tf,
+} from '@bijective/core';
 import { type SolveTally, defaultContinuousHidden, solveTally } from '@bijective/continuous';
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadDigitsScale, loadSplits } from './data.js';
-import { type FitFlowMatching, type FlowEntry, type FlowSize, isRecord } from './flows.js';
+import {
+  type ContinuousTraining,
+  type FlowEntry,
+  type FlowSize,
+  isContinuousDef,
+} from './flows.js';
 import type { Picture, QualityRow, SeedRun } from './model.js';
 import {
   type Panel,
@@ -118,13 +132,8 @@ export interface Trained {
  * `observe`: the definitions keep no counters), or `def` itself for a
  * discrete flow, whose tally then stays at zero solves.
  */
-const counted = <D>(def: D, tally: SolveTally): D => {
-  if (!isRecord(def) || typeof def['observe'] !== 'function') return def;
-  const observed: unknown = (def['observe'] as (f: SolveTally['onSolve']) => unknown)(
-    tally.onSolve,
-  );
-  return isRecord(observed) ? (observed as D) : def;
-};
+const counted = (def: FlowDef<Params>, tally: SolveTally): FlowDef<Params> =>
+  isContinuousDef(def) ? def.observe(tally.onSolve) : def;
 
 /** Mean NFE per solve of a tally (`undefined` if no solve ran: a discrete flow). */
 const nfePerSolve = (tally: SolveTally): number | undefined => {
@@ -132,39 +141,18 @@ const nfePerSolve = (tally: SolveTally): number | undefined => {
   return c.solves === 0 ? undefined : c.nfe / c.solves;
 };
 
-/**
- * Read a fitter's `Either<BijectiveError, { params, steps, history?, stoppedBy? }>` without
- * trusting its type (`fit`, `fitFfjord`, `fitFlowMatching`): a `Left` frees its
- * `lastGoodParams` and becomes the reason `reasonOf` gives.
- */
-const outcome = (
-  r: unknown,
-  who: string,
-  reasonOf: (e: unknown) => string,
-):
-  | { ok: true; params: Params; steps: number; epochs: number; stoppedBy: string | undefined }
-  | { ok: false; reason: string } => {
-  if (!isRecord(r)) return { ok: false, reason: `${who} returned no Either` };
-  if (r['_tag'] === 'Left') {
-    const e = r['left'];
-    if (isRecord(e) && isRecord(e['lastGoodParams'])) disposeParams(e['lastGoodParams'] as Params);
-    return { ok: false, reason: reasonOf(e) };
-  }
-  const right = r['right'];
-  if (!isRecord(right) || right['params'] === undefined)
-    return { ok: false, reason: `${who} returned no parameters` };
-  return {
-    ok: true,
-    params: right['params'] as Params,
-    steps: typeof right['steps'] === 'number' ? right['steps'] : 0,
-    epochs: Array.isArray(right['history']) ? right['history'].length : 0,
-    stoppedBy: typeof right['stoppedBy'] === 'string' ? right['stoppedBy'] : undefined,
-  };
-};
+/** A `BijectiveError` as `kind: message`. */
+const kindAndMessage = (e: BijectiveError): string => `${e.kind}: ${e.message}`;
 
-/** A `BijectiveError` (or anything thrown) as `kind: message`. */
-const kindAndMessage = (e: unknown): string =>
-  isRecord(e) ? `${String(e['kind'])}: ${String(e['message'])}` : String(e);
+/** A fitter's result with its `Left` as the reason `reasonOf` gives (a diverged run's `lastGoodParams` freed). */
+const outcome = <R>(
+  r: E.Either<BijectiveError, R>,
+  reasonOf: (e: BijectiveError) => string,
+): E.Either<string, R> =>
+  E.mapLeft((e: BijectiveError) => {
+    if (e instanceof DivergedError) disposeParams(e.lastGoodParams);
+    return reasonOf(e);
+  })(r);
 
 /** What a fitter reports each epoch (the continuous fitters add `nfe`). */
 interface EpochProgress {
@@ -206,7 +194,7 @@ const train = async (
   def: FlowDef<Params>,
   splits: Splits,
   options: BenchOptions,
-  fitFM: FitFlowMatching | undefined,
+  continuous: ContinuousTraining | undefined,
   hooks: QualityHooks,
   label: string,
 ): Promise<E.Either<string, Trained>> => {
@@ -222,29 +210,31 @@ const train = async (
   const x = tensorOf(splits.train);
   const v = tensorOf(splits.val);
   try {
-    if (entry.name === 'flowMatching' && fitFM !== undefined) {
+    if (
+      entry.id === 'continuous/flowMatching' &&
+      continuous !== undefined &&
+      isContinuousDef(def)
+    ) {
       // fitFlowMatching's defaults are the protocol (EMA 0.999, exact-trace held-out
       // log-likelihood every 500 steps, best kept, patience 10): data, seed and caps only.
-      const r = await fitFM(def, x, {
+      const r = await continuous.fitFlowMatching(def, x, {
         seed: options.seed,
         validation: v,
         ...(options.maxSteps === undefined ? {} : { steps: options.maxSteps }),
         progressEvery: 25,
-        onProgress: (p: { step: number; loss: number; bestValLoss?: number }) =>
+        onProgress: (p) =>
           report(
             `step ${p.step}, flow-matching loss ${p.loss.toFixed(3)}${p.bestValLoss === undefined ? '' : `, best val ${p.bestValLoss.toFixed(3)}`}`,
           ),
       });
-      const o = outcome(r, 'fitFlowMatching', (e) => (e instanceof Error ? e.message : String(e)));
-      if (!o.ok) return E.left(o.reason);
-      const maxed = options.maxSteps !== undefined && o.steps >= options.maxSteps;
-      return E.right({
+      const maxed = (steps: number) => options.maxSteps !== undefined && steps >= options.maxSteps;
+      return E.map((o: { params: Params; steps: number; stoppedBy: string }) => ({
         params: o.params,
         steps: o.steps,
         epochs: undefined,
-        stoppedBy: o.stoppedBy === 'patience' ? 'patience' : maxed ? 'maxSteps' : 'budget',
-        method: 'flow matching',
-      });
+        stoppedBy: o.stoppedBy === 'patience' ? 'patience' : maxed(o.steps) ? 'maxSteps' : 'budget',
+        method: 'flow matching' as const,
+      }))(outcome(r, (e) => e.message));
     }
     // RESULTS.md's protocol, shared by core's fit and fitFfjord (which trains through fit).
     // Data, seed and caps: all fitFfjord is given (its defaults are the protocol).
@@ -258,33 +248,40 @@ const train = async (
           `epoch ${p.epoch + 1}, train ${(p.trainNll ?? p.trainLoss)?.toFixed(3)}${p.nfe === undefined ? '' : `, NFE ${p.nfe.toFixed(0)}`}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'})`,
         ),
     };
-    // Core fit (discrete flows) with RESULTS.md's protocol on top.
-    const protocol = {
-      ...caps,
-      batchSize: 256,
-      learningRate: 1e-3,
-      patience: protocolPatience(splits.name),
-    };
-    let r: unknown;
+    let r: E.Either<
+      BijectiveError,
+      { params: Params; steps: number; history: readonly unknown[]; stoppedBy: string }
+    >;
     let trainNfe: number | undefined;
-    if (entry.fitFfjord !== undefined) {
+    if (entry.id === 'continuous/ffjord' && continuous !== undefined && isContinuousDef(def)) {
       // fitFfjord's defaults are the protocol (RNODE weights, exact-trace validation,
       // patience 15) on the preset's defaults: data, seed and caps only.
       const tally = solveTally();
-      r = await entry.fitFfjord(counted(def, tally), x, caps);
+      r = await continuous.fitFfjord(def.observe(tally.onSolve), x, caps);
       trainNfe = nfePerSolve(tally);
-    } else r = await fit(def, x, protocol);
-    const o = outcome(r, 'training', kindAndMessage);
-    if (!o.ok) return E.left(o.reason);
-    const stoppedBy = o.stoppedBy ?? 'epochs';
-    return E.right({
-      params: o.params,
-      steps: o.steps,
-      epochs: o.epochs,
-      stoppedBy: stoppedBy === 'callback' ? 'budget' : stoppedBy,
-      method: 'maximum likelihood',
-      ...(trainNfe === undefined ? {} : { trainNfe }),
-    });
+    } else
+      // Core fit (discrete flows) with RESULTS.md's protocol on top.
+      r = await fit(def, x, {
+        ...caps,
+        batchSize: 256,
+        learningRate: 1e-3,
+        patience: protocolPatience(splits.name),
+      });
+    return E.map(
+      (o: {
+        params: Params;
+        steps: number;
+        history: readonly unknown[];
+        stoppedBy: string;
+      }): Trained => ({
+        params: o.params,
+        steps: o.steps,
+        epochs: o.history.length,
+        stoppedBy: o.stoppedBy === 'callback' ? 'budget' : o.stoppedBy,
+        method: 'maximum likelihood',
+        ...(trainNfe === undefined ? {} : { trainNfe }),
+      }),
+    )(outcome(r, kindAndMessage));
   } finally {
     tf.dispose([x, v]);
   }
@@ -456,13 +453,13 @@ const runSeed = async (
   defs: { readonly train: FlowDef<Params>; readonly evaluate: FlowDef<Params> },
   splits: Splits,
   options: BenchOptions,
-  fitFM: FitFlowMatching | undefined,
+  continuous: ContinuousTraining | undefined,
   hooks: QualityHooks,
   label: string,
   picture: { readonly title: string; readonly file: string } | undefined,
 ): Promise<SeedOutcome> => {
   const t0 = performance.now();
-  const trained = await trainProtocol(entry, defs.train, splits, options, fitFM, hooks, label);
+  const trained = await trainProtocol(entry, defs.train, splits, options, continuous, hooks, label);
   const wallSeconds = (performance.now() - t0) / 1000;
   if (E.isLeft(trained)) return E.left({ reason: trained.left, wallSeconds });
   const t = trained.right;
@@ -535,7 +532,7 @@ export const runQuality = async (
   entries: readonly FlowEntry[],
   options: BenchOptions,
   backend: string,
-  fitFM: FitFlowMatching | undefined,
+  continuous: ContinuousTraining | undefined,
   hooks: QualityHooks,
 ): Promise<{ rows: QualityRow[]; pictures: Picture[] }> => {
   const rows: QualityRow[] = [];
@@ -595,7 +592,16 @@ export const runQuality = async (
               }
             : undefined;
         const seeded = { ...options, seed };
-        const outcome = await runSeed(entry, defs, splits, seeded, fitFM, hooks, label, picture);
+        const outcome = await runSeed(
+          entry,
+          defs,
+          splits,
+          seeded,
+          continuous,
+          hooks,
+          label,
+          picture,
+        );
         if (E.isLeft(outcome)) {
           const f = outcome.left;
           rows.push({

@@ -258,7 +258,7 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
     const pick = chosen.right;
     await activate(pick.plugin!);
     io.stderr.write(`[quality] training on the ${pick.status.name} backend\n`);
-    quality = await runQuality(entries, o, pick.status.name, catalog.fitFlowMatching, {
+    quality = await runQuality(entries, o, pick.status.name, catalog.continuous, {
       status: status.update,
     });
     anyOk = quality.rows.some((r) => r.status === 'ok');

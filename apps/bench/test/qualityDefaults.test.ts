@@ -1,9 +1,15 @@
+import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { flowMatching, ffjord } from '@bijective/continuous';
-import type { FlowDef, Params } from '@bijective/core';
+import {
+  type ContinuousFlowDef,
+  ffjord,
+  flowMatching,
+  flowMatchingLoss,
+} from '@bijective/continuous';
+import { type FlowDef, type Params, valueError } from '@bijective/core';
 import { presetDefaults } from '../src/args.js';
 import type { Splits } from '../src/data.js';
-import type { FlowEntry, Fitter } from '../src/flows.js';
+import type { ContinuousTraining, FlowEntry } from '../src/flows.js';
 import { trainProtocol } from '../src/quality.js';
 
 // "The defaults alone reproduce each README row" holds only if the quality mode gives the
@@ -26,13 +32,21 @@ const allowed = [
   'onProgress',
 ];
 
+/** The continuous trainers, each recording the definition's config and the options it was given, and failing. */
 const recorder = () => {
   const calls: Readonly<Record<string, unknown>>[] = [];
-  const fitter: Fitter = (_def, _data, options) => {
-    calls.push(options);
-    return Promise.resolve({ _tag: 'Left', left: new Error('recorded') });
+  const configs: unknown[] = [];
+  const record = <P extends Params>(def: ContinuousFlowDef<P>, _x: unknown, o: object = {}) => {
+    configs.push(def.config);
+    calls.push(Object.fromEntries(Object.entries(o)));
+    return Promise.resolve(E.left(valueError('data', 'recorded', 'recorded')));
   };
-  return { calls, fitter };
+  const continuous: ContinuousTraining = {
+    fitFfjord: record,
+    fitFlowMatching: record,
+    flowMatchingLoss,
+  };
+  return { calls, configs, continuous };
 };
 
 const entryOf = (name: string, make: (o: { dim: number }) => FlowDef<Params>): FlowEntry => ({
@@ -48,11 +62,11 @@ describe('quality mode trains the continuous presets with the fitters’ default
   const options = { ...presetDefaults('full', 'quality'), maxSteps: 7 };
 
   it('flowMatching: fitFlowMatching gets data, validation, seed and caps only', async () => {
-    const { calls, fitter } = recorder();
+    const { calls, continuous } = recorder();
     const entry = entryOf('flowMatching', (o) => flowMatching({ ...o, hidden: [4] }));
     const def = entry.build({ dim: 2, hidden: [4], transforms: 1 });
-    const r = await trainProtocol(entry, def, splits, options, fitter, hooks, 'fm');
-    expect(r._tag).toBe('Left'); // the recorder's
+    const r = await trainProtocol(entry, def, splits, options, continuous, hooks, 'fm');
+    expect(r).toEqual(E.left('data: expected recorded, got recorded')); // the recorder's
     expect(calls).toHaveLength(1);
     expect(Object.keys(calls[0]!).filter((k) => !allowed.includes(k))).toEqual([]);
     expect(calls[0]!['steps']).toBe(7);
@@ -60,19 +74,13 @@ describe('quality mode trains the continuous presets with the fitters’ default
   });
 
   it('ffjord: fitFfjord gets the preset’s default definition and no protocol options', async () => {
-    const { calls, fitter } = recorder();
-    let trained: FlowDef<Params> | undefined;
-    const entry: FlowEntry = {
-      ...entryOf('ffjord', (o) => ffjord({ ...o, hidden: [4] })),
-      fitFfjord: (def, data, o) => {
-        trained = def;
-        return fitter(def, data, o);
-      },
-    };
+    const { calls, configs, continuous } = recorder();
+    const entry = entryOf('ffjord', (o) => ffjord({ ...o, hidden: [4] }));
     const def = entry.build({ dim: 2, hidden: [4], transforms: 1 });
-    const r = await trainProtocol(entry, def, splits, options, undefined, hooks, 'ffjord');
-    expect(r._tag).toBe('Left');
+    const r = await trainProtocol(entry, def, splits, options, continuous, hooks, 'ffjord');
+    expect(r).toEqual(E.left('ValueError: data: expected recorded, got recorded'));
+    expect(calls).toHaveLength(1);
     expect(Object.keys(calls[0]!).filter((k) => !allowed.includes(k))).toEqual([]);
-    expect(trained?.config).toEqual(def.config); // not rebuilt with other trace or tolerances
+    expect(configs).toEqual([def.config]); // not rebuilt with other trace or tolerances
   });
 });

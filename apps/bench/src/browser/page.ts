@@ -8,7 +8,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type BackendPlugin, tf, useBackend } from '@bijective/core';
 import type { Op } from '../args.js';
-import { type FamilyModule, catalogFromModules } from '../flows.js';
+import { type ContinuousTraining, type FamilyModule, catalogFromModules } from '../flows.js';
 import type { SpeedRow } from '../model.js';
 import { type ProgressSink, type SpeedSize, planMatrix, runMatrix } from '../speed.js';
 
@@ -57,7 +57,8 @@ export type WasmBackendFactory = (options: { readonly wasmPaths: string }) => Ba
 /**
  * Entry of the page: select the wasm backend (binaries served from
  * `/wasm/`), run GEMM and the requested cells, and publish a
- * {@link PageResult} on `window.__bench`.
+ * {@link PageResult} on `window.__bench`. `continuous` is
+ * @bijective/continuous when it is bundled (the flow-matching preset's training loss).
  *
  * @example
  * ```ts
@@ -69,6 +70,7 @@ export type WasmBackendFactory = (options: { readonly wasmPaths: string }) => Ba
 export const runPage = async (
   modules: readonly FamilyModule[],
   wasmBackend: WasmBackendFactory,
+  continuous?: ContinuousTraining,
 ): Promise<void> => {
   const state: PageState = { done: false, result: undefined };
   (globalThis as { __bench?: PageState }).__bench = state;
@@ -91,7 +93,7 @@ export const runPage = async (
       };
       return;
     }
-    const catalog = catalogFromModules(modules);
+    const catalog = catalogFromModules(modules, continuous);
     const entries = o.flows.flatMap((id) => catalog.entries.filter((e) => e.id === id));
     const cells = planMatrix(entries, o.ops, o.sizes, [BROWSER_BACKEND]);
     const { gemm, rows } = await runMatrix([BROWSER_BACKEND], cells, {
