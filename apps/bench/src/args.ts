@@ -40,60 +40,13 @@ export const DATASETS: readonly DatasetName[] = [
   'digits',
 ];
 
-/** The fully resolved options of one benchmark run (preset defaults overridden by flags). */
-export interface BenchOptions {
-  readonly mode: Mode;
-  readonly preset: PresetName;
-  /** Flow names (`maf`, `coupling/realNVP`) or `['all']`; `['default']` means the mode's default selection. */
-  readonly flows: readonly string[];
-  readonly backends: readonly BackendName[];
-  readonly ops: readonly Op[];
-  /** Data dimensions of the speed matrix (one matrix per dim). */
-  readonly dims: readonly number[];
-  /** Hidden layer widths; `undefined` picks RESULTS.md's: [64, 64] below dim 32, [128, 128] from dim 32. */
-  readonly hidden: readonly number[] | undefined;
-  readonly transforms: number;
-  /** Batch of a training step. */
-  readonly batch: number;
-  /** Batch of log-prob and sample. */
-  readonly evalBatch: number;
-  /** Timed repetitions per cell (at most; see `cellSeconds`). */
-  readonly reps: number;
-  /** Untimed warm-up calls per cell. */
-  readonly warmup: number;
-  /** Stop repeating a cell once its timed runs took this long (after at least 3 runs). */
-  readonly cellSeconds: number;
-  /** speed/browser: wall-clock cap of the whole matrix; quality/distill: cap of each training run (teacher and student). */
-  readonly budgetSeconds: number | undefined;
-  readonly datasets: readonly DatasetName[];
-  readonly maxEpochs: number;
-  /** quality: cap on Adam steps per training run (default none). */
-  readonly maxSteps: number | undefined;
-  /** distill: Adam steps of the distillation (quick 100, full 10000). */
-  readonly distillSteps: number;
-  /** distill: α of the student's loss `(1 − α)·KL(q‖p) + α·KL(p‖q)` (default 1: the forward KL alone; 0: the published reverse KL). */
-  readonly forwardWeight: number;
-  /** quality/distill: the backend to train on; `undefined` picks by preference (quality: native first; distill: wasm first). */
-  readonly trainBackend: BackendName | undefined;
-  readonly seed: number;
-  /**
-   * quality: train each (flow, data set) once per seed and report the mean
-   * [min, max] over seeds, as RESULTS.md does; `undefined` trains once, with `seed`.
-   */
-  readonly seeds: readonly number[] | undefined;
-  readonly out: string;
-  readonly chromium: string;
-  readonly progress: boolean;
-  /**
-   * speed: a zuko flow's `state_dict` saved as safetensors (`safetensors.torch.save_file`),
-   * timed with its own parameters and sizes next to the presets; needs {@link BenchOptions.zuko}.
-   */
-  readonly model: string | undefined;
-  /** The zuko class that wrote `model` (`zuko.flows.MAF`, `RealNVP` or `NSF`). */
-  readonly zuko: ZukoFlowName | undefined;
-  /** speed: where the zuko column comes from (`auto`: timed live when torch and zuko import, else RESULTS.md's stored figures). */
-  readonly zukoLive: ZukoLiveMode;
-}
+/**
+ * The fully resolved options of one benchmark run (preset defaults overridden by flags): one
+ * field per row of the flag table, typed by its reader; the row's `--help` line says what it means.
+ * `flows` is `['default']` for the mode's default selection; `hidden`, `budgetSeconds`, `maxSteps`,
+ * `trainBackend`, `seeds`, `model` and `zuko` are `undefined` when left to the mode.
+ */
+export type BenchOptions = { readonly [K in keyof typeof ROWS]: ValueOf<(typeof ROWS)[K]> };
 
 /** The result of parsing argv: either help was asked for, or a run. */
 export type ParsedArgs =
@@ -174,11 +127,26 @@ export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => 
   };
 };
 
-/** Reads a flag's raw text into the option's value; `flag` is the flag's name, for the message. */
+/** Reads a flag's raw text (`''` for a switch) into the option's value; `flag` names it in messages. */
 type Read<V> = (flag: string, raw: string) => E.Either<UsageError, V>;
 
-/** How a flag takes its value: a switch that takes none and sets `sets`, or text read by `read`. */
-type Kind<V> = { readonly sets: V } | { readonly placeholder: string; readonly read: Read<V> };
+/** How a flag takes its value: text read by `read` (shown as `placeholder`), or none for a switch. */
+interface Kind<V> {
+  readonly placeholder: string | undefined;
+  readonly read: Read<V>;
+}
+
+/** A row of the flag table: the flag's name, how it takes its value, and its `--help` line. */
+interface Row<V> {
+  readonly name: `--${string}`;
+  readonly kind: Kind<V>;
+  readonly help: string;
+}
+
+/** The value type of a table row. */
+type ValueOf<R> = R extends Row<infer V> ? V : never;
+
+const row = <V>(name: `--${string}`, kind: Kind<V>, help: string): Row<V> => ({ name, kind, help });
 
 const ok = <V>(good: boolean, value: V, message: string): E.Either<UsageError, V> =>
   good ? E.right(value) : E.left(usage(message));
@@ -205,6 +173,12 @@ const readChoice = <T extends string>(flag: string, allowed: readonly T[], raw: 
 
 /** A text flag: `--help` shows `placeholder`; `read` checks the text. */
 const takes = <V>(placeholder: string, read: Read<V>): Kind<V> => ({ placeholder, read });
+
+/** The same flag, for an option whose default is `undefined` (left to the mode). */
+const maybe = <V>(kind: Kind<V>): Kind<V | undefined> => kind;
+
+/** A switch: takes no value and sets `value`. */
+const sets = <V>(value: V): Kind<V> => ({ placeholder: undefined, read: () => E.right(value) });
 
 /** An integer ≥ `min`, written in decimal digits (no `2.5`, `1e3` or blanks). */
 const integer = (min: number) => takes('N', (flag, raw) => readInt(flag, min, raw));
@@ -271,125 +245,134 @@ const someOf = <T extends string>(allowed: readonly T[]) =>
 const text = (what: string, placeholder: string) =>
   takes(placeholder, (flag, raw) => ok(raw !== '', raw, `${flag}: expected ${what}`));
 
-/** A row of the flag table: the flag's name, how it takes its value, and its `--help` line. */
-type Row<V> = readonly [name: `--${string}`, kind: Kind<V>, help: string];
-
 /**
- * The flag table, one row per option (each row checked against its option's type), in `--help`
- * order. Adding a flag is adding its option to {@link BenchOptions} and its row here.
+ * The flag table, one row per option, in `--help` order: it declares {@link BenchOptions} (each
+ * option's type is its reader's). Adding a flag is adding its row here and its default to
+ * {@link presetDefaults}.
  */
-const TABLE: { readonly [K in keyof BenchOptions]: Row<BenchOptions[K]> } = {
-  mode: ['--mode', oneOf(MODES), 'what to measure (default speed)'],
-  preset: [
+const ROWS = {
+  mode: row('--mode', oneOf(MODES), 'what to measure (default speed)'),
+  preset: row(
     '--preset',
     oneOf(PRESETS),
     'bundle of defaults (default quick: under 3 minutes on 2 cores)',
-  ],
-  flows: [
+  ),
+  flows: row(
     '--flows',
     names,
     "presets by name (maf, realNVP) or package/name (coupling/glow); 'all' = every preset. Default: all in speed mode, the ones with a reference (MAF, RealNVP, NSF, FFJORD, flow matching) in quality mode",
-  ],
-  backends: [
+  ),
+  backends: row(
     '--backends',
     someOf(BACKENDS),
     "cpu,wasm,native,tensorflow or 'all' (default all; missing ones are reported and skipped; quality uses the first available)",
-  ],
-  ops: ['--ops', someOf(OPS), "train,logProb,sample or 'all' (train = forward + backward + Adam)"],
-  dims: ['--dim', integers(1), 'data dimension(s) of the speed matrix (quick: 2; full: 2,64)'],
-  hidden: [
+  ),
+  ops: row(
+    '--ops',
+    someOf(OPS),
+    "train,logProb,sample or 'all' (train = forward + backward + Adam)",
+  ),
+  dims: row('--dim', integers(1), 'data dimension(s) of the speed matrix (quick: 2; full: 2,64)'),
+  hidden: row(
     '--hidden',
-    integers(1),
+    maybe(integers(1)),
     'hidden layer widths (default [64,64] below dim 32, [128,128] from 32, as RESULTS.md)',
-  ],
-  transforms: ['--transforms', integer(1), 'number of transforms per flow (default 5)'],
-  batch: ['--batch', integer(1), 'batch of a training step (default 256)'],
-  evalBatch: ['--eval-batch', integer(1), 'batch of logProb and sample (default 1024)'],
-  reps: ['--reps', integer(1), 'timed repetitions per cell, at most (quick 5, full 20)'],
-  warmup: ['--warmup', integer(0), 'untimed warm-up calls per cell (quick 1, full 3)'],
-  cellSeconds: [
+  ),
+  transforms: row('--transforms', integer(1), 'number of transforms per flow (default 5)'),
+  batch: row('--batch', integer(1), 'batch of a training step (default 256)'),
+  evalBatch: row('--eval-batch', integer(1), 'batch of logProb and sample (default 1024)'),
+  reps: row('--reps', integer(1), 'timed repetitions per cell, at most (quick 5, full 20)'),
+  warmup: row('--warmup', integer(0), 'untimed warm-up calls per cell (quick 1, full 3)'),
+  cellSeconds: row(
     '--cell-seconds',
     positive,
     'stop repeating a cell after S seconds of timed runs, once 3 ran (quick 0.6, full 5)',
-  ],
-  budgetSeconds: [
+  ),
+  budgetSeconds: row(
     '--budget-seconds',
-    positive,
+    maybe(positive),
     'speed/browser: cap on the whole matrix (quick 120, full 3600); quality/distill: cap on each training run (quick 15, full 900)',
-  ],
-  datasets: [
+  ),
+  datasets: row(
     '--datasets',
     someOf(DATASETS),
     "quality: moons,8gaussians,checkerboard,pinwheel,2spirals,digits or 'all' (quick: moons)",
-  ],
-  maxEpochs: [
+  ),
+  maxEpochs: row(
     '--max-epochs',
     integer(1),
     'quality, distill teacher: cap on epochs per training run (quick 3, full 1000)',
-  ],
-  maxSteps: [
+  ),
+  maxSteps: row(
     '--max-steps',
-    integer(1),
+    maybe(integer(1)),
     'quality, distill teacher: cap on Adam steps per training run (default none)',
-  ],
-  distillSteps: [
+  ),
+  distillSteps: row(
     '--distill-steps',
     integer(1),
     'distill: Adam steps of the distillation (reverse + forward KL) of the IAF student (quick 100, full 10000)',
-  ],
-  forwardWeight: [
+  ),
+  forwardWeight: row(
     '--forward-weight',
     unitInterval,
     "distill: α of the student's loss (1 − α)·KL(q‖p) + α·KL(p‖q) (default 1, the forward KL alone; 0, the published reverse KL)",
-  ],
-  trainBackend: [
+  ),
+  trainBackend: row(
     '--train-backend',
-    oneOf(BACKENDS, 'NAME'),
+    maybe(oneOf(BACKENDS, 'NAME')),
     'quality/distill: backend to train on, cpu|wasm|native|tensorflow (default: quality the first available of native, tensorflow, wasm, cpu among --backends; distill the first of wasm, native, cpu)',
-  ],
-  seed: ['--seed', integer(0), 'seed of initialisation, data and shuffling (default 0)'],
-  seeds: [
+  ),
+  seed: row('--seed', integer(0), 'seed of initialisation, data and shuffling (default 0)'),
+  seeds: row(
     '--seeds',
-    integers(0, 'N,N…', 'seeds'),
+    maybe(integers(0, 'N,N…', 'seeds')),
     'quality: train each flow on each data set once per seed and report the mean [min, max] over seeds, as RESULTS.md (e.g. 0,1,2; default: one run with --seed)',
-  ],
-  out: [
+  ),
+  out: row(
     '--out',
     text('a folder', 'DIR'),
     'output folder for report.json, report.md, report.html and pictures (default ./bench-out)',
-  ],
-  chromium: [
+  ),
+  chromium: row(
     '--chromium',
     text('a path', 'PATH'),
     'browser mode: Chromium executable (default /usr/bin/chromium)',
-  ],
-  model: [
+  ),
+  model: row(
     '--model',
-    text('a path', 'PATH'),
+    maybe(text('a path', 'PATH')),
     "speed: also time a trained zuko flow saved with safetensors.torch.save_file(flow.state_dict(), PATH), with its own parameters and sizes, on every backend (needs --zuko; without --flows only this model's rows run)",
-  ],
-  zuko: ['--zuko', oneOf(ZUKO_FLOWS), 'the zuko class that wrote --model: MAF, RealNVP or NSF'],
-  zukoLive: [
+  ),
+  zuko: row(
+    '--zuko',
+    maybe(oneOf(ZUKO_FLOWS)),
+    'the zuko class that wrote --model: MAF, RealNVP or NSF',
+  ),
+  zukoLive: row(
     '--zuko-live',
     oneOf(ZUKO_LIVE_MODES),
     "speed: time zuko's MAF, RealNVP and NSF at the same sizes in this run (python: $BIJECTIVE_PYTHON, /usr/bin/python3, python3; zuko from PYTHONPATH; never downloads). auto (default): live when torch and zuko import, else RESULTS.md's stored figures, labelled; on: fail without them; off: stored",
-  ],
-  progress: ['--no-progress', { sets: false }, 'no live progress on stderr'],
+  ),
+  progress: row('--no-progress', sets(false), 'no live progress on stderr'),
 };
+
+/** The table, each row typed by its option (so a row is read and stored as one type). */
+const TABLE: { readonly [K in keyof BenchOptions]: Row<BenchOptions[K]> } = ROWS;
 
 const isKey = (k: string): k is keyof BenchOptions => Object.hasOwn(TABLE, k);
 /** The options in table order. */
 const KEYS = Object.keys(TABLE).filter(isKey);
 const KEY_BY_NAME: ReadonlyMap<string, keyof BenchOptions> = new Map(
-  KEYS.map((k) => [TABLE[k][0], k]),
+  KEYS.map((k) => [TABLE[k].name, k]),
 );
 
 /** The table as `node:util` `parseArgs` options: text flags are `string`, switches `boolean`. */
 const TOKEN_OPTIONS: ParseArgsConfig['options'] = {
   ...Object.fromEntries(
     KEYS.map((k) => [
-      TABLE[k][0].slice(2),
-      { type: 'sets' in TABLE[k][1] ? 'boolean' : 'string' } as const,
+      TABLE[k].name.slice(2),
+      { type: TABLE[k].kind.placeholder === undefined ? 'boolean' : 'string' } as const,
     ]),
   ),
   help: { type: 'boolean', short: 'h' },
@@ -397,10 +380,8 @@ const TOKEN_OPTIONS: ParseArgsConfig['options'] = {
 };
 
 /** `--name PLACEHOLDER` as `--help` and the missing-value message show it (a switch: just `--name`). */
-const synopsis = (key: keyof BenchOptions): string => {
-  const [name, kind] = TABLE[key];
-  return 'sets' in kind ? name : `${name} ${kind.placeholder}`;
-};
+const synopsis = ({ name, kind }: Row<unknown>): string =>
+  kind.placeholder === undefined ? name : `${name} ${kind.placeholder}`;
 
 /** Store the flag's value under its key: `raw` is `undefined` for a flag given without a value. */
 const apply = <K extends keyof BenchOptions>(
@@ -408,13 +389,15 @@ const apply = <K extends keyof BenchOptions>(
   raw: string | undefined,
   o: Overrides,
 ): E.Either<UsageError, void> => {
-  const [name, kind]: Row<BenchOptions[K]> = TABLE[key];
+  const r: Row<BenchOptions[K]> = TABLE[key];
   const value =
-    'sets' in kind
-      ? ok(raw === undefined, kind.sets, `${name} takes no value`)
+    r.kind.placeholder === undefined
+      ? raw === undefined
+        ? r.kind.read(r.name, '')
+        : E.left(usage(`${r.name} takes no value`))
       : raw === undefined
-        ? E.left(usage(`${name} needs a value: ${synopsis(key)}`))
-        : kind.read(name, raw);
+        ? E.left(usage(`${r.name} needs a value: ${synopsis(r)}`))
+        : r.kind.read(r.name, raw);
   return pipe(
     value,
     E.map((v) => {
@@ -433,7 +416,7 @@ const apply = <K extends keyof BenchOptions>(
  */
 export const helpText = (): string => {
   const rows: [string, string][] = [
-    ...KEYS.map((k): [string, string] => [synopsis(k), TABLE[k][2]]),
+    ...KEYS.map((k): [string, string] => [synopsis(TABLE[k]), TABLE[k].help]),
     ['--list', 'list the flows and backends found (and why others are missing), then exit'],
     ['-h, --help', 'show this help'],
   ];
