@@ -34,8 +34,8 @@ import { mean, median, standardError } from './stats.js';
 import { errorText } from './format.js';
 
 /**
- * `@bijective/autoregressive`'s `distill(teacher, teacherParams, student, options)` (loaded at
- * run time, like the presets, so the app runs without that package; the type is erased).
+ * `@bijective/autoregressive`'s `distill(teacher, teacherParams, student, options)`, typed by the
+ * package and imported at run time (so the app runs, and says why, without that package).
  */
 export type Distill = typeof import('@bijective/autoregressive').distill;
 

@@ -1,4 +1,3 @@
-import { duration } from '../format.js';
 import type { BenchReport, QualityRow, SpeedRow } from '../model.js';
 import {
   distillCrossTable,
@@ -6,16 +5,15 @@ import {
   distillKlText,
   distillModelsTable,
   distinct,
-  environmentText,
   gemmTable,
-  KERNEL_COLUMNS_TEXT,
   leakSummary,
   qualityTable,
   speedDetail,
   speedPivotTables,
   speedupTable,
   type Table,
-  zukoColumnText,
+  speedLead,
+  runLine,
 } from './markdown.js';
 import type { ZukoReferenceInfo } from '../zukoLive.js';
 import { barChart, dotChart, escapeXml } from './svg.js';
@@ -123,9 +121,7 @@ export const renderHtml = (report: BenchReport): string => {
   const { options: o, distill: d, browser: b, quality } = report;
   const body = [
     `<h1>bijective bench: ${escapeXml(o.mode)} mode, ${escapeXml(o.preset)} preset</h1>`,
-    meta(
-      `${report.createdAt} · ${environmentText(report, ' · ')} · wall ${duration(report.wallSeconds)}`,
-    ),
+    meta(runLine(report, ' · ')),
     htmlTable({
       header: ['backend', 'status', 'details'],
       rows: report.backends.map((x) => [
@@ -154,9 +150,7 @@ export const renderHtml = (report: BenchReport): string => {
   ) =>
     body.push(
       `<h2>${escapeXml(title)}</h2>`,
-      meta(
-        `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; ${zukoColumnText(zuko)} ${KERNEL_COLUMNS_TEXT}`,
-      ),
+      meta(speedLead(o, zuko)),
       chartRow(speedCharts(rows, backends)),
       ...speedPivotTables(rows, backends).flatMap(({ title: t, table }) => [
         `<h3>${escapeXml(t)}</h3>`,

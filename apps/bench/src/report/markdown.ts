@@ -103,9 +103,20 @@ export const zukoColumnText = (info: ZukoReferenceInfo | undefined): string =>
     ? `(×) is the ratio to zuko timed live in this run at the same model, sizes, batch, warm-up and repetitions (${info.origin}; parameters at initialisation; train = one Adam step on −mean log p).`
     : `(×) is the ratio to a STORED figure, not a live one (${STORED_ORIGIN}; about 2x faster than zuko re-measured on 2026-11-30, ±30% between processes)${info?.reason === undefined ? (info?.source === 'off' ? '; live timing off (--zuko-live off)' : '') : `; ${info.reason}`}.`;
 
-/** What the kernel columns mean. */
-export const KERNEL_COLUMNS_TEXT =
-  'Kernel calls: tfjs kernels the engine ran in one operation (one training step, one logProb or one sample call), counted in extra untimed calls after the timed ones; outside kernels: the share of such a call’s wall time (the median of three calls, one for calls over 0.5 s) spent outside the backend’s kernel functions (engine bookkeeping, autodiff tape, glue, read-back).';
+/**
+ * The lead of a speed section: timing protocol, what the `(×)` ratios divide by
+ * ({@link zukoColumnText}) and what the kernel columns mean.
+ *
+ * @example
+ * ```ts
+ * speedLead(report.options, report.speed.zuko); // 'Median over up to 5 timed runs after 1 warm-up(s); …'
+ * ```
+ */
+export const speedLead = (
+  o: Pick<BenchReport['options'], 'reps' | 'warmup'>,
+  zuko: ZukoReferenceInfo | undefined,
+): string =>
+  `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; ${zukoColumnText(zuko)} Kernel calls: tfjs kernels the engine ran in one operation (one training step, one logProb or one sample call), counted in extra untimed calls after the timed ones; outside kernels: the share of such a call’s wall time (the median of three calls, one for calls over 0.5 s) spent outside the backend’s kernel functions (engine bookkeeping, autodiff tape, glue, read-back).`;
 
 /** zuko's figure with where it came from: `live` (timed in this run) or `stored` (the section's lead names the machine and date). */
 export const referenceText = (ref: NonNullable<SpeedRow['reference']>): string =>
@@ -398,11 +409,15 @@ const distillObjective = (t: DistillTraining): string => {
 export const distillIntro = (t: DistillTraining, testPoints: string): string =>
   `MAF teacher trained on moons on the ${t.backend} backend, then an IAF student of the same size distilled from it (probability density distillation after van den Oord et al. 2018; objective: ${distillObjective(t)}). The student never sees the data. Test LL: average log-likelihood of ${testPoints} under each model's own density (the student's evaluated by its sequential forward pass); criterion: mean student ≥ mean teacher − ${t.tolerance} nats.`;
 
-/** The environment as `key value` pairs joined by `sep`. */
-export const environmentText = (report: BenchReport, sep: string): string =>
-  Object.entries(report.environment)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(sep);
+/** When, where (the environment as `key value` pairs) and how long the run took, joined by `sep`. */
+export const runLine = (report: BenchReport, sep: string): string =>
+  [
+    report.createdAt,
+    Object.entries(report.environment)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(sep),
+    `wall ${duration(report.wallSeconds)}`,
+  ].join(' · ');
 
 /** A reason cut to its first 160 characters for one-line summaries (the JSON and HTML keep it whole). */
 const short = (text: string): string => (text.length <= 160 ? text : `${text.slice(0, 159)}…`);
@@ -420,7 +435,7 @@ const header = (report: BenchReport): string => {
   return [
     `# bijective bench: ${o.mode} mode, ${o.preset} preset`,
     '',
-    `${report.createdAt} · ${environmentText(report, ', ')} · wall ${duration(report.wallSeconds)}`,
+    runLine(report, ', '),
     '',
     `Backends: ${o.mode === 'browser' ? 'wasm inside headless Chromium (see below)' : backends}`,
     ...(missing === '' ? [] : ['', `Flow packages skipped: ${missing}`]),
@@ -483,13 +498,7 @@ export const renderMarkdown = (
       used.length > 0 ? used : loaded,
       detail,
     );
-    parts.push(
-      '## Speed',
-      `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; ${zukoColumnText(speed.zuko)} ${KERNEL_COLUMNS_TEXT}`,
-      pivot!,
-      '### GEMM',
-      ...rest,
-    );
+    parts.push('## Speed', speedLead(o, speed.zuko), pivot!, '### GEMM', ...rest);
   }
   if (b !== undefined) {
     parts.push('## Browser (headless Chromium, wasm)');
