@@ -1,6 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import {
   type BijectiveError,
+  type FitResult,
   DivergedError,
   type FlowDef,
   type Params,
@@ -228,13 +230,17 @@ const train = async (
           ),
       });
       const maxed = (steps: number) => options.maxSteps !== undefined && steps >= options.maxSteps;
-      return E.map((o: { params: Params; steps: number; stoppedBy: string }) => ({
-        params: o.params,
-        steps: o.steps,
-        epochs: undefined,
-        stoppedBy: o.stoppedBy === 'patience' ? 'patience' : maxed(o.steps) ? 'maxSteps' : 'budget',
-        method: 'flow matching' as const,
-      }))(outcome(r, (e) => e.message));
+      return pipe(
+        outcome(r, (e) => e.message),
+        E.map((o): Trained => ({
+          params: o.params,
+          steps: o.steps,
+          epochs: undefined,
+          stoppedBy:
+            o.stoppedBy === 'patience' ? 'patience' : maxed(o.steps) ? 'maxSteps' : 'budget',
+          method: 'flow matching',
+        })),
+      );
     }
     // RESULTS.md's protocol, shared by core's fit and fitFfjord (which trains through fit).
     // Data, seed and caps: all fitFfjord is given (its defaults are the protocol).
@@ -250,7 +256,9 @@ const train = async (
     };
     let r: E.Either<
       BijectiveError,
-      { params: Params; steps: number; history: readonly unknown[]; stoppedBy: string }
+      Pick<FitResult<Params>, 'params' | 'steps' | 'stoppedBy'> & {
+        readonly history: readonly unknown[];
+      }
     >;
     let trainNfe: number | undefined;
     if (entry.id === 'continuous/ffjord' && continuous !== undefined && isContinuousDef(def)) {
@@ -267,21 +275,17 @@ const train = async (
         learningRate: 1e-3,
         patience: protocolPatience(splits.name),
       });
-    return E.map(
-      (o: {
-        params: Params;
-        steps: number;
-        history: readonly unknown[];
-        stoppedBy: string;
-      }): Trained => ({
+    return pipe(
+      outcome(r, kindAndMessage),
+      E.map((o): Trained => ({
         params: o.params,
         steps: o.steps,
         epochs: o.history.length,
         stoppedBy: o.stoppedBy === 'callback' ? 'budget' : o.stoppedBy,
         method: 'maximum likelihood',
         ...(trainNfe === undefined ? {} : { trainNfe }),
-      }),
-    )(outcome(r, kindAndMessage));
+      })),
+    );
   } finally {
     tf.dispose([x, v]);
   }
