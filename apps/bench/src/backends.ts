@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type BackendPlugin, cpuBackend, tf, useBackend } from '@bijective/core';
 import type { BackendName } from './args.js';
-import { importOptional } from './families.js';
+import { importFailure } from './families.js';
 
 /** Whether a backend could be loaded and selected, and what it reports about itself. */
 export interface BackendStatus {
@@ -19,33 +19,46 @@ export interface LoadedBackend {
   readonly plugin: BackendPlugin | undefined;
 }
 
-const isPlugin = (x: unknown): x is BackendPlugin =>
-  typeof x === 'object' &&
-  x !== null &&
-  typeof (x as { name?: unknown }).name === 'string' &&
-  typeof (x as { ready?: unknown }).ready === 'function';
-
+/** Each package backend: where its factory lives, and the factory, imported (typed) on demand. */
 const SOURCES: Readonly<
-  Record<Exclude<BackendName, 'cpu'>, { readonly packageName: string; readonly factory: string }>
+  Record<
+    Exclude<BackendName, 'cpu'>,
+    {
+      readonly packageName: string;
+      readonly factory: string;
+      readonly load: () => Promise<() => BackendPlugin>;
+    }
+  >
 > = {
-  wasm: { packageName: '@bijective/backend-wasm', factory: 'wasmBackend' },
-  native: { packageName: '@bijective/backend-node', factory: 'nativeBackend' },
-  tensorflow: { packageName: '@bijective/backend-node', factory: 'tensorflowBackend' },
+  wasm: {
+    packageName: '@bijective/backend-wasm',
+    factory: 'wasmBackend',
+    load: () => import('@bijective/backend-wasm').then((m) => () => m.wasmBackend()),
+  },
+  native: {
+    packageName: '@bijective/backend-node',
+    factory: 'nativeBackend',
+    load: () => import('@bijective/backend-node').then((m) => () => m.nativeBackend()),
+  },
+  tensorflow: {
+    packageName: '@bijective/backend-node',
+    factory: 'tensorflowBackend',
+    load: () => import('@bijective/backend-node').then((m) => () => m.tensorflowBackend()),
+  },
 };
 
 /** Find the plugin of a backend: core's cpu, or a factory of a backend package imported dynamically. */
 const pluginFor = async (name: BackendName): Promise<E.Either<string, BackendPlugin>> => {
   if (name === 'cpu') return E.right(cpuBackend);
-  const { packageName, factory } = SOURCES[name];
-  const r = await importOptional(packageName);
-  if (!r.ok) return E.left(r.reason);
-  const make = r.module[factory];
-  if (typeof make !== 'function') return E.left(`${packageName} does not export ${factory}()`);
+  const { packageName, factory, load } = SOURCES[name];
+  let make: () => BackendPlugin;
   try {
-    const plugin: unknown = (make as () => unknown)();
-    return isPlugin(plugin)
-      ? E.right(plugin)
-      : E.left(`${packageName}.${factory}() did not return a backend plugin`);
+    make = await load();
+  } catch (e) {
+    return E.left(importFailure(packageName, e));
+  }
+  try {
+    return E.right(make());
   } catch (e) {
     return E.left(
       `${packageName}.${factory}() threw: ${e instanceof Error ? e.message : String(e)}`,

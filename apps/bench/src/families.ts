@@ -22,11 +22,21 @@ export const importOptional = async (
       ? { ok: true, module: mod }
       : { ok: false, reason: `${specifier} is not a module namespace` };
   } catch (e) {
-    // Shorten absolute paths: '/…/node_modules/@bijective/x/src/index.ts' says enough.
-    const why = errorText(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/");
-    return { ok: false, reason: `cannot import ${specifier}: ${why}` };
+    return { ok: false, reason: importFailure(specifier, e) };
   }
 };
+
+/**
+ * Why importing `specifier` failed, in one line, with absolute paths shortened
+ * (`'…/node_modules/@bijective/x/src/index.ts'` says enough).
+ *
+ * @example
+ * ```ts
+ * importFailure('@bijective/backend-node', e); // "cannot import @bijective/backend-node: …"
+ * ```
+ */
+export const importFailure = (specifier: string, e: unknown): string =>
+  `cannot import ${specifier}: ${errorText(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/")}`;
 
 /**
  * Find the flow families (core's one discovery rule, `familyPackages`: the
