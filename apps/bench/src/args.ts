@@ -157,19 +157,13 @@ const items = (raw: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-const readInt = (flag: string, min: number, raw: string): E.Either<UsageError, number> =>
-  ok(
-    /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(Number(raw)) && Number(raw) >= min,
-    Number(raw),
-    `${flag}: expected an integer ≥ ${min}, got '${raw}'`,
-  );
+const isOneOf = <T extends string>(allowed: readonly T[], x: string): x is T =>
+  allowed.some((a) => a === x);
 
 const readChoice = <T extends string>(flag: string, allowed: readonly T[], raw: string) =>
-  ok(
-    (allowed as readonly string[]).includes(raw),
-    raw as T,
-    `${flag}: expected one of ${allowed.join(', ')}, got '${raw}'`,
-  );
+  isOneOf(allowed, raw)
+    ? E.right(raw)
+    : E.left(usage(`${flag}: expected one of ${allowed.join(', ')}, got '${raw}'`));
 
 /** A text flag: `--help` shows `placeholder`; `read` checks the text. */
 const takes = <V>(placeholder: string, read: Read<V>): Kind<V> => ({ placeholder, read });
@@ -180,26 +174,33 @@ const maybe = <V>(kind: Kind<V>): Kind<V | undefined> => kind;
 /** A switch: takes no value and sets `value`. */
 const sets = <V>(value: V): Kind<V> => ({ placeholder: undefined, read: () => E.right(value) });
 
+/** A number written as non-blank text that passes `good`; `expected` is the message's noun. */
+const numeric = (
+  placeholder: string,
+  expected: string,
+  good: (n: number, raw: string) => boolean,
+) =>
+  takes(placeholder, (flag, raw) =>
+    ok(
+      raw.trim() !== '' && good(Number(raw), raw),
+      Number(raw),
+      `${flag}: expected ${expected}, got '${raw}'`,
+    ),
+  );
+
 /** An integer ≥ `min`, written in decimal digits (no `2.5`, `1e3` or blanks). */
-const integer = (min: number) => takes('N', (flag, raw) => readInt(flag, min, raw));
+const integer = (min: number) =>
+  numeric(
+    'N',
+    `an integer ≥ ${min}`,
+    (n, raw) => /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(n) && n >= min,
+  );
 
 /** A finite number > 0 (seconds). */
-const positive = takes('S', (flag, raw) =>
-  ok(
-    raw.trim() !== '' && Number.isFinite(Number(raw)) && Number(raw) > 0,
-    Number(raw),
-    `${flag}: expected a positive number, got '${raw}'`,
-  ),
-);
+const positive = numeric('S', 'a positive number', (n) => Number.isFinite(n) && n > 0);
 
 /** A number in [0, 1] (a weight of a convex combination). */
-const unitInterval = takes('W', (flag, raw) =>
-  ok(
-    raw.trim() !== '' && Number(raw) >= 0 && Number(raw) <= 1,
-    Number(raw),
-    `${flag}: expected a number in [0, 1], got '${raw}'`,
-  ),
-);
+const unitInterval = numeric('W', 'a number in [0, 1]', (n) => n >= 0 && n <= 1);
 
 /** A non-empty comma-separated list of integers ≥ `min`; given `distinct` (the items' noun), repeats are an error. */
 const integers = (min: number, placeholder = 'N[,N…]', distinct?: string) =>
@@ -208,7 +209,7 @@ const integers = (min: number, placeholder = 'N[,N…]', distinct?: string) =>
       ? E.left(usage(`${flag}: expected a comma-separated list of integers, got '${raw}'`))
       : pipe(
           items(raw),
-          E.traverseArray((x) => readInt(flag, min, x)),
+          E.traverseArray((x) => integer(min).read(flag, x)),
           E.filterOrElse(
             (ns) => distinct === undefined || new Set(ns).size === ns.length,
             () => usage(`${flag}: expected distinct ${distinct ?? ''}, got '${raw}'`),
