@@ -83,13 +83,6 @@ export type ContinuousTraining = Pick<
 export const isContinuousDef = (def: FlowDef<Params>): def is ContinuousFlowDef =>
   'observe' in def && typeof def.observe === 'function' && 'vectorField' in def;
 
-/** The flow packages the bench knows, in display order. */
-export const FLOW_PACKAGES: readonly { readonly family: string; readonly packageName: string }[] = [
-  { family: 'coupling', packageName: '@bijective/coupling' },
-  { family: 'autoregressive', packageName: '@bijective/autoregressive' },
-  { family: 'continuous', packageName: '@bijective/continuous' },
-];
-
 const REFERENCE_OF: Readonly<Record<string, FlowEntry['reference']>> = {
   'autoregressive/maf': 'MAF',
   'coupling/realNVP': 'RealNVP',

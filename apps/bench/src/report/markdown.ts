@@ -89,23 +89,15 @@ const perBackend = (
   return values.every((v) => v === values[0]) ? (values[0] ?? '–') : values.join(' / ');
 };
 
-/**
- * What the `(×)` ratios divide by: zuko timed live in this run, or a stored figure with the
- * machine and date it came from (and why no live figure).
- *
- * @example
- * ```ts
- * zukoColumnText(report.speed.zuko); // '(×) is the ratio to zuko timed live in this run …'
- * ```
- */
-export const zukoColumnText = (info: ZukoReferenceInfo | undefined): string =>
+/** What the `(×)` ratios divide by: zuko timed live in this run, or a stored figure with the machine and date it came from (and why no live figure). */
+const zukoColumnText = (info: ZukoReferenceInfo | undefined): string =>
   info?.source === 'live'
     ? `(×) is the ratio to zuko timed live in this run at the same model, sizes, batch, warm-up and repetitions (${info.origin}; parameters at initialisation; train = one Adam step on −mean log p).`
     : `(×) is the ratio to a STORED figure, not a live one (${STORED_ORIGIN}; about 2x faster than zuko re-measured on 2026-11-30, ±30% between processes)${info?.reason === undefined ? (info?.source === 'off' ? '; live timing off (--zuko-live off)' : '') : `; ${info.reason}`}.`;
 
 /**
  * The lead of a speed section: timing protocol, what the `(×)` ratios divide by
- * ({@link zukoColumnText}) and what the kernel columns mean.
+ * (zuko timed live, or a stored figure) and what the kernel columns mean.
  *
  * @example
  * ```ts
@@ -119,7 +111,7 @@ export const speedLead = (
   `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; ${zukoColumnText(zuko)} Kernel calls: tfjs kernels the engine ran in one operation (one training step, one logProb or one sample call), counted in extra untimed calls after the timed ones; outside kernels: the share of such a call’s wall time (the median of three calls, one for calls over 0.5 s) spent outside the backend’s kernel functions (engine bookkeeping, autodiff tape, glue, read-back).`;
 
 /** zuko's figure with where it came from: `live` (timed in this run) or `stored` (the section's lead names the machine and date). */
-export const referenceText = (ref: NonNullable<SpeedRow['reference']>): string =>
+const referenceText = (ref: NonNullable<SpeedRow['reference']>): string =>
   `${si(ref.samplesPerSecond)}/s (${ref.dataset === undefined ? '' : `${ref.dataset} `}${ref.model}, ${ref.source})`;
 
 /** One pivot cell: median throughput ± half-IQR, and the ratio to zuko when there is one. */
