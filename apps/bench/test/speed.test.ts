@@ -2,8 +2,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type FlowDef, type JsonObject, type Params, flow, tf, valueError } from '@bijective/core';
 import { affineTransform } from '@bijective/core/transforms';
 import { describe, expect, it } from 'vitest';
+import * as continuous from '@bijective/continuous';
 import {
   type FamilyModule,
+  type FlowCatalog,
   type FlowEntry,
   catalogFromModules,
   coreEntries,
@@ -215,5 +217,20 @@ describe('flow catalog', () => {
         'realNVP:train:cpu realNVP:train:wasm realNVP:sample:cpu realNVP:sample:wasm glow:train:cpu glow:train:wasm glow:sample:cpu glow:sample:wasm',
       ),
     );
+  });
+
+  it('trains the flow-matching preset on its flow-matching loss given the continuous trainers', async () => {
+    const mods: FamilyModule[] = [
+      { family: 'continuous', packageName: '@bijective/continuous', ok: true, module: continuous },
+    ];
+    const fm = (c: FlowCatalog) => c.entries.find((e) => e.id === 'continuous/flowMatching')!;
+    expect(fm(catalogFromModules(mods)).trainLoss).toBeUndefined();
+    const withTrainers = catalogFromModules(mods, continuous);
+    expect(withTrainers.continuous).toBe(continuous);
+    const before = tf.memory().numTensors;
+    const row = await runCell(fm(withTrainers), 'train', size, { ...timing, warmup: 0 }, 0, 'cpu');
+    expect(row.status, row.reason).toBe('ok');
+    expect(row.note).toBe('flow-matching loss step');
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
