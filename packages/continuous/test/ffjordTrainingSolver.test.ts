@@ -24,7 +24,9 @@ afterAll(() => {
 /** NFE of one forward solve of `x` at `start` with Dopri5 at `tol`. */
 const nfeAt = (tol: number): number => {
   const tally = solveTally();
-  tf.dispose(logProb(def.withSolver!(dopri5(tol)).observe(tally.onSolve), start, x));
+  const lp = logProb(def.withSolver!(dopri5(tol)).observe(tally.onSolve), start, x);
+  if (E.isLeft(lp)) throw lp.left;
+  lp.right.dispose();
   return tally.cost().nfe;
 };
 /** One full-batch Adam step without regularisers: the epoch's training NLL is that of `start`. */
@@ -69,7 +71,8 @@ describe('fitFfjord trains at the README protocol tolerance and scores at the pr
     };
     const r = await fitFfjord(spy, x, oneStep);
     if (E.isLeft(r)) throw r.left;
-    expect(requested).toEqual([{ ...def.config['solver'], rtol: 1e-4, atol: 1e-4 }]);
+    // The preset's Dopri5 (maxSteps 1000) at the protocol's tolerance.
+    expect(requested).toEqual([{ kind: 'dopri5', rtol: 1e-4, atol: 1e-4, maxSteps: 1000 }]);
     expect(r.right.def.config['solver']).toMatchObject({ rtol: 1e-5, atol: 1e-5 });
     disposeParams(r.right.params);
   });
