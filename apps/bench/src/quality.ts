@@ -173,8 +173,8 @@ interface EpochProgress {
  * parameters kept, early stopping after {@link protocolPatience} epochs,
  * capped by `--max-epochs`, `--max-steps` and `--budget-seconds`. The
  * continuous presets are trained by the continuous package's fitters with
- * their default options — `fitFfjord` (RNODE weights, exact-trace validation,
- * patience 15) and `fitFlowMatching` (Lipman et al., 2023: EMA 0.999,
+ * their default options — `fitFfjord` (RNODE weights, training at Dopri5 1e-4,
+ * validation with the preset's Dopri5 1e-5 and the exact trace, patience 15) and `fitFlowMatching` (Lipman et al., 2023: EMA 0.999,
  * exact-trace held-out log-likelihood every 500 steps, patience 10 scores) —
  * given only the data, the validation split, the seed and the caps, so their
  * rows measure the library's defaults. Runs on the active
@@ -262,8 +262,9 @@ const train = async (
     >;
     let trainNfe: number | undefined;
     if (entry.id === 'continuous/ffjord' && continuous !== undefined && isContinuousDef(def)) {
-      // fitFfjord's defaults are the protocol (RNODE weights, exact-trace validation,
-      // patience 15) on the preset's defaults: data, seed and caps only.
+      // fitFfjord's defaults are the protocol (RNODE weights, training solves at Dopri5 1e-4,
+      // validation with the preset's Dopri5 1e-5 and the exact trace, patience 15) on the
+      // preset's defaults: data, seed and caps only.
       const tally = solveTally();
       r = await continuous.fitFfjord(def.observe(tally.onSolve), x, caps);
       trainNfe = nfePerSolve(tally);

@@ -35,7 +35,8 @@ import {
 import { presets as autoregressive } from '@bijective/autoregressive';
 import { presets as coupling } from '@bijective/coupling';
 import { presets as continuous } from '@bijective/continuous';
-import { NATIVE_KERNELS, nativeBackend } from '../src/index.js';
+import { nativeBackend } from '../src/index.js';
+import { NATIVE_KERNELS } from '../src/entries/kernels.js';
 
 const argValue = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);

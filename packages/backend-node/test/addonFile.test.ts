@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultAddonPath, loadNativeAddon, nativeBackend } from '../src/index.js';
-import { addonFileProblem, elfProblem } from '../src/binaryCheck.js';
+import { nativeBackend } from '../src/index.js';
+import {
+  addonFileProblem,
+  defaultAddonPath,
+  elfProblem,
+  loadNativeAddon,
+} from '../src/entries/kernels.js';
 import { SKIP_REASON, addonBuilt } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bijective-addon-'));

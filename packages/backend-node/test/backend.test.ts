@@ -2,15 +2,39 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { tf, useBackend } from '@bijective/core';
 import * as pkg from '../src/index.js';
+import * as kernels from '../src/entries/kernels.js';
 import { SKIP_REASON, addonBuilt } from './helpers.js';
 
-const { nativeBackend, tensorflowBackend, broadcastPlan, reductionView } = pkg;
+const { nativeBackend, tensorflowBackend } = pkg;
+const { broadcastPlan, reductionView } = kernels;
 
 describe('nativeBackend().ready() failure paths', () => {
   it('importing the package has no side effects on tfjs', () => {
     expect(typeof pkg.nativeBackend).toBe('function');
     expect(tf.findBackendFactory('native')).toBeNull();
     expect(tf.findBackendFactory('tensorflow')).toBeNull();
+  });
+
+  it('the main entry is the plugins, their names and fixes; the addon and kernels are on ./kernels', () => {
+    expect(Object.keys(pkg).sort()).toEqual([
+      'NATIVE_BACKEND_NAME',
+      'NATIVE_BUILD_FIX',
+      'TENSORFLOW_BACKEND_NAME',
+      'TFJS_NODE_FIX',
+      'nativeBackend',
+      'tensorflowBackend',
+    ]);
+    expect(Object.keys(kernels).sort()).toEqual([
+      'NATIVE_KERNELS',
+      'addonFileProblem',
+      'broadcastPlan',
+      'defaultAddonPath',
+      'elfProblem',
+      'loadNativeAddon',
+      'nativeBackendRegistered',
+      'reductionView',
+      'registerNativeBackend',
+    ]);
   });
 
   it('a missing addon file gives Left(BackendError) naming the build command; cpu stays active', async () => {
@@ -71,7 +95,7 @@ describe.skipIf(!addonBuilt)(
       expect(d['addon']).toBe('loaded');
       expect(['avx2+fma', 'portable']).toContain(d['simd']);
       expect(d['threads']).toBe(2);
-      expect(pkg.nativeBackendRegistered()).toBe(true);
+      expect(kernels.nativeBackendRegistered()).toBe(true);
       // Every cpu kernel is available on native.
       for (const k of tf.getKernelsForBackend('cpu')) {
         expect(tf.getKernel(k.kernelName, 'native'), k.kernelName).toBeDefined();

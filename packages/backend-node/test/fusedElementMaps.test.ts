@@ -11,7 +11,8 @@ import {
 import { lossAndGrads } from '@bijective/core/training';
 import { checkFusedElementMaps } from '@bijective/core/testing';
 import { mafSpline } from '@bijective/autoregressive';
-import { loadNativeAddon, nativeBackend } from '../src/index.js';
+import { nativeBackend } from '../src/index.js';
+import { loadNativeAddon } from '../src/entries/kernels.js';
 
 // The fused spline, affine and base log-density kernels (native/spline.cc, affine.cc, normal.cc)
 // against core's composite ops on cpu: values, log-derivatives, row log-dets and gradients,

@@ -2,12 +2,8 @@ import { existsSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { expect } from 'vitest';
 import { tf, useBackend } from '@bijective/core';
-import {
-  type NativeAddon,
-  defaultAddonPath,
-  loadNativeAddon,
-  nativeBackend,
-} from '../src/index.js';
+import { nativeBackend } from '../src/index.js';
+import { type NativeAddon, defaultAddonPath, loadNativeAddon } from '../src/entries/kernels.js';
 import { ADDON_FUNCTIONS } from '../src/addon.js';
 
 /** Whether the addon has been built (tests needing it skip otherwise, saying why). */

@@ -5,11 +5,11 @@
  *   cd packages/backend-wasm && node --conditions=@bijective/source --import tsx bench/matMulFlags.ts
  */
 import { tf, useBackend } from '@bijective/core';
+import { wasmBackend } from '../src/index.js';
 import {
   installExplicitTransposeKernels,
   uninstallExplicitTransposeKernels,
-  wasmBackend,
-} from '../src/index.js';
+} from '../src/entries/kernels.js';
 
 const main = async () => {
   await useBackend(wasmBackend({ explicitTranspose: false }))();

@@ -14,8 +14,8 @@ import {
   installMatMulGradient,
   uninstallExplicitTransposeKernels,
   uninstallMatMulGradient,
-  wasmBackend,
-} from '../src/index.js';
+} from '../src/entries/kernels.js';
+import { wasmBackend } from '../src/index.js';
 
 /** Same network without tf.fused: tf.matMul + bias + relu, so backprop goes through the BatchMatMul gradient only. */
 const applyUnfused = (layers: readonly DenseParams[], x: tf.Tensor2D): tf.Tensor2D =>

@@ -1,22 +1,14 @@
+/**
+ * `@bijective/backend-wasm`: the WASM-SIMD backend plugin (`wasmBackend()`), its options, and what
+ * `describe()` reports (which binary loaded). The kernels and gradients it installs are on
+ * `@bijective/backend-wasm/kernels`; tfjs's binaries on `@bijective/backend-wasm/wasm/*`.
+ *
+ * @example
+ * ```ts
+ * import { useBackend } from '@bijective/core';
+ * import { wasmBackend } from '@bijective/backend-wasm';
+ * const ready = await useBackend(wasmBackend())(); // Either<BijectiveError, void>
+ * ```
+ */
 export { wasmBackend, type WasmBackendOptions, type WasmFileMap } from './wasmBackend.js';
 export { type WasmFlavour, type WasmBinaryInfo, WASM_BINARIES, wasmBinaryInfo } from './binary.js';
-export {
-  explicitTransposeMatMulGrad,
-  installMatMulGradient,
-  uninstallMatMulGradient,
-  matMulGradientInstalled,
-} from './matMulGradient.js';
-export {
-  installExplicitTransposeKernels,
-  uninstallExplicitTransposeKernels,
-  explicitTransposeKernelsInstalled,
-} from './explicitTransposeKernels.js';
-export { swapLastTwoPerm, transposeLastTwo } from './transposeLastTwo.js';
-export { installFusedMlpKernels, uninstallFusedMlpKernels } from './fusedMlp.js';
-export {
-  installFusedElementMapKernels,
-  uninstallFusedElementMapKernels,
-} from './fusedElementMapKernels.js';
-export { splineLoop, splineGradLoop } from './kernels/splineLoops.js';
-export { affineLoop, affineGradLoop } from './kernels/affineLoops.js';
-export { normalLogProbLoop, normalLogProbGradLoop } from './kernels/normalLoops.js';

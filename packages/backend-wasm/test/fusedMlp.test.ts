@@ -4,7 +4,8 @@ import { tf, useBackend } from '@bijective/core';
 import { FUSED_MLP, FUSED_MLP_GRAD, hasFusedKernel } from '@bijective/core/backend';
 import { mlpStack } from '@bijective/core/nn';
 import { checkFusedMlp } from '@bijective/core/testing';
-import { installFusedMlpKernels, uninstallFusedMlpKernels, wasmBackend } from '../src/index.js';
+import { wasmBackend } from '../src/index.js';
+import { installFusedMlpKernels, uninstallFusedMlpKernels } from '../src/entries/kernels.js';
 
 describe('the fused MLP kernels on wasm (composed of the wasm kernels)', () => {
   beforeAll(async () => {

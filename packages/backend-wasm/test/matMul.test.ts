@@ -2,11 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { cpuBackend, tf, useBackend } from '@bijective/core';
 import { initMlp, applyMlp } from '@bijective/core/nn';
+import { wasmBackend } from '../src/index.js';
 import {
   explicitTransposeKernelsInstalled,
   matMulGradientInstalled,
-  wasmBackend,
-} from '../src/index.js';
+} from '../src/entries/kernels.js';
 import { onBackend, relErr, uniform } from './helpers.js';
 
 // float32 throughout; both backends accumulate in float32 but in different

@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { cpuBackend, tf, useBackend } from '@bijective/core';
-import { WASM_BINARIES, wasmBackend } from '../src/index.js';
+import * as pkg from '../src/index.js';
+import * as kernels from '../src/entries/kernels.js';
+
+const { WASM_BINARIES, wasmBackend } = pkg;
 
 describe('wasmBackend', () => {
   it('importing the package does not register or select wasm; describe() says not loaded', () => {
     expect(tf.engine().registryFactory['wasm']).toBeUndefined();
     expect(wasmBackend().describe?.()).toMatchObject({ backend: 'wasm', loaded: false });
+  });
+
+  it('the main entry is the plugin and what it reports; installers and loops are on ./kernels', () => {
+    expect(Object.keys(pkg).sort()).toEqual(['WASM_BINARIES', 'wasmBackend', 'wasmBinaryInfo']);
+    expect(Object.keys(kernels)).toContain('installFusedMlpKernels');
+    expect(Object.keys(kernels)).toContain('splineLoop');
+    for (const name of Object.keys(kernels)) expect(Object.keys(pkg)).not.toContain(name);
   });
 
   it('ready() loads the binary without switching the active backend', async () => {

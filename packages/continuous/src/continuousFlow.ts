@@ -10,6 +10,7 @@ import {
 } from '@bijective/core';
 import type { VectorField } from './dynamics/vectorField.js';
 import type { FfjordTransformDef, RegularizedForward, SolveReport } from './ffjord.js';
+import type { SolverConfig } from './solvers/fromConfig.js';
 
 /** Parameters of a {@link ContinuousFlowDef}: the dynamics network's, and none for the standard normal base. */
 export type ContinuousFlowParams<P extends Params = Params> = FlowParams<P, NoParams>;
@@ -61,6 +62,22 @@ export type ContinuousFlowDef<P extends Params = Params> = FlowDef<ContinuousFlo
    * ```
    */
   readonly exact?: () => ContinuousFlowDef<P>;
+  /**
+   * The same flow (same parameters, trace and network) integrated by another
+   * solver, its `config.solver` recording it: what {@link fitFfjord} trains
+   * with (Dopri5 at 1e-4 by default) while it validates and scores with this
+   * definition's own solver. On an observed definition (`observe`) the rebuilt
+   * flow reports its solves to the same callback. A hand-built flow without a
+   * way to rebuild itself leaves it `undefined`.
+   *
+   * @example
+   * ```ts
+   * const def = ffjord({ dim: 2 });                                   // Dopri5 at 1e-5
+   * const loose = def.withSolver?.({ kind: 'dopri5', rtol: 1e-4, atol: 1e-4 });
+   * loose?.config['solver'];                                          // { kind: 'dopri5', rtol: 0.0001, ... }
+   * ```
+   */
+  readonly withSolver?: (solver: SolverConfig) => ContinuousFlowDef<P>;
 };
 
 /** Options of {@link continuousFlow}. */
@@ -73,6 +90,8 @@ export interface ContinuousFlowOptions<P extends Params> {
   readonly transform: FfjordTransformDef<P>;
   /** Rebuilds this flow with the exact trace (see {@link ContinuousFlowDef.exact}); presets supply it. */
   readonly exact?: () => ContinuousFlowDef<P>;
+  /** Rebuilds this flow with another solver (see {@link ContinuousFlowDef.withSolver}); presets supply it. */
+  readonly withSolver?: (solver: SolverConfig) => ContinuousFlowDef<P>;
 }
 
 /**
@@ -90,7 +109,7 @@ export interface ContinuousFlowOptions<P extends Params> {
 export const continuousFlow = <P extends Params>(
   options: ContinuousFlowOptions<P>,
 ): ContinuousFlowDef<P> => {
-  const { name, dim, transform } = options;
+  const { name, dim, transform, withSolver } = options;
   const def = flow({
     name,
     dim,
@@ -104,7 +123,15 @@ export const continuousFlow = <P extends Params>(
     T: transform.T,
     vectorField: (params) => transform.dynamics.apply(params.transform),
     regularizedForward: (params) => transform.regularizedForward(params.transform),
-    observe: (onSolve) => continuousFlow({ ...options, transform: transform.observe(onSolve) }),
+    observe: (onSolve) =>
+      continuousFlow({
+        ...options,
+        transform: transform.observe(onSolve),
+        ...(withSolver !== undefined
+          ? { withSolver: (s: SolverConfig) => withSolver(s).observe(onSolve) }
+          : {}),
+      }),
     ...(options.exact !== undefined ? { exact: options.exact } : {}),
+    ...(withSolver !== undefined ? { withSolver } : {}),
   };
 };

@@ -17,20 +17,29 @@ import {
 import { type FitHooks } from '@bijective/core/training';
 import type { ContinuousFlowDef, ContinuousFlowParams } from './continuousFlow.js';
 import { solveTally } from './ffjord.js';
+import { decodeSolverConfig } from './presetOptions.js';
+import type { SolverConfig } from './solvers/fromConfig.js';
 
 /**
  * The defaults of {@link fitFfjord} beyond core `fit`'s (Adam 1e-3, batch 256,
  * a seeded 10% held out when no `validation` is given, validation every
- * epoch, best parameters kept, patience 15 epochs): the RNODE weights of the
- * protocol behind the README's FFJORD figure (moons -1.717). Validation uses
- * `def.exact()`, the exact trace.
+ * epoch, best parameters kept, patience 15 epochs): the protocol behind the
+ * README's FFJORD figure (moons -1.717) — the RNODE weights, and training
+ * solves by Dopri5 at rtol = atol = `trainingTolerance` (1e-4) while
+ * validation and the result's `def` use the preset's own solver (Dopri5 at
+ * 1e-5 by default) and the exact trace (`def.exact()`).
  *
  * @example
  * ```ts
  * FFJORD_DEFAULTS.kineticEnergy; // 0.01
+ * FFJORD_DEFAULTS.trainingTolerance; // 1e-4
  * ```
  */
-export const FFJORD_DEFAULTS = { kineticEnergy: 0.01, jacobianNorm: 0.01 } as const;
+export const FFJORD_DEFAULTS = {
+  kineticEnergy: 0.01,
+  jacobianNorm: 0.01,
+  trainingTolerance: 1e-4,
+} as const;
 
 /**
  * Options of {@link fitFfjord}: core `fit`'s options (Adam, `seed`,
@@ -50,6 +59,15 @@ export interface FfjordFitOptions<P extends Params> extends Omit<
   readonly kineticEnergy?: number;
   /** Weight `λ_J` of the Jacobian norm `∫₀ᵀ ‖∂f/∂z‖²_F dt` (RNODE). Default 0.01; 0 turns it off. */
   readonly jacobianNorm?: number;
+  /**
+   * The solver of the training solves (`def.withSolver(trainingSolver)`; validation and the
+   * result's `def` keep `def`'s own). Default: when `def` integrates with Dopri5, the same Dopri5
+   * at rtol = atol = {@link FFJORD_DEFAULTS}`.trainingTolerance` (1e-4, the README protocol), or at
+   * `def`'s own tolerances where those are looser; any other solver trains as configured. Pass
+   * `def`'s own solver (e.g. `{ kind: 'dopri5', rtol: 1e-5, atol: 1e-5 }`) to train at the
+   * scoring tolerance. A `Left(ValueError)` if it is malformed or `def` has no `withSolver`.
+   */
+  readonly trainingSolver?: SolverConfig;
   /**
    * The definition that scores the validation set (same parameters), e.g. at
    * tighter tolerances. Default: `def.exact()` (the exact trace; a Hutchinson
@@ -104,6 +122,48 @@ export interface FfjordFitResult<P extends Params> extends Omit<
   readonly def: FlowDef<ContinuousFlowParams<P>>;
 }
 
+/**
+ * The default training solver for a definition integrating with `own` (its
+ * `config.solver`): Dopri5 loosened to at least `tolerance`, else `undefined`
+ * (train with the definition's own solver).
+ */
+const defaultTrainingSolver = (own: SolverConfig, tolerance: number): SolverConfig | undefined =>
+  own.kind === 'dopri5' && ((own.rtol ?? 1e-5) < tolerance || (own.atol ?? 1e-5) < tolerance)
+    ? {
+        ...own,
+        rtol: Math.max(own.rtol ?? 1e-5, tolerance),
+        atol: Math.max(own.atol ?? 1e-5, tolerance),
+      }
+    : undefined;
+
+/**
+ * The definition the training solves run: `def.withSolver(options.trainingSolver)`, or by
+ * default `def` rebuilt at the protocol's training tolerance (see {@link FfjordFitOptions}).
+ */
+const trainingDefinition = <P extends Params>(
+  def: ContinuousFlowDef<P>,
+  trainingSolver: SolverConfig | undefined,
+): E.Either<BijectiveError, ContinuousFlowDef<P>> => {
+  if (trainingSolver !== undefined) {
+    const s = decodeSolverConfig(trainingSolver, 'options.trainingSolver');
+    if (E.isLeft(s)) return s;
+    return def.withSolver === undefined
+      ? E.left(
+          valueError(
+            'options.trainingSolver',
+            'a definition that can rebuild itself with another solver (a preset; def.withSolver)',
+            `${def.name} without withSolver`,
+          ),
+        )
+      : E.right(def.withSolver(s.right));
+  }
+  const own = decodeSolverConfig(def.config['solver'], 'def.config.solver');
+  const loose = E.isRight(own)
+    ? defaultTrainingSolver(own.right, FFJORD_DEFAULTS.trainingTolerance)
+    : undefined;
+  return E.right(loose === undefined || def.withSolver === undefined ? def : def.withSolver(loose));
+};
+
 const nonNegative = (
   name: string,
   v: number | undefined,
@@ -133,9 +193,12 @@ const nonNegative = (
  * with its hooks supplying the regularised loss, the validation score (by
  * `evaluation`, by default `def.exact()`: the exact trace) and the per-epoch
  * NFE and regulariser means. Defaults ({@link FFJORD_DEFAULTS}, core `fit`'s)
- * are the protocol of the README's FFJORD figure: RNODE weights 0.01, a
- * seeded 10% held out unless `validation` is given, patience 15 epochs; the
- * result's `def` scores with the exact trace.
+ * are the protocol of the README's FFJORD figure: RNODE weights 0.01, training
+ * solves by Dopri5 at rtol = atol = 1e-4 (`def.withSolver`; option
+ * `trainingSolver`) while validation uses the preset's own solver (Dopri5 at
+ * 1e-5) with the exact trace, a seeded 10% held out unless `validation` is
+ * given, patience 15 epochs; the result's `def` is `def.exact()`, which
+ * scores with the preset's own solver and the exact trace.
  *
  * Returns `Left(ShapeError | ValueError)` for bad data or options and
  * `Left(DivergedError)` (with the last finite parameters) on a non-finite
@@ -145,7 +208,7 @@ const nonNegative = (
  * @example
  * ```ts
  * const def = ffjord({ dim: 2 }); // [64, 64, 64], exact trace in 2-D, Dopri5 at 1e-5
- * const r = await fitFfjord(def, train, { validation: val, seed: 0 });
+ * const r = await fitFfjord(def, train, { validation: val, seed: 0 }); // trains at 1e-4
  * if (E.isRight(r)) console.log(r.right.bestValLoss, logProb(r.right.def, r.right.params, test));
  * ```
  */
@@ -154,7 +217,7 @@ export const fitFfjord = async <P extends Params>(
   data: BatchLike,
   options: FfjordFitOptions<P> = {},
 ): Promise<E.Either<BijectiveError, FfjordFitResult<P>>> => {
-  const { kineticEnergy, jacobianNorm, evaluation, onProgress, ...rest } = options;
+  const { kineticEnergy, jacobianNorm, trainingSolver, evaluation, onProgress, ...rest } = options;
   const lk = nonNegative('options.kineticEnergy', kineticEnergy, FFJORD_DEFAULTS.kineticEnergy);
   if (E.isLeft(lk)) return lk;
   const lj = nonNegative('options.jacobianNorm', jacobianNorm, FFJORD_DEFAULTS.jacobianNorm);
@@ -162,12 +225,15 @@ export const fitFfjord = async <P extends Params>(
   const lambdaK = lk.right;
   const lambdaJ = lj.right;
   const regularize = lambdaK > 0 || lambdaJ > 0;
+  const training = trainingDefinition(def, trainingSolver);
+  if (E.isLeft(training)) return training;
   // The definition keeps no counters: NFE comes from a tally this call owns, fed by every solve
-  // of `counted` (the same flow, reporting its solves).
+  // of `counted` (the training flow, reporting its solves).
   const tally = solveTally();
-  const counted = def.observe(tally.onSolve);
+  const counted = training.right.observe(tally.onSolve);
+  // Validation and the result score with `def`'s own solver, never the training one.
   const exact = evaluation ?? def.exact?.();
-  const scorer = exact ?? counted;
+  const scorer = exact ?? def.observe(tally.onSolve);
 
   // Running sums of the epoch's per-batch [nll, ∫‖f‖², ∫‖∂f/∂z‖²_F] (regularised runs only).
   const sums = [0, 0, 0];

@@ -24,8 +24,15 @@ const activationName: Decoder<ActivationName> = oneOf(
   'elu',
 );
 
-/** A {@link SolverConfig}: a fixed-step method with its `steps`, or Dopri5 with optional tolerances. */
-const solverConfig: Decoder<SolverConfig> = (value, path) =>
+/**
+ * A {@link SolverConfig}: a fixed-step method with its `steps`, or Dopri5 with optional tolerances.
+ *
+ * @example
+ * ```ts
+ * decodeSolverConfig({ kind: 'dopri5', rtol: 0 }, 'options.trainingSolver'); // Left: options.trainingSolver.rtol: expected a number > 0
+ * ```
+ */
+export const decodeSolverConfig: Decoder<SolverConfig> = (value, path) =>
   pipe(
     object(value, path),
     E.chain((o): E.Either<BijectiveError, SolverConfig> => {
@@ -68,7 +75,7 @@ export const decodeContinuousPresetOptions = (
     frequencies: field(config, 'frequencies', optional(integerAtLeast(1))),
     activation: field(config, 'activation', optional(activationName)),
     T: field(config, 'T', optional(positive)),
-    solver: field(config, 'solver', optional(solverConfig)),
+    solver: field(config, 'solver', optional(decodeSolverConfig)),
     trace: field(config, 'trace', optional(oneOf('exact', 'hutchinson'))),
     probe: field(config, 'probe', optional(oneOf('rademacher', 'gaussian'))),
     gradient: field(config, 'gradient', optional(oneOf('backprop', 'adjoint'))),

@@ -150,6 +150,7 @@ const build = (
     config,
     transform,
     exact: () => build(name, { ...options, hidden, trace: 'exact' }, defaults),
+    withSolver: (s) => build(name, { ...options, hidden, solver: s }, defaults),
   });
 };
 

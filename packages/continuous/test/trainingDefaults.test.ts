@@ -144,8 +144,12 @@ describe('fitFlowMatching defaults: EMA, held-out exact-trace log-likelihood, pa
 });
 
 describe('fitFfjord defaults: RNODE weights, exact-trace validation, a held-out split', () => {
-  it('documents the RNODE weights', () => {
-    expect(FFJORD_DEFAULTS).toEqual({ kineticEnergy: 0.01, jacobianNorm: 0.01 });
+  it('documents the RNODE weights and the training tolerance', () => {
+    expect(FFJORD_DEFAULTS).toEqual({
+      kineticEnergy: 0.01,
+      jacobianNorm: 0.01,
+      trainingTolerance: 1e-4,
+    });
   });
 
   it('regularises by default: defaults = explicit 0.01 weights ≠ none', async () => {

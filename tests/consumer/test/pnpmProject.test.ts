@@ -60,6 +60,17 @@ describe('a pnpm project that installs the packed packages', () => {
       ].join('\n'),
     );
     expect(run(dir, 'node', ['native.mjs']).trim()).toBe('backend native steps 50');
+    // Both published entries import from the installed tarball: the plugin, and the addon
+    // loader with the kernel registration on ./kernels.
+    writeFileSync(
+      join(dir, 'entries.mjs'),
+      [
+        "import { nativeBackend } from '@bijective/backend-node';",
+        "import { NATIVE_KERNELS, loadNativeAddon } from '@bijective/backend-node/kernels';",
+        'console.log(typeof nativeBackend, typeof loadNativeAddon, NATIVE_KERNELS.length > 0);',
+      ].join('\n'),
+    );
+    expect(run(dir, 'node', ['entries.mjs']).trim()).toBe('function function true');
     // And the README's rebuild command works outside this repo.
     run(dir, 'pnpm', ['rebuild', '@bijective/backend-node']);
     expect(run(dir, 'node', ['native.mjs']).trim()).toBe('backend native steps 50');
