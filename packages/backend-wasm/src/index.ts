@@ -14,6 +14,11 @@ export {
 export { swapLastTwoPerm, transposeLastTwo } from './transposeLastTwo.js';
 export { installFusedMlpKernels, uninstallFusedMlpKernels } from './fusedMlp.js';
 export {
+  installFusedOptimizerKernels,
+  uninstallFusedOptimizerKernels,
+} from './fusedOptimizerKernels.js';
+export { adamLoop, sumSquaresLoop, type AdamLoopConstants } from './kernels/adamLoop.js';
+export {
   installFusedElementMapKernels,
   uninstallFusedElementMapKernels,
 } from './fusedElementMapKernels.js';
