@@ -17,7 +17,9 @@
  * `--composite` unregisters the fused element-map kernels (`FUSED_SPLINE`,
  * `FUSED_AFFINE`, `STANDARD_NORMAL_LOG_PROB` and their backward kernels), so the
  * spline and affine maps and the base log-density run as composite tfjs ops
- * again: the kernel-call counts before/after those kernels.
+ * again: the kernel-call counts before/after those kernels. `--per-leaf-adam`
+ * unregisters `FUSED_ADAM_MULTI`, so Adam runs one `FUSED_ADAM` call per
+ * parameter tensor again (before/after the multi-leaf kernel).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
@@ -25,6 +27,7 @@ import { type FlowDef, type Params, disposeParams, tf, useBackend } from '@bijec
 import { adamInit, adamStep, disposeAdam, lossAndGrads } from '@bijective/core/training';
 import { flattenParams, unflattenParams } from '@bijective/core/params';
 import {
+  FUSED_ADAM_MULTI,
   FUSED_AFFINE,
   FUSED_AFFINE_GRAD,
   FUSED_SPLINE,
@@ -45,6 +48,7 @@ const dims = argValue('--dims', '2,64').split(',').map(Number);
 const reps = Number(argValue('--reps', '3'));
 const baseline = process.argv.includes('--baseline');
 const composite = process.argv.includes('--composite');
+const perLeafAdam = process.argv.includes('--per-leaf-adam');
 const threads = process.argv.includes('--threads') ? Number(argValue('--threads', '0')) : undefined;
 const cells = argValue(
   '--cells',
@@ -196,6 +200,7 @@ const main = async (): Promise<void> => {
       STANDARD_NORMAL_LOG_PROB_GRAD,
     ])
       tf.unregisterKernel(k, 'native');
+  if (perLeafAdam) tf.unregisterKernel(FUSED_ADAM_MULTI, 'native');
   instrument();
   for (const dim of dims) {
     const hidden = dim <= 2 ? [64, 64] : [128, 128];
@@ -204,9 +209,11 @@ const main = async (): Promise<void> => {
       table: Readonly<Record<string, ((c: never) => unknown) | undefined>>,
       name: string,
     ): FlowDef<Params> => {
-      const f = table[name] as ((c: typeof config) => FlowDef<Params>) | undefined;
+      const f = table[name] as ((c: typeof config) => E.Either<Error, FlowDef<Params>>) | undefined;
       if (f === undefined) throw new Error(`no preset ${name}`);
-      return f(config);
+      const built = f(config); // presets validate their options and return an Either
+      if (E.isLeft(built)) throw built.left;
+      return built.right;
     };
     console.log(
       `\n# ${baseline ? 'baseline, ' : ''}${composite ? 'composite element maps, ' : ''}dim ${dim}, hidden [${hidden.join(', ')}], 5 transforms`,
