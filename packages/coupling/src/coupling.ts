@@ -4,6 +4,7 @@ import {
   rawComponent,
   rowLogDet,
   selectColumns,
+  mergeColumns,
   requireContext,
 } from '@bijective/core/transforms';
 import { type Activation, type DenseParams, applyMlp, initMlp } from '@bijective/core/nn';
@@ -112,7 +113,7 @@ export const coupling = (
     const p = theta(net, xa, context);
     const r = inverse ? tau.inverse(xb, p) : tau.forward(xb, p);
     return {
-      out: columns(tf.concat([xa, r.out], 1), merge),
+      out: mergeColumns(xa, r.out, merge),
       logDet: rowLogDet(r),
     };
   };

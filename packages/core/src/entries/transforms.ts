@@ -26,4 +26,5 @@ export {
   validatePositiveInt,
 } from '../validate.js';
 export { selectColumns, selectEntries } from '../ops/selectColumns.js';
+export { mergeColumns } from '../ops/mergeColumns.js';
 export { bijectionMonoid } from '../algebra.js';
