@@ -6,6 +6,7 @@ import {
   selectColumns,
   mergeColumns,
   requireContext,
+  reshapeNoSave,
 } from '@bijective/core/transforms';
 import { type Activation, type DenseParams, applyMlp, initMlp } from '@bijective/core/nn';
 import { type CouplingMask, alternatingMask } from './mask.js';
@@ -96,11 +97,11 @@ export const coupling = (
     let input = xa;
     requireContext(context, contextDim, xa.shape[0]);
     if (context !== undefined) input = tf.concat([xa, context], 1);
-    return tf.reshape(applyMlp(net, input, options.activation), [
+    return reshapeNoSave<tf.Rank.R3>(applyMlp(net, input, options.activation), [
       xa.shape[0],
       nb,
       k,
-    ]) as tf.Tensor3D;
+    ]);
   };
   const run = (
     net: readonly DenseParams[],
