@@ -19,7 +19,10 @@
  * spline and affine maps and the base log-density run as composite tfjs ops
  * again: the kernel-call counts before/after those kernels. `--per-leaf-adam`
  * unregisters `FUSED_ADAM_MULTI`, so Adam runs one `FUSED_ADAM` call per
- * parameter tensor again (before/after the multi-leaf kernel).
+ * parameter tensor again (before/after the multi-leaf kernel). `--calls` also
+ * lists, per cell, every distinct kernel call of one operation: kernel name,
+ * input shapes and the first bijective source line on the stack, with its
+ * count per operation (where the calls come from).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
@@ -49,6 +52,22 @@ const reps = Number(argValue('--reps', '3'));
 const baseline = process.argv.includes('--baseline');
 const composite = process.argv.includes('--composite');
 const perLeafAdam = process.argv.includes('--per-leaf-adam');
+const listCalls = process.argv.includes('--calls');
+
+/** `name x[256,2] raw[256,2,2] @ core/src/…:line`: what a kernel call was given and where from. */
+const callSite = (
+  name: string,
+  inputs: Record<string, { shape: number[] } | undefined>,
+): string => {
+  const all = Object.entries(inputs).map(([k, t]) => `${k}[${t?.shape.join(',') ?? ''}]`);
+  const shapes =
+    all.length > 12 ? `${all.slice(0, 8).join(' ')} … (${all.length} inputs)` : all.join(' ');
+  const site = (new Error().stack ?? '')
+    .split('\n')
+    .find((l) => l.includes('/packages/') && !l.includes('/bench/profile.ts'));
+  return `${name} ${shapes} @ ${site?.replace(/.*\/packages\//, '').replace(/\)$/, '') ?? '(engine)'}`;
+};
+const sites = new Map<string, number>();
 const threads = process.argv.includes('--threads') ? Number(argValue('--threads', '0')) : undefined;
 const cells = argValue(
   '--cells',
@@ -100,6 +119,10 @@ const instrument = (): void => {
         if (!recording) return inner(args);
         const t0 = performance.now();
         const out = inner(args);
+        if (listCalls) {
+          const key = callSite(config.kernelName, args.inputs);
+          sites.set(key, (sites.get(key) ?? 0) + 1);
+        }
         const s = stats.get(config.kernelName) ?? { ms: 0, calls: 0 };
         s.ms += performance.now() - t0;
         s.calls++;
@@ -167,6 +190,7 @@ const profileCell = async (name: string, make: () => Cell, op: string): Promise<
   const cell = make();
   await cell.run(); // warm-up
   stats.clear();
+  sites.clear();
   recording = true;
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await cell.run();
@@ -185,6 +209,9 @@ const profileCell = async (name: string, make: () => Cell, op: string): Promise<
       `${k.padEnd(18)} ${where.padEnd(7)} ${((100 * v.ms) / reps / wall).toFixed(1).padStart(5)}%  ${(v.ms / reps).toFixed(2).padStart(8)} ms  ${(v.calls / reps).toFixed(0).padStart(5)} calls`,
     );
   }
+  if (listCalls)
+    for (const [site, n] of [...sites.entries()].sort((a, b) => b[1] - a[1]))
+      console.log(`  ${(n / reps).toFixed(0).padStart(4)} x ${site}`);
 };
 
 const main = async (): Promise<void> => {
