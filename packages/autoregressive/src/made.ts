@@ -1,5 +1,5 @@
 import { type Batch, type Parametrized, tf, valueError } from '@bijective/core';
-import { requireContext } from '@bijective/core/transforms';
+import { requireContext, reshapeNoSave } from '@bijective/core/transforms';
 import {
   type Activation,
   type DenseParams,
@@ -245,7 +245,7 @@ export const made = (options: MadeOptions): Made => {
           ...(context === undefined ? {} : { context }),
           residual,
         });
-        return tf.reshape(h, [x.shape[0], dim, paramsPerDim]) as tf.Tensor3D;
+        return reshapeNoSave<tf.Rank.R3>(h, [x.shape[0], dim, paramsPerDim]);
       },
   };
 };

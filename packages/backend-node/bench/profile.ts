@@ -17,7 +17,12 @@
  * `--composite` unregisters the fused element-map kernels (`FUSED_SPLINE`,
  * `FUSED_AFFINE`, `STANDARD_NORMAL_LOG_PROB` and their backward kernels), so the
  * spline and affine maps and the base log-density run as composite tfjs ops
- * again: the kernel-call counts before/after those kernels.
+ * again: the kernel-call counts before/after those kernels. `--per-leaf-adam`
+ * unregisters `FUSED_ADAM_MULTI`, so Adam runs one `FUSED_ADAM` call per
+ * parameter tensor again (before/after the multi-leaf kernel). `--calls` also
+ * lists, per cell, every distinct kernel call of one operation: kernel name,
+ * input shapes and the first bijective source line on the stack, with its
+ * count per operation (where the calls come from).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
@@ -25,6 +30,7 @@ import { type FlowDef, type Params, disposeParams, tf, useBackend } from '@bijec
 import { adamInit, adamStep, disposeAdam, lossAndGrads } from '@bijective/core/training';
 import { flattenParams, unflattenParams } from '@bijective/core/params';
 import {
+  FUSED_ADAM_MULTI,
   FUSED_AFFINE,
   FUSED_AFFINE_GRAD,
   FUSED_SPLINE,
@@ -46,6 +52,23 @@ const dims = argValue('--dims', '2,64').split(',').map(Number);
 const reps = Number(argValue('--reps', '3'));
 const baseline = process.argv.includes('--baseline');
 const composite = process.argv.includes('--composite');
+const perLeafAdam = process.argv.includes('--per-leaf-adam');
+const listCalls = process.argv.includes('--calls');
+
+/** `name x[256,2] raw[256,2,2] @ core/src/…:line`: what a kernel call was given and where from. */
+const callSite = (
+  name: string,
+  inputs: Record<string, { shape: number[] } | undefined>,
+): string => {
+  const all = Object.entries(inputs).map(([k, t]) => `${k}[${t?.shape.join(',') ?? ''}]`);
+  const shapes =
+    all.length > 12 ? `${all.slice(0, 8).join(' ')} … (${all.length} inputs)` : all.join(' ');
+  const site = (new Error().stack ?? '')
+    .split('\n')
+    .find((l) => l.includes('/packages/') && !l.includes('/bench/profile.ts'));
+  return `${name} ${shapes} @ ${site?.replace(/.*\/packages\//, '').replace(/\)$/, '') ?? '(engine)'}`;
+};
+const sites = new Map<string, number>();
 const threads = process.argv.includes('--threads') ? Number(argValue('--threads', '0')) : undefined;
 const cells = argValue(
   '--cells',
@@ -97,6 +120,10 @@ const instrument = (): void => {
         if (!recording) return inner(args);
         const t0 = performance.now();
         const out = inner(args);
+        if (listCalls) {
+          const key = callSite(config.kernelName, args.inputs);
+          sites.set(key, (sites.get(key) ?? 0) + 1);
+        }
         const s = stats.get(config.kernelName) ?? { ms: 0, calls: 0 };
         s.ms += performance.now() - t0;
         s.calls++;
@@ -164,6 +191,7 @@ const profileCell = async (name: string, make: () => Cell, op: string): Promise<
   const cell = make();
   await cell.run(); // warm-up
   stats.clear();
+  sites.clear();
   recording = true;
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await cell.run();
@@ -182,6 +210,9 @@ const profileCell = async (name: string, make: () => Cell, op: string): Promise<
       `${k.padEnd(18)} ${where.padEnd(7)} ${((100 * v.ms) / reps / wall).toFixed(1).padStart(5)}%  ${(v.ms / reps).toFixed(2).padStart(8)} ms  ${(v.calls / reps).toFixed(0).padStart(5)} calls`,
     );
   }
+  if (listCalls)
+    for (const [site, n] of [...sites.entries()].sort((a, b) => b[1] - a[1]))
+      console.log(`  ${(n / reps).toFixed(0).padStart(4)} x ${site}`);
 };
 
 const main = async (): Promise<void> => {
@@ -197,6 +228,7 @@ const main = async (): Promise<void> => {
       STANDARD_NORMAL_LOG_PROB_GRAD,
     ])
       tf.unregisterKernel(k, 'native');
+  if (perLeafAdam) tf.unregisterKernel(FUSED_ADAM_MULTI, 'native');
   instrument();
   for (const dim of dims) {
     const hidden = dim <= 2 ? [64, 64] : [128, 128];
@@ -205,9 +237,11 @@ const main = async (): Promise<void> => {
       table: Readonly<Record<string, ((c: never) => unknown) | undefined>>,
       name: string,
     ): FlowDef<Params> => {
-      const f = table[name] as ((c: typeof config) => FlowDef<Params>) | undefined;
+      const f = table[name] as ((c: typeof config) => E.Either<Error, FlowDef<Params>>) | undefined;
       if (f === undefined) throw new Error(`no preset ${name}`);
-      return f(config);
+      const built = f(config); // presets validate their options and return an Either
+      if (E.isLeft(built)) throw built.left;
+      return built.right;
     };
     console.log(
       `\n# ${baseline ? 'baseline, ' : ''}${composite ? 'composite element maps, ' : ''}dim ${dim}, hidden [${hidden.join(', ')}], 5 transforms`,

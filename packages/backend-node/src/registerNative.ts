@@ -3,6 +3,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '@bijective/core';
 import {
   FUSED_ADAM,
+  FUSED_ADAM_MULTI,
   FUSED_AFFINE,
   FUSED_AFFINE_GRAD,
   FUSED_MLP,
@@ -34,7 +35,7 @@ import {
   nativeTile,
 } from './kernels/select.js';
 import { REDUCE_OPS, nativeReduce } from './kernels/reduce.js';
-import { nativeFusedAdam, nativeSquaredNorm } from './kernels/optimizer.js';
+import { nativeFusedAdam, nativeFusedAdamMulti, nativeSquaredNorm } from './kernels/optimizer.js';
 import { nativeFusedMlp, nativeFusedMlpGrad } from './kernels/mlp.js';
 import {
   nativeAffine,
@@ -91,6 +92,7 @@ export const NATIVE_KERNELS: readonly string[] = [
   'Max',
   ...Object.keys(LAYOUT_KERNELS),
   FUSED_ADAM,
+  FUSED_ADAM_MULTI,
   SQUARED_NORM,
   FUSED_MLP,
   FUSED_MLP_GRAD,
@@ -157,6 +159,7 @@ export const registerNativeBackend = (addon: NativeAddon): void => {
   // Core's optional fused kernels (tfjs has no cpu version of these to copy).
   const fused: Readonly<Record<string, NativeKernel>> = {
     [FUSED_ADAM]: nativeFusedAdam(addon),
+    [FUSED_ADAM_MULTI]: nativeFusedAdamMulti(addon),
     [SQUARED_NORM]: nativeSquaredNorm(addon),
     [FUSED_MLP]: nativeFusedMlp(addon),
     [FUSED_MLP_GRAD]: nativeFusedMlpGrad(addon),

@@ -1,8 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '@bijective/core';
 import { adamInit, adamStep, disposeAdam } from '@bijective/core/training';
-import { FUSED_ADAM, SQUARED_NORM, hasFusedKernel, squaredNorm } from '@bijective/core/backend';
-import { expectNoLeaks } from '@bijective/core/testing';
+import {
+  FUSED_ADAM,
+  FUSED_ADAM_MULTI,
+  SQUARED_NORM,
+  hasFusedKernel,
+  squaredNorm,
+} from '@bijective/core/backend';
+import { checkFusedOptimizer, expectNoLeaks } from '@bijective/core/testing';
 import { SKIP_REASON, addonBuilt, calls, expectClose, setupNative, uniform } from './helpers.js';
 
 const shapes: number[][] = [[1], [3, 17], [64, 128], [5, 2, 7]];
@@ -104,6 +110,34 @@ describe.skipIf(!addonBuilt)(
         disposeAdam(s0);
         disposeAdam(r.state);
       });
+    });
+
+    it('the multi-leaf Adam kernel matches the composite ops on cpu and the one-leaf kernel bit for bit', async () =>
+      expect(await checkFusedOptimizer('native')).toEqual([]));
+
+    it('adamStep updates every leaf in one engine call on native', async () => {
+      await tf.setBackend('native');
+      expect(hasFusedKernel(FUSED_ADAM_MULTI)).toBe(true);
+      const leaves = [tf.ones([4, 4]), tf.zeros([3])];
+      const s0 = adamInit(leaves);
+      const seen: string[] = [];
+      const config = tf.getKernel(FUSED_ADAM_MULTI, 'native')!;
+      const original = config.kernelFunc;
+      const single = tf.getKernel(FUSED_ADAM, 'native')!;
+      const singleOriginal = single.kernelFunc;
+      config.kernelFunc = (args) => (seen.push(FUSED_ADAM_MULTI), original(args));
+      single.kernelFunc = (args) => (seen.push(FUSED_ADAM), singleOriginal(args));
+      try {
+        const r = adamStep(leaves, leaves, s0);
+        tf.dispose(r.leaves);
+        disposeAdam(r.state);
+      } finally {
+        config.kernelFunc = original;
+        single.kernelFunc = singleOriginal;
+      }
+      expect(seen).toEqual([FUSED_ADAM_MULTI]);
+      tf.dispose(leaves);
+      disposeAdam(s0);
     });
 
     it('fused Adam rejects inputs of different sizes with a clear error', async () => {

@@ -10,6 +10,7 @@ import {
 import { installMatMulGradient, matMulGradientInstalled } from './matMulGradient.js';
 import { installFusedMlpKernels } from './fusedMlp.js';
 import { installFusedElementMapKernels } from './fusedElementMapKernels.js';
+import { installFusedOptimizerKernels } from './fusedOptimizerKernels.js';
 
 /** Per-file locations of the three binaries, keyed by tfjs's file names (see {@link WASM_BINARIES}). */
 export type WasmFileMap = {
@@ -67,6 +68,13 @@ export type WasmBackendOptions = {
    * composite tfjs ops. Registered per kernel name, so this holds for the process.
    */
   readonly fusedElementMaps?: boolean;
+  /**
+   * Register core's fused optimizer kernels for wasm (`FUSED_ADAM_MULTI`: one
+   * Adam step of every parameter tensor in one kernel call; `SQUARED_NORM`),
+   * as JavaScript loops on the wasm heap (default `true`); `false` keeps the
+   * composite tfjs ops. Registered per kernel name, so this holds for the process.
+   */
+  readonly fusedOptimizer?: boolean;
 };
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
@@ -148,6 +156,7 @@ const load = async (options: WasmBackendOptions): Promise<BijectiveError | undef
   if (options.fastMatMulGradient !== false) installMatMulGradient();
   if (options.fusedMlp !== false) installFusedMlpKernels();
   if (options.fusedElementMaps !== false) installFusedElementMapKernels();
+  if (options.fusedOptimizer !== false) installFusedOptimizerKernels();
 
   const running = wasmBinaryInfo();
   if (running !== undefined) {

@@ -1,6 +1,7 @@
 import type { Monoid } from 'fp-ts/lib/Monoid.js';
 import { tf } from './tf.js';
 import type { Batch, Bijection, ForwardResult, InverseResult } from './bijection.js';
+import { sumLogDets } from './sumLogDets.js';
 
 /**
  * The identity bijection: `y = x`, `log|det J| = 0`. The unit of {@link compose}.
@@ -19,7 +20,8 @@ export const identity: Bijection = {
  * Sequential composition in the forward (data → base) direction.
  *
  * `compose(a, b).forward = b.forward ∘ a.forward`, and by the chain rule the
- * log-dets add: `log|det J_{b∘a}(x)| = log|det J_a(x)| + log|det J_b(a(x))|`.
+ * log-dets add: `log|det J_{b∘a}(x)| = log|det J_a(x)| + log|det J_b(a(x))|`
+ * (summed in one gradient-carrying engine node, {@link sumLogDets}).
  * The inverse runs the parts in reverse order. Every part receives the same
  * context. Associative, with {@link identity} as unit (see {@link bijectionMonoid}).
  *
@@ -35,23 +37,23 @@ export const compose = (...parts: readonly Bijection[]): Bijection => {
   return {
     forward: (x: Batch, context?: Batch): ForwardResult => {
       let y = x;
-      let logDet: tf.Tensor1D | undefined;
+      const logDets: tf.Tensor1D[] = [];
       for (const part of parts) {
         const r = part.forward(y, context);
         y = r.y;
-        logDet = logDet === undefined ? r.logDet : (tf.add(logDet, r.logDet) as tf.Tensor1D);
+        logDets.push(r.logDet);
       }
-      return { y, logDet: logDet! };
+      return { y, logDet: sumLogDets(logDets) };
     },
     inverse: (y: Batch, context?: Batch): InverseResult => {
       let x = y;
-      let logDet: tf.Tensor1D | undefined;
+      const logDets: tf.Tensor1D[] = [];
       for (let i = parts.length - 1; i >= 0; i--) {
         const r = parts[i]!.inverse(x, context);
         x = r.x;
-        logDet = logDet === undefined ? r.logDet : (tf.add(logDet, r.logDet) as tf.Tensor1D);
+        logDets.push(r.logDet);
       }
-      return { x, logDet: logDet! };
+      return { x, logDet: sumLogDets(logDets) };
     },
   };
 };

@@ -4,7 +4,9 @@ import {
   rawComponent,
   rowLogDet,
   selectColumns,
+  mergeColumns,
   requireContext,
+  reshapeNoSave,
 } from '@bijective/core/transforms';
 import { type Activation, type DenseParams, applyMlp, initMlp } from '@bijective/core/nn';
 import { type CouplingMask, alternatingMask } from './mask.js';
@@ -95,11 +97,11 @@ export const coupling = (
     let input = xa;
     requireContext(context, contextDim, xa.shape[0]);
     if (context !== undefined) input = tf.concat([xa, context], 1);
-    return tf.reshape(applyMlp(net, input, options.activation), [
+    return reshapeNoSave<tf.Rank.R3>(applyMlp(net, input, options.activation), [
       xa.shape[0],
       nb,
       k,
-    ]) as tf.Tensor3D;
+    ]);
   };
   const run = (
     net: readonly DenseParams[],
@@ -112,7 +114,7 @@ export const coupling = (
     const p = theta(net, xa, context);
     const r = inverse ? tau.inverse(xb, p) : tau.forward(xb, p);
     return {
-      out: columns(tf.concat([xa, r.out], 1), merge),
+      out: mergeColumns(xa, r.out, merge),
       logDet: rowLogDet(r),
     };
   };

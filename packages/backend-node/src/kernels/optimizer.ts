@@ -38,31 +38,76 @@ export const nativeFusedAdam =
       throw new Error(
         `BijectiveFusedAdam: param, m, v and grad differ in size (${pv.length}, ${mv.length}, ${vv.length}, ${gv.length})`,
       );
-    const b1 = numberAttr(args.attrs, 'beta1', Number.NaN);
-    const b2 = numberAttr(args.attrs, 'beta2', Number.NaN);
-    const pOut = new Float32Array(n);
-    const mOut = new Float32Array(n);
-    const vOut = new Float32Array(n);
-    addon.adam(
-      pv,
-      mv,
-      vv,
-      gv,
-      pOut,
-      mOut,
-      vOut,
-      b1,
-      1 - b1,
-      b2,
-      1 - b2,
-      numberAttr(args.attrs, 'stepSize', Number.NaN),
-      numberAttr(args.attrs, 'epsHat', Number.NaN),
-    );
-    return [
-      float32Result(backend, param.shape, pOut),
-      float32Result(backend, param.shape, mOut),
-      float32Result(backend, param.shape, vOut),
-    ];
+    return adamLeaf(addon, backend, param.shape, [pv, mv, vv, gv], args.attrs);
+  };
+
+/** One leaf's update through the addon, as three float32 tensors `[param', m', v']` of `shape`. */
+const adamLeaf = (
+  addon: NativeAddon,
+  backend: MathBackendCPU,
+  shape: number[],
+  [pv, mv, vv, gv]: readonly [Float32Array, Float32Array, Float32Array, Float32Array],
+  attrs: KernelArgs['attrs'],
+): TensorInfo[] => {
+  const n = pv.length;
+  const b1 = numberAttr(attrs, 'beta1', Number.NaN);
+  const b2 = numberAttr(attrs, 'beta2', Number.NaN);
+  const pOut = new Float32Array(n);
+  const mOut = new Float32Array(n);
+  const vOut = new Float32Array(n);
+  addon.adam(
+    pv,
+    mv,
+    vv,
+    gv,
+    pOut,
+    mOut,
+    vOut,
+    b1,
+    1 - b1,
+    b2,
+    1 - b2,
+    numberAttr(attrs, 'stepSize', Number.NaN),
+    numberAttr(attrs, 'epsHat', Number.NaN),
+  );
+  return [
+    float32Result(backend, shape, pOut),
+    float32Result(backend, shape, mOut),
+    float32Result(backend, shape, vOut),
+  ];
+};
+
+/**
+ * Native `BijectiveFusedAdamMulti` (core's `FUSED_ADAM_MULTI`): the update of
+ * {@link nativeFusedAdam} for every leaf `pᵢ, mᵢ, vᵢ, gᵢ` (`i = 0, 1, …` until
+ * `pᵢ` is absent) in one kernel call, outputs `[p0', m0', v0', p1', …]`. Each
+ * leaf goes through the same addon routine as the one-leaf kernel, so the
+ * results are bit-identical to it. A leaf missing one of its four inputs, or
+ * whose inputs differ in size, is an error.
+ */
+export const nativeFusedAdamMulti =
+  (addon: NativeAddon) =>
+  (args: KernelArgs): TensorInfo[] => {
+    const backend = cpuStorage(args);
+    const outs: TensorInfo[] = [];
+    for (let i = 0; args.inputs[`p${i}`] !== undefined; i++) {
+      const leaf = ['p', 'm', 'v', 'g'].map((k) => args.inputs[`${k}${i}`]);
+      const [param, m, v, grad] = leaf;
+      if (param === undefined || m === undefined || v === undefined || grad === undefined)
+        throw new Error(
+          `BijectiveFusedAdamMulti: leaf ${i} needs the inputs p${i}, m${i}, v${i} and g${i}`,
+        );
+      const values = [param, m, v, grad].map((t) => asFloat32(backend, t)) as [
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+      ];
+      if (values.some((a) => a.length !== values[0].length))
+        throw new Error(`BijectiveFusedAdamMulti: p${i}, m${i}, v${i} and g${i} differ in size`);
+      outs.push(...adamLeaf(addon, backend, param.shape, values, args.attrs));
+    }
+    return outs;
   };
 
 /**

@@ -1,6 +1,6 @@
 /**
  * `@bijective/backend-wasm/kernels`: the kernels and gradients `wasmBackend()` installs on tfjs's
- * `wasm` backend — the explicit-transpose matMul gradient and kernels, the fused MLP and fused
+ * `wasm` backend — the explicit-transpose matMul gradient and kernels, the fused MLP, optimizer and
  * element-map kernels (each with its installer and uninstaller), and the JavaScript loops the
  * element-map kernels run on the wasm heap. `ready()` installs them (options `fastMatMulGradient`,
  * `explicitTranspose`, `fusedMlp`, `fusedElementMaps`); these exports are for tests, same-process
@@ -26,6 +26,11 @@ export {
 } from '../explicitTransposeKernels.js';
 export { swapLastTwoPerm, transposeLastTwo } from '../transposeLastTwo.js';
 export { installFusedMlpKernels, uninstallFusedMlpKernels } from '../fusedMlp.js';
+export {
+  installFusedOptimizerKernels,
+  uninstallFusedOptimizerKernels,
+} from '../fusedOptimizerKernels.js';
+export { adamLoop, sumSquaresLoop, type AdamLoopConstants } from '../kernels/adamLoop.js';
 export {
   installFusedElementMapKernels,
   uninstallFusedElementMapKernels,

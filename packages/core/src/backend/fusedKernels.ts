@@ -27,6 +27,24 @@ import { tf } from '../tf.js';
  */
 export const FUSED_ADAM = 'BijectiveFusedAdam';
 
+/**
+ * Name of the multi-leaf fused Adam kernel: {@link FUSED_ADAM} for every
+ * parameter tensor of a model in ONE engine call (the per-call bookkeeping of
+ * the tfjs engine costs more than the arithmetic at the sizes flows train at).
+ * Inputs `{ p0, m0, v0, g0, p1, m1, v1, g1, … }` for leaves `0 … n-1` (float32;
+ * `pᵢ, mᵢ, vᵢ, gᵢ` of one shape, leaves of any shapes), attributes
+ * {@link FusedAdamAttrs} (the same for every leaf); outputs
+ * `[p0', m0', v0', p1', m1', v1', …]`, each leaf exactly what {@link FUSED_ADAM}
+ * gives for it. Optional: core's `adamStep` uses it when registered, else
+ * {@link FUSED_ADAM} per leaf, else the composite ops.
+ *
+ * @example
+ * ```ts
+ * const outs = tf.engine().runKernel(FUSED_ADAM_MULTI, { p0, m0, v0, g0 }, attrs) as tf.Tensor[];
+ * ```
+ */
+export const FUSED_ADAM_MULTI = 'BijectiveFusedAdamMulti';
+
 /** Name of the fused squared global norm kernel; see {@link FUSED_ADAM}. */
 export const SQUARED_NORM = 'BijectiveSquaredNorm';
 

@@ -6,6 +6,7 @@
 export { type BackendPlugin, backendError } from '../backend/plugin.js';
 export {
   FUSED_ADAM,
+  FUSED_ADAM_MULTI,
   SQUARED_NORM,
   type FusedAdamAttrs,
   FUSED_MLP,

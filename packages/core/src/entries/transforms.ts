@@ -26,4 +26,6 @@ export {
   validatePositiveInt,
 } from '../validate.js';
 export { selectColumns, selectEntries } from '../ops/selectColumns.js';
+export { mergeColumns } from '../ops/mergeColumns.js';
+export { reshapeNoSave } from '../ops/reshapeNoSave.js';
 export { bijectionMonoid } from '../algebra.js';

@@ -49,6 +49,7 @@ export { resignManifest, hostileConfigRefusal } from './hostileManifest.js';
 export { type Family, isFamily, presetOrThrow, registriesOf } from './family.js';
 export { registry } from '../registry.js';
 export { type FusedMlpCase, fusedMlpCases, checkFusedMlp } from './fusedMlpConformance.js';
+export { checkFusedOptimizer } from './fusedOptimizerConformance.js';
 export {
   type FusedElementMapCase,
   fusedElementMapCases,

@@ -1,5 +1,10 @@
 import { tf } from '../tf.js';
-import { FUSED_ADAM, type FusedAdamAttrs, hasFusedKernel } from '../backend/fusedKernels.js';
+import {
+  FUSED_ADAM,
+  FUSED_ADAM_MULTI,
+  type FusedAdamAttrs,
+  hasFusedKernel,
+} from '../backend/fusedKernels.js';
 
 /** Options of {@link adam}. Defaults are Kingma & Ba's (2015) and zuko's protocol: lr 1e-3. */
 export interface AdamOptions {
@@ -31,7 +36,9 @@ export const adamInit = (leaves: readonly tf.Tensor[]): AdamState => ({
  *
  * Pure: returns new leaves and a new state; the caller disposes the old ones
  * (see {@link disposeAdam}) once it no longer needs them. Runs the backend's
- * fused kernel ({@link FUSED_ADAM}, one pass per leaf) when it registered one.
+ * fused kernels when it registered them: {@link FUSED_ADAM_MULTI} (every leaf
+ * in one kernel call), else {@link FUSED_ADAM} (one call per leaf), else the
+ * composite tfjs ops; all three give the same float32 results.
  *
  * @example
  * ```ts
@@ -53,9 +60,22 @@ export const adamStep = (
   const stepSize = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
   // ε is scaled like the bias-corrected form: √v̂ + ε = (√v + ε√(1-β₂ᵗ)) / √(1-β₂ᵗ).
   const epsHat = eps * Math.sqrt(1 - b2 ** t);
+  const attrs: FusedAdamAttrs = { beta1: b1, beta2: b2, stepSize, epsHat };
+  if (leaves.length > 0 && hasFusedKernel(FUSED_ADAM_MULTI)) {
+    // Every leaf in one kernel call (same maths, same float32 order as below).
+    const inputs: Record<string, tf.Tensor> = {};
+    leaves.forEach((param, i) => {
+      inputs[`p${i}`] = param;
+      inputs[`m${i}`] = state.m[i]!;
+      inputs[`v${i}`] = state.v[i]!;
+      inputs[`g${i}`] = grads[i]!;
+    });
+    const outs = tf.engine().runKernel(FUSED_ADAM_MULTI, inputs, { ...attrs }) as tf.Tensor[];
+    const leafOut = (k: number): tf.Tensor[] => leaves.map((_, i) => outs[3 * i + k]!);
+    return { leaves: leafOut(0), state: { step: t, m: leafOut(1), v: leafOut(2) } };
+  }
   if (hasFusedKernel(FUSED_ADAM)) {
     // The backend's one-pass kernel (same maths, same float32 order as below).
-    const attrs: FusedAdamAttrs = { beta1: b1, beta2: b2, stepSize, epsHat };
     const outs = leaves.map(
       (param, i) =>
         tf
