@@ -1,3 +1,4 @@
+import { type KernelTable, installKernelTable, uninstallKernelTable } from './kernelTable.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '@bijective/core';
 import {
@@ -13,8 +14,6 @@ import {
 import { affineGradLoop, affineLoop } from './kernels/affineLoops.js';
 import { splineGradLoop, splineLoop } from './kernels/splineLoops.js';
 import { normalLogProbGradLoop, normalLogProbLoop } from './kernels/normalLoops.js';
-
-const WASM = 'wasm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type HeapBackend = Pick<BackendWasm, 'makeOutput' | 'typedArrayFromHeap'>;
@@ -192,7 +191,7 @@ const splinePerDim = (a: FusedSplineAttrs): number => 3 * a.bins - 1;
 const affinePerDim = (): number => 2;
 
 /** The kernels this module registers for `wasm`, by name. */
-const KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
+const KERNELS: KernelTable = {
   [FUSED_SPLINE]: forwardKernel(splinePerDim, splineAttrs, splineLoop),
   [FUSED_SPLINE_GRAD]: backwardKernel(splinePerDim, splineAttrs, splineGradLoop),
   [FUSED_AFFINE]: forwardKernel(affinePerDim, affineAttrs, affineLoop),
@@ -216,23 +215,7 @@ const KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
  * hasFusedKernel(FUSED_SPLINE); // true while wasm is the active backend
  * ```
  */
-export const installFusedElementMapKernels = (): boolean => {
-  let changed = false;
-  for (const [kernelName, kernelFunc] of Object.entries(KERNELS)) {
-    if (tf.getKernel(kernelName, WASM) !== undefined) continue;
-    tf.registerKernel({ kernelName, backendName: WASM, kernelFunc });
-    changed = true;
-  }
-  return changed;
-};
+export const installFusedElementMapKernels = (): boolean => installKernelTable(KERNELS);
 
 /** Remove the kernels of {@link installFusedElementMapKernels} (for comparisons with the composite ops). */
-export const uninstallFusedElementMapKernels = (): boolean => {
-  let changed = false;
-  for (const kernelName of Object.keys(KERNELS)) {
-    if (tf.getKernel(kernelName, WASM) === undefined) continue;
-    tf.unregisterKernel(kernelName, WASM);
-    changed = true;
-  }
-  return changed;
-};
+export const uninstallFusedElementMapKernels = (): boolean => uninstallKernelTable(KERNELS);

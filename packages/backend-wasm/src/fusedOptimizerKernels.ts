@@ -1,9 +1,8 @@
+import { type KernelTable, installKernelTable, uninstallKernelTable } from './kernelTable.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '@bijective/core';
 import { FUSED_ADAM_MULTI, SQUARED_NORM } from '@bijective/core/backend';
 import { adamLoop, sumSquaresLoop } from './kernels/adamLoop.js';
-
-const WASM = 'wasm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type HeapBackend = Pick<BackendWasm, 'makeOutput' | 'typedArrayFromHeap'>;
@@ -81,7 +80,7 @@ const squaredNorm = (args: KernelArgs): tf.TensorInfo => {
   return out;
 };
 
-const KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
+const KERNELS: KernelTable = {
   [FUSED_ADAM_MULTI]: fusedAdamMulti,
   [SQUARED_NORM]: squaredNorm,
 };
@@ -100,23 +99,7 @@ const KERNELS: Readonly<Record<string, tf.KernelFunc>> = {
  * hasFusedKernel(FUSED_ADAM_MULTI); // true while wasm is the active backend
  * ```
  */
-export const installFusedOptimizerKernels = (): boolean => {
-  let changed = false;
-  for (const [kernelName, kernelFunc] of Object.entries(KERNELS)) {
-    if (tf.getKernel(kernelName, WASM) !== undefined) continue;
-    tf.registerKernel({ kernelName, backendName: WASM, kernelFunc });
-    changed = true;
-  }
-  return changed;
-};
+export const installFusedOptimizerKernels = (): boolean => installKernelTable(KERNELS);
 
 /** Remove the kernels of {@link installFusedOptimizerKernels} (for comparisons with the composite ops). */
-export const uninstallFusedOptimizerKernels = (): boolean => {
-  let changed = false;
-  for (const kernelName of Object.keys(KERNELS)) {
-    if (tf.getKernel(kernelName, WASM) === undefined) continue;
-    tf.unregisterKernel(kernelName, WASM);
-    changed = true;
-  }
-  return changed;
-};
+export const uninstallFusedOptimizerKernels = (): boolean => uninstallKernelTable(KERNELS);
