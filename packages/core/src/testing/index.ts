@@ -55,3 +55,8 @@ export {
   fusedElementMapCases,
   checkFusedElementMaps,
 } from './fusedConformance.js';
+export {
+  COMMON_REFUSED_CONFIGS,
+  type PresetTableOptions,
+  presetTableProblems,
+} from './checkPresetTable.js';
