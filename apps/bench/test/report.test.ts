@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { digitsGridPng, encodePng, gridPoints, histogram2d } from '../src/pictures.js';
 import { STORED_ORIGIN, referenceThroughput } from '../src/reference.js';
 import { renderHtml } from '../src/report/html.js';
-import { mdTable, renderMarkdown, speedPivot } from '../src/report/markdown.js';
+import { mdTable, renderMarkdown } from '../src/report/markdown.js';
 import { barChart, dotChart, escapeXml } from '../src/report/svg.js';
 import { renderJson, writeReport } from '../src/report/write.js';
 import { sampleReport } from './fixtures.js';
@@ -26,7 +26,7 @@ describe('Markdown writer', () => {
 
   it('pivots the speed matrix: one column per backend, zuko figure and ratio next to the throughput', () => {
     const r = sampleReport();
-    const md = speedPivot(r.speed!.rows, ['cpu', 'wasm']);
+    const md = renderMarkdown(r, { detail: false });
     expect(md).toContain(
       '**dim 2, hidden [64, 64], 5 transforms, train batch 256, logProb/sample batch 1024**',
     );
