@@ -1,5 +1,5 @@
 import { groups } from 'd3-array';
-import { duration, fixed, ratio, si } from '../format.js';
+import { duration, si } from '../format.js';
 import type {
   BenchReport,
   DistillReport,
@@ -50,6 +50,10 @@ const detail = (title: string, blocks: readonly Block[]): Block => ({
   blocks,
 });
 
+const fixed = (x: number | undefined, digits: number): string =>
+  x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+const ratio = (r: number | undefined): string =>
+  r === undefined || !Number.isFinite(r) ? '–' : `${r.toPrecision(2)}×`;
 const dashes = (n: number): string[] => Array<string>(n).fill('–');
 const count = (n: number | undefined): string => String(n ?? '–');
 const thousands = (n: number): string => n.toLocaleString('en-US');
