@@ -4,34 +4,11 @@ import { type ParseArgsConfig, parseArgs as tokenize } from 'node:util';
 import type { ZukoFlowName } from '@bijective/interop';
 import type { DatasetName } from './reference.js';
 
-/**
- * What the app measures: throughput, trained log-likelihood, wasm throughput
- * inside Chromium, or MAF → IAF distillation (log-likelihood gap and sampling speed-up).
- */
-export type Mode = 'speed' | 'quality' | 'browser' | 'distill';
-/** A bundle of defaults: `quick` fits the 3-minute budget on 2 cores, `full` is the complete protocol. */
-export type PresetName = 'quick' | 'full';
-/** A timed operation of the speed matrix. */
-export type Op = 'train' | 'logProb' | 'sample';
-/** A backend the app knows how to load. */
-export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow';
-
-/** The modes, in display order. */
-export const MODES: readonly Mode[] = ['speed', 'quality', 'browser', 'distill'];
-/** The presets, quick first (the default). */
-export const PRESETS: readonly PresetName[] = ['quick', 'full'];
-/** The timed operations of the speed matrix. */
-export const OPS: readonly Op[] = ['train', 'logProb', 'sample'];
-/** The backends the app can load, in display order. */
-export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'native', 'tensorflow'];
-/** The zuko classes `--zuko` names (what `fromZuko` of `@bijective/interop` reads). */
-export const ZUKO_FLOWS: readonly ZukoFlowName[] = ['MAF', 'RealNVP', 'NSF'];
-/** `--zuko-live`: `auto` times zuko in the run when PyTorch and zuko import (else stored figures, labelled), `on` requires it, `off` uses the stored figures. */
-export type ZukoLiveMode = 'auto' | 'on' | 'off';
-/** The `--zuko-live` choices. */
-export const ZUKO_LIVE_MODES: readonly ZukoLiveMode[] = ['auto', 'on', 'off'];
-/** The bundled data sets of the quality mode. */
-export const DATASETS: readonly DatasetName[] = [
+const MODES = ['speed', 'quality', 'browser', 'distill'] as const;
+const PRESETS = ['quick', 'full'] as const;
+const ZUKO_LIVE_MODES = ['auto', 'on', 'off'] as const;
+const ZUKO_FLOWS: readonly ZukoFlowName[] = ['MAF', 'RealNVP', 'NSF'];
+const DATASETS: readonly DatasetName[] = [
   'moons',
   '8gaussians',
   'checkerboard',
@@ -39,6 +16,24 @@ export const DATASETS: readonly DatasetName[] = [
   '2spirals',
   'digits',
 ];
+
+/**
+ * What the app measures: throughput, trained log-likelihood, wasm throughput
+ * inside Chromium, or MAF → IAF distillation (log-likelihood gap and sampling speed-up).
+ */
+export type Mode = (typeof MODES)[number];
+/** A bundle of defaults: `quick` fits the 3-minute budget on 2 cores, `full` is the complete protocol. */
+export type PresetName = (typeof PRESETS)[number];
+/** `--zuko-live`: `auto` times zuko in the run when PyTorch and zuko import (else stored figures, labelled), `on` requires it, `off` uses the stored figures. */
+export type ZukoLiveMode = (typeof ZUKO_LIVE_MODES)[number];
+/** A timed operation of the speed matrix. */
+export type Op = 'train' | 'logProb' | 'sample';
+/** A backend the app knows how to load. */
+export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow';
+/** The timed operations of the speed matrix. */
+export const OPS: readonly Op[] = ['train', 'logProb', 'sample'];
+/** The backends the app can load, in display order. */
+export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'native', 'tensorflow'];
 
 /**
  * The fully resolved options of one benchmark run (preset defaults overridden by flags): one
