@@ -4,34 +4,11 @@ import { type ParseArgsConfig, parseArgs as tokenize } from 'node:util';
 import type { ZukoFlowName } from '@bijective/interop';
 import type { DatasetName } from './reference.js';
 
-/**
- * What the app measures: throughput, trained log-likelihood, wasm throughput
- * inside Chromium, or MAF → IAF distillation (log-likelihood gap and sampling speed-up).
- */
-export type Mode = 'speed' | 'quality' | 'browser' | 'distill';
-/** A bundle of defaults: `quick` fits the 3-minute budget on 2 cores, `full` is the complete protocol. */
-export type PresetName = 'quick' | 'full';
-/** A timed operation of the speed matrix. */
-export type Op = 'train' | 'logProb' | 'sample';
-/** A backend the app knows how to load. */
-export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow';
-
-/** The modes, in display order. */
-export const MODES: readonly Mode[] = ['speed', 'quality', 'browser', 'distill'];
-/** The presets, quick first (the default). */
-export const PRESETS: readonly PresetName[] = ['quick', 'full'];
-/** The timed operations of the speed matrix. */
-export const OPS: readonly Op[] = ['train', 'logProb', 'sample'];
-/** The backends the app can load, in display order. */
-export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'native', 'tensorflow'];
-/** The zuko classes `--zuko` names (what `fromZuko` of `@bijective/interop` reads). */
-export const ZUKO_FLOWS: readonly ZukoFlowName[] = ['MAF', 'RealNVP', 'NSF'];
-/** `--zuko-live`: `auto` times zuko in the run when PyTorch and zuko import (else stored figures, labelled), `on` requires it, `off` uses the stored figures. */
-export type ZukoLiveMode = 'auto' | 'on' | 'off';
-/** The `--zuko-live` choices. */
-export const ZUKO_LIVE_MODES: readonly ZukoLiveMode[] = ['auto', 'on', 'off'];
-/** The bundled data sets of the quality mode. */
-export const DATASETS: readonly DatasetName[] = [
+const MODES = ['speed', 'quality', 'browser', 'distill'] as const;
+const PRESETS = ['quick', 'full'] as const;
+const ZUKO_LIVE_MODES = ['auto', 'on', 'off'] as const;
+const ZUKO_FLOWS: readonly ZukoFlowName[] = ['MAF', 'RealNVP', 'NSF'];
+const DATASETS: readonly DatasetName[] = [
   'moons',
   '8gaussians',
   'checkerboard',
@@ -39,6 +16,24 @@ export const DATASETS: readonly DatasetName[] = [
   '2spirals',
   'digits',
 ];
+
+/**
+ * What the app measures: throughput, trained log-likelihood, wasm throughput
+ * inside Chromium, or MAF → IAF distillation (log-likelihood gap and sampling speed-up).
+ */
+export type Mode = (typeof MODES)[number];
+/** A bundle of defaults: `quick` fits the 3-minute budget on 2 cores, `full` is the complete protocol. */
+export type PresetName = (typeof PRESETS)[number];
+/** `--zuko-live`: `auto` times zuko in the run when PyTorch and zuko import (else stored figures, labelled), `on` requires it, `off` uses the stored figures. */
+export type ZukoLiveMode = (typeof ZUKO_LIVE_MODES)[number];
+/** A timed operation of the speed matrix. */
+export type Op = 'train' | 'logProb' | 'sample';
+/** A backend the app knows how to load. */
+export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow';
+/** The timed operations of the speed matrix. */
+export const OPS: readonly Op[] = ['train', 'logProb', 'sample'];
+/** The backends the app can load, in display order. */
+export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'native', 'tensorflow'];
 
 /**
  * The fully resolved options of one benchmark run (preset defaults overridden by flags): one
@@ -64,91 +59,41 @@ const usage = (message: string): UsageError => ({ kind: 'UsageError', message })
 
 type Overrides = { -readonly [K in keyof BenchOptions]?: BenchOptions[K] };
 
-/**
- * The defaults of each preset. `quick` is the one `pnpm bench` runs: the
- * 2-D matrix at RESULTS.md's moons sizes with few repetitions and a total
- * budget, so it ends within 3 minutes on 2 cores; `full` adds the digits
- * sizes (dim 64), more repetitions and the whole quality protocol.
- *
- * @example
- * ```ts
- * presetDefaults('quick', 'speed').reps;   // 5
- * presetDefaults('full', 'quality').datasets; // all six
- * ```
- */
-export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => {
-  const quick = preset === 'quick';
-  const trains = mode === 'quality' || mode === 'distill';
-  if (mode === 'distill') {
-    // MAF sampling at dim 64 is 64 sequential passes per layer: ~15 s per 256 draws on tfjs's
-    // JavaScript cpu backend, so the distill speed part samples smaller batches than the matrix.
-    return {
-      ...presetDefaults(preset, 'quality'),
-      mode,
-      dims: [2, 64],
-      evalBatch: quick ? 64 : 256,
-      reps: quick ? 3 : 10,
-      warmup: 1,
-      cellSeconds: quick ? 0.6 : 5,
-      datasets: ['moons'],
-      distillSteps: quick ? 100 : 10000,
-      forwardWeight: 1,
-    };
-  }
-  return {
-    mode,
-    preset,
-    flows: ['default'],
-    backends: BACKENDS,
-    ops: OPS,
-    dims: quick ? [2] : [2, 64],
-    hidden: undefined,
-    transforms: 5,
-    batch: 256,
-    evalBatch: 1024,
-    reps: quick ? 5 : 20,
-    warmup: quick ? 1 : 3,
-    cellSeconds: quick ? 0.6 : 5,
-    budgetSeconds: trains ? (quick ? 15 : 900) : quick ? 120 : 3600,
-    datasets: quick ? ['moons'] : DATASETS,
-    maxEpochs: quick ? 3 : 1000,
-    maxSteps: undefined,
-    distillSteps: quick ? 100 : 10000,
-    forwardWeight: 1,
-    trainBackend: undefined,
-    seed: 0,
-    seeds: undefined,
-    out: './bench-out',
-    chromium: '/usr/bin/chromium',
-    progress: true,
-    model: undefined,
-    zuko: undefined,
-    zukoLive: 'auto',
-  };
-};
+/** What a default depends on: the preset and the mode. */
+interface Context {
+  readonly quick: boolean;
+  readonly mode: Mode;
+}
 
-/** Reads a flag's raw text (`''` for a switch) into the option's value; `flag` names it in messages. */
+/** Reads a flag's raw text into the option's value; `flag` names it in messages. */
 type Read<V> = (flag: string, raw: string) => E.Either<UsageError, V>;
 
-/** How a flag takes its value: text read by `read` (shown as `placeholder`), or none for a switch. */
+/** How a flag takes its value: text read by `read` (shown as `placeholder`), or none (a switch). */
 interface Kind<V> {
   readonly placeholder: string | undefined;
   readonly read: Read<V>;
 }
 
-/** A row of the flag table: the flag's name, how it takes its value, and its `--help` line. */
-interface Row<V> {
+/** A row of the flag table: the flag, how it takes its value, its `--help` line and its default. */
+interface Row<V> extends Kind<V> {
   readonly name: `--${string}`;
-  readonly kind: Kind<V>;
   readonly help: string;
+  readonly initial: (c: Context) => V;
 }
 
-/** The value type of a table row. */
 type ValueOf<R> = R extends Row<infer V> ? V : never;
 
-const row = <V>(name: `--${string}`, kind: Kind<V>, help: string): Row<V> => ({ name, kind, help });
+const row = <V>(name: `--${string}`, kind: Kind<V>, help: string, initial: (c: Context) => V) =>
+  ({ name, ...kind, help, initial }) satisfies Row<V>;
 
-const ok = <V>(good: boolean, value: V, message: string): E.Either<UsageError, V> =>
+/** A default that depends on the preset only. */
+const quickFull =
+  <V>(quick: V, full: V) =>
+  (c: Context): V =>
+    c.quick ? quick : full;
+const none = (): undefined => undefined;
+
+const check = <V>(good: boolean, value: V, message: string): E.Either<UsageError, V> =>
   good ? E.right(value) : E.left(usage(message));
 
 const items = (raw: string): string[] =>
@@ -157,22 +102,16 @@ const items = (raw: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-const isOneOf = <T extends string>(allowed: readonly T[], x: string): x is T =>
-  allowed.some((a) => a === x);
+const readChoice = <T extends string>(flag: string, allowed: readonly T[], raw: string) => {
+  const found = allowed.find((a) => a === raw);
+  return found === undefined
+    ? E.left(usage(`${flag}: expected one of ${allowed.join(', ')}, got '${raw}'`))
+    : E.right(found);
+};
 
-const readChoice = <T extends string>(flag: string, allowed: readonly T[], raw: string) =>
-  isOneOf(allowed, raw)
-    ? E.right(raw)
-    : E.left(usage(`${flag}: expected one of ${allowed.join(', ')}, got '${raw}'`));
-
-/** A text flag: `--help` shows `placeholder`; `read` checks the text. */
 const takes = <V>(placeholder: string, read: Read<V>): Kind<V> => ({ placeholder, read });
-
-/** The same flag, for an option whose default is `undefined` (left to the mode). */
+/** The same flag for an option whose default is `undefined` (left to the mode). */
 const maybe = <V>(kind: Kind<V>): Kind<V | undefined> => kind;
-
-/** A switch: takes no value and sets `value`. */
-const sets = <V>(value: V): Kind<V> => ({ placeholder: undefined, read: () => E.right(value) });
 
 /** A number written as non-blank text that passes `good`; `expected` is the message's noun. */
 const numeric = (
@@ -181,14 +120,14 @@ const numeric = (
   good: (n: number, raw: string) => boolean,
 ) =>
   takes(placeholder, (flag, raw) =>
-    ok(
+    check(
       raw.trim() !== '' && good(Number(raw), raw),
       Number(raw),
       `${flag}: expected ${expected}, got '${raw}'`,
     ),
   );
 
-/** An integer ≥ `min`, written in decimal digits (no `2.5`, `1e3` or blanks). */
+/** An integer ≥ `min` in decimal digits (no `2.5`, `1e3` or blanks). */
 const integer = (min: number) =>
   numeric(
     'N',
@@ -196,11 +135,7 @@ const integer = (min: number) =>
     (n, raw) => /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(n) && n >= min,
   );
 
-/** A finite number > 0 (seconds). */
 const positive = numeric('S', 'a positive number', (n) => Number.isFinite(n) && n > 0);
-
-/** A number in [0, 1] (a weight of a convex combination). */
-const unitInterval = numeric('W', 'a number in [0, 1]', (n) => n >= 0 && n <= 1);
 
 /** A non-empty comma-separated list of integers ≥ `min`; given `distinct` (the items' noun), repeats are an error. */
 const integers = (min: number, placeholder = 'N[,N…]', distinct?: string) =>
@@ -217,12 +152,6 @@ const integers = (min: number, placeholder = 'N[,N…]', distinct?: string) =>
         ),
   );
 
-/** A non-empty comma-separated list of free names (flows). */
-const names = takes<readonly string[]>('LIST', (flag, raw) =>
-  ok(items(raw).length > 0, items(raw), `${flag}: expected a comma-separated list of names`),
-);
-
-/** One of `allowed`. */
 const oneOf = <T extends string>(allowed: readonly T[], placeholder = allowed.join('|')) =>
   takes(placeholder, (flag, raw) => readChoice(flag, allowed, raw));
 
@@ -244,166 +173,220 @@ const someOf = <T extends string>(allowed: readonly T[]) =>
 
 /** Any non-empty text; `what` is the message's noun ('a folder'). */
 const text = (what: string, placeholder: string) =>
-  takes(placeholder, (flag, raw) => ok(raw !== '', raw, `${flag}: expected ${what}`));
+  takes(placeholder, (flag, raw) => check(raw !== '', raw, `${flag}: expected ${what}`));
+
+const trains = ({ mode }: Context) => mode === 'quality' || mode === 'distill';
+const distill = ({ mode }: Context) => mode === 'distill';
 
 /**
- * The flag table, one row per option, in `--help` order: it declares {@link BenchOptions} (each
- * option's type is its reader's). Adding a flag is adding its row here and its default to
- * {@link presetDefaults}.
+ * The flag table, one row per option in `--help` order: it declares {@link BenchOptions} (each
+ * option's type is its reader's), the parsing, the `--help` text and each preset's default in
+ * each mode. Adding a flag is adding its row here.
  */
 const ROWS = {
-  mode: row('--mode', oneOf(MODES), 'what to measure (default speed)'),
+  mode: row('--mode', oneOf(MODES), 'what to measure (default speed)', (c) => c.mode),
   preset: row(
     '--preset',
     oneOf(PRESETS),
     'bundle of defaults (default quick: under 3 minutes on 2 cores)',
+    quickFull<PresetName>('quick', 'full'),
   ),
   flows: row(
     '--flows',
-    names,
+    takes<readonly string[]>('LIST', (flag, raw) =>
+      check(items(raw).length > 0, items(raw), `${flag}: expected a comma-separated list of names`),
+    ),
     "presets by name (maf, realNVP) or package/name (coupling/glow); 'all' = every preset. Default: all in speed mode, the ones with a reference (MAF, RealNVP, NSF, FFJORD, flow matching) in quality mode",
+    () => ['default'],
   ),
   backends: row(
     '--backends',
     someOf(BACKENDS),
     "cpu,wasm,native,tensorflow or 'all' (default all; missing ones are reported and skipped; quality uses the first available)",
+    () => BACKENDS,
   ),
   ops: row(
     '--ops',
     someOf(OPS),
     "train,logProb,sample or 'all' (train = forward + backward + Adam)",
+    () => OPS,
   ),
-  dims: row('--dim', integers(1), 'data dimension(s) of the speed matrix (quick: 2; full: 2,64)'),
+  dims: row(
+    '--dim',
+    integers(1),
+    'data dimension(s) of the speed matrix (quick: 2; full: 2,64)',
+    // MAF sampling at dim 64 is 64 sequential passes per layer: distill times it at both sizes.
+    (c) => (distill(c) || !c.quick ? [2, 64] : [2]),
+  ),
   hidden: row(
     '--hidden',
     maybe(integers(1)),
     'hidden layer widths (default [64,64] below dim 32, [128,128] from 32, as RESULTS.md)',
+    none,
   ),
-  transforms: row('--transforms', integer(1), 'number of transforms per flow (default 5)'),
-  batch: row('--batch', integer(1), 'batch of a training step (default 256)'),
-  evalBatch: row('--eval-batch', integer(1), 'batch of logProb and sample (default 1024)'),
-  reps: row('--reps', integer(1), 'timed repetitions per cell, at most (quick 5, full 20)'),
-  warmup: row('--warmup', integer(0), 'untimed warm-up calls per cell (quick 1, full 3)'),
+  transforms: row('--transforms', integer(1), 'number of transforms per flow (default 5)', () => 5),
+  batch: row('--batch', integer(1), 'batch of a training step (default 256)', () => 256),
+  evalBatch: row(
+    '--eval-batch',
+    integer(1),
+    'batch of logProb and sample (default 1024)',
+    // ~15 s per 256 MAF draws at dim 64 on the JavaScript cpu backend: distill samples less.
+    (c) => (distill(c) ? quickFull(64, 256)(c) : 1024),
+  ),
+  reps: row('--reps', integer(1), 'timed repetitions per cell, at most (quick 5, full 20)', (c) =>
+    (distill(c) ? quickFull(3, 10) : quickFull(5, 20))(c),
+  ),
+  warmup: row('--warmup', integer(0), 'untimed warm-up calls per cell (quick 1, full 3)', (c) =>
+    distill(c) ? 1 : quickFull(1, 3)(c),
+  ),
   cellSeconds: row(
     '--cell-seconds',
     positive,
     'stop repeating a cell after S seconds of timed runs, once 3 ran (quick 0.6, full 5)',
+    quickFull(0.6, 5),
   ),
   budgetSeconds: row(
     '--budget-seconds',
     maybe(positive),
     'speed/browser: cap on the whole matrix (quick 120, full 3600); quality/distill: cap on each training run (quick 15, full 900)',
+    (c) => (trains(c) ? quickFull(15, 900) : quickFull(120, 3600))(c),
   ),
   datasets: row(
     '--datasets',
     someOf(DATASETS),
     "quality: moons,8gaussians,checkerboard,pinwheel,2spirals,digits or 'all' (quick: moons)",
+    (c): readonly DatasetName[] => (distill(c) || c.quick ? ['moons'] : DATASETS),
   ),
   maxEpochs: row(
     '--max-epochs',
     integer(1),
     'quality, distill teacher: cap on epochs per training run (quick 3, full 1000)',
+    quickFull(3, 1000),
   ),
   maxSteps: row(
     '--max-steps',
     maybe(integer(1)),
     'quality, distill teacher: cap on Adam steps per training run (default none)',
+    none,
   ),
   distillSteps: row(
     '--distill-steps',
     integer(1),
     'distill: Adam steps of the distillation (reverse + forward KL) of the IAF student (quick 100, full 10000)',
+    quickFull(100, 10000),
   ),
   forwardWeight: row(
     '--forward-weight',
-    unitInterval,
+    numeric('W', 'a number in [0, 1]', (n) => n >= 0 && n <= 1),
     "distill: α of the student's loss (1 − α)·KL(q‖p) + α·KL(p‖q) (default 1, the forward KL alone; 0, the published reverse KL)",
+    () => 1,
   ),
   trainBackend: row(
     '--train-backend',
     maybe(oneOf(BACKENDS, 'NAME')),
     'quality/distill: backend to train on, cpu|wasm|native|tensorflow (default: quality the first available of native, tensorflow, wasm, cpu among --backends; distill the first of wasm, native, cpu)',
+    none,
   ),
-  seed: row('--seed', integer(0), 'seed of initialisation, data and shuffling (default 0)'),
+  seed: row(
+    '--seed',
+    integer(0),
+    'seed of initialisation, data and shuffling (default 0)',
+    () => 0,
+  ),
   seeds: row(
     '--seeds',
     maybe(integers(0, 'N,N…', 'seeds')),
     'quality: train each flow on each data set once per seed and report the mean [min, max] over seeds, as RESULTS.md (e.g. 0,1,2; default: one run with --seed)',
+    none,
   ),
   out: row(
     '--out',
     text('a folder', 'DIR'),
     'output folder for report.json, report.md, report.html and pictures (default ./bench-out)',
+    () => './bench-out',
   ),
   chromium: row(
     '--chromium',
     text('a path', 'PATH'),
     'browser mode: Chromium executable (default /usr/bin/chromium)',
+    () => '/usr/bin/chromium',
   ),
   model: row(
     '--model',
     maybe(text('a path', 'PATH')),
     "speed: also time a trained zuko flow saved with safetensors.torch.save_file(flow.state_dict(), PATH), with its own parameters and sizes, on every backend (needs --zuko; without --flows only this model's rows run)",
+    none,
   ),
   zuko: row(
     '--zuko',
     maybe(oneOf(ZUKO_FLOWS)),
     'the zuko class that wrote --model: MAF, RealNVP or NSF',
+    none,
   ),
   zukoLive: row(
     '--zuko-live',
     oneOf(ZUKO_LIVE_MODES),
     "speed: time zuko's MAF, RealNVP and NSF at the same sizes in this run (python: $BIJECTIVE_PYTHON, /usr/bin/python3, python3; zuko from PYTHONPATH; never downloads). auto (default): live when torch and zuko import, else RESULTS.md's stored figures, labelled; on: fail without them; off: stored",
+    (): ZukoLiveMode => 'auto',
   ),
-  progress: row('--no-progress', sets(false), 'no live progress on stderr'),
+  progress: row(
+    '--no-progress',
+    { placeholder: undefined, read: () => E.right(false) },
+    'no live progress on stderr',
+    () => true,
+  ),
 };
 
 /** The table, each row typed by its option (so a row is read and stored as one type). */
 const TABLE: { readonly [K in keyof BenchOptions]: Row<BenchOptions[K]> } = ROWS;
-
 const isKey = (k: string): k is keyof BenchOptions => Object.hasOwn(TABLE, k);
-/** The options in table order. */
 const KEYS = Object.keys(TABLE).filter(isKey);
-const KEY_BY_NAME: ReadonlyMap<string, keyof BenchOptions> = new Map(
-  KEYS.map((k) => [TABLE[k].name, k]),
-);
+const isComplete = (o: Overrides): o is BenchOptions => KEYS.every((k) => Object.hasOwn(o, k));
 
-/** The table as `node:util` `parseArgs` options: text flags are `string`, switches `boolean`. */
-const TOKEN_OPTIONS: ParseArgsConfig['options'] = {
-  ...Object.fromEntries(
-    KEYS.map((k) => [
-      TABLE[k].name.slice(2),
-      { type: TABLE[k].kind.placeholder === undefined ? 'boolean' : 'string' } as const,
-    ]),
-  ),
-  help: { type: 'boolean', short: 'h' },
-  list: { type: 'boolean' },
+/** Store `value` under `key` (a generic write keeps the key's own type). */
+const store = <K extends keyof BenchOptions>(o: Overrides, key: K, value: BenchOptions[K]) => {
+  o[key] = value;
+};
+
+/**
+ * The defaults of each preset in each mode, read from the flag table. `quick` is the one
+ * `pnpm bench` runs: the 2-D matrix at RESULTS.md's moons sizes with few repetitions and a total
+ * budget, so it ends within 3 minutes on 2 cores; `full` adds the digits sizes (dim 64), more
+ * repetitions and the whole quality protocol.
+ *
+ * @example
+ * ```ts
+ * presetDefaults('quick', 'speed').reps;   // 5
+ * presetDefaults('full', 'quality').datasets; // all six
+ * ```
+ */
+export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => {
+  const o: Overrides = {};
+  for (const k of KEYS) store(o, k, TABLE[k].initial({ quick: preset === 'quick', mode }));
+  if (!isComplete(o)) throw new Error('the flag table lacks a default'); // every row has one
+  return o;
 };
 
 /** `--name PLACEHOLDER` as `--help` and the missing-value message show it (a switch: just `--name`). */
-const synopsis = ({ name, kind }: Row<unknown>): string =>
-  kind.placeholder === undefined ? name : `${name} ${kind.placeholder}`;
+const synopsis = ({ name, placeholder }: Row<unknown>): string =>
+  placeholder === undefined ? name : `${name} ${placeholder}`;
 
-/** Store the flag's value under its key: `raw` is `undefined` for a flag given without a value. */
-const apply = <K extends keyof BenchOptions>(
-  key: K,
-  raw: string | undefined,
-  o: Overrides,
-): E.Either<UsageError, void> => {
+/** Read the flag's value into `o`: `raw` is `undefined` for a flag given without a value. */
+const apply = <K extends keyof BenchOptions>(key: K, raw: string | undefined, o: Overrides) => {
   const r: Row<BenchOptions[K]> = TABLE[key];
   const value =
-    r.kind.placeholder === undefined
-      ? raw === undefined
-        ? r.kind.read(r.name, '')
-        : E.left(usage(`${r.name} takes no value`))
-      : raw === undefined
-        ? E.left(usage(`${r.name} needs a value: ${synopsis(r)}`))
-        : r.kind.read(r.name, raw);
+    (r.placeholder === undefined) === (raw === undefined)
+      ? r.read(r.name, raw ?? '')
+      : E.left(
+          usage(
+            raw === undefined
+              ? `${r.name} needs a value: ${synopsis(r)}`
+              : `${r.name} takes no value`,
+          ),
+        );
   return pipe(
     value,
-    E.map((v) => {
-      o[key] = v;
-    }),
+    E.map((v) => store(o, key, v)),
   );
 };
 
@@ -452,6 +435,18 @@ interface Word {
   readonly flag?: string;
   readonly value?: string;
 }
+
+/** The table as `node:util` `parseArgs` options: text flags are `string`, switches `boolean`. */
+const TOKEN_OPTIONS: ParseArgsConfig['options'] = {
+  ...Object.fromEntries(
+    KEYS.map((k) => [
+      TABLE[k].name.slice(2),
+      { type: TABLE[k].placeholder === undefined ? 'boolean' : 'string' } as const,
+    ]),
+  ),
+  help: { type: 'boolean', short: 'h' },
+  list: { type: 'boolean' },
+};
 
 /**
  * The words of argv as `node:util` `parseArgs` tokenises them against the flag table. A bare
@@ -515,32 +510,26 @@ const conflict = (o: Overrides, options: BenchOptions): string | undefined => {
 export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedArgs> => {
   const o: Overrides = {};
   let list = false;
-  for (const w of tokensOf(argv)) {
-    if ((w.flag === '-h' || w.flag === '--help') && w.value === undefined)
+  for (const { arg, flag, value } of tokensOf(argv)) {
+    if ((flag === '-h' || flag === '--help') && value === undefined)
       return E.right({ kind: 'help' });
-    if (w.flag === '--list' && w.value === undefined) {
+    if (flag === '--list' && value === undefined) {
       list = true;
       continue;
     }
-    const f = w.flag === undefined ? undefined : KEY_BY_NAME.get(w.flag);
-    if (f === undefined) {
-      const eq = w.arg.indexOf('=');
-      const name = w.arg.startsWith('--') && eq > 0 ? w.arg.slice(0, eq) : w.arg;
+    const key = KEYS.find((k) => TABLE[k].name === flag);
+    if (key === undefined)
       return E.left(
         usage(
-          w.arg.startsWith('-')
-            ? `unknown flag '${name}' (see --help)`
-            : `unexpected argument '${w.arg}' (flags start with --; see --help)`,
+          arg.startsWith('-')
+            ? `unknown flag '${arg.startsWith('--') ? arg.split('=')[0]! : arg}' (see --help)`
+            : `unexpected argument '${arg}' (flags start with --; see --help)`,
         ),
       );
-    }
-    const r = apply(f, w.value, o);
+    const r = apply(key, value, o);
     if (E.isLeft(r)) return r;
   }
-  const options: BenchOptions = {
-    ...presetDefaults(o.preset ?? 'quick', o.mode ?? 'speed'),
-    ...o,
-  };
+  const options: BenchOptions = { ...presetDefaults(o.preset ?? 'quick', o.mode ?? 'speed'), ...o };
   const why = conflict(o, options);
   return why === undefined ? E.right({ kind: list ? 'list' : 'run', options }) : E.left(usage(why));
 };

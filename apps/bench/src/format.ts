@@ -34,29 +34,6 @@ export const duration = (s: number | undefined): string => {
 };
 
 /**
- * A ratio as `0.42×`; `–` when undefined.
- *
- * @example
- * ```ts
- * ratio(0.4213); // '0.42×'
- * ```
- */
-export const ratio = (r: number | undefined): string =>
-  r === undefined || !Number.isFinite(r) ? '–' : `${r.toPrecision(2)}×`;
-
-/**
- * A fixed-decimals number; `–` when undefined or not finite.
- *
- * @example
- * ```ts
- * fixed(-1.73812, 3); // '-1.738'
- * fixed(undefined, 3); // '–'
- * ```
- */
-export const fixed = (x: number | undefined, digits: number): string =>
-  x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
-
-/**
  * What went wrong, in one line: an error's message up to its first line break, or anything else thrown as text.
  *
  * @example

@@ -6,7 +6,7 @@ import type { Summary } from './stats.js';
 import type { ZukoReferenceInfo } from './zukoLive.js';
 
 /** One kernel's calls and total seconds in a kernel-counting call. */
-export interface KernelTally {
+interface KernelTally {
   readonly name: string;
   readonly calls: number;
   readonly seconds: number;
@@ -72,14 +72,8 @@ export interface Picture {
  * went. With per-example test log-likelihoods `ℓᵢ = log p(xᵢ)` (nats) over `n` test examples,
  * `testLL = mean ℓᵢ`, `testLLStdErr = sd(ℓ)/√n` and `testMedian = median ℓᵢ`. Shared by a
  * quality seed run ({@link SeedRun}) and a distill teacher or student ({@link DistillModel}).
- *
- * @example
- * ```ts
- * const s: TrainedScore = { testLL: -1.2, testLLStdErr: 0.01, testMedian: -1.1,
- *   wallSeconds: 42, steps: 5000, epochs: 12, stoppedBy: 'patience' };
- * ```
  */
-export interface TrainedScore {
+interface TrainedScore {
   /** Test average log-likelihood (nats). */
   readonly testLL: number;
   /** Its standard error over test examples. */

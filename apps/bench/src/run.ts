@@ -6,16 +6,10 @@ import { tf } from '@bijective/core';
 import { type BackendName, type BenchOptions, helpText, parseArgs } from './args.js';
 import { type LoadedBackend, activate, loadBackends } from './backends.js';
 import { chromiumMissing, runBrowser } from './browser.js';
-import {
-  SPEEDUP_THRESHOLD,
-  STUDENT_ID,
-  TEACHER_ID,
-  loadDistill,
-  runDistillTraining,
-  speedups,
-} from './distill.js';
+import * as distill from './distill.js';
 import { loadCatalog } from './families.js';
 import { type FlowCatalog, type FlowEntry, prioritize, selectFlows } from './flows.js';
+import { errorText } from './format.js';
 import type { BenchReport } from './model.js';
 import { type ProgressStream, statusLine, terminalProgress } from './progress.js';
 import { runQuality } from './quality.js';
@@ -38,54 +32,48 @@ export interface CliResult {
   readonly files?: { readonly html: string; readonly json: string; readonly markdown: string };
 }
 
-const environment = (): Record<string, string | number> => {
-  const c = cpus();
-  return {
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-    cpus: c.length,
-    cpu: c[0]?.model.trim() ?? 'unknown',
-    tfjs: tf.version_core,
-    // Other processes skew every timing (PyTorch's OpenMP threads far more than tfjs): say how busy the machine was.
-    'load average (1 min, at the end)': Number(loadavg()[0]!.toFixed(2)),
-  };
-};
+const environment = (): Record<string, string | number> => ({
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model.trim() ?? 'unknown',
+  tfjs: tf.version_core,
+  // Other processes skew every timing (PyTorch's OpenMP threads far more than tfjs): say how busy the machine was.
+  'load average (1 min, at the end)': Number(loadavg()[0]!.toFixed(2)),
+});
 
-const QUALITY_PREFERENCE: readonly BackendName[] = ['native', 'tensorflow', 'wasm', 'cpu'];
-// At dim 2 the per-op overhead dominates a training step, and wasm has the least of it.
-const DISTILL_PREFERENCE: readonly BackendName[] = ['wasm', 'native', 'cpu'];
-
-/** The backends to load: the speed/quality selection plus the training backend of quality and distill. */
-const backendsToLoad = (o: BenchOptions): readonly BackendName[] => {
-  if (o.mode === 'browser') return [];
-  const train =
-    o.trainBackend !== undefined
-      ? [o.trainBackend]
-      : o.mode === 'distill'
-        ? DISTILL_PREFERENCE
+/**
+ * The backends to train on, in preference order: `--train-backend`, else for quality the first
+ * available of native, tensorflow, wasm, cpu among `--backends`, for distill of wasm, native, cpu
+ * (at dim 2 the per-op overhead dominates a training step, and wasm has the least of it).
+ */
+const trainOrder = (o: BenchOptions): readonly BackendName[] =>
+  o.trainBackend !== undefined
+    ? [o.trainBackend]
+    : o.mode === 'distill'
+      ? ['wasm', 'native', 'cpu']
+      : o.mode === 'quality'
+        ? (['native', 'tensorflow', 'wasm', 'cpu'] as const).filter((b) => o.backends.includes(b))
         : [];
-  return [...o.backends, ...train.filter((b) => !o.backends.includes(b))];
-};
 
-/** The training backend: `--train-backend` if it loaded, else the first available in preference order. */
-const pickTrainBackend = (
+/** The training backend: the first of {@link trainOrder} that loaded, activated. */
+const trainBackend = async (
   available: readonly LoadedBackend[],
   o: BenchOptions,
-): E.Either<string, LoadedBackend> => {
-  const order =
-    o.trainBackend !== undefined
-      ? [o.trainBackend]
-      : o.mode === 'distill'
-        ? DISTILL_PREFERENCE
-        : QUALITY_PREFERENCE.filter((b) => o.backends.includes(b));
-  const pick = order.map((n) => available.find((b) => b.status.name === n)).find((b) => b);
-  return pick === undefined
-    ? E.left(
-        o.trainBackend !== undefined
-          ? `the training backend '${o.trainBackend}' could not be loaded`
-          : 'no backend could be loaded',
-      )
-    : E.right(pick);
+  io: CliIO,
+): Promise<E.Either<string, BackendName>> => {
+  const pick = trainOrder(o)
+    .map((n) => available.find((b) => b.status.name === n))
+    .find((b) => b?.plugin !== undefined);
+  if (pick?.plugin === undefined)
+    return E.left(
+      o.trainBackend !== undefined
+        ? `the training backend '${o.trainBackend}' could not be loaded`
+        : 'no backend could be loaded',
+    );
+  await activate(pick.plugin);
+  io.stderr.write(`[${o.mode}] training on the ${pick.status.name} backend\n`);
+  return E.right(pick.status.name);
 };
 
 const usageError = (io: CliIO, text: string): CliResult => {
@@ -93,26 +81,26 @@ const usageError = (io: CliIO, text: string): CliResult => {
   return { code: 2 };
 };
 
-const chooseFlows = (
-  catalog: FlowCatalog,
-  o: BenchOptions,
-): E.Either<string, readonly FlowEntry[]> => {
+const chooseFlows = (c: FlowCatalog, o: BenchOptions): E.Either<string, readonly FlowEntry[]> => {
+  const byDefault = o.flows.length === 1 && o.flows[0] === 'default';
   // With --model and without --flows, only the model's rows run.
-  if (o.model !== undefined && o.flows.length === 1 && o.flows[0] === 'default') return E.right([]);
+  if (o.model !== undefined && byDefault) return E.right([]);
   if (o.mode === 'distill') {
-    const pair = [TEACHER_ID, STUDENT_ID].map((id) => catalog.entries.find((e) => e.id === id));
-    const why = catalog.missing.map((m) => `${m.family}: ${m.reason}`).join('; ');
+    const pair = [distill.TEACHER_ID, distill.STUDENT_ID].map((id) =>
+      c.entries.find((e) => e.id === id),
+    );
+    const why = c.missing.map((m) => `${m.family}: ${m.reason}`).join('; ');
     return pair[0] !== undefined && pair[1] !== undefined
       ? E.right([pair[0], pair[1]])
       : E.left(
-          `--mode distill needs the presets ${TEACHER_ID} and ${STUDENT_ID}${why === '' ? '' : ` (not loaded: ${why})`}`,
+          `--mode distill needs the presets ${distill.TEACHER_ID} and ${distill.STUDENT_ID}${why === '' ? '' : ` (not loaded: ${why})`}`,
         );
   }
-  const sel = selectFlows(catalog, o.flows, o.mode);
+  const sel = selectFlows(c, o.flows, o.mode);
   if (!sel.ok) return E.left(sel.message);
   // The quick quality preset trains the three discrete reference models only; continuous ones take minutes each.
   const entries =
-    o.mode === 'quality' && o.preset === 'quick' && o.flows.length === 1 && o.flows[0] === 'default'
+    o.mode === 'quality' && o.preset === 'quick' && byDefault
       ? sel.entries.filter((e) => !e.continuous)
       : sel.entries;
   return entries.length === 0
@@ -123,23 +111,27 @@ const chooseFlows = (
 /** `--list`: the flows found, the packages skipped, and each requested backend's status. */
 const list = async (io: CliIO, o: BenchOptions): Promise<CliResult> => {
   const catalog = await loadCatalog();
+  const backends = (await loadBackends(o.backends)).map(({ status: s }) => {
+    const flavour = s.details['flavour'] === undefined ? '' : ` (${String(s.details['flavour'])})`;
+    return `  ${s.name}: ${s.available ? `available${flavour}` : `unavailable: ${s.reason ?? ''}`}`;
+  });
   const lines = [
     'Flows (use with --flows):',
     ...catalog.entries.map(
       (e) => `  ${e.id}${e.reference === undefined ? '' : `  [reference: ${e.reference}]`}`,
     ),
+    ...catalog.missing.map((m) => `  (${m.family}: ${m.reason})`),
+    'Backends (use with --backends):',
+    ...backends,
+    `Browser: ${chromiumMissing(o.chromium) ?? `Chromium at ${o.chromium}`}`,
   ];
-  for (const m of catalog.missing) lines.push(`  (${m.family}: ${m.reason})`);
-  lines.push('Backends (use with --backends):');
-  for (const b of await loadBackends(o.backends)) {
-    const s = b.status;
-    lines.push(
-      `  ${s.name}: ${s.available ? `available${s.details['flavour'] !== undefined ? ` (${String(s.details['flavour'])})` : ''}` : `unavailable: ${s.reason ?? ''}`}`,
-    );
-  }
-  lines.push(`Browser: ${chromiumMissing(o.chromium) ?? `Chromium at ${o.chromium}`}`);
   io.stdout.write(`${lines.join('\n')}\n`);
   return { code: 0 };
+};
+
+/** What a mode run adds to the report, and whether any of it succeeded. */
+type Sections = Pick<BenchReport, 'speed' | 'quality' | 'browser' | 'distill'> & {
+  readonly anyOk: boolean;
 };
 
 /**
@@ -168,10 +160,7 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
   try {
     await mkdir(resolve(o.out), { recursive: true });
   } catch (e) {
-    return usageError(
-      io,
-      `--out: cannot create the folder '${o.out}': ${e instanceof Error ? e.message : String(e)}`,
-    );
+    return usageError(io, `--out: cannot create the folder '${o.out}': ${errorText(e)}`);
   }
   // A model file that cannot be read or that fromZuko refuses is a usage error, before any timing.
   let model: ZukoModelEntry | undefined;
@@ -188,122 +177,105 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
   for (const m of catalog.missing)
     io.stderr.write(`note: flow package '${m.family}' skipped: ${m.reason}\n`);
 
-  const loaded: LoadedBackend[] = await loadBackends(backendsToLoad(o));
-  for (const b of loaded)
-    if (!b.status.available)
-      io.stderr.write(
-        `note: backend '${b.status.name}' skipped: ${(b.status.reason ?? '').slice(0, 300)}\n`,
-      );
+  const wanted = o.mode === 'browser' ? [] : [...new Set([...o.backends, ...trainOrder(o)])];
+  const loaded = await loadBackends(wanted);
+  for (const { status: s } of loaded)
+    if (!s.available)
+      io.stderr.write(`note: backend '${s.name}' skipped: ${(s.reason ?? '').slice(0, 300)}\n`);
   const available = loaded.filter((b) => b.status.available && b.plugin !== undefined);
-  const byName = new Map(available.map((b) => [b.status.name as string, b.plugin!]));
+  const names = available.map((b) => b.status.name);
   const baseline = tf.memory().numTensors;
-  const matrixOptions = (budgetSeconds: number | undefined): MatrixOptions => ({
+  const matrix: MatrixOptions = {
     timing: { warmup: o.warmup, reps: o.reps, maxSeconds: o.cellSeconds },
     seed: o.seed,
-    budgetSeconds,
+    budgetSeconds: undefined,
     activate: async (name) => {
-      const plugin = byName.get(name);
+      const plugin = available.find((b) => b.status.name === name)?.plugin;
       if (plugin !== undefined) await activate(plugin);
     },
     progress: terminalProgress(io.stderr, o.progress),
-  });
-  const fail = (text: string): CliResult => {
-    io.stderr.write(`bijective-bench: ${text}\n`);
-    return { code: 1 };
   };
 
-  let speed: BenchReport['speed'];
-  let quality: BenchReport['quality'];
-  let browser: BenchReport['browser'];
-  let distill: BenchReport['distill'];
-  let anyOk = false;
-
-  if (o.mode === 'speed') {
-    if (available.length === 0) return fail('no backend could be loaded');
-    const names = available.map((b) => b.status.name);
-    // The model's rows first (its own sizes, the run's batches), so a time budget cuts presets, not them.
-    const cells = [
-      ...(model === undefined
-        ? []
-        : planMatrix(
-            [model.entry],
-            o.ops,
-            [{ ...model.size, batch: o.batch, evalBatch: o.evalBatch }],
-            names,
-          )),
-      ...planMatrix(prioritize(entries), o.ops, speedSizes(o), names),
-    ];
-    // zuko first, in the same run and at the same sizes, so the ratio column divides by a live figure.
-    const zukoCells = zukoCellsFor(cells);
-    if (o.zukoLive !== 'off' && zukoCells.length > 0)
-      io.stderr.write(`[speed] timing zuko live: ${zukoCells.length} cell(s)\n`);
-    const zuko = await zukoReferenceFor(
-      o.zukoLive,
-      zukoCells,
-      matrixOptions(undefined).timing,
-      o.seed,
-    );
-    if (E.isLeft(zuko)) return fail(zuko.left);
-    if (zuko.right.info.reason !== undefined)
-      io.stderr.write(`note: zuko column from stored figures: ${zuko.right.info.reason}\n`);
-    const matrix = await runMatrix(names, cells, {
-      ...matrixOptions(o.budgetSeconds),
-      reference: zuko.right.lookup,
-    });
-    speed = { ...matrix, zuko: zuko.right.info };
-    anyOk = [...speed.rows, ...speed.gemm].some((r) => r.status === 'ok');
-  } else if (o.mode === 'quality') {
-    const chosen = pickTrainBackend(available, o);
-    if (E.isLeft(chosen)) return fail(chosen.left);
-    const pick = chosen.right;
-    await activate(pick.plugin!);
-    io.stderr.write(`[quality] training on the ${pick.status.name} backend\n`);
-    quality = await runQuality(entries, o, pick.status.name, catalog.continuous, {
-      status: status.update,
-    });
-    anyOk = quality.rows.some((r) => r.status === 'ok');
-  } else if (o.mode === 'distill') {
-    const chosen = pickTrainBackend(available, o);
-    const distillFn = await loadDistill();
-    if (E.isLeft(chosen)) return fail(chosen.left);
-    if (typeof distillFn === 'string') return fail(distillFn);
-    const trainOn = chosen.right.status.name;
-    await activate(chosen.right.plugin!);
-    io.stderr.write(`[distill] training on the ${trainOn} backend\n`);
-    const [teacher, student] = entries as [FlowEntry, FlowEntry];
-    const { training, pictures } = await runDistillTraining(o, {
-      teacher,
-      student,
-      distill: distillFn,
-      backend: trainOn,
-      hooks: { status: status.update },
-    });
-    // The speed part: sampling of both architectures on every loaded backend of --backends.
-    const names = available.map((b) => b.status.name).filter((n) => o.backends.includes(n));
-    const cells = planMatrix(entries, ['sample'], speedSizes(o), names);
-    speed = await runMatrix(names, cells, matrixOptions(undefined));
-    distill = {
-      training,
-      speedups: speedups(speed.rows),
-      speedupThreshold: SPEEDUP_THRESHOLD,
-      speedNote: `Sampling throughput of the teacher's and the student's architectures with freshly initialised (untrained) parameters — the cost of a draw does not depend on the parameter values: ${speedSizes(
-        o,
-      )
+  const run = async (): Promise<E.Either<string, Sections>> => {
+    if (o.mode === 'speed') {
+      if (available.length === 0) return E.left('no backend could be loaded');
+      // The model's rows first (its own sizes, the run's batches), so a time budget cuts presets, not them.
+      const cells = [
+        ...(model === undefined
+          ? []
+          : planMatrix(
+              [model.entry],
+              o.ops,
+              [{ ...model.size, batch: o.batch, evalBatch: o.evalBatch }],
+              names,
+            )),
+        ...planMatrix(prioritize(entries), o.ops, speedSizes(o), names),
+      ];
+      // zuko first, in the same run and at the same sizes, so the ratio column divides by a live figure.
+      const zukoCells = zukoCellsFor(cells);
+      if (o.zukoLive !== 'off' && zukoCells.length > 0)
+        io.stderr.write(`[speed] timing zuko live: ${zukoCells.length} cell(s)\n`);
+      const zuko = await zukoReferenceFor(o.zukoLive, zukoCells, matrix.timing, o.seed);
+      if (E.isLeft(zuko)) return zuko;
+      if (zuko.right.info.reason !== undefined)
+        io.stderr.write(`note: zuko column from stored figures: ${zuko.right.info.reason}\n`);
+      const m = await runMatrix(names, cells, {
+        ...matrix,
+        budgetSeconds: o.budgetSeconds,
+        reference: zuko.right.lookup,
+      });
+      const anyOk = [...m.rows, ...m.gemm].some((r) => r.status === 'ok');
+      return E.right({ speed: { ...m, zuko: zuko.right.info }, anyOk });
+    }
+    if (o.mode === 'quality') {
+      const backend = await trainBackend(available, o, io);
+      if (E.isLeft(backend)) return backend;
+      const hooks = { status: status.update };
+      const quality = await runQuality(entries, o, backend.right, catalog.continuous, hooks);
+      return E.right({ quality, anyOk: quality.rows.some((r) => r.status === 'ok') });
+    }
+    if (o.mode === 'distill') {
+      const distillFn = await distill.loadDistill();
+      const backend = await trainBackend(available, o, io);
+      if (E.isLeft(backend)) return backend;
+      if (typeof distillFn === 'string') return E.left(distillFn);
+      const [teacher, student] = entries as [FlowEntry, FlowEntry];
+      const { training, pictures } = await distill.runDistillTraining(o, {
+        teacher,
+        student,
+        distill: distillFn,
+        backend: backend.right,
+        hooks: { status: status.update },
+      });
+      // The speed part: sampling of both architectures on every loaded backend of --backends.
+      const on = names.filter((n) => o.backends.includes(n));
+      const speed = await runMatrix(on, planMatrix(entries, ['sample'], speedSizes(o), on), matrix);
+      const sizes = speedSizes(o)
         .map((s) => `dim ${s.dim} with hidden [${s.hidden.join(', ')}], ${s.transforms} transforms`)
-        .join(
-          '; ',
-        )}; ${o.evalBatch} draws per call, median over up to ${o.reps} timed calls after ${o.warmup} warm-up(s).`,
-      pictures,
-    };
-    anyOk = training.status === 'ok' || speed.rows.some((r) => r.status === 'ok');
-  } else {
-    browser = await runBrowser(o, catalog, entries, {
-      status: status.update,
-      progress: terminalProgress(io.stderr, o.progress),
-    });
-    anyOk = browser.status !== 'failed';
+        .join('; ');
+      const anyOk = training.status === 'ok' || speed.rows.some((r) => r.status === 'ok');
+      return E.right({
+        speed,
+        anyOk,
+        distill: {
+          training,
+          speedups: distill.speedups(speed.rows),
+          speedupThreshold: distill.SPEEDUP_THRESHOLD,
+          speedNote: `Sampling throughput of the teacher's and the student's architectures with freshly initialised (untrained) parameters — the cost of a draw does not depend on the parameter values: ${sizes}; ${o.evalBatch} draws per call, median over up to ${o.reps} timed calls after ${o.warmup} warm-up(s).`,
+          pictures,
+        },
+      });
+    }
+    const hooks = { status: status.update, progress: matrix.progress };
+    const browser = await runBrowser(o, catalog, entries, hooks);
+    return E.right({ browser, anyOk: browser.status !== 'failed' });
+  };
+  const result = await run();
+  if (E.isLeft(result)) {
+    io.stderr.write(`bijective-bench: ${result.left}\n`);
+    return { code: 1 };
   }
-
+  const { anyOk, ...sections } = result.right;
   const report: BenchReport = {
     tool: '@bijective/bench',
     createdAt: new Date().toISOString(),
@@ -314,10 +286,7 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
       selected: [...(model === undefined ? [] : [model.entry.id]), ...entries.map((e) => e.id)],
       missing: catalog.missing,
     },
-    ...(speed === undefined ? {} : { speed }),
-    ...(quality === undefined ? {} : { quality }),
-    ...(browser === undefined ? {} : { browser }),
-    ...(distill === undefined ? {} : { distill }),
+    ...sections,
     leakedTensorsOverall: tf.memory().numTensors - baseline,
     wallSeconds: (performance.now() - t0) / 1000,
   };
@@ -326,9 +295,7 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
   try {
     files = await writeReport(resolve(o.out), report);
   } catch (e) {
-    io.stderr.write(
-      `bijective-bench: could not write the report to ${o.out}: ${e instanceof Error ? e.message : String(e)}\n`,
-    );
+    io.stderr.write(`bijective-bench: could not write the report to ${o.out}: ${errorText(e)}\n`);
     return { code: 1, report };
   }
   io.stderr.write(`report: ${files.html}\n        ${files.markdown}\n        ${files.json}\n`);

@@ -1,10 +1,11 @@
 /**
- * Order statistics for repeated timings.
+ * Order statistics for repeated timings, computed with d3-array: quantiles interpolate linearly
+ * between order statistics (Hyndman & Fan 1996, type 7, the default of R and NumPy).
  *
- * Timings on a shared machine are skewed (a run is only ever slowed down), so
- * the benchmark reports the median and the interquartile range rather than
- * the mean and standard deviation.
+ * Timings on a shared machine are skewed (a run is only ever slowed down), so the benchmark
+ * reports the median and the interquartile range rather than the mean and standard deviation.
  */
+import { deviation, max, mean as average, min, quantile } from 'd3-array';
 
 /** Summary of a sample of repeated measurements (seconds, or any unit). */
 export interface Summary {
@@ -22,39 +23,8 @@ export interface Summary {
   readonly mean: number;
 }
 
-const sorted = (xs: readonly number[]): number[] => [...xs].sort((a, b) => a - b);
-
-/**
- * The `p`-quantile of a sample (`0 ≤ p ≤ 1`) by linear interpolation between
- * order statistics (Hyndman & Fan 1996, type 7, the default of R and NumPy):
- * `h = (n - 1) p`, `Q(p) = x₍⌊h⌋₎ + (h - ⌊h⌋)(x₍⌊h⌋+1₎ - x₍⌊h⌋₎)`.
- * Returns `NaN` for an empty sample.
- *
- * @example
- * ```ts
- * quantile([1, 2, 3, 4], 0.5);  // 2.5
- * quantile([1, 2, 3, 4], 0.25); // 1.75
- * ```
- */
-export const quantile = (xs: readonly number[], p: number): number => {
-  if (xs.length === 0) return Number.NaN;
-  const s = sorted(xs);
-  const h = (s.length - 1) * Math.min(1, Math.max(0, p));
-  const lo = Math.floor(h);
-  const hi = Math.min(s.length - 1, lo + 1);
-  return s[lo]! + (h - lo) * (s[hi]! - s[lo]!);
-};
-
-/**
- * The median: the middle order statistic, or the mean of the two middle ones.
- *
- * @example
- * ```ts
- * median([3, 1, 2]);    // 2
- * median([4, 1, 3, 2]); // 2.5
- * ```
- */
-export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
+/** d3-array answers `undefined` for an empty sample; the report shows `NaN` as `–`. */
+const nan = (x: number | undefined): number => x ?? Number.NaN;
 
 /**
  * Arithmetic mean; `NaN` for an empty sample.
@@ -64,28 +34,34 @@ export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
  * mean([1, 2, 3]); // 2
  * ```
  */
-export const mean = (xs: readonly number[]): number =>
-  xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
+export const mean = (xs: readonly number[]): number => nan(average(xs));
 
 /**
- * Standard error of the mean, `s / √n` with the unbiased sample standard
- * deviation `s = √(Σ(xᵢ - x̄)² / (n - 1))`. `NaN` for fewer than two values.
+ * The median: the middle order statistic, or the mean of the two middle ones; `NaN` when empty.
+ *
+ * @example
+ * ```ts
+ * median([3, 1, 2]);    // 2
+ * median([4, 1, 3, 2]); // 2.5
+ * ```
+ */
+export const median = (xs: readonly number[]): number => nan(quantile(xs, 0.5));
+
+/**
+ * Standard error of the mean, `s / √n` with the unbiased sample standard deviation
+ * `s = √(Σ(xᵢ - x̄)² / (n - 1))`. `NaN` for fewer than two values.
  *
  * @example
  * ```ts
  * standardError([1, 2, 3, 4]); // 0.6455
  * ```
  */
-export const standardError = (xs: readonly number[]): number => {
-  const n = xs.length;
-  if (n < 2) return Number.NaN;
-  const m = mean(xs);
-  const ss = xs.reduce((a, x) => a + (x - m) * (x - m), 0);
-  return Math.sqrt(ss / (n - 1) / n);
-};
+export const standardError = (xs: readonly number[]): number =>
+  nan(deviation(xs)) / Math.sqrt(xs.length);
 
 /**
- * Median, quartiles, IQR, extremes and mean of a sample.
+ * Median, quartiles (type 7: `h = (n − 1)p`, `Q(p) = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎)`),
+ * IQR, extremes and mean of a sample.
  *
  * @example
  * ```ts
@@ -95,16 +71,17 @@ export const standardError = (xs: readonly number[]): number => {
  * ```
  */
 export const summarize = (xs: readonly number[]): Summary => {
-  const q1 = quantile(xs, 0.25);
-  const q3 = quantile(xs, 0.75);
+  const q1 = nan(quantile(xs, 0.25));
+  const q3 = nan(quantile(xs, 0.75));
+  const n = xs.length;
   return {
-    n: xs.length,
+    n,
     median: median(xs),
     q1,
     q3,
     iqr: q3 - q1,
-    min: xs.length === 0 ? Number.NaN : Math.min(...xs),
-    max: xs.length === 0 ? Number.NaN : Math.max(...xs),
+    min: nan(min(xs)),
+    max: nan(max(xs)),
     mean: mean(xs),
   };
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { QualityRow, SeedRun } from '../src/model.js';
 import { aggregateSeeds } from '../src/quality.js';
-import { qualityTable } from '../src/report/markdown.js';
+import { qualityTable } from '../src/report/sections.js';
 
 const seedRun = (seed: number, testLL: number, testMedian: number, steps: number): SeedRun => ({
   seed,

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { digitsGridPng, encodePng, gridPoints, histogram2d } from '../src/pictures.js';
 import { STORED_ORIGIN, referenceThroughput } from '../src/reference.js';
 import { renderHtml } from '../src/report/html.js';
-import { mdTable, renderMarkdown, speedPivot } from '../src/report/markdown.js';
+import { mdTable, renderMarkdown } from '../src/report/markdown.js';
 import { barChart, dotChart, escapeXml } from '../src/report/svg.js';
 import { renderJson, writeReport } from '../src/report/write.js';
 import { sampleReport } from './fixtures.js';
@@ -26,7 +26,7 @@ describe('Markdown writer', () => {
 
   it('pivots the speed matrix: one column per backend, zuko figure and ratio next to the throughput', () => {
     const r = sampleReport();
-    const md = speedPivot(r.speed!.rows, ['cpu', 'wasm']);
+    const md = renderMarkdown(r, { detail: false });
     expect(md).toContain(
       '**dim 2, hidden [64, 64], 5 transforms, train batch 256, logProb/sample batch 1024**',
     );
@@ -62,6 +62,21 @@ describe('Markdown writer', () => {
   });
 });
 
+describe('one list of sections, two writers', () => {
+  it('report.md and report.html have the same headings in the same order', () => {
+    const r = sampleReport();
+    const md = [...renderMarkdown(r, { detail: true }).matchAll(/^(?:#+ (.*)|\*\*(.*)\*\*)$/gm)];
+    const html = [...renderHtml(r).matchAll(/<h\d>(.*?)<\/h\d>|<summary>(.*?)<\/summary>/g)];
+    const titles = (ms: RegExpMatchArray[]) => ms.map((m) => m[1] ?? m[2]);
+    expect(titles(html)).toEqual(titles(md));
+    expect(titles(md)).toEqual([
+      ...['bijective bench: speed mode, quick preset', 'Backends', 'Speed'],
+      'dim 2, hidden [64, 64], 5 transforms, train batch 256, logProb/sample batch 1024',
+      ...['GEMM', 'Every cell', 'Quality', 'Pictures'],
+    ]);
+  });
+});
+
 describe('HTML writer', () => {
   const html = renderHtml(sampleReport());
 
@@ -79,6 +94,10 @@ describe('HTML writer', () => {
     expect(html).toContain('GEMM throughput');
     expect(html).toContain('moons: test average log-likelihood');
     expect(html).toContain('<svg xmlns="http://www.w3.org/2000/svg" id="pic">');
+    // The same tables as report.md: the quality row, the pivot's sizes, every cell behind a summary.
+    expect(html).toContain('<td class="n">-1.800 ± 0.020</td>');
+    expect(html).toContain('<h3>dim 2, hidden [64, 64], 5 transforms, train batch 256');
+    expect(html).toContain('<details><summary>Every cell</summary><table>');
   });
 
   it('escapes text', () => {

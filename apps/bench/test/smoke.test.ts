@@ -363,6 +363,7 @@ describe('progress display', () => {
     const s = twoCells(true, 'cpu · maf · logProb', { ...row, leakedTensors: 4 });
     expect(s).toContain('\r\x1b[2K[1/2]');
     expect(s.split('\n').filter((l) => l.includes('LEAK 4 tensors'))).toHaveLength(1);
+    expect(s).not.toContain('cpu · maf · train: '); // the ok cell is redrawn over, not kept
     expect(s.endsWith('\r\x1b[2K')).toBe(true);
   });
 });

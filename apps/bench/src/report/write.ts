@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { BenchReport } from '../model.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -16,18 +16,9 @@ import { renderMarkdown } from './markdown.js';
 export const renderJson = (report: BenchReport): string =>
   `${JSON.stringify(report, (key, value: unknown) => (key === 'svg' ? undefined : value), 2)}\n`;
 
-/** Paths of the files {@link writeReport} wrote. */
-export interface WrittenReport {
-  readonly dir: string;
-  readonly json: string;
-  readonly markdown: string;
-  readonly html: string;
-  readonly pictures: readonly string[];
-}
-
 /**
- * Write report.json, report.md, report.html and every picture (as its own
- * SVG file) into `dir`, creating it as needed.
+ * Write report.json, report.md, report.html and every picture (as its own SVG file) into `dir`,
+ * creating folders as needed; returns the paths written.
  *
  * @example
  * ```ts
@@ -35,21 +26,22 @@ export interface WrittenReport {
  * console.error(`report: ${files.html}`);
  * ```
  */
-export const writeReport = async (dir: string, report: BenchReport): Promise<WrittenReport> => {
+export const writeReport = async (dir: string, report: BenchReport) => {
   const root = resolve(dir);
-  await mkdir(root, { recursive: true });
-  const json = join(root, 'report.json');
-  const markdown = join(root, 'report.md');
-  const html = join(root, 'report.html');
+  const write = async (file: string, text: string): Promise<string> => {
+    const path = join(root, file);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+    return path;
+  };
   const pictures: string[] = [];
-  for (const p of [...(report.quality?.pictures ?? []), ...(report.distill?.pictures ?? [])]) {
-    const file = join(root, p.file);
-    await mkdir(join(file, '..'), { recursive: true });
-    await writeFile(file, p.svg);
-    pictures.push(file);
-  }
-  await writeFile(json, renderJson(report));
-  await writeFile(markdown, renderMarkdown(report, { detail: true }));
-  await writeFile(html, renderHtml(report));
-  return { dir: root, json, markdown, html, pictures };
+  for (const p of [...(report.quality?.pictures ?? []), ...(report.distill?.pictures ?? [])])
+    pictures.push(await write(p.file, p.svg));
+  return {
+    dir: root,
+    json: await write('report.json', renderJson(report)),
+    markdown: await write('report.md', renderMarkdown(report, { detail: true })),
+    html: await write('report.html', renderHtml(report)),
+    pictures,
+  };
 };
