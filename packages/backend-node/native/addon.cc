@@ -401,6 +401,9 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, obj, "simd", simd);
   napi_set_named_property(env, obj, "threads", threads);
   napi_set_named_property(env, obj, "cpuHasAvx2Fma", avx2);
+  napi_value inline_jobs;
+  napi_create_double(env, double(pool().inline_jobs()), &inline_jobs);
+  napi_set_named_property(env, obj, "inlineJobs", inline_jobs);
   return obj;
 }
 

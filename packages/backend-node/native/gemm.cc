@@ -31,6 +31,14 @@ constexpr size_t NC = 2048;     // 256 x 2048 floats of B = 2 MiB, in L2/L3
 constexpr size_t PARALLEL_MACS = size_t(1) << 21;
 // ... and only when each thread gets at least this many rows of the output.
 constexpr size_t MIN_ROWS_PER_THREAD = 96;
+// From this many multiply-adds a product wakes sleeping pool workers; below it only a worker still
+// spinning after the previous job joins (waking one is a system call, and on a loaded machine it may
+// get no core before a ~50 us product is over).
+constexpr size_t WAKE_MACS = PARALLEL_MACS * 4;
+// A-blocks per thread when a product is split: taken from the pool's shared counter, so a thread
+// that starts late or is descheduled leaves small blocks to the others instead of half the product,
+// and blocks of unequal size even out (512 rows made 5 blocks of 96 and one of 32 before).
+constexpr size_t TASKS_PER_THREAD = 4;
 
 using MicroKernel = void (*)(size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
                              bool accumulate, size_t mr, size_t nr);
@@ -237,9 +245,9 @@ void epilogue(float* c, size_t r0, size_t r1, size_t n, const BiasView& bias, si
 }
 
 // One matrix product c[m, n] = A @ B with A(i, p) = a[i*ars + p*acs] and
-// B(p, j) = b[p*brs + j*bcs]; uses the pool when `parallel`.
+// B(p, j) = b[p*brs + j*bcs]; uses the pool when `parallel` (waking sleeping workers when `wake`).
 void gemm_one(const float* a, ptrdiff_t ars, ptrdiff_t acs, const float* b, ptrdiff_t brs, ptrdiff_t bcs, float* c,
-              size_t m, size_t n, size_t k, bool parallel, const BiasView& bias, size_t batch_index,
+              size_t m, size_t n, size_t k, bool parallel, bool wake, const BiasView& bias, size_t batch_index,
               Activation act, float alpha) {
   if (k == 0) {
     std::fill(c, c + m * n, 0.0f);
@@ -248,10 +256,11 @@ void gemm_one(const float* a, ptrdiff_t ars, ptrdiff_t acs, const float* b, ptrd
   }
   const MicroKernel kernel = micro_kernel();
   const size_t threads = parallel ? pool().size() : 1;
-  // Shrink the A block so that every thread gets at least one.
+  // Shrink the A block so that every thread gets about TASKS_PER_THREAD of them.
   size_t mc = MC_MAX;
   if (threads > 1) {
-    const size_t per = (m + threads - 1) / threads;
+    const size_t tasks = threads * TASKS_PER_THREAD;
+    const size_t per = (m + tasks - 1) / tasks;
     mc = std::min(MC_MAX, std::max(MR, (per + MR - 1) / MR * MR));
   }
   const size_t m_blocks = (m + mc - 1) / mc;
@@ -282,7 +291,7 @@ void gemm_one(const float* a, ptrdiff_t ars, ptrdiff_t acs, const float* b, ptrd
         if (last && jc + nc >= n) epilogue(c, ic, ic + mcur, n, bias, batch_index, act, alpha);
       };
       if (threads > 1 && m_blocks > 1) {
-        pool().run(m_blocks, block);
+        pool().run(m_blocks, block, wake);
       } else {
         for (size_t blk = 0; blk < m_blocks; ++blk) block(blk);
       }
@@ -306,11 +315,11 @@ void gemm(const float* a, const float* b, float* out, size_t batch, size_t batch
   const size_t threads = pool().size();
   auto one = [&](size_t bi, bool parallel) {
     gemm_one(a + (bi % batch_a) * m * k, ars, acs, b + (bi % batch_b) * k * n, brs, bcs, out + bi * m * n, m, n, k,
-             parallel, bias, bi, act, alpha);
+             parallel, macs >= WAKE_MACS, bias, bi, act, alpha);
   };
   if (threads > 1 && batch >= threads && macs * batch >= PARALLEL_MACS && macs < PARALLEL_MACS * 4) {
     // Many small products: one per task.
-    pool().run(batch, [&](size_t bi) { one(bi, false); });
+    pool().run(batch, [&](size_t bi) { one(bi, false); }, macs * batch >= WAKE_MACS);
     return;
   }
   // One product over the pool only when it is large and every thread gets a good share of rows (the packed B

@@ -11,6 +11,11 @@ export type NativeAddonInfo = {
   readonly threads: number;
   /** Whether the CPU supports AVX2 and FMA (the portable kernel may still be forced). */
   readonly cpuHasAvx2Fma: boolean;
+  /**
+   * Pool jobs run on the calling thread alone so far: small jobs (below four times their kernel's
+   * parallel threshold) leave sleeping workers asleep (`native/thread_pool.h`).
+   */
+  readonly inlineJobs: number;
 };
 
 /**

@@ -58,12 +58,13 @@ describe.skipIf(!addonBuilt)(
     });
 
     it('the pool returns only when every task of a job is done, over many back-to-back jobs', async () => {
-      // Each product is one pool job of 5 row blocks (m = 400 rows, 96 per block); more threads
-      // than this machine may have free makes workers wake late, join late or skip a job. A job
-      // that returned before a joined worker finished its block would leave rows unwritten.
+      // Each product is one pool job of row blocks (m = 400 rows, about 4 blocks per thread) large
+      // enough to wake sleeping workers (9.8M multiply-adds); more threads than this machine may
+      // have free makes workers wake late, join late or skip a job. A job that returned before a
+      // joined worker finished its block would leave rows unwritten.
       const original = rawAddon?.info().threads ?? 1;
-      const a = t([400, 128], 51);
-      const b = t([128, 64], 52);
+      const a = t([400, 256], 51);
+      const b = t([256, 96], 52);
       try {
         rawAddon?.setThreads(1);
         const expected = tf
