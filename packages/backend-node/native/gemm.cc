@@ -147,6 +147,42 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(size_t kc, const float* ap,
 }
 #endif
 
+#ifdef BIJECTIVE_X86
+// A full 12 x 16 tile from two consecutive MR-row panels of packed A (a0: rows 0-5, a1: rows 6-11)
+// and one NR-column panel of B, with 512-bit FMAs: 12 accumulators (one zmm per row), one B load
+// and 12 broadcasts per step of k. Same packing as the 6 x 16 kernels, so only the tile loop
+// changes; edge tiles (fewer rows or columns) go to the 6 x 16 kernel.
+__attribute__((target("avx512f"))) void kernel_avx512_12x16(size_t kc, const float* a0, const float* a1,
+                                                              const float* bp, float* c, size_t ldc,
+                                                              bool accumulate) {
+  __m512 acc[2 * MR];
+  for (size_t r = 0; r < 2 * MR; ++r) acc[r] = _mm512_setzero_ps();
+  for (size_t p = 0; p < kc; ++p) {
+    const __m512 b = _mm512_loadu_ps(bp);
+    for (size_t r = 0; r < MR; ++r) {
+      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a0[r]), b, acc[r]);
+      acc[MR + r] = _mm512_fmadd_ps(_mm512_set1_ps(a1[r]), b, acc[MR + r]);
+    }
+    a0 += MR;
+    a1 += MR;
+    bp += NR;
+  }
+  for (size_t r = 0; r < 2 * MR; ++r) {
+    float* row = c + r * ldc;
+    _mm512_storeu_ps(row, accumulate ? _mm512_add_ps(acc[r], _mm512_loadu_ps(row)) : acc[r]);
+  }
+}
+#endif
+
+bool detect_avx512() {
+#ifdef BIJECTIVE_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
 bool detect_avx2_fma() {
 #ifdef BIJECTIVE_X86
   __builtin_cpu_init();
@@ -157,13 +193,25 @@ bool detect_avx2_fma() {
 }
 
 const bool kHasAvx2Fma = detect_avx2_fma();
+const bool kHasAvx512 = kHasAvx2Fma && detect_avx512();
 bool g_force_portable = false;
+bool g_avx512_enabled = true;
 
 MicroKernel micro_kernel() {
 #ifdef BIJECTIVE_X86
   if (kHasAvx2Fma && !g_force_portable) return kernel_avx2;
 #endif
   return kernel_portable;
+}
+
+// The 12 x 16 tile kernel for full tiles, or nullptr when the CPU (or a test) rules it out.
+using WideKernel = void (*)(size_t kc, const float* a0, const float* a1, const float* bp, float* c, size_t ldc,
+                            bool accumulate);
+WideKernel wide_kernel() {
+#ifdef BIJECTIVE_X86
+  if (kHasAvx512 && g_avx512_enabled && !g_force_portable) return kernel_avx512_12x16;
+#endif
+  return nullptr;
 }
 
 // A(i, p) = a[i * rs + p * cs]: packs rows [i0, i0 + mc) x cols [p0, p0 + kc)
@@ -255,6 +303,7 @@ void gemm_one(const float* a, ptrdiff_t ars, ptrdiff_t acs, const float* b, ptrd
     return;
   }
   const MicroKernel kernel = micro_kernel();
+  const WideKernel wide = wide_kernel();
   const size_t threads = parallel ? pool().size() : 1;
   // Shrink the A block so that every thread gets about TASKS_PER_THREAD of them.
   size_t mc = MC_MAX;
@@ -283,9 +332,16 @@ void gemm_one(const float* a, ptrdiff_t ars, ptrdiff_t acs, const float* b, ptrd
         for (size_t jr = 0; jr < nc; jr += NR) {
           const size_t nr = std::min(NR, nc - jr);
           const float* bpanel = bp + jr * kc;
-          for (size_t ir = 0; ir < mcur; ir += MR) {
+          for (size_t ir = 0; ir < mcur;) {
+            float* tile = c + (ic + ir) * n + jc + jr;
+            if (wide != nullptr && nr == NR && mcur - ir >= 2 * MR) {
+              wide(kc, abuf.data() + ir * kc, abuf.data() + (ir + MR) * kc, bpanel, tile, n, accumulate);
+              ir += 2 * MR;
+              continue;
+            }
             const size_t mr = std::min(MR, mcur - ir);
-            kernel(kc, abuf.data() + ir * kc, bpanel, c + (ic + ir) * n + jc + jr, n, accumulate, mr, nr);
+            kernel(kc, abuf.data() + ir * kc, bpanel, tile, n, accumulate, mr, nr);
+            ir += MR;
           }
         }
         if (last && jc + nc >= n) epilogue(c, ic, ic + mcur, n, bias, batch_index, act, alpha);
@@ -303,7 +359,9 @@ void gemm_one(const float* a, ptrdiff_t ars, ptrdiff_t acs, const float* b, ptrd
 
 bool cpu_has_avx2_fma() { return kHasAvx2Fma; }
 bool gemm_uses_avx2() { return kHasAvx2Fma && !g_force_portable; }
+bool gemm_uses_avx512() { return wide_kernel() != nullptr; }
 void gemm_force_portable(bool portable) { g_force_portable = portable; }
+void gemm_enable_avx512(bool enabled) { g_avx512_enabled = enabled; }
 
 void gemm(const float* a, const float* b, float* out, size_t batch, size_t batch_a, size_t batch_b, size_t m,
           size_t n, size_t k, bool trans_a, bool trans_b, const BiasView& bias, Activation act, float alpha) {

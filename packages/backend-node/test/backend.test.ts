@@ -93,7 +93,7 @@ describe.skipIf(!addonBuilt)(
       expect(tf.getBackend()).toBe('native');
       const d = plugin.describe?.() ?? {};
       expect(d['addon']).toBe('loaded');
-      expect(['avx2+fma', 'portable']).toContain(d['simd']);
+      expect(['avx512f', 'avx2+fma', 'portable']).toContain(d['simd']);
       expect(d['threads']).toBe(2);
       expect(kernels.nativeBackendRegistered()).toBe(true);
       // Every cpu kernel is available on native.
