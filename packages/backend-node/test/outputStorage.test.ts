@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '@bijective/core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
+  MAX_RETAINED_BYTES,
   MIN_RECYCLED_LENGTH,
   float32Output,
   outputRecyclingStats,
+  withOutputRecycling,
 } from '../src/kernels/outputStorage.js';
 import { SKIP_REASON, addonBuilt, setupNative, uniform } from './helpers.js';
 
@@ -94,6 +96,21 @@ describe.skipIf(!addonBuilt)(
       expect(reused()).toBe(r0 + 1);
       expect(b).toBe(a);
       expect(b.every((v) => v === 0)).toBe(true);
+    });
+
+    it('free arrays are bounded (MAX_RETAINED_BYTES) and dropped when the backend is disposed', () => {
+      const backend = withOutputRecycling(new MathBackendCPU());
+      const n = MAX_RETAINED_BYTES / 4 / 4; // four arrays fill the budget
+      const infos = Array.from({ length: 6 }, () =>
+        backend.makeTensorInfo([n], 'float32', float32Output(backend, n)),
+      );
+      for (const info of infos) backend.disposeData(info.dataId);
+      expect(outputRecyclingStats(backend).retainedBytes).toBe(MAX_RETAINED_BYTES);
+      backend.dispose();
+      expect(outputRecyclingStats(backend).retainedBytes).toBe(0);
+      const r0 = outputRecyclingStats(backend).reused;
+      float32Output(backend, n);
+      expect(outputRecyclingStats(backend).reused).toBe(r0);
     });
   },
 );

@@ -50,7 +50,8 @@ const entryOf = (r: Recycler, values: unknown): Entry | undefined =>
 
 /**
  * Install recycling on a cpu-storage backend: wraps `write`, `move`,
- * `readSync` and `disposeData` on the instance (the class is untouched).
+ * `readSync`, `disposeData` and `dispose` on the instance (the class is
+ * untouched).
  * Returns the backend. Idempotent.
  *
  * @example
@@ -113,6 +114,13 @@ export const withOutputRecycling = (backend: MathBackendCPU): MathBackendCPU => 
       r.retained += e.array.byteLength;
     }
     return released;
+  };
+  // tfjs calls `dispose` when the backend is removed: drop the free arrays with it.
+  const dispose = backend.dispose.bind(backend);
+  backend.dispose = () => {
+    r.free.clear();
+    r.retained = 0;
+    dispose();
   };
   return backend;
 };
