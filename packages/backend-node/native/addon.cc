@@ -394,13 +394,16 @@ napi_value UnaryParam(napi_env env, napi_callback_info info) {
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, simd, threads, avx2;
   napi_create_object(env, &obj);
-  const char* mode = gemm_uses_avx2() ? "avx2+fma" : "portable";
+  const char* mode = gemm_uses_avx512() ? "avx512f" : gemm_uses_avx2() ? "avx2+fma" : "portable";
   napi_create_string_utf8(env, mode, NAPI_AUTO_LENGTH, &simd);
   napi_create_uint32(env, uint32_t(pool().size()), &threads);
   napi_get_boolean(env, cpu_has_avx2_fma(), &avx2);
   napi_set_named_property(env, obj, "simd", simd);
   napi_set_named_property(env, obj, "threads", threads);
   napi_set_named_property(env, obj, "cpuHasAvx2Fma", avx2);
+  napi_value inline_jobs;
+  napi_create_double(env, double(pool().inline_jobs()), &inline_jobs);
+  napi_set_named_property(env, obj, "inlineJobs", inline_jobs);
   return obj;
 }
 
@@ -682,6 +685,14 @@ napi_value SetPortable(napi_env env, napi_callback_info info) {
   });
 }
 
+// setAvx512(bool): allow the AVX-512 GEMM tile kernel (true, the default) or keep to AVX2 (tests).
+napi_value SetAvx512(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 1);
+    gemm_enable_avx512(args.boolean(0, "enabled"));
+  });
+}
+
 }  // namespace
 }  // namespace bijective
 
@@ -712,6 +723,7 @@ NAPI_MODULE_INIT() {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setPortable", nullptr, SetPortable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setAvx512", nullptr, SetAvx512, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -18,8 +18,11 @@ namespace {
 
 constexpr size_t PARALLEL_ELEMS = size_t(1) << 16;
 constexpr size_t CHUNK = size_t(1) << 14;
+// A job this many times its parallel threshold is worth waking a sleeping worker for.
+constexpr size_t WAKE_FACTOR = 4;
 
-// Runs body(begin, end) over [0, n) in chunks, on the pool when n is large.
+// Runs body(begin, end) over [0, n) in chunks, on the pool when n is large. Sleeping workers are
+// woken only from four times `min_parallel` (below that, only a still-spinning worker joins).
 template <typename Body>
 void parallel_range(size_t n, size_t min_parallel, const Body& body) {
   const size_t threads = pool().size();
@@ -29,11 +32,14 @@ void parallel_range(size_t n, size_t min_parallel, const Body& body) {
   }
   const size_t chunks = std::max(threads, (n + CHUNK - 1) / CHUNK);
   const size_t per = (n + chunks - 1) / chunks;
-  pool().run(chunks, [&](size_t c) {
-    const size_t begin = c * per;
-    const size_t end = std::min(n, begin + per);
-    if (begin < end) body(begin, end);
-  });
+  pool().run(
+      chunks,
+      [&](size_t c) {
+        const size_t begin = c * per;
+        const size_t end = std::min(n, begin + per);
+        if (begin < end) body(begin, end);
+      },
+      n >= WAKE_FACTOR * min_parallel);
 }
 
 inline float js_max(float x, float y) {

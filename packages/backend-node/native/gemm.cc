@@ -31,6 +31,14 @@ constexpr size_t NC = 2048;     // 256 x 2048 floats of B = 2 MiB, in L2/L3
 constexpr size_t PARALLEL_MACS = size_t(1) << 21;
 // ... and only when each thread gets at least this many rows of the output.
 constexpr size_t MIN_ROWS_PER_THREAD = 96;
+// From this many multiply-adds a product wakes sleeping pool workers; below it only a worker still
+// spinning after the previous job joins (waking one is a system call, and on a loaded machine it may
+// get no core before a ~50 us product is over).
+constexpr size_t WAKE_MACS = PARALLEL_MACS * 4;
+// A-blocks per thread when a product is split: taken from the pool's shared counter, so a thread
+// that starts late or is descheduled leaves small blocks to the others instead of half the product,
+// and blocks of unequal size even out (512 rows made 5 blocks of 96 and one of 32 before).
+constexpr size_t TASKS_PER_THREAD = 4;
 
 using MicroKernel = void (*)(size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
                              bool accumulate, size_t mr, size_t nr);
@@ -139,6 +147,42 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(size_t kc, const float* ap,
 }
 #endif
 
+#ifdef BIJECTIVE_X86
+// A full 12 x 16 tile from two consecutive MR-row panels of packed A (a0: rows 0-5, a1: rows 6-11)
+// and one NR-column panel of B, with 512-bit FMAs: 12 accumulators (one zmm per row), one B load
+// and 12 broadcasts per step of k. Same packing as the 6 x 16 kernels, so only the tile loop
+// changes; edge tiles (fewer rows or columns) go to the 6 x 16 kernel.
+__attribute__((target("avx512f"))) void kernel_avx512_12x16(size_t kc, const float* a0, const float* a1,
+                                                              const float* bp, float* c, size_t ldc,
+                                                              bool accumulate) {
+  __m512 acc[2 * MR];
+  for (size_t r = 0; r < 2 * MR; ++r) acc[r] = _mm512_setzero_ps();
+  for (size_t p = 0; p < kc; ++p) {
+    const __m512 b = _mm512_loadu_ps(bp);
+    for (size_t r = 0; r < MR; ++r) {
+      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a0[r]), b, acc[r]);
+      acc[MR + r] = _mm512_fmadd_ps(_mm512_set1_ps(a1[r]), b, acc[MR + r]);
+    }
+    a0 += MR;
+    a1 += MR;
+    bp += NR;
+  }
+  for (size_t r = 0; r < 2 * MR; ++r) {
+    float* row = c + r * ldc;
+    _mm512_storeu_ps(row, accumulate ? _mm512_add_ps(acc[r], _mm512_loadu_ps(row)) : acc[r]);
+  }
+}
+#endif
+
+bool detect_avx512() {
+#ifdef BIJECTIVE_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
 bool detect_avx2_fma() {
 #ifdef BIJECTIVE_X86
   __builtin_cpu_init();
@@ -149,13 +193,25 @@ bool detect_avx2_fma() {
 }
 
 const bool kHasAvx2Fma = detect_avx2_fma();
+const bool kHasAvx512 = kHasAvx2Fma && detect_avx512();
 bool g_force_portable = false;
+bool g_avx512_enabled = true;
 
 MicroKernel micro_kernel() {
 #ifdef BIJECTIVE_X86
   if (kHasAvx2Fma && !g_force_portable) return kernel_avx2;
 #endif
   return kernel_portable;
+}
+
+// The 12 x 16 tile kernel for full tiles, or nullptr when the CPU (or a test) rules it out.
+using WideKernel = void (*)(size_t kc, const float* a0, const float* a1, const float* bp, float* c, size_t ldc,
+                            bool accumulate);
+WideKernel wide_kernel() {
+#ifdef BIJECTIVE_X86
+  if (kHasAvx512 && g_avx512_enabled && !g_force_portable) return kernel_avx512_12x16;
+#endif
+  return nullptr;
 }
 
 // A(i, p) = a[i * rs + p * cs]: packs rows [i0, i0 + mc) x cols [p0, p0 + kc)
@@ -237,9 +293,9 @@ void epilogue(float* c, size_t r0, size_t r1, size_t n, const BiasView& bias, si
 }
 
 // One matrix product c[m, n] = A @ B with A(i, p) = a[i*ars + p*acs] and
-// B(p, j) = b[p*brs + j*bcs]; uses the pool when `parallel`.
+// B(p, j) = b[p*brs + j*bcs]; uses the pool when `parallel` (waking sleeping workers when `wake`).
 void gemm_one(const float* a, ptrdiff_t ars, ptrdiff_t acs, const float* b, ptrdiff_t brs, ptrdiff_t bcs, float* c,
-              size_t m, size_t n, size_t k, bool parallel, const BiasView& bias, size_t batch_index,
+              size_t m, size_t n, size_t k, bool parallel, bool wake, const BiasView& bias, size_t batch_index,
               Activation act, float alpha) {
   if (k == 0) {
     std::fill(c, c + m * n, 0.0f);
@@ -247,11 +303,13 @@ void gemm_one(const float* a, ptrdiff_t ars, ptrdiff_t acs, const float* b, ptrd
     return;
   }
   const MicroKernel kernel = micro_kernel();
+  const WideKernel wide = wide_kernel();
   const size_t threads = parallel ? pool().size() : 1;
-  // Shrink the A block so that every thread gets at least one.
+  // Shrink the A block so that every thread gets about TASKS_PER_THREAD of them.
   size_t mc = MC_MAX;
   if (threads > 1) {
-    const size_t per = (m + threads - 1) / threads;
+    const size_t tasks = threads * TASKS_PER_THREAD;
+    const size_t per = (m + tasks - 1) / tasks;
     mc = std::min(MC_MAX, std::max(MR, (per + MR - 1) / MR * MR));
   }
   const size_t m_blocks = (m + mc - 1) / mc;
@@ -274,15 +332,22 @@ void gemm_one(const float* a, ptrdiff_t ars, ptrdiff_t acs, const float* b, ptrd
         for (size_t jr = 0; jr < nc; jr += NR) {
           const size_t nr = std::min(NR, nc - jr);
           const float* bpanel = bp + jr * kc;
-          for (size_t ir = 0; ir < mcur; ir += MR) {
+          for (size_t ir = 0; ir < mcur;) {
+            float* tile = c + (ic + ir) * n + jc + jr;
+            if (wide != nullptr && nr == NR && mcur - ir >= 2 * MR) {
+              wide(kc, abuf.data() + ir * kc, abuf.data() + (ir + MR) * kc, bpanel, tile, n, accumulate);
+              ir += 2 * MR;
+              continue;
+            }
             const size_t mr = std::min(MR, mcur - ir);
-            kernel(kc, abuf.data() + ir * kc, bpanel, c + (ic + ir) * n + jc + jr, n, accumulate, mr, nr);
+            kernel(kc, abuf.data() + ir * kc, bpanel, tile, n, accumulate, mr, nr);
+            ir += MR;
           }
         }
         if (last && jc + nc >= n) epilogue(c, ic, ic + mcur, n, bias, batch_index, act, alpha);
       };
       if (threads > 1 && m_blocks > 1) {
-        pool().run(m_blocks, block);
+        pool().run(m_blocks, block, wake);
       } else {
         for (size_t blk = 0; blk < m_blocks; ++blk) block(blk);
       }
@@ -294,7 +359,9 @@ void gemm_one(const float* a, ptrdiff_t ars, ptrdiff_t acs, const float* b, ptrd
 
 bool cpu_has_avx2_fma() { return kHasAvx2Fma; }
 bool gemm_uses_avx2() { return kHasAvx2Fma && !g_force_portable; }
+bool gemm_uses_avx512() { return wide_kernel() != nullptr; }
 void gemm_force_portable(bool portable) { g_force_portable = portable; }
+void gemm_enable_avx512(bool enabled) { g_avx512_enabled = enabled; }
 
 void gemm(const float* a, const float* b, float* out, size_t batch, size_t batch_a, size_t batch_b, size_t m,
           size_t n, size_t k, bool trans_a, bool trans_b, const BiasView& bias, Activation act, float alpha) {
@@ -306,11 +373,11 @@ void gemm(const float* a, const float* b, float* out, size_t batch, size_t batch
   const size_t threads = pool().size();
   auto one = [&](size_t bi, bool parallel) {
     gemm_one(a + (bi % batch_a) * m * k, ars, acs, b + (bi % batch_b) * k * n, brs, bcs, out + bi * m * n, m, n, k,
-             parallel, bias, bi, act, alpha);
+             parallel, macs >= WAKE_MACS, bias, bi, act, alpha);
   };
   if (threads > 1 && batch >= threads && macs * batch >= PARALLEL_MACS && macs < PARALLEL_MACS * 4) {
     // Many small products: one per task.
-    pool().run(batch, [&](size_t bi) { one(bi, false); });
+    pool().run(batch, [&](size_t bi) { one(bi, false); }, macs * batch >= WAKE_MACS);
     return;
   }
   // One product over the pool only when it is large and every thread gets a good share of rows (the packed B

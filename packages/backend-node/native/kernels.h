@@ -32,6 +32,10 @@ bool gemm_uses_avx2();
 void gemm_force_portable(bool portable);
 /** Whether this CPU supports AVX2 and FMA. */
 bool cpu_has_avx2_fma();
+/** Whether full 12 x 16 tiles use the AVX-512 kernel (CPU support, not disabled, not portable). */
+bool gemm_uses_avx512();
+/** Allow the AVX-512 tile kernel where the CPU has it (true, the default) or keep to AVX2 (false). */
+void gemm_enable_avx512(bool enabled);
 
 enum class BinaryOp : int { Add = 0, Sub = 1, Mul = 2, Div = 3, Max = 4, Min = 5, SquaredDiff = 6 };
 

@@ -66,10 +66,14 @@ void softmax(const float* x, float* out, size_t rows, size_t cols) {
   }
   const size_t chunks = std::min(rows, threads * 4);
   const size_t per = (rows + chunks - 1) / chunks;
-  pool().run(chunks, [&](size_t c) {
-    const size_t begin = c * per, end = std::min(rows, begin + per);
-    if (begin < end) body(begin, end);
-  });
+  // Wake sleeping workers only for jobs four times the threshold (see ThreadPool::run).
+  pool().run(
+      chunks,
+      [&](size_t c) {
+        const size_t begin = c * per, end = std::min(rows, begin + per);
+        if (begin < end) body(begin, end);
+      },
+      total >= (size_t(1) << 15));
 }
 
 }  // namespace bijective

@@ -40,10 +40,14 @@ void parallel_rows(size_t rows, size_t dim, const Body& body) {
   }
   const size_t chunks = std::min(rows, threads * 4);
   const size_t per = (rows + chunks - 1) / chunks;
-  pool().run(chunks, [&](size_t c) {
-    const size_t begin = c * per, end = std::min(rows, begin + per);
-    if (begin < end) body(begin, end);
-  });
+  // Wake sleeping workers only from four times the threshold (see ThreadPool::run).
+  pool().run(
+      chunks,
+      [&](size_t c) {
+        const size_t begin = c * per, end = std::min(rows, begin + per);
+        if (begin < end) body(begin, end);
+      },
+      rows * dim >= 4 * PARALLEL_COORDS);
 }
 
 // Softmax of raw[0..K) (soft-clamped first for zuko) into sm, knot positions into edges.

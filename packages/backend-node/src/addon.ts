@@ -5,12 +5,17 @@ import { addonFileProblem } from './binaryCheck.js';
 
 /** What the addon reports about itself (see {@link NativeAddon.info}). */
 export type NativeAddonInfo = {
-  /** The GEMM micro-kernel in use: AVX2+FMA, or the portable 4-lane one. */
-  readonly simd: 'avx2+fma' | 'portable';
+  /** The GEMM micro-kernel in use: AVX-512 12x16 tiles (AVX2+FMA at the edges), AVX2+FMA, or the portable 4-lane one. */
+  readonly simd: 'avx512f' | 'avx2+fma' | 'portable';
   /** Threads in the persistent pool, the calling thread included. */
   readonly threads: number;
   /** Whether the CPU supports AVX2 and FMA (the portable kernel may still be forced). */
   readonly cpuHasAvx2Fma: boolean;
+  /**
+   * Pool jobs run on the calling thread alone so far: small jobs (below four times their kernel's
+   * parallel threshold) leave sleeping workers asleep (`native/thread_pool.h`).
+   */
+  readonly inlineJobs: number;
 };
 
 /**
@@ -271,6 +276,8 @@ export type NativeAddon = {
   setThreads(n: number): void;
   /** Force the portable GEMM micro-kernel (true) or use the best available (false). */
   setPortable(portable: boolean): void;
+  /** Allow the AVX-512 GEMM tile kernel where the CPU has it (true, the default) or keep to AVX2 (false). */
+  setAvx512(enabled: boolean): void;
 };
 
 /** Where `pnpm -F @bijective/backend-node build:addon` (and the install script) puts the addon. */
@@ -304,6 +311,7 @@ export const ADDON_FUNCTIONS = [
   'info',
   'setThreads',
   'setPortable',
+  'setAvx512',
 ] as const;
 
 const isNativeAddon = (m: unknown): m is NativeAddon =>

@@ -13,8 +13,12 @@ export type NativeBackendOptions = {
   readonly loadModule?: ModuleLoader;
   /** Threads in the persistent pool, the caller included (default: one per logical core). */
   readonly threads?: number;
-  /** `'portable'` forces the portable GEMM micro-kernel; `'auto'` (default) uses AVX2+FMA when the CPU has them. */
-  readonly simd?: 'auto' | 'portable';
+  /**
+   * `'auto'` (default) uses AVX-512 tiles and AVX2+FMA where the CPU has them; `'avx2'` keeps to
+   * AVX2+FMA (for CPUs that lower their clock under 512-bit FMAs); `'portable'` forces the portable
+   * GEMM micro-kernel.
+   */
+  readonly simd?: 'auto' | 'avx2' | 'portable';
 };
 
 /** The fix named in every "addon missing" message. */
@@ -80,7 +84,10 @@ export const nativeBackend = (options: NativeBackendOptions = {}): BackendPlugin
     failure = undefined;
     try {
       if (threads !== undefined) active.addon.setThreads(threads);
-      if (simd !== undefined) active.addon.setPortable(simd === 'portable');
+      if (simd !== undefined) {
+        active.addon.setPortable(simd === 'portable');
+        active.addon.setAvx512(simd === 'auto');
+      }
       registerNativeBackend(active.addon);
     } catch (e) {
       return E.left(

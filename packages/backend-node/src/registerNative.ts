@@ -46,6 +46,7 @@ import {
   nativeStdNormalLogProbGrad,
 } from './kernels/elementMaps.js';
 import { UNARY_OPS, nativeUnary, nativeUnaryParam } from './kernels/unary.js';
+import { withOutputRecycling } from './kernels/outputStorage.js';
 
 /** The tfjs backend name the native backend registers. */
 export const NATIVE_BACKEND_NAME = 'native';
@@ -142,7 +143,7 @@ export const nativeBackendRegistered = (): boolean => registered;
 export const registerNativeBackend = (addon: NativeAddon): void => {
   if (registered) return;
   if (tf.findBackendFactory(NATIVE_BACKEND_NAME) === null) {
-    tf.registerBackend(NATIVE_BACKEND_NAME, () => new MathBackendCPU(), 0);
+    tf.registerBackend(NATIVE_BACKEND_NAME, () => withOutputRecycling(new MathBackendCPU()), 0);
   }
   for (const config of tf.getKernelsForBackend('cpu')) {
     const native = nativeKernel(addon, config.kernelName);

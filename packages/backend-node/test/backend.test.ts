@@ -93,7 +93,7 @@ describe.skipIf(!addonBuilt)(
       expect(tf.getBackend()).toBe('native');
       const d = plugin.describe?.() ?? {};
       expect(d['addon']).toBe('loaded');
-      expect(['avx2+fma', 'portable']).toContain(d['simd']);
+      expect(['avx512f', 'avx2+fma', 'portable']).toContain(d['simd']);
       expect(d['threads']).toBe(2);
       expect(kernels.nativeBackendRegistered()).toBe(true);
       // Every cpu kernel is available on native.
@@ -124,6 +124,16 @@ describe.skipIf(!addonBuilt)(
       expect(E.isRight(await plugin.ready()())).toBe(true);
       expect(plugin.describe?.()['simd']).toBe('portable');
       expect(E.isRight(await nativeBackend({ simd: 'auto' }).ready()())).toBe(true);
+    });
+
+    it("simd: 'avx2' keeps to AVX2+FMA; 'auto' takes AVX-512 tiles where the CPU has them", async () => {
+      const avx2 = nativeBackend({ simd: 'avx2' });
+      expect(E.isRight(await avx2.ready()())).toBe(true);
+      const has = avx2.describe?.()['cpuHasAvx2Fma'] === true;
+      expect(avx2.describe?.()['simd']).toBe(has ? 'avx2+fma' : 'portable');
+      const auto = nativeBackend({ simd: 'auto' });
+      expect(E.isRight(await auto.ready()())).toBe(true);
+      expect(has ? ['avx512f', 'avx2+fma'] : ['portable']).toContain(auto.describe?.()['simd']);
     });
   },
 );

@@ -15,6 +15,7 @@ describe.skipIf(!addonBuilt)(
       [17, 3, 257],
       [257, 33, 17],
       [257, 33, 257], // 2.2M multiply-adds: runs on the thread pool
+      [37, 300, 40], // k > KC (256): full 12x16 tiles accumulate over two k blocks
     ];
     const flags: [boolean, boolean][] = [
       [false, false],
@@ -23,9 +24,12 @@ describe.skipIf(!addonBuilt)(
       [true, true],
     ];
 
-    for (const simd of ['auto', 'portable'] as const) {
+    // 'auto' is the best the CPU has (AVX-512 12x16 tiles with AVX2 edges where it has AVX-512);
+    // 'avx2' keeps to the 6x16 AVX2 kernel on such a CPU.
+    for (const simd of ['auto', 'avx2', 'portable'] as const) {
       it(`BatchMatMul (${simd} micro-kernel): odd sizes x all transposes`, async () => {
         rawAddon?.setPortable(simd === 'portable');
+        rawAddon?.setAvx512(simd === 'auto');
         try {
           for (const [m, k, n] of sizes) {
             for (const [ta, tb] of flags) {
@@ -38,6 +42,7 @@ describe.skipIf(!addonBuilt)(
           }
         } finally {
           rawAddon?.setPortable(false);
+          rawAddon?.setAvx512(true);
         }
       });
     }
@@ -58,12 +63,13 @@ describe.skipIf(!addonBuilt)(
     });
 
     it('the pool returns only when every task of a job is done, over many back-to-back jobs', async () => {
-      // Each product is one pool job of 5 row blocks (m = 400 rows, 96 per block); more threads
-      // than this machine may have free makes workers wake late, join late or skip a job. A job
-      // that returned before a joined worker finished its block would leave rows unwritten.
+      // Each product is one pool job of row blocks (m = 400 rows, about 4 blocks per thread) large
+      // enough to wake sleeping workers (9.8M multiply-adds); more threads than this machine may
+      // have free makes workers wake late, join late or skip a job. A job that returned before a
+      // joined worker finished its block would leave rows unwritten.
       const original = rawAddon?.info().threads ?? 1;
-      const a = t([400, 128], 51);
-      const b = t([128, 64], 52);
+      const a = t([400, 256], 51);
+      const b = t([256, 96], 52);
       try {
         rawAddon?.setThreads(1);
         const expected = tf

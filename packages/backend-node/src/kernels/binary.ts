@@ -2,6 +2,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '@bijective/core';
 import type { NativeAddon } from '../addon.js';
 import { type KernelArgs, cpuStorage, float32Result, float32Values } from './kernelArgs.js';
+import { float32Output } from './outputStorage.js';
 
 /** tfjs kernel name -> the addon's binary op code (native/kernels.h `BinaryOp`). */
 export const BINARY_OPS: Readonly<Record<string, number>> = {
@@ -125,7 +126,7 @@ export const nativeBinary =
   (args: KernelArgs): TensorInfo | undefined => {
     const o = broadcastOperands(args);
     if (o === undefined) return undefined;
-    const out = new Float32Array(o.size);
+    const out = float32Output(o.backend, o.size);
     addon.binary(op, o.av, o.bv, out, o.plan.shape, o.plan.stridesA, o.plan.stridesB);
     return float32Result(o.backend, o.plan.outShape, out);
   };

@@ -9,6 +9,7 @@ import {
   float32Values,
   numberAttr,
 } from './kernelArgs.js';
+import { float32Output } from './outputStorage.js';
 
 /** `x` `[rows, dim]` and `raw` `[rows, dim, perDim]` as float32 storage, or an error naming the kernel. */
 const operands = (
@@ -67,9 +68,9 @@ export const nativeSpline =
     const backend = cpuStorage(args);
     const s = splineSettings(args);
     const { x, raw, rows, dim } = operands('BijectiveRQSpline', backend, args, s.perDim);
-    const out = new Float32Array(rows * dim);
-    const lad = new Float32Array(rows * dim);
-    const logDet = new Float32Array(rows);
+    const out = float32Output(backend, rows * dim);
+    const lad = float32Output(backend, rows * dim);
+    const logDet = float32Output(backend, rows);
     addon.spline(
       x,
       raw,
@@ -100,8 +101,8 @@ export const nativeSplineGrad =
     const s = splineSettings(args);
     const { x, raw, rows, dim } = operands('BijectiveRQSplineGrad', backend, args, s.perDim);
     const { dOut, dLogAbsDeriv, dLogDet } = args.inputs;
-    const dx = new Float32Array(rows * dim);
-    const dRaw = new Float32Array(raw.length);
+    const dx = float32Output(backend, rows * dim);
+    const dRaw = float32Output(backend, raw.length);
     addon.splineGrad(
       x,
       raw,
@@ -134,9 +135,9 @@ export const nativeAffine =
   (args: KernelArgs): TensorInfo[] => {
     const backend = cpuStorage(args);
     const { x, raw, rows, dim } = operands('BijectiveAffineMap', backend, args, 2);
-    const out = new Float32Array(rows * dim);
-    const lad = new Float32Array(rows * dim);
-    const logDet = new Float32Array(rows);
+    const out = float32Output(backend, rows * dim);
+    const lad = float32Output(backend, rows * dim);
+    const logDet = float32Output(backend, rows);
     addon.affine(
       x,
       raw,
@@ -162,8 +163,8 @@ export const nativeAffineGrad =
     const backend = cpuStorage(args);
     const { x, raw, rows, dim } = operands('BijectiveAffineMapGrad', backend, args, 2);
     const { dOut, dLogAbsDeriv, dLogDet } = args.inputs;
-    const dx = new Float32Array(rows * dim);
-    const dRaw = new Float32Array(raw.length);
+    const dx = float32Output(backend, rows * dim);
+    const dRaw = float32Output(backend, raw.length);
     addon.affineGrad(
       x,
       raw,
@@ -218,7 +219,7 @@ export const nativeStdNormalLogProb =
       args.inputs.z,
       args.inputs.logDet,
     );
-    const out = new Float32Array(rows);
+    const out = float32Output(backend, rows);
     addon.stdNormalLogProb(z, perRow, out, rows, dim, numberAttr(args.attrs, 'sign', 1));
     return float32Result(backend, [rows], out);
   };
@@ -234,8 +235,8 @@ export const nativeStdNormalLogProbGrad =
       args.inputs.z,
       args.inputs.dy,
     );
-    const dz = new Float32Array(rows * dim);
-    const dLogDet = new Float32Array(rows);
+    const dz = float32Output(backend, rows * dim);
+    const dLogDet = float32Output(backend, rows);
     addon.stdNormalLogProbGrad(
       z,
       perRow,

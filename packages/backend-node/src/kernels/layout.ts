@@ -8,6 +8,7 @@ import {
   float32Values,
   numberAttr,
 } from './kernelArgs.js';
+import { float32Output } from './outputStorage.js';
 
 /** A strided copy as the addon runs it: dims with size 1 dropped and mergeable neighbours merged. */
 export type CopyPlan = {
@@ -149,7 +150,7 @@ export const nativeTranspose =
     if (x === undefined || xv === undefined || perm?.length !== x.shape.length) return undefined;
     const xs = rowMajorStrides(x.shape);
     const shape = perm.map((p) => x.shape[p] ?? 1);
-    const out = new Float32Array(xv.length);
+    const out = float32Output(backend, xv.length);
     copy(
       addon,
       xv,
@@ -174,7 +175,7 @@ export const nativeConcat =
     const shapes = inputs.map((t) => t.shape);
     tf.backend_util.assertParamsConsistent(shapes, axis);
     const outShape = tf.backend_util.computeOutShape(shapes, axis);
-    const out = new Float32Array(tf.util.sizeFromShape(outShape));
+    const out = float32Output(backend, tf.util.sizeFromShape(outShape));
     const os = rowMajorStrides(outShape);
     let at = 0;
     inputs.forEach((t, i) => {
@@ -203,7 +204,7 @@ export const nativePadV2 =
     }
     if (pads.length !== x.shape.length) return undefined;
     const outShape = x.shape.map((s, d) => (pads[d]?.[0] ?? 0) + s + (pads[d]?.[1] ?? 0));
-    const out = new Float32Array(tf.util.sizeFromShape(outShape));
+    const out = float32Output(backend, tf.util.sizeFromShape(outShape));
     out.fill(numberAttr(args.attrs, 'constantValue', 0));
     if (xv.length > 0) {
       const os = rowMajorStrides(outShape);
@@ -225,7 +226,7 @@ export const nativeSoftmax =
     const dim = numberAttr(args.attrs, 'dim', -1);
     if (rank === 0 || (dim !== -1 && dim !== rank - 1)) return undefined;
     const cols = x.shape[rank - 1] ?? 1;
-    const out = new Float32Array(xv.length);
+    const out = float32Output(backend, xv.length);
     addon.softmax(xv, out, xv.length / cols, cols);
     return float32Result(backend, x.shape, out);
   };

@@ -10,6 +10,7 @@ import {
   numberAttr,
   stringAttr,
 } from './kernelArgs.js';
+import { float32Output } from './outputStorage.js';
 
 /** Fused activations the native GEMM applies itself, by addon code; `prelu` falls back to cpu. */
 const ACTIVATIONS: Readonly<Record<string, number>> = {
@@ -110,7 +111,7 @@ export const nativeMatMul =
         strides = bs;
       }
     }
-    const out = new Float32Array(batch * m * n);
+    const out = float32Output(backend, batch * m * n);
     addon.gemm(
       av,
       bv,

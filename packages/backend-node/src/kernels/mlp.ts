@@ -8,6 +8,7 @@ import {
 } from '@bijective/core/backend';
 import type { NativeAddon } from '../addon.js';
 import { type KernelArgs, cpuStorage, float32Result, float32Values } from './kernelArgs.js';
+import { float32Output } from './outputStorage.js';
 
 /** Activation codes of the addon's `mlpForward` / `mlpBackward` (native/kernels.h `MlpActivation`). */
 const MLP_ACTIVATIONS: ReadonlyMap<string, number> = new Map<FusedMlpActivation, number>([
@@ -118,8 +119,8 @@ export const nativeFusedMlp =
     }
     if (withContext.some((w, l) => w === 1 && vs[l] === null))
       throw new Error(`${FORWARD}: withContext needs a context c and its weights`);
-    const workspace = new Float32Array(layout.size);
-    const out = new Float32Array(batch * sizes[layers]!);
+    const workspace = float32Output(backend, layout.size);
+    const out = float32Output(backend, batch * sizes[layers]!);
     const xv = values(backend, x);
     const cv = c === undefined ? null : values(backend, c);
     addon.mlpForward(
@@ -176,8 +177,8 @@ export const nativeFusedMlpGrad =
         `${BACKWARD}: workspace has ${workspace.length} values, expected ${layout.size}`,
       );
     const c = layout.c === undefined ? null : view(workspace, layout.c);
-    const dx = new Float32Array(batch * sizes[0]!);
-    const dc = c === null ? null : new Float32Array(c.length);
+    const dx = float32Output(backend, batch * sizes[0]!);
+    const dc = c === null ? null : float32Output(backend, c.length);
     const dws = layout.weights.map((p) => new Float32Array(p.shape[0] * p.shape[1]));
     const dbs = sizes.slice(1).map((d) => new Float32Array(d));
     const dvs = layout.contextWeights.map((p) =>

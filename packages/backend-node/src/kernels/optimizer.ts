@@ -8,6 +8,7 @@ import {
   float32Values,
   numberAttr,
 } from './kernelArgs.js';
+import { float32Output } from './outputStorage.js';
 
 /** A tensor's values as float32: in place when stored as float32, else converted (int32 or bool inputs). */
 const asFloat32 = (backend: MathBackendCPU, t: TensorInfo): Float32Array =>
@@ -52,9 +53,9 @@ const adamLeaf = (
   const n = pv.length;
   const b1 = numberAttr(attrs, 'beta1', Number.NaN);
   const b2 = numberAttr(attrs, 'beta2', Number.NaN);
-  const pOut = new Float32Array(n);
-  const mOut = new Float32Array(n);
-  const vOut = new Float32Array(n);
+  const pOut = float32Output(backend, n);
+  const mOut = float32Output(backend, n);
+  const vOut = float32Output(backend, n);
   addon.adam(
     pv,
     mv,

@@ -9,6 +9,7 @@ import {
   float32Result,
   float32Values,
 } from './kernelArgs.js';
+import { float32Output } from './outputStorage.js';
 
 /** The addon's reduction codes (native/kernels.h `ReduceOp`). */
 export const REDUCE_OPS = { Sum: 0, Max: 1 } as const;
@@ -67,7 +68,7 @@ export const nativeReduce =
     const shape = boolAttr(args.attrs, 'keepDims')
       ? tf.backend_util.expandShapeToKeepDim(outShape, axes)
       : outShape;
-    const out = new Float32Array(view.outer * view.inner);
+    const out = float32Output(backend, view.outer * view.inner);
     addon.reduce(op, xv, out, view.outer, view.red, view.inner);
     return float32Result(backend, shape, out);
   };

@@ -11,6 +11,7 @@ import {
   numberAttr,
 } from './kernelArgs.js';
 import { copyPlan, rowMajorStrides } from './layout.js';
+import { float32Output } from './outputStorage.js';
 
 /** tfjs kernel name -> the addon's comparison code (native/kernels.h `CompareOp`). */
 export const COMPARE_OPS: Readonly<Record<string, number>> = {
@@ -51,7 +52,7 @@ export const nativeSelect =
     if (!(cv instanceof Uint8Array) || cv.length !== tv.length || ev.length !== tv.length)
       return undefined;
     if (tv.length === 0) return undefined;
-    const out = new Float32Array(tv.length);
+    const out = float32Output(backend, tv.length);
     addon.select(cv, tv, ev, out);
     return float32Result(backend, t.shape, out);
   };
@@ -74,7 +75,7 @@ export const nativeGatherV2 =
     const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
     const inner = tf.util.sizeFromShape(x.shape.slice(axis + 1));
     const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
-    const out = new Float32Array(outer * iv.length * inner);
+    const out = float32Output(backend, outer * iv.length * inner);
     if (out.length > 0) addon.gather(xv, iv, out, outer, dim, inner);
     return float32Result(backend, outShape, out);
   };
@@ -91,7 +92,7 @@ export const nativeCumsum =
     const axis = numberAttr(args.attrs, 'axis', 0);
     if (rank === 0 || (axis !== rank - 1 && axis !== -1)) return undefined;
     const cols = x.shape[rank - 1] ?? 1;
-    const out = new Float32Array(xv.length);
+    const out = float32Output(backend, xv.length);
     addon.cumsum(
       xv,
       out,
@@ -119,7 +120,7 @@ export const nativeTile =
       return undefined;
     const r = reps as number[];
     const outShape = x.shape.map((s, d) => s * (r[d] ?? 1));
-    const out = new Float32Array(tf.util.sizeFromShape(outShape));
+    const out = float32Output(backend, tf.util.sizeFromShape(outShape));
     if (out.length > 0) {
       const xs = rowMajorStrides(x.shape);
       const os = rowMajorStrides(outShape);

@@ -7,6 +7,7 @@ import {
   float32Values,
   numberAttr,
 } from './kernelArgs.js';
+import { float32Output } from './outputStorage.js';
 
 /** tfjs kernel name -> the addon's unary op code (native/kernels.h `UnaryOp`). */
 export const UNARY_OPS: Readonly<Record<string, number>> = {
@@ -36,7 +37,7 @@ export const nativeUnary =
     const x = args.inputs['x'];
     const xv = float32Values(backend, x);
     if (x === undefined || xv === undefined || xv.length === 0) return undefined;
-    const out = new Float32Array(xv.length);
+    const out = float32Output(backend, xv.length);
     addon.unary(op, xv, out);
     return float32Result(backend, x.shape, out);
   };
@@ -53,7 +54,7 @@ export const nativeUnaryParam =
     const x = args.inputs['x'];
     const xv = float32Values(backend, x);
     if (x === undefined || xv === undefined || xv.length === 0) return undefined;
-    const out = new Float32Array(xv.length);
+    const out = float32Output(backend, xv.length);
     if (kernel === 'Step') addon.unaryParam(0, xv, out, numberAttr(args.attrs, 'alpha', 0), 0);
     else {
       const lo = numberAttr(args.attrs, 'clipValueMin', Number.NaN);

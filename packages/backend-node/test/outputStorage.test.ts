@@ -1,0 +1,116 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '@bijective/core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import {
+  MAX_RETAINED_BYTES,
+  MIN_RECYCLED_LENGTH,
+  float32Output,
+  outputRecyclingStats,
+  withOutputRecycling,
+} from '../src/kernels/outputStorage.js';
+import { SKIP_REASON, addonBuilt, setupNative, uniform } from './helpers.js';
+
+const N = MIN_RECYCLED_LENGTH;
+const nativeStorage = (): MathBackendCPU => tf.engine().findBackend('native') as MathBackendCPU;
+const reused = (): number => outputRecyclingStats(nativeStorage()).reused;
+/** A native Add whose output has `n` elements (recyclable when n >= MIN_RECYCLED_LENGTH). */
+const nativeAdd = (n: number, seed: number): tf.Tensor =>
+  tf.tidy(() => tf.add(tf.tensor1d(uniform(n, seed)), tf.tensor1d(uniform(n, seed + 1))));
+const expectedAdd = (n: number, seed: number): Float32Array => {
+  const a = uniform(n, seed);
+  const b = uniform(n, seed + 1);
+  return a.map((v, i) => Math.fround(v + b[i]!));
+};
+
+describe.skipIf(!addonBuilt)(
+  `native output arrays are recycled on dispose only when no one else can see them${addonBuilt ? '' : ` (skipped: ${SKIP_REASON})`}`,
+  () => {
+    beforeAll(async () => {
+      await setupNative();
+      await tf.setBackend('native');
+    });
+
+    it('a disposed output is reused for the next output of the same length, with correct values', () => {
+      const before = tf.memory().numTensors;
+      nativeAdd(N, 1).dispose();
+      const r0 = reused();
+      const t = nativeAdd(N, 3);
+      expect(reused()).toBe(r0 + 1);
+      expect(t.dataSync()).toEqual(expectedAdd(N, 3));
+      t.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('outputs below the threshold are plain allocations', () => {
+      nativeAdd(N - 1, 5).dispose();
+      const r0 = reused();
+      nativeAdd(N - 1, 7).dispose();
+      expect(reused()).toBe(r0);
+    });
+
+    it('an output read with dataSync() keeps its array after dispose', () => {
+      const t = nativeAdd(N, 11);
+      const seen = t.dataSync();
+      t.dispose();
+      const other = nativeAdd(N, 13);
+      expect(seen).toEqual(expectedAdd(N, 11));
+      other.dispose();
+    });
+
+    it('an output read with await data() keeps its array after dispose', async () => {
+      const t = nativeAdd(N, 17);
+      const seen = await t.data();
+      t.dispose();
+      const other = nativeAdd(N, 19);
+      expect(seen).toEqual(expectedAdd(N, 17));
+      other.dispose();
+    });
+
+    it('an output that a cpu kernel views in place (Unpack → simple slice) is never reused', () => {
+      const x = tf.tidy(() => tf.reshape(nativeAdd(N, 23), [2, N / 2]));
+      const [row0, row1] = tf.unstack(x);
+      x.dispose();
+      const other = nativeAdd(N, 29);
+      expect(row0!.dataSync()).toEqual(expectedAdd(N, 23).slice(0, N / 2));
+      expect(row1!.dataSync()).toEqual(expectedAdd(N, 23).slice(N / 2));
+      tf.dispose([row0!, row1!, other]);
+    });
+
+    it('an output kept by a second handle (clone) is reused only after the last one is disposed', () => {
+      const t = nativeAdd(N, 31);
+      const c = t.clone();
+      t.dispose();
+      const other = nativeAdd(N, 37);
+      expect(c.dataSync()).toEqual(expectedAdd(N, 31));
+      tf.dispose([c, other]);
+    });
+
+    it('a reused array comes back zero-filled, like new Float32Array', () => {
+      const backend = nativeStorage();
+      const a = float32Output(backend, N);
+      a.fill(7);
+      const info = backend.makeTensorInfo([N], 'float32', a);
+      backend.disposeData(info.dataId);
+      const r0 = reused();
+      const b = float32Output(backend, N);
+      expect(reused()).toBe(r0 + 1);
+      expect(b).toBe(a);
+      expect(b.every((v) => v === 0)).toBe(true);
+    });
+
+    it('free arrays are bounded (MAX_RETAINED_BYTES) and dropped when the backend is disposed', () => {
+      const backend = withOutputRecycling(new MathBackendCPU());
+      const n = MAX_RETAINED_BYTES / 4 / 4; // four arrays fill the budget
+      const infos = Array.from({ length: 6 }, () =>
+        backend.makeTensorInfo([n], 'float32', float32Output(backend, n)),
+      );
+      for (const info of infos) backend.disposeData(info.dataId);
+      expect(outputRecyclingStats(backend).retainedBytes).toBe(MAX_RETAINED_BYTES);
+      backend.dispose();
+      expect(outputRecyclingStats(backend).retainedBytes).toBe(0);
+      const r0 = outputRecyclingStats(backend).reused;
+      float32Output(backend, n);
+      expect(outputRecyclingStats(backend).reused).toBe(r0);
+    });
+  },
+);
