@@ -1,4 +1,5 @@
 import { type Batch, type Params, type TransformDef, tf } from '@bijective/core';
+import { fieldTrace } from '@bijective/core/nn';
 import { requireContext } from '@bijective/core/transforms';
 import { flattenParams, splitSeed, unflattenParams } from '@bijective/core/params';
 import { odeintAdjoint } from './adjoint.js';
@@ -250,10 +251,23 @@ export const ffjordTransform = <P extends Params>(
         : undefined;
     const probe = method === 'hutchinson' ? drawProbe(probeKind, [batch, dim], seed) : undefined;
     // State [z, Δ] (+ [E_K, E_J] as one [batch, 2] component when regularising).
+    // The exact trace by forward mode (core's fieldTrace) when the dynamics give their layer form.
     const rhs =
-      (fld: VectorField, ctx: Batch | undefined, eps: tf.Tensor2D | undefined): OdeFunction =>
+      (
+        fld: VectorField,
+        form: ReturnType<NonNullable<DynamicsDef<P>['layerForm']>> | undefined,
+        ctx: Batch | undefined,
+        eps: tf.Tensor2D | undefined,
+      ): OdeFunction =>
       (t, [z]) => {
-        const r = divergence((zz, cc) => fld(t, zz, cc), z as Batch, method, eps, ctx, regularize);
+        const zb = z as Batch;
+        const r =
+          method === 'exact' && form !== undefined
+            ? (() => {
+                const { layers, activation } = form(t, zb.shape[0], ctx);
+                return fieldTrace(zb, layers, activation, regularize);
+              })()
+            : divergence((zz, cc) => fld(t, zz, cc), zb, method, eps, ctx, regularize);
         const out: tf.Tensor[] = [r.value, tf.neg(r.divergence)];
         if (regularize) out.push(tf.stack([tf.sum(tf.square(r.value), 1), r.frobenius!], 1));
         return out;
@@ -272,15 +286,20 @@ export const ffjordTransform = <P extends Params>(
         ...(probe !== undefined ? [probe] : []),
       ];
       const makeF = (ts: readonly tf.Tensor[]): OdeFunction => {
-        const fld = dynamics.apply(unflattenParams(params, ts.slice(0, leaves.length)));
+        const p = unflattenParams(params, ts.slice(0, leaves.length));
         let k = leaves.length;
         const ctx = context !== undefined ? (ts[k++] as Batch) : undefined;
         const eps = probe !== undefined ? (ts[k] as tf.Tensor2D) : undefined;
-        return rhs(fld, ctx, eps);
+        return rhs(dynamics.apply(p), dynamics.layerForm?.(p), ctx, eps);
       };
       sol = odeintAdjoint(makeF, y0, t0, t1, solver, inputs, report('adjoint'));
     } else {
-      sol = solver.solve(rhs(dynamics.apply(params), context, probe), y0, t0, t1);
+      sol = solver.solve(
+        rhs(dynamics.apply(params), dynamics.layerForm?.(params), context, probe),
+        y0,
+        t0,
+        t1,
+      );
     }
     report('solve')(sol.stats);
     return sol.y;

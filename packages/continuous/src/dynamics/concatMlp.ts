@@ -26,6 +26,7 @@ export type ConcatMlpParams = readonly DenseParams[];
  */
 export const concatMlp = (options: DynamicsMlpOptions): DynamicsDef<ConcatMlpParams> => {
   const { sizes, cond, act } = resolveMlpOptions(options);
+  const activation = options.activation ?? 'tanh';
   return {
     init: (seed) =>
       sizes.slice(0, -1).map((fanIn, i) => ({
@@ -42,6 +43,17 @@ export const concatMlp = (options: DynamicsMlpOptions): DynamicsDef<ConcatMlpPar
         h = i === layers.length - 1 ? out : act(out);
       });
       return h;
+    },
+    // [h, s] W + b = h W[:in] + (s W[in:] + b), s = [t, c] (one row or one per row).
+    layerForm: (layers) => (t, batch, context) => {
+      const s = timeAndContext(t, batch, context);
+      return {
+        activation,
+        layers: layers.map((layer, i) => {
+          const [wh, ws] = tf.split(layer.w, [sizes[i]!, cond], 0) as [tf.Tensor2D, tf.Tensor2D];
+          return { w: wh, shift: tf.add(tf.matMul(s, ws), layer.b) as tf.Tensor2D };
+        }),
+      };
     },
   };
 };

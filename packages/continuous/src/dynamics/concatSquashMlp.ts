@@ -63,6 +63,7 @@ export const concatSquashLayer = (
  */
 export const concatSquashMlp = (options: DynamicsMlpOptions): DynamicsDef<ConcatSquashParams> => {
   const { sizes, cond, act } = resolveMlpOptions(options);
+  const activation = options.activation ?? 'tanh';
   return {
     init: (seed) =>
       sizes.slice(0, -1).map((fanIn, i) => {
@@ -83,6 +84,21 @@ export const concatSquashMlp = (options: DynamicsMlpOptions): DynamicsDef<Concat
         h = i === layers.length - 1 ? out : act(out);
       });
       return h;
+    },
+    // out = (h W) ⊙ g + (b ⊙ g + s W_h), g = σ(s W_g + b_g): scale g, shift b ⊙ g + s W_h.
+    layerForm: (layers) => (t, batch, context) => {
+      const s = timeAndContext(t, batch, context);
+      return {
+        activation,
+        layers: layers.map((p) => {
+          const gate = tf.sigmoid(tf.add(tf.matMul(s, p.gw), p.gb)) as tf.Tensor2D;
+          return {
+            w: p.w,
+            scale: gate,
+            shift: tf.add(tf.mul(p.b, gate), tf.matMul(s, p.hw)) as tf.Tensor2D,
+          };
+        }),
+      };
     },
   };
 };

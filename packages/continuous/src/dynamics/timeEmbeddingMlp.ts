@@ -62,6 +62,7 @@ export const timeEmbeddingMlp = (
     );
   // The input is [φ(t), z, c]: 2K time features instead of the one raw time.
   const inputs = sizes[0]! + 2 * frequencies + (cond - 1);
+  const activation = options.activation ?? 'tanh';
   const fanIns = [inputs, ...sizes.slice(1, -1)];
   return {
     init: (seed) =>
@@ -95,6 +96,30 @@ export const timeEmbeddingMlp = (
         h = i === layers.length - 1 ? out : act(out);
       });
       return h;
+    },
+    // The first layer's input is [φ(t), z, c]: only its z rows act on z; φ(t) and c shift it.
+    layerForm: (layers) => (t, batch, context) => {
+      const phi = timeFeatures(t, T, frequencies);
+      const [first, ...rest] = layers;
+      const contextDim = cond - 1;
+      const pieces = tf.split(
+        first!.w,
+        contextDim > 0 ? [2 * frequencies, sizes[0]!, contextDim] : [2 * frequencies, sizes[0]!],
+        0,
+      ) as tf.Tensor2D[];
+      let shift = tf.add(tf.matMul(phi, pieces[0]!), first!.b) as tf.Tensor2D;
+      if (context !== undefined && contextDim > 0)
+        shift = tf.add(shift, tf.matMul(context, pieces[2]!)) as tf.Tensor2D;
+      return {
+        activation,
+        layers: [
+          { w: pieces[1]!, shift },
+          ...rest.map((layer) => ({
+            w: layer.w,
+            shift: tf.reshape(layer.b, [1, -1]) as tf.Tensor2D,
+          })),
+        ],
+      };
     },
   };
 };
