@@ -674,6 +674,97 @@ napi_value StdNormalLogProbGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// The arguments shared by fieldTrace and fieldTraceGrad: sizes (d_0 = d_L = D), batch, activation
+// code, and per layer w [d_l, d_{l+1}], optional s and c, each [1 or batch, d_{l+1}].
+struct FieldTraceArgs {
+  std::vector<size_t> sizes;
+  FieldTraceShape shape;
+  std::vector<FieldTraceLayerView> layers;
+};
+
+FieldTraceArgs field_trace_args(const Args& args, size_t first, const std::vector<F32>& ws,
+                                const std::vector<F32>& ss, const std::vector<F32>& cs) {
+  FieldTraceArgs m;
+  for (const int64_t d : args.dims(first, "sizes")) {
+    require(d >= 1, "every layer width must be >= 1");
+    m.sizes.push_back(size_t(d));
+  }
+  require(m.sizes.size() >= 2 && m.sizes.front() == m.sizes.back(), "sizes must start and end at D");
+  m.shape.layers = m.sizes.size() - 1;
+  m.shape.sizes = m.sizes.data();
+  m.shape.batch = args.count(first + 1, "batch");
+  m.shape.activation =
+      args.code<FieldTraceActivation>(first + 2, "activation", 4, "unknown field-trace activation");
+  const size_t n = m.shape.layers, batch = m.shape.batch;
+  require(ws.size() == n && ss.size() == n && cs.size() == n, "one weight, scale and shift entry per layer");
+  m.layers.resize(n);
+  // A per-row term's rows: 1 or batch, from its length.
+  const auto rows = [batch](const F32& v, size_t width) -> size_t {
+    if (v.length == width) return 1;
+    require(batch > 0 && v.length == batch * width, "a scale or shift must be [1 or batch, width]");
+    return batch;
+  };
+  for (size_t l = 0; l < n; ++l) {
+    const size_t din = m.sizes[l], dout = m.sizes[l + 1];
+    require(ws[l].length == din * dout, "a weight has the wrong size");
+    m.layers[l].w = ws[l].data;
+    if (ss[l].data != nullptr) {
+      m.layers[l].s = ss[l].data;
+      m.layers[l].s_rows = rows(ss[l], dout);
+    }
+    require(cs[l].data != nullptr, "every layer needs a shift");
+    m.layers[l].c = cs[l].data;
+    m.layers[l].c_rows = rows(cs[l], dout);
+  }
+  return m;
+}
+
+// fieldTrace(z, sizes, batch, activation, ws, ss, cs, out)
+napi_value FieldTrace(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 8);
+    const F32 z = args.f32(0, "z"), out = args.f32(7, "out");
+    const auto ws = args.f32_list(4, "ws"), ss = args.f32_list(5, "ss", true), cs = args.f32_list(6, "cs");
+    const FieldTraceArgs m = field_trace_args(args, 1, ws, ss, cs);
+    const size_t batch = m.shape.batch, dim = m.sizes[0];
+    require(z.length == batch * dim, "z has the wrong size");
+    require(out.length == batch * (dim + 2), "out has the wrong size");
+    if (batch > 0) field_trace(m.shape, z.data, m.layers.data(), out.data);
+  });
+}
+
+// fieldTraceGrad(z, sizes, batch, activation, ws, ss, cs, dy, dz | null, dws, dss, dcs)
+napi_value FieldTraceGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 12);
+    const F32 z = args.f32(0, "z"), dy = args.f32(7, "dy");
+    F32 dz;
+    if (args.present(8, "dz")) dz = args.f32(8, "dz");
+    const auto ws = args.f32_list(4, "ws"), ss = args.f32_list(5, "ss", true), cs = args.f32_list(6, "cs");
+    const auto dws = args.f32_list(9, "dws"), dss = args.f32_list(10, "dss", true), dcs = args.f32_list(11, "dcs");
+    const FieldTraceArgs m = field_trace_args(args, 1, ws, ss, cs);
+    const size_t batch = m.shape.batch, dim = m.sizes[0], n = m.shape.layers;
+    require(z.length == batch * dim, "z has the wrong size");
+    require(dy.length == batch * (dim + 2), "dy has the wrong size");
+    if (dz.data != nullptr) require(dz.length == z.length, "dz has the wrong size");
+    require(dws.size() == n && dss.size() == n && dcs.size() == n, "one gradient entry per layer");
+    std::vector<FieldTraceGradView> grads(n);
+    for (size_t l = 0; l < n; ++l) {
+      const size_t dout = m.sizes[l + 1];
+      require(dws[l].length == m.sizes[l] * dout, "a weight gradient has the wrong size");
+      require(dcs[l].length == m.layers[l].c_rows * dout, "a shift gradient has the wrong size");
+      grads[l].dw = dws[l].data;
+      grads[l].dc = dcs[l].data;
+      if (m.layers[l].s != nullptr) {
+        require(dss[l].data != nullptr && dss[l].length == m.layers[l].s_rows * dout,
+                "a scale gradient has the wrong size");
+        grads[l].ds = dss[l].data;
+      }
+    }
+    if (batch > 0) field_trace_grad(m.shape, z.data, m.layers.data(), dy.data, dz.data, grads.data());
+  });
+}
+
 // setPortable(bool): force the portable GEMM micro-kernel (for tests and comparisons).
 napi_value SetPortable(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -709,6 +800,8 @@ NAPI_MODULE_INIT() {
       {"affineGrad", nullptr, AffineGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"stdNormalLogProb", nullptr, StdNormalLogProb, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"stdNormalLogProbGrad", nullptr, StdNormalLogProbGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"fieldTrace", nullptr, FieldTrace, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"fieldTraceGrad", nullptr, FieldTraceGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setPortable", nullptr, SetPortable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -266,6 +266,37 @@ export type NativeAddon = {
     dim: number,
     sign: number,
   ): void;
+  /**
+   * Fused ODE right-hand side with its exact trace (core's FUSED_FIELD_TRACE):
+   * z [batch, D], per layer w [d_l, d_{l+1}], optional scale s and shift c
+   * ([1 or batch, d_{l+1}]); writes out [batch, D + 2] = [f | tr ∂f/∂z | ‖∂f/∂z‖²_F].
+   * activation: 0 tanh, 1 softplus, 2 sigmoid, 3 swish, 4 elu.
+   */
+  fieldTrace(
+    z: Float32Array,
+    sizes: Int32Array,
+    batch: number,
+    activation: number,
+    ws: readonly Float32Array[],
+    ss: readonly (Float32Array | null)[],
+    cs: readonly Float32Array[],
+    out: Float32Array,
+  ): void;
+  /** Gradient of {@link NativeAddon.fieldTrace} from dy [batch, D + 2]: writes dz and every dw, ds, dc. */
+  fieldTraceGrad(
+    z: Float32Array,
+    sizes: Int32Array,
+    batch: number,
+    activation: number,
+    ws: readonly Float32Array[],
+    ss: readonly (Float32Array | null)[],
+    cs: readonly Float32Array[],
+    dy: Float32Array,
+    dz: Float32Array | null,
+    dws: readonly Float32Array[],
+    dss: readonly (Float32Array | null)[],
+    dcs: readonly Float32Array[],
+  ): void;
   info(): NativeAddonInfo;
   /** Resize the thread pool (n >= 1, the caller included). */
   setThreads(n: number): void;
@@ -301,6 +332,8 @@ export const ADDON_FUNCTIONS = [
   'affineGrad',
   'stdNormalLogProb',
   'stdNormalLogProbGrad',
+  'fieldTrace',
+  'fieldTraceGrad',
   'info',
   'setThreads',
   'setPortable',

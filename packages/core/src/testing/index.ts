@@ -55,3 +55,8 @@ export {
   fusedElementMapCases,
   checkFusedElementMaps,
 } from './fusedConformance.js';
+export {
+  type FusedFieldTraceCase,
+  fusedFieldTraceCases,
+  checkFusedFieldTrace,
+} from './fusedFieldTraceConformance.js';
