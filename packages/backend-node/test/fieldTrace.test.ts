@@ -3,6 +3,8 @@ import { tf } from '@bijective/core';
 import { FUSED_FIELD_TRACE, FUSED_FIELD_TRACE_GRAD, hasFusedKernel } from '@bijective/core/backend';
 import { fieldTrace } from '@bijective/core/nn';
 import { checkFusedFieldTrace, expectNoLeaks } from '@bijective/core/testing';
+import { flattenParams, unflattenParams } from '@bijective/core/params';
+import { ffjord } from '@bijective/continuous';
 import { SKIP_REASON, addonBuilt, calls, setupNative } from './helpers.js';
 
 describe.skipIf(!addonBuilt)(
@@ -66,3 +68,36 @@ describe.skipIf(!addonBuilt)(
     });
   },
 );
+
+describe.skipIf(!addonBuilt)('ffjord on native runs its exact trace as the fused kernel', () => {
+  beforeAll(setupNative);
+
+  it('log-density and its parameter gradients equal the composite ops on cpu; one kernel call per evaluation', async () => {
+    const def = ffjord({ dim: 2, hidden: [16, 16], solver: { kind: 'rk4', steps: 3 } });
+    const run = () =>
+      tf.tidy(() => {
+        const params = def.init(2);
+        const x = tf.tensor2d([0.3, -1.2, 1.1, 0.4, -0.7, 0.2], [3, 2]);
+        const leaves = flattenParams(params).map((l) => l.tensor);
+        const g = tf.grads((...ls: tf.Tensor[]) =>
+          tf.sum(def.apply(unflattenParams(params, ls)).logProb(x)),
+        )(leaves);
+        return [def.apply(params).logProb(x), ...g].map((t) => Array.from(t.dataSync()));
+      });
+    await tf.setBackend('cpu');
+    const ref = run();
+    await tf.setBackend('native');
+    const before = calls['fieldTrace'] ?? 0;
+    const got = run();
+    // rk4, 3 steps: 12 evaluations, twice (logProb, then under tf.grads).
+    expect((calls['fieldTrace'] ?? 0) - before).toBe(24);
+    expect(got.length).toBe(ref.length);
+    got.forEach((g, k) => {
+      const r = ref[k]!;
+      const scale = Math.max(1, ...r.map(Math.abs));
+      g.forEach((v, i) =>
+        expect(Math.abs(v - r[i]!) / scale, `output ${k}[${i}]`).toBeLessThan(1e-4),
+      );
+    });
+  });
+});
