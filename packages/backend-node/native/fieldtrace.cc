@@ -77,14 +77,8 @@ struct Tape {
 void run_forward(const FieldTraceShape& s, const float* z, const FieldTraceLayerView* layers, Tape& tape,
                  bool second) {
   const size_t B = s.batch, D = s.sizes[0], L = s.layers;
-  tape.h.assign(L, {});
-  tape.a.assign(L, {});
-  tape.pre.assign(L, {});
-  tape.t.assign(L, {});
-  tape.jpre.assign(L, {});
-  tape.jac.assign(L, {});
-  tape.d1.assign(L, {});
-  tape.d2.assign(L, {});
+  for (auto* v : {&tape.h, &tape.a, &tape.pre, &tape.t, &tape.jpre, &tape.jac, &tape.d1, &tape.d2})
+    v->resize(L);
   for (size_t l = 0; l < L; ++l) {
     const size_t din = s.sizes[l], dout = s.sizes[l + 1];
     const FieldTraceLayerView& layer = layers[l];
@@ -132,11 +126,28 @@ void run_forward(const FieldTraceShape& s, const float* z, const FieldTraceLayer
   }
 }
 
+// The tape of the calling thread, kept between calls: allocating (and page-faulting) its
+// megabytes afresh on every call cost more than the arithmetic. Released when it grows past
+// KEEP_BYTES, so one large call does not pin its memory.
+constexpr size_t KEEP_BYTES = size_t(64) << 20;
+
+Tape& thread_tape() {
+  static thread_local Tape tape;
+  return tape;
+}
+
+void trim(Tape& tape) {
+  size_t bytes = 0;
+  for (auto* v : {&tape.h, &tape.a, &tape.pre, &tape.t, &tape.jpre, &tape.jac, &tape.d1, &tape.d2})
+    for (const auto& x : *v) bytes += x.capacity() * sizeof(float);
+  if (bytes > KEEP_BYTES) tape = Tape{};
+}
+
 }  // namespace
 
 void field_trace(const FieldTraceShape& s, const float* z, const FieldTraceLayerView* layers, float* out) {
   const size_t B = s.batch, D = s.sizes[0];
-  Tape tape;
+  Tape& tape = thread_tape();
   run_forward(s, z, layers, tape, false);
   const std::vector<float>& f = tape.pre.back();
   const std::vector<float>& jac = tape.jpre.back();  // [D (input i), B, D (output k)]
@@ -152,15 +163,18 @@ void field_trace(const FieldTraceShape& s, const float* z, const FieldTraceLayer
     o[D] = float(div);
     o[D + 1] = float(frob);
   }
+  trim(tape);
 }
 
 void field_trace_grad(const FieldTraceShape& s, const float* z, const FieldTraceLayerView* layers, const float* dy,
                       float* dz, const FieldTraceGradView* grads) {
   const size_t B = s.batch, D = s.sizes[0], L = s.layers;
-  Tape tape;
+  Tape& tape = thread_tape();
   run_forward(s, z, layers, tape, true);
   // Cotangents of pre_{L-1} (the value) and of ∂pre_{L-1}/∂z (through divergence and Frobenius norm).
-  std::vector<float> g_pre(B * D), g_jpre(D * B * D);
+  static thread_local std::vector<float> g_pre, g_jpre, g_a, g_t, g_h, g_j, tmp;
+  g_pre.resize(B * D);
+  g_jpre.resize(D * B * D);
   {
     const std::vector<float>& jac = tape.jpre.back();
     for (size_t r = 0; r < B; ++r) {
@@ -173,7 +187,6 @@ void field_trace_grad(const FieldTraceShape& s, const float* z, const FieldTrace
         }
     }
   }
-  std::vector<float> g_a, g_t, g_h, g_j, tmp;
   for (size_t l = L; l-- > 0;) {
     const size_t din = s.sizes[l], dout = s.sizes[l + 1];
     const FieldTraceLayerView& layer = layers[l];
@@ -246,6 +259,11 @@ void field_trace_grad(const FieldTraceShape& s, const float* z, const FieldTrace
     for (size_t i = 0; i < D; ++i)
       for (size_t q = 0; q < B * din; ++q) g_jpre[i * B * din + q] = g_j[i * B * din + q] * d1[q];
   }
+  trim(tape);
+  size_t bytes = 0;
+  for (const auto* v : {&g_pre, &g_jpre, &g_a, &g_t, &g_h, &g_j, &tmp}) bytes += v->capacity() * sizeof(float);
+  if (bytes > KEEP_BYTES)
+    for (auto* v : {&g_pre, &g_jpre, &g_a, &g_t, &g_h, &g_j, &tmp}) *v = std::vector<float>{};
 }
 
 }  // namespace bijective
