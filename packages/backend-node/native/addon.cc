@@ -675,15 +675,18 @@ napi_value StdNormalLogProbGrad(napi_env env, napi_callback_info info) {
 }
 
 // The arguments shared by fieldTrace and fieldTraceGrad: sizes (d_0 = d_L = D), batch, activation
-// code, and per layer w [d_l, d_{l+1}], optional s and c, each [1 or batch, d_{l+1}].
+// code, per layer w [d_l, d_{l+1}], and every layer's scales (optional) and shifts side by side as
+// one [1 or batch, d_1 + … + d_L] matrix each.
 struct FieldTraceArgs {
   std::vector<size_t> sizes;
   FieldTraceShape shape;
   std::vector<FieldTraceLayerView> layers;
+  size_t width = 0;  // d_1 + … + d_L
+  size_t s_rows = 0, c_rows = 0;
 };
 
-FieldTraceArgs field_trace_args(const Args& args, size_t first, const std::vector<F32>& ws,
-                                const std::vector<F32>& ss, const std::vector<F32>& cs) {
+FieldTraceArgs field_trace_args(const Args& args, size_t first, const std::vector<F32>& ws, const F32& s,
+                                const F32& c) {
   FieldTraceArgs m;
   for (const int64_t d : args.dims(first, "sizes")) {
     require(d >= 1, "every layer width must be >= 1");
@@ -696,36 +699,45 @@ FieldTraceArgs field_trace_args(const Args& args, size_t first, const std::vecto
   m.shape.activation =
       args.code<FieldTraceActivation>(first + 2, "activation", 4, "unknown field-trace activation");
   const size_t n = m.shape.layers, batch = m.shape.batch;
-  require(ws.size() == n && ss.size() == n && cs.size() == n, "one weight, scale and shift entry per layer");
-  m.layers.resize(n);
-  // A per-row term's rows: 1 or batch, from its length.
-  const auto rows = [batch](const F32& v, size_t width) -> size_t {
-    if (v.length == width) return 1;
-    require(batch > 0 && v.length == batch * width, "a scale or shift must be [1 or batch, width]");
+  require(ws.size() == n, "one weight per layer");
+  for (size_t l = 0; l < n; ++l) m.width += m.sizes[l + 1];
+  // The rows of the scales or shifts: 1 or batch, from the length.
+  const auto rows = [&m, batch](const F32& v) -> size_t {
+    if (v.length == m.width) return 1;
+    require(batch > 0 && v.length == batch * m.width, "scales and shifts must be [1 or batch, d_1 + … + d_L]");
     return batch;
   };
+  require(c.data != nullptr, "the shifts are required");
+  m.c_rows = rows(c);
+  if (s.data != nullptr) m.s_rows = rows(s);
+  m.layers.resize(n);
+  size_t offset = 0;
   for (size_t l = 0; l < n; ++l) {
     const size_t din = m.sizes[l], dout = m.sizes[l + 1];
     require(ws[l].length == din * dout, "a weight has the wrong size");
-    m.layers[l].w = ws[l].data;
-    if (ss[l].data != nullptr) {
-      m.layers[l].s = ss[l].data;
-      m.layers[l].s_rows = rows(ss[l], dout);
+    FieldTraceLayerView& v = m.layers[l];
+    v.w = ws[l].data;
+    v.stride = m.width;
+    v.c = c.data + offset;
+    v.c_rows = m.c_rows;
+    if (s.data != nullptr) {
+      v.s = s.data + offset;
+      v.s_rows = m.s_rows;
     }
-    require(cs[l].data != nullptr, "every layer needs a shift");
-    m.layers[l].c = cs[l].data;
-    m.layers[l].c_rows = rows(cs[l], dout);
+    offset += dout;
   }
   return m;
 }
 
-// fieldTrace(z, sizes, batch, activation, ws, ss, cs, out)
+// fieldTrace(z, sizes, batch, activation, ws, s | null, c, out)
 napi_value FieldTrace(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     const Args args(env, info, 8);
-    const F32 z = args.f32(0, "z"), out = args.f32(7, "out");
-    const auto ws = args.f32_list(4, "ws"), ss = args.f32_list(5, "ss", true), cs = args.f32_list(6, "cs");
-    const FieldTraceArgs m = field_trace_args(args, 1, ws, ss, cs);
+    const F32 z = args.f32(0, "z"), c = args.f32(6, "c"), out = args.f32(7, "out");
+    F32 s;
+    if (args.present(5, "s")) s = args.f32(5, "s");
+    const auto ws = args.f32_list(4, "ws");
+    const FieldTraceArgs m = field_trace_args(args, 1, ws, s, c);
     const size_t batch = m.shape.batch, dim = m.sizes[0];
     require(z.length == batch * dim, "z has the wrong size");
     require(out.length == batch * (dim + 2), "out has the wrong size");
@@ -733,33 +745,32 @@ napi_value FieldTrace(napi_env env, napi_callback_info info) {
   });
 }
 
-// fieldTraceGrad(z, sizes, batch, activation, ws, ss, cs, dy, dz | null, dws, dss, dcs)
+// fieldTraceGrad(z, sizes, batch, activation, ws, s | null, c, dy, dz | null, dws, ds | null, dc)
 napi_value FieldTraceGrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     const Args args(env, info, 12);
-    const F32 z = args.f32(0, "z"), dy = args.f32(7, "dy");
-    F32 dz;
+    const F32 z = args.f32(0, "z"), c = args.f32(6, "c"), dy = args.f32(7, "dy"), dc = args.f32(11, "dc");
+    F32 s, dz, ds;
+    if (args.present(5, "s")) s = args.f32(5, "s");
     if (args.present(8, "dz")) dz = args.f32(8, "dz");
-    const auto ws = args.f32_list(4, "ws"), ss = args.f32_list(5, "ss", true), cs = args.f32_list(6, "cs");
-    const auto dws = args.f32_list(9, "dws"), dss = args.f32_list(10, "dss", true), dcs = args.f32_list(11, "dcs");
-    const FieldTraceArgs m = field_trace_args(args, 1, ws, ss, cs);
+    if (args.present(10, "ds")) ds = args.f32(10, "ds");
+    const auto ws = args.f32_list(4, "ws"), dws = args.f32_list(9, "dws");
+    const FieldTraceArgs m = field_trace_args(args, 1, ws, s, c);
     const size_t batch = m.shape.batch, dim = m.sizes[0], n = m.shape.layers;
     require(z.length == batch * dim, "z has the wrong size");
     require(dy.length == batch * (dim + 2), "dy has the wrong size");
     if (dz.data != nullptr) require(dz.length == z.length, "dz has the wrong size");
-    require(dws.size() == n && dss.size() == n && dcs.size() == n, "one gradient entry per layer");
+    require(dc.length == c.length, "dc has the wrong size");
+    if (s.data != nullptr) require(ds.data != nullptr && ds.length == s.length, "ds has the wrong size");
+    require(dws.size() == n, "one weight gradient per layer");
     std::vector<FieldTraceGradView> grads(n);
+    size_t offset = 0;
     for (size_t l = 0; l < n; ++l) {
-      const size_t dout = m.sizes[l + 1];
-      require(dws[l].length == m.sizes[l] * dout, "a weight gradient has the wrong size");
-      require(dcs[l].length == m.layers[l].c_rows * dout, "a shift gradient has the wrong size");
+      require(dws[l].length == m.sizes[l] * m.sizes[l + 1], "a weight gradient has the wrong size");
       grads[l].dw = dws[l].data;
-      grads[l].dc = dcs[l].data;
-      if (m.layers[l].s != nullptr) {
-        require(dss[l].data != nullptr && dss[l].length == m.layers[l].s_rows * dout,
-                "a scale gradient has the wrong size");
-        grads[l].ds = dss[l].data;
-      }
+      grads[l].dc = dc.data + offset;
+      if (s.data != nullptr) grads[l].ds = ds.data + offset;
+      offset += m.sizes[l + 1];
     }
     if (batch > 0) field_trace_grad(m.shape, z.data, m.layers.data(), dy.data, dz.data, grads.data());
   });

@@ -57,8 +57,8 @@ void activation_derivatives(FieldTraceActivation act, const float* p, float* y, 
 }
 
 // Row r of a [rows, width] per-row term (rows is 1 or batch).
-inline const float* row_of(const float* v, size_t rows, size_t r, size_t width) {
-  return v + (rows == 1 ? 0 : r) * width;
+inline const float* row_of(const float* v, size_t rows, size_t r, size_t stride) {
+  return v + (rows == 1 ? 0 : r) * stride;
 }
 
 // Everything the forward keeps for the backward, per layer l.
@@ -89,8 +89,8 @@ void run_forward(const FieldTraceShape& s, const float* z, const FieldTraceLayer
     pre.resize(B * dout);
     gemm(h, layer.w, a.data(), 1, 1, 1, B, dout, din, false, false, BiasView{}, Activation::Linear, 0.0f);
     for (size_t r = 0; r < B; ++r) {
-      const float* sc = layer.s == nullptr ? nullptr : row_of(layer.s, layer.s_rows, r, dout);
-      const float* sh = row_of(layer.c, layer.c_rows, r, dout);
+      const float* sc = layer.s == nullptr ? nullptr : row_of(layer.s, layer.s_rows, r, layer.stride);
+      const float* sh = row_of(layer.c, layer.c_rows, r, layer.stride);
       for (size_t k = 0; k < dout; ++k) {
         const float v = a[r * dout + k];
         pre[r * dout + k] = (sc == nullptr ? v : v * sc[k]) + sh[k];
@@ -107,7 +107,7 @@ void run_forward(const FieldTraceShape& s, const float* z, const FieldTraceLayer
     for (size_t i = 0; i < D; ++i)
       for (size_t r = 0; r < B; ++r) {
         const float* tr = l == 0 ? layer.w + i * dout : tape.t[l].data() + (i * B + r) * dout;
-        const float* sc = layer.s == nullptr ? nullptr : row_of(layer.s, layer.s_rows, r, dout);
+        const float* sc = layer.s == nullptr ? nullptr : row_of(layer.s, layer.s_rows, r, layer.stride);
         float* out = jp.data() + (i * B + r) * dout;
         for (size_t k = 0; k < dout; ++k) out[k] = sc == nullptr ? tr[k] : tr[k] * sc[k];
       }
@@ -193,9 +193,10 @@ void field_trace_grad(const FieldTraceShape& s, const float* z, const FieldTrace
     const FieldTraceGradView& grad = grads[l];
     const float* h = l == 0 ? z : tape.h[l].data();
     // Shift: dc = g_pre (summed over rows when c has one row).
-    for (size_t q = 0; q < layer.c_rows * dout; ++q) grad.dc[q] = 0.0f;
+    for (size_t rr = 0; rr < layer.c_rows; ++rr)
+      for (size_t k = 0; k < dout; ++k) grad.dc[rr * layer.stride + k] = 0.0f;
     for (size_t r = 0; r < B; ++r) {
-      float* dc = grad.dc + (layer.c_rows == 1 ? 0 : r) * dout;
+      float* dc = grad.dc + (layer.c_rows == 1 ? 0 : r) * layer.stride;
       for (size_t k = 0; k < dout; ++k) dc[k] += g_pre[r * dout + k];
     }
     // Scale: ds = g_pre ⊙ a + Σᵢ g_jpreᵢ ⊙ Tᵢ; and g_a = g_pre ⊙ s, g_t = g_jpre ⊙ s.
@@ -205,7 +206,7 @@ void field_trace_grad(const FieldTraceShape& s, const float* z, const FieldTrace
       std::vector<double> ds(layer.s_rows * dout, 0.0);
       for (size_t r = 0; r < B; ++r) {
         double* dsr = ds.data() + (layer.s_rows == 1 ? 0 : r) * dout;
-        const float* sc = row_of(layer.s, layer.s_rows, r, dout);
+        const float* sc = row_of(layer.s, layer.s_rows, r, layer.stride);
         for (size_t k = 0; k < dout; ++k) {
           const size_t q = r * dout + k;
           dsr[k] += double(g_pre[q]) * tape.a[l][q];
@@ -220,7 +221,8 @@ void field_trace_grad(const FieldTraceShape& s, const float* z, const FieldTrace
           }
         }
       }
-      for (size_t q = 0; q < ds.size(); ++q) grad.ds[q] = float(ds[q]);
+      for (size_t rr = 0; rr < layer.s_rows; ++rr)
+        for (size_t k = 0; k < dout; ++k) grad.ds[rr * layer.stride + k] = float(ds[rr * dout + k]);
     }
     // W: dW = hᵀ g_a + J_lᵀ g_t (for l = 0, J_0 = I: row i of dW gains Σ_r g_tᵢ).
     gemm(h, g_a.data(), grad.dw, 1, 1, 1, din, dout, B, true, false, BiasView{}, Activation::Linear, 0.0f);

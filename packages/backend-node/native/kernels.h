@@ -227,16 +227,20 @@ struct FieldTraceShape {
   FieldTraceActivation activation = FieldTraceActivation::Tanh;
 };
 
-/** One layer: w [in, out], optional scale s [s_rows, out], shift c [c_rows, out] (rows 1 or batch). */
+/**
+ * One layer: w [in, out], optional scale s and shift c: `out` columns of a row-major
+ * [rows, stride] matrix (rows 1 or batch) holding every layer's scales (or shifts) side by side.
+ */
 struct FieldTraceLayerView {
   const float* w = nullptr;
   const float* s = nullptr;
   size_t s_rows = 1;
   const float* c = nullptr;
   size_t c_rows = 1;
+  size_t stride = 0;
 };
 
-/** One layer's gradients, shaped like its operands (ds is unused without a scale). */
+/** One layer's gradients, laid out like its operands (ds is unused without a scale). */
 struct FieldTraceGradView {
   float* dw = nullptr;
   float* ds = nullptr;

@@ -35,28 +35,20 @@ describe.skipIf(!addonBuilt)(
     it('one engine kernel each way, and nothing leaks', async () => {
       await tf.setBackend('native');
       const z = tf.randomNormal([16, 2]) as tf.Tensor2D;
-      const layers = [
-        { w: tf.randomNormal([2, 8]) as tf.Tensor2D, shift: tf.zeros([1, 8]) as tf.Tensor2D },
-        {
-          w: tf.randomNormal([8, 2]) as tf.Tensor2D,
-          scale: tf.ones([1, 2]) as tf.Tensor2D,
-          shift: tf.zeros([1, 2]) as tf.Tensor2D,
-        },
+      const weights = [
+        tf.randomNormal([2, 8]) as tf.Tensor2D,
+        tf.randomNormal([8, 2]) as tf.Tensor2D,
       ];
-      const params = layers.flatMap((l) => [l.w, ...(l.scale ? [l.scale] : []), l.shift]);
+      const scale = tf.ones([1, 10]) as tf.Tensor2D;
+      const shift = tf.zeros([1, 10]) as tf.Tensor2D;
+      const params = [...weights, scale, shift];
       const grads = () =>
         tf.grads((w0: tf.Tensor, w1: tf.Tensor) =>
           tf.sum(
-            fieldTrace(
-              z,
-              [
-                { ...layers[0]!, w: w0 as tf.Tensor2D },
-                { ...layers[1]!, w: w1 as tf.Tensor2D },
-              ],
-              'tanh',
-            ).divergence,
+            fieldTrace(z, { weights: [w0 as tf.Tensor2D, w1 as tf.Tensor2D], scale, shift }, 'tanh')
+              .divergence,
           ),
-        )([layers[0]!.w, layers[1]!.w]);
+        )(weights);
       const names = (await tf.profile(() => tf.dispose(grads()))).kernels.map((k) => k.name);
       expect(names.filter((n) => n === FUSED_FIELD_TRACE || n === FUSED_FIELD_TRACE_GRAD)).toEqual([
         FUSED_FIELD_TRACE,

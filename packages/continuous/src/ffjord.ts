@@ -3,7 +3,7 @@ import { fieldTrace } from '@bijective/core/nn';
 import { requireContext } from '@bijective/core/transforms';
 import { flattenParams, splitSeed, unflattenParams } from '@bijective/core/params';
 import { odeintAdjoint } from './adjoint.js';
-import type { DynamicsDef, VectorField } from './dynamics/vectorField.js';
+import type { DynamicsDef, Time, VectorField } from './dynamics/vectorField.js';
 import { dopri5 } from './solvers/dopri5.js';
 import type { OdeFunction, OdeSolution, OdeSolver, SolveStats } from './solvers/types.js';
 import { type ProbeKind, type TraceMethod, divergence, drawProbe } from './trace.js';
@@ -252,10 +252,11 @@ export const ffjordTransform = <P extends Params>(
     const probe = method === 'hutchinson' ? drawProbe(probeKind, [batch, dim], seed) : undefined;
     // State [z, Δ] (+ [E_K, E_J] as one [batch, 2] component when regularising).
     // The exact trace by forward mode (core's fieldTrace) when the dynamics give their layer form.
+    type Form = ReturnType<NonNullable<DynamicsDef<P>['layerForm']>>;
     const rhs =
       (
         fld: VectorField,
-        form: ReturnType<NonNullable<DynamicsDef<P>['layerForm']>> | undefined,
+        form: Form | undefined,
         ctx: Batch | undefined,
         eps: tf.Tensor2D | undefined,
       ): OdeFunction =>
@@ -264,7 +265,7 @@ export const ffjordTransform = <P extends Params>(
         const r =
           method === 'exact' && form !== undefined
             ? (() => {
-                const { layers, activation } = form(t, zb.shape[0], ctx);
+                const { activation, ...layers } = form(t, zb.shape[0], ctx);
                 return fieldTrace(zb, layers, activation, regularize);
               })()
             : divergence((zz, cc) => fld(t, zz, cc), zb, method, eps, ctx, regularize);
@@ -290,7 +291,13 @@ export const ffjordTransform = <P extends Params>(
         let k = leaves.length;
         const ctx = context !== undefined ? (ts[k++] as Batch) : undefined;
         const eps = probe !== undefined ? (ts[k] as tf.Tensor2D) : undefined;
-        return rhs(dynamics.apply(p), dynamics.layerForm?.(p), ctx, eps);
+        // The layer form is built inside each evaluation here: the adjoint's backward solve
+        // differentiates one evaluation at a time, so nothing may be precomputed outside it.
+        const form =
+          dynamics.layerForm === undefined
+            ? undefined
+            : (t: Time, batch: number, c?: tf.Tensor2D) => dynamics.layerForm!(p)(t, batch, c);
+        return rhs(dynamics.apply(p), form, ctx, eps);
       };
       sol = odeintAdjoint(makeF, y0, t0, t1, solver, inputs, report('adjoint'));
     } else {

@@ -31,43 +31,43 @@ const input = (args: KernelArgs, name: string, kernel: string): TensorInfo => {
   return t;
 };
 
-/** The operands of either kernel, checked: sizes, activation code, z and per layer w, s, c. */
+/** The operands of either kernel, checked: sizes, activation code, z, the weights, s and c. */
 const operands = (args: KernelArgs, kernel: string) => {
   const backend = cpuStorage(args);
   const name = args.attrs?.['activation'];
   const code = typeof name === 'string' ? ACTIVATIONS.get(name) : undefined;
   if (code === undefined) throw new Error(`${kernel}: unsupported activation '${String(name)}'`);
   const sizes = numbers(args.attrs, 'sizes');
-  const scaled = numbers(args.attrs, 'scaled');
+  const scaled = args.attrs?.['scaled'];
   if (
     sizes === undefined ||
     sizes.length < 2 ||
     !sizes.every((d) => Number.isInteger(d) && d >= 1) ||
     sizes[0] !== sizes[sizes.length - 1] ||
-    scaled?.length !== sizes.length - 1
+    (scaled !== 0 && scaled !== 1)
   )
     throw new Error(`${kernel}: attributes sizes (D … D) and scaled are malformed`);
   const z = input(args, 'z', kernel);
   const batch = z.shape[0] ?? 0;
   if (z.shape.length !== 2 || z.shape[1] !== sizes[0])
     throw new Error(`${kernel}: z must be [batch, ${sizes[0]}]`);
-  const layers = sizes.length - 1;
   const ws: Float32Array[] = [];
-  const ss: (Float32Array | null)[] = [];
-  const cs: Float32Array[] = [];
-  const shapes: { s: number[] | undefined; c: number[] }[] = [];
-  for (let l = 0; l < layers; l++) {
+  for (let l = 0; l + 1 < sizes.length; l++) {
     const w = input(args, `w${l}`, kernel);
     if (w.shape.length !== 2 || w.shape[0] !== sizes[l] || w.shape[1] !== sizes[l + 1])
       throw new Error(`${kernel}: w${l} must be [${sizes[l]}, ${sizes[l + 1]}]`);
-    const s = scaled[l] === 1 ? input(args, `s${l}`, kernel) : undefined;
-    const c = input(args, `c${l}`, kernel);
     ws.push(values(backend, w));
-    ss.push(s === undefined ? null : values(backend, s));
-    cs.push(values(backend, c));
-    shapes.push({ s: s?.shape, c: c.shape });
   }
-  return { backend, code, sizes, z, batch, ws, ss, cs, shapes };
+  const width = sizes.slice(1).reduce((a, b) => a + b, 0);
+  const packed = (key: string): TensorInfo => {
+    const t = input(args, key, kernel);
+    if (t.shape.length !== 2 || t.shape[1] !== width || (t.shape[0] !== 1 && t.shape[0] !== batch))
+      throw new Error(`${kernel}: ${key} must be [1 or ${batch}, ${width}]`);
+    return t;
+  };
+  const s = scaled === 1 ? packed('s') : undefined;
+  const c = packed('c');
+  return { backend, code, sizes, z, batch, ws, s, c };
 };
 
 /**
@@ -87,8 +87,8 @@ export const nativeFieldTrace =
       o.batch,
       o.code,
       o.ws,
-      o.ss,
-      o.cs,
+      o.s === undefined ? null : values(o.backend, o.s),
+      values(o.backend, o.c),
       out,
     );
     return float32Result(o.backend, [o.batch, dim + 2], out);
@@ -96,8 +96,8 @@ export const nativeFieldTrace =
 
 /**
  * Native `BijectiveFieldTraceGrad` (core's `FUSED_FIELD_TRACE_GRAD`): from
- * `dy [batch, D + 2]`, the gradients `dz`, then per layer `dw`, `ds` (scaled
- * layers) and `dc`, each shaped like its operand.
+ * `dy [batch, D + 2]`, the gradients `dz`, `dw0 … dw{L-1}`, `ds` (when scaled)
+ * and `dc`, each shaped like its operand.
  */
 export const nativeFieldTraceGrad =
   (addon: NativeAddon) =>
@@ -107,31 +107,29 @@ export const nativeFieldTraceGrad =
     const dy = input(args, 'dy', BACKWARD);
     if (dy.shape.length !== 2 || dy.shape[0] !== o.batch || dy.shape[1] !== dim + 2)
       throw new Error(`${BACKWARD}: dy must be [${o.batch}, ${dim + 2}]`);
+    const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
     const dz = new Float32Array(o.batch * dim);
     const dws = o.ws.map((w) => new Float32Array(w.length));
-    const dss = o.ss.map((s) => (s === null ? null : new Float32Array(s.length)));
-    const dcs = o.cs.map((c) => new Float32Array(c.length));
+    const ds = o.s === undefined ? null : new Float32Array(size(o.s));
+    const dc = new Float32Array(size(o.c));
     addon.fieldTraceGrad(
       values(o.backend, o.z),
       Int32Array.from(o.sizes),
       o.batch,
       o.code,
       o.ws,
-      o.ss,
-      o.cs,
+      o.s === undefined ? null : values(o.backend, o.s),
+      values(o.backend, o.c),
       values(o.backend, dy),
       dz,
       dws,
-      dss,
-      dcs,
+      ds,
+      dc,
     );
-    const out: TensorInfo[] = [float32Result(o.backend, [o.batch, dim], dz)];
-    o.shapes.forEach((shape, l) => {
-      out.push(float32Result(o.backend, [o.sizes[l]!, o.sizes[l + 1]!], dws[l]!));
-      const ds = dss[l];
-      if (ds !== null && ds !== undefined && shape.s !== undefined)
-        out.push(float32Result(o.backend, shape.s, ds));
-      out.push(float32Result(o.backend, shape.c, dcs[l]!));
-    });
-    return out;
+    return [
+      float32Result(o.backend, [o.batch, dim], dz),
+      ...dws.map((dw, l) => float32Result(o.backend, [o.sizes[l]!, o.sizes[l + 1]!], dw)),
+      ...(ds === null || o.s === undefined ? [] : [float32Result(o.backend, o.s.shape, ds)]),
+      float32Result(o.backend, o.c.shape, dc),
+    ];
   };

@@ -44,16 +44,22 @@ export const concatMlp = (options: DynamicsMlpOptions): DynamicsDef<ConcatMlpPar
       });
       return h;
     },
-    // [h, s] W + b = h W[:in] + (s W[in:] + b), s = [t, c] (one row or one per row).
-    layerForm: (layers) => (t, batch, context) => {
-      const s = timeAndContext(t, batch, context);
-      return {
+    // [h, s] W + b = h W[:in] + (s W[in:] + b), s = [t, c]: every layer's shift side by side.
+    layerForm: (layers) => {
+      const parts = layers.map(
+        (layer, i) => tf.split(layer.w, [sizes[i]!, cond], 0) as [tf.Tensor2D, tf.Tensor2D],
+      );
+      const weights = parts.map(([wh]) => wh);
+      const ws = tf.concat(
+        parts.map(([, w]) => w),
+        1,
+      );
+      const b = tf.concat(layers.map((layer) => layer.b));
+      return (t, batch, context) => ({
         activation,
-        layers: layers.map((layer, i) => {
-          const [wh, ws] = tf.split(layer.w, [sizes[i]!, cond], 0) as [tf.Tensor2D, tf.Tensor2D];
-          return { w: wh, shift: tf.add(tf.matMul(s, ws), layer.b) as tf.Tensor2D };
-        }),
-      };
+        weights,
+        shift: tf.add(tf.matMul(timeAndContext(t, batch, context), ws), b) as tf.Tensor2D,
+      });
     },
   };
 };

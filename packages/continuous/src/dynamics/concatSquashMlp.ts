@@ -85,19 +85,25 @@ export const concatSquashMlp = (options: DynamicsMlpOptions): DynamicsDef<Concat
       });
       return h;
     },
-    // out = (h W) ⊙ g + (b ⊙ g + s W_h), g = σ(s W_g + b_g): scale g, shift b ⊙ g + s W_h.
-    layerForm: (layers) => (t, batch, context) => {
-      const s = timeAndContext(t, batch, context);
-      return {
-        activation,
-        layers: layers.map((p) => {
-          const gate = tf.sigmoid(tf.add(tf.matMul(s, p.gw), p.gb)) as tf.Tensor2D;
-          return {
-            w: p.w,
-            scale: gate,
-            shift: tf.add(tf.mul(p.b, gate), tf.matMul(s, p.hw)) as tf.Tensor2D,
-          };
-        }),
+    // out = (h W) ⊙ g + (b ⊙ g + s W_h), g = σ(s W_g + b_g): scale g, shift b ⊙ g + s W_h, every
+    // layer's side by side, so one evaluation builds them all in six ops.
+    layerForm: (layers) => {
+      const weights = layers.map((p) => p.w);
+      const gw = tf.concat(
+        layers.map((p) => p.gw),
+        1,
+      );
+      const gb = tf.concat(layers.map((p) => p.gb));
+      const hw = tf.concat(
+        layers.map((p) => p.hw),
+        1,
+      );
+      const b = tf.concat(layers.map((p) => p.b));
+      return (t, batch, context) => {
+        const s = timeAndContext(t, batch, context);
+        const gate = tf.sigmoid(tf.add(tf.matMul(s, gw), gb)) as tf.Tensor2D;
+        const shift = tf.add(tf.mul(b, gate), tf.matMul(s, hw)) as tf.Tensor2D;
+        return { activation, weights, scale: gate, shift };
       };
     },
   };

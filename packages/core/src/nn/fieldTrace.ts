@@ -8,13 +8,16 @@ import {
 } from '../backend/fusedKernels.js';
 
 /**
- * One layer of a vector field in the form {@link fieldTrace} evaluates:
- * `pre = (h w) ⊙ scale + shift`, where `h` is the layer's input. `w` is
- * `[in, out]`; `scale` (optional) and `shift` are `[1 or batch, out]` and do not
- * depend on `z` (time and context terms, biases, gates).
+ * A vector field in the form {@link fieldTrace} evaluates: dense layers
+ * `pre_l = (h_l W_l) ⊙ s_l + c_l`. `weights` are `W_l [d_l, d_{l+1}]`
+ * (`d₀ = d_L = D`); `shift` holds every layer's `c_l` side by side as
+ * `[1 or batch, d_1 + … + d_L]` (layer `l` reads its `d_{l+1}` columns), and
+ * `scale` (optional) the `s_l` the same way. Scales and shifts must not depend
+ * on `z` (time and context terms, biases, gates): packing them lets a caller
+ * build all of them with a few ops per evaluation.
  */
-export type FieldTraceLayer = {
-  readonly w: tf.Tensor2D;
+export type FieldTraceLayers = {
+  readonly weights: readonly tf.Tensor2D[];
   readonly scale?: tf.Tensor2D;
   readonly shift: tf.Tensor2D;
 };
@@ -63,28 +66,32 @@ const valueAndSlope = (
  */
 export const compositeFieldTrace = (
   z: tf.Tensor2D,
-  layers: readonly FieldTraceLayer[],
+  { weights, scale, shift }: FieldTraceLayers,
   activation: FieldTraceActivation,
   frobenius: boolean,
 ): FieldTrace => {
   const [batch, dim] = z.shape;
+  const widths = weights.map((w) => w.shape[1]);
+  const shifts = weights.length === 1 ? [shift] : (tf.split(shift, widths, 1) as tf.Tensor2D[]);
+  const scales =
+    scale === undefined
+      ? undefined
+      : weights.length === 1
+        ? [scale]
+        : (tf.split(scale, widths, 1) as tf.Tensor2D[]);
   let h = z;
   // J = ∂h/∂z as [D, rows, width]: block i holds ∂h/∂zᵢ (rows is 1 until a per-row factor enters).
   let jac: tf.Tensor3D | undefined;
-  layers.forEach((layer, l) => {
-    const out = layer.w.shape[1];
-    const scale = (t: tf.Tensor) => (layer.scale === undefined ? t : tf.mul(t, layer.scale));
-    const pre = tf.add(scale(tf.matMul(h, layer.w)), layer.shift) as tf.Tensor2D;
+  weights.forEach((w, l) => {
+    const out = w.shape[1];
+    const times = (t: tf.Tensor) => (scales === undefined ? t : tf.mul(t, scales[l]!));
+    const pre = tf.add(times(tf.matMul(h, w)), shifts[l]!) as tf.Tensor2D;
     const tangent =
       jac === undefined
-        ? tf.reshape(layer.w, [dim, 1, out]) // ∂z/∂zᵢ = eᵢ, so eᵢ W is row i of W
-        : tf.reshape(tf.matMul(tf.reshape(jac, [-1, jac.shape[2]]), layer.w), [
-            dim,
-            jac.shape[1],
-            out,
-          ]);
-    const jPre = scale(tangent) as tf.Tensor3D;
-    if (l === layers.length - 1) {
+        ? tf.reshape(w, [dim, 1, out]) // ∂z/∂zᵢ = eᵢ, so eᵢ W is row i of W
+        : tf.reshape(tf.matMul(tf.reshape(jac, [-1, jac.shape[2]]), w), [dim, jac.shape[1], out]);
+    const jPre = times(tangent) as tf.Tensor3D;
+    if (l === weights.length - 1) {
       h = pre;
       jac = jPre;
       return;
@@ -110,30 +117,30 @@ export const compositeFieldTrace = (
  */
 export const fieldTraceCall = (
   z: tf.Tensor2D,
-  layers: readonly FieldTraceLayer[],
+  { weights, scale, shift }: FieldTraceLayers,
   activation: FieldTraceActivation,
 ) => {
   const attrs: FusedFieldTraceAttrs = {
     activation,
-    sizes: [z.shape[1], ...layers.map((l) => l.w.shape[1])],
-    scaled: layers.map((l) => (l.scale === undefined ? 0 : 1)),
+    sizes: [z.shape[1], ...weights.map((w) => w.shape[1])],
+    scaled: scale === undefined ? 0 : 1,
   };
-  const inputs: Record<string, tf.Tensor> = { z };
-  const differentiable: tf.Tensor[] = [z];
-  const names: string[] = ['z'];
-  layers.forEach((layer, l) => {
-    inputs[`w${l}`] = layer.w;
-    differentiable.push(layer.w);
-    names.push(`w${l}`);
-    if (layer.scale !== undefined) {
-      inputs[`s${l}`] = layer.scale;
-      differentiable.push(layer.scale);
-      names.push(`s${l}`);
-    }
-    inputs[`c${l}`] = layer.shift;
-    differentiable.push(layer.shift);
-    names.push(`c${l}`);
-  });
+  const inputs: Record<string, tf.Tensor> = { z, c: shift };
+  weights.forEach((w, l) => (inputs[`w${l}`] = w));
+  if (scale !== undefined) inputs['s'] = scale;
+  // In the order the gradient kernel returns their gradients.
+  const differentiable: tf.Tensor[] = [
+    z,
+    ...weights,
+    ...(scale === undefined ? [] : [scale]),
+    shift,
+  ];
+  const names = [
+    'z',
+    ...weights.map((_, l) => `w${l}`),
+    ...(scale === undefined ? [] : ['s']),
+    'c',
+  ];
   return { attrs, inputs, differentiable, names };
 };
 
@@ -141,7 +148,7 @@ const asList = (r: tf.Tensor | tf.Tensor[]): tf.Tensor[] => (Array.isArray(r) ? 
 
 const fusedFieldTrace = (
   z: tf.Tensor2D,
-  layers: readonly FieldTraceLayer[],
+  layers: FieldTraceLayers,
   activation: FieldTraceActivation,
   frobenius: boolean,
 ): FieldTrace => {
@@ -179,9 +186,10 @@ const fusedFieldTrace = (
  * ride along the forward pass (`∂pre_l/∂zᵢ = (∂h_l/∂zᵢ W_l) ⊙ s_l`, then
  * `⊙ act'(pre_l)`), so the cost is one forward pass on the batch plus one on
  * `D·batch` rows, and training needs only first-order autodiff (reverse mode
- * through this forward-mode computation). The scales and shifts carry time
- * and context (FFJORD's concat-squash gates, concat layers' time terms); they
- * must not depend on `z`. `z` is `[batch, D]` and the last layer maps back to `D`.
+ * through this forward-mode computation). The scales and shifts
+ * ({@link FieldTraceLayers}) carry time and context (FFJORD's concat-squash
+ * gates, concat layers' time terms) and must not depend on `z`. `z` is
+ * `[batch, D]` and the last layer maps back to `D`.
  *
  * When the active backend registered {@link FUSED_FIELD_TRACE} and its
  * gradient, the whole evaluation is one kernel call each way (a
@@ -190,21 +198,32 @@ const fusedFieldTrace = (
  *
  * @example
  * ```ts
- * const { value, divergence } = fieldTrace(z, [
- *   { w: w0, shift: b0 },            // [D, H], [1, H]
- *   { w: w1, scale: g1, shift: c1 }, // [H, D], [batch, D]
- * ], 'tanh');
+ * const { value, divergence } = fieldTrace(z, {
+ *   weights: [w0, w1],          // [D, H], [H, D]
+ *   shift: tf.concat([b0, b1], 1), // [1, H + D]
+ * }, 'tanh');
  * ```
  */
 export const fieldTrace = (
   z: tf.Tensor2D,
-  layers: readonly FieldTraceLayer[],
+  layers: FieldTraceLayers,
   activation: FieldTraceActivation,
   frobenius = false,
 ): FieldTrace => {
   const dim = z.shape[1];
-  if (layers.length === 0 || layers[0]!.w.shape[0] !== dim || layers.at(-1)!.w.shape[1] !== dim)
+  const { weights, scale, shift } = layers;
+  const width = weights.reduce((sum, w) => sum + w.shape[1], 0);
+  if (weights.length === 0 || weights[0]!.shape[0] !== dim || weights.at(-1)!.shape[1] !== dim)
     throw new Error(`fieldTrace: the layers must map [batch, ${dim}] to [batch, ${dim}]`);
+  if (
+    weights.some((w, l) => l > 0 && w.shape[0] !== weights[l - 1]!.shape[1]) ||
+    [shift, ...(scale === undefined ? [] : [scale])].some(
+      (t) => t.shape[1] !== width || (t.shape[0] !== 1 && t.shape[0] !== z.shape[0]),
+    )
+  )
+    throw new Error(
+      `fieldTrace: weights must chain and scales/shifts be [1 or ${z.shape[0]}, ${width}]`,
+    );
   if (z.shape[0] > 0 && hasFusedKernel(FUSED_FIELD_TRACE) && hasFusedKernel(FUSED_FIELD_TRACE_GRAD))
     return fusedFieldTrace(z, layers, activation, frobenius);
   return compositeFieldTrace(z, layers, activation, frobenius);

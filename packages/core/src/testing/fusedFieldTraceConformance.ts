@@ -6,7 +6,7 @@ import {
   type FieldTraceActivation,
   hasFusedKernel,
 } from '../backend/fusedKernels.js';
-import { type FieldTraceLayer, compositeFieldTrace, fieldTrace } from '../nn/fieldTrace.js';
+import { type FieldTraceLayers, compositeFieldTrace, fieldTrace } from '../nn/fieldTrace.js';
 
 /** One case of {@link checkFusedFieldTrace}: widths `D … D`, scales, per-row or shared terms, one activation. */
 export interface FusedFieldTraceCase {
@@ -54,7 +54,7 @@ export const fusedFieldTraceCases = (): FusedFieldTraceCase[] =>
 
 type Operands = {
   readonly z: tf.Tensor2D;
-  readonly layers: FieldTraceLayer[];
+  readonly layers: FieldTraceLayers;
   /** The cotangent of `[value | divergence | frobenius]`. */
   readonly dy: tf.Tensor2D;
 };
@@ -72,25 +72,28 @@ const operands = (c: FusedFieldTraceCase, seed: number): Operands => {
   const rows = c.perRow ? BATCH : 1;
   const dim = c.sizes[0]!;
   const z = uniform([BATCH, dim], -1.5, 1.5);
-  const layers = c.sizes.slice(0, -1).map((din, l): FieldTraceLayer => {
-    const dout = c.sizes[l + 1]!;
-    return {
-      w: uniform([din, dout]),
-      ...(c.scaled ? { scale: uniform([rows, dout], 0.2, 1.2) } : {}),
-      shift: uniform([rows, dout], -0.5, 0.5),
-    };
-  });
+  const weights = c.sizes.slice(0, -1).map((din, l) => uniform([din, c.sizes[l + 1]!]));
+  const width = c.sizes.slice(1).reduce((a, b) => a + b, 0);
+  const layers: FieldTraceLayers = {
+    weights,
+    ...(c.scaled ? { scale: uniform([rows, width], 0.2, 1.2) } : {}),
+    shift: uniform([rows, width], -0.5, 0.5),
+  };
   return { z, layers, dy: uniform([BATCH, dim + 2]) };
 };
 
 const differentiable = (o: Operands): tf.Tensor[] => [
   o.z,
-  ...o.layers.flatMap((l) => [l.w, ...(l.scale === undefined ? [] : [l.scale]), l.shift]),
+  ...o.layers.weights,
+  ...(o.layers.scale === undefined ? [] : [o.layers.scale]),
+  o.layers.shift,
 ];
 
 const names = (o: Operands): string[] => [
   'z',
-  ...o.layers.flatMap((l, i) => [`w${i}`, ...(l.scale === undefined ? [] : [`s${i}`]), `c${i}`]),
+  ...o.layers.weights.map((_, i) => `w${i}`),
+  ...(o.layers.scale === undefined ? [] : ['s']),
+  'c',
 ];
 
 /** `[value | divergence | frobenius]`, then every gradient of `Σ dy ⊙ packed`, as plain arrays. */
@@ -102,13 +105,14 @@ const evaluate = (
   tf.tidy(() => {
     const inputs = differentiable(o);
     const rebuild = (xs: tf.Tensor[]) => {
-      let k = 1;
-      const layers = o.layers.map((l): FieldTraceLayer => {
-        const w = xs[k++] as tf.Tensor2D;
-        const scale = l.scale === undefined ? undefined : (xs[k++] as tf.Tensor2D);
-        const shift = xs[k++] as tf.Tensor2D;
-        return { w, ...(scale === undefined ? {} : { scale }), shift };
-      });
+      const n = o.layers.weights.length;
+      const weights = xs.slice(1, 1 + n) as tf.Tensor2D[];
+      const scale = o.layers.scale === undefined ? undefined : (xs[1 + n] as tf.Tensor2D);
+      const layers: FieldTraceLayers = {
+        weights,
+        ...(scale === undefined ? {} : { scale }),
+        shift: xs[xs.length - 1] as tf.Tensor2D,
+      };
       const run = way === 'composite' ? compositeFieldTrace : fieldTrace;
       const r = run(xs[0] as tf.Tensor2D, layers, activation, true);
       return tf.concat(
