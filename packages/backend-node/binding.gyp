@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "bijective_native",
-      "sources": ["native/addon.cc", "native/gemm.cc", "native/elementwise.cc", "native/layout.cc", "native/select.cc", "native/optimizer.cc", "native/mlp.cc", "native/spline.cc", "native/affine.cc", "native/normal.cc"],
+      "sources": ["native/addon.cc", "native/gemm.cc", "native/elementwise.cc", "native/layout.cc", "native/select.cc", "native/optimizer.cc", "native/mlp.cc", "native/spline.cc", "native/affine.cc", "native/normal.cc", "native/fieldtrace.cc"],
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14", "-O2"],
       "cflags": ["-O3", "-fno-math-errno", "-fexceptions"],

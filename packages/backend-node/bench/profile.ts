@@ -263,6 +263,10 @@ const main = async (): Promise<void> => {
       () => evalCell(make(continuous, 'flowMatching'), 'sample', 1024, dim),
       'sample',
     );
+    const ffjord = (): FlowDef<Params> => make(continuous, 'ffjord');
+    await profileCell('ffjord', () => trainCell(ffjord(), 256, dim), 'train');
+    await profileCell('ffjord', () => evalCell(ffjord(), 'logProb', 1024, dim), 'logProb');
+    await profileCell('ffjord', () => evalCell(ffjord(), 'sample', 1024, dim), 'sample');
   }
 };
 

@@ -677,6 +677,108 @@ napi_value StdNormalLogProbGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// The arguments shared by fieldTrace and fieldTraceGrad: sizes (d_0 = d_L = D), batch, activation
+// code, per layer w [d_l, d_{l+1}], and every layer's scales (optional) and shifts side by side as
+// one [1 or batch, d_1 + … + d_L] matrix each.
+struct FieldTraceArgs {
+  std::vector<size_t> sizes;
+  FieldTraceShape shape;
+  std::vector<FieldTraceLayerView> layers;
+  size_t width = 0;  // d_1 + … + d_L
+  size_t s_rows = 0, c_rows = 0;
+};
+
+FieldTraceArgs field_trace_args(const Args& args, size_t first, const std::vector<F32>& ws, const F32& s,
+                                const F32& c) {
+  FieldTraceArgs m;
+  for (const int64_t d : args.dims(first, "sizes")) {
+    require(d >= 1, "every layer width must be >= 1");
+    m.sizes.push_back(size_t(d));
+  }
+  require(m.sizes.size() >= 2 && m.sizes.front() == m.sizes.back(), "sizes must start and end at D");
+  m.shape.layers = m.sizes.size() - 1;
+  m.shape.sizes = m.sizes.data();
+  m.shape.batch = args.count(first + 1, "batch");
+  m.shape.activation =
+      args.code<FieldTraceActivation>(first + 2, "activation", 4, "unknown field-trace activation");
+  const size_t n = m.shape.layers, batch = m.shape.batch;
+  require(ws.size() == n, "one weight per layer");
+  for (size_t l = 0; l < n; ++l) m.width += m.sizes[l + 1];
+  // The rows of the scales or shifts: 1 or batch, from the length.
+  const auto rows = [&m, batch](const F32& v) -> size_t {
+    if (v.length == m.width) return 1;
+    require(batch > 0 && v.length == batch * m.width, "scales and shifts must be [1 or batch, d_1 + … + d_L]");
+    return batch;
+  };
+  require(c.data != nullptr, "the shifts are required");
+  m.c_rows = rows(c);
+  if (s.data != nullptr) m.s_rows = rows(s);
+  m.layers.resize(n);
+  size_t offset = 0;
+  for (size_t l = 0; l < n; ++l) {
+    const size_t din = m.sizes[l], dout = m.sizes[l + 1];
+    require(ws[l].length == din * dout, "a weight has the wrong size");
+    FieldTraceLayerView& v = m.layers[l];
+    v.w = ws[l].data;
+    v.stride = m.width;
+    v.c = c.data + offset;
+    v.c_rows = m.c_rows;
+    if (s.data != nullptr) {
+      v.s = s.data + offset;
+      v.s_rows = m.s_rows;
+    }
+    offset += dout;
+  }
+  return m;
+}
+
+// fieldTrace(z, sizes, batch, activation, ws, s | null, c, out)
+napi_value FieldTrace(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 8);
+    const F32 z = args.f32(0, "z"), c = args.f32(6, "c"), out = args.f32(7, "out");
+    F32 s;
+    if (args.present(5, "s")) s = args.f32(5, "s");
+    const auto ws = args.f32_list(4, "ws");
+    const FieldTraceArgs m = field_trace_args(args, 1, ws, s, c);
+    const size_t batch = m.shape.batch, dim = m.sizes[0];
+    require(z.length == batch * dim, "z has the wrong size");
+    require(out.length == batch * (dim + 2), "out has the wrong size");
+    if (batch > 0) field_trace(m.shape, z.data, m.layers.data(), out.data);
+  });
+}
+
+// fieldTraceGrad(z, sizes, batch, activation, ws, s | null, c, dy, dz | null, dws, ds | null, dc)
+napi_value FieldTraceGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    const Args args(env, info, 12);
+    const F32 z = args.f32(0, "z"), c = args.f32(6, "c"), dy = args.f32(7, "dy"), dc = args.f32(11, "dc");
+    F32 s, dz, ds;
+    if (args.present(5, "s")) s = args.f32(5, "s");
+    if (args.present(8, "dz")) dz = args.f32(8, "dz");
+    if (args.present(10, "ds")) ds = args.f32(10, "ds");
+    const auto ws = args.f32_list(4, "ws"), dws = args.f32_list(9, "dws");
+    const FieldTraceArgs m = field_trace_args(args, 1, ws, s, c);
+    const size_t batch = m.shape.batch, dim = m.sizes[0], n = m.shape.layers;
+    require(z.length == batch * dim, "z has the wrong size");
+    require(dy.length == batch * (dim + 2), "dy has the wrong size");
+    if (dz.data != nullptr) require(dz.length == z.length, "dz has the wrong size");
+    require(dc.length == c.length, "dc has the wrong size");
+    if (s.data != nullptr) require(ds.data != nullptr && ds.length == s.length, "ds has the wrong size");
+    require(dws.size() == n, "one weight gradient per layer");
+    std::vector<FieldTraceGradView> grads(n);
+    size_t offset = 0;
+    for (size_t l = 0; l < n; ++l) {
+      require(dws[l].length == m.sizes[l] * m.sizes[l + 1], "a weight gradient has the wrong size");
+      grads[l].dw = dws[l].data;
+      grads[l].dc = dc.data + offset;
+      if (s.data != nullptr) grads[l].ds = ds.data + offset;
+      offset += m.sizes[l + 1];
+    }
+    if (batch > 0) field_trace_grad(m.shape, z.data, m.layers.data(), dy.data, dz.data, grads.data());
+  });
+}
+
 // setPortable(bool): force the portable GEMM micro-kernel (for tests and comparisons).
 napi_value SetPortable(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -720,6 +822,8 @@ NAPI_MODULE_INIT() {
       {"affineGrad", nullptr, AffineGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"stdNormalLogProb", nullptr, StdNormalLogProb, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"stdNormalLogProbGrad", nullptr, StdNormalLogProbGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"fieldTrace", nullptr, FieldTrace, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"fieldTraceGrad", nullptr, FieldTraceGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setPortable", nullptr, SetPortable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -217,3 +217,48 @@ void std_normal_log_prob_grad(const float* z, const float* dy, float* dz, float*
                               double sign);
 
 }  // namespace bijective
+
+namespace bijective {
+
+/** Hidden activations of the fused field trace (fieldtrace.cc); codes shared with the JS kernel. */
+enum class FieldTraceActivation : int { Tanh = 0, Softplus = 1, Sigmoid = 2, Swish = 3, Elu = 4 };
+
+/** Sizes of a fused field trace: `layers` products from sizes[0] = D back to sizes[layers] = D. */
+struct FieldTraceShape {
+  size_t batch = 0;
+  size_t layers = 0;
+  const size_t* sizes = nullptr;  // layers + 1 widths
+  FieldTraceActivation activation = FieldTraceActivation::Tanh;
+};
+
+/**
+ * One layer: w [in, out], optional scale s and shift c: `out` columns of a row-major
+ * [rows, stride] matrix (rows 1 or batch) holding every layer's scales (or shifts) side by side.
+ */
+struct FieldTraceLayerView {
+  const float* w = nullptr;
+  const float* s = nullptr;
+  size_t s_rows = 1;
+  const float* c = nullptr;
+  size_t c_rows = 1;
+  size_t stride = 0;
+};
+
+/** One layer's gradients, laid out like its operands (ds is unused without a scale). */
+struct FieldTraceGradView {
+  float* dw = nullptr;
+  float* ds = nullptr;
+  float* dc = nullptr;
+};
+
+/**
+ * pre_l = (h_l W_l) ⊙ s_l + c_l, h_0 = z, h_{l+1} = act(pre_l), f = pre_{L-1}, with ∂f/∂z carried
+ * forward; out [batch, D + 2] receives f, tr(∂f/∂z) and ‖∂f/∂z‖²_F per row.
+ */
+void field_trace(const FieldTraceShape& s, const float* z, const FieldTraceLayerView* layers, float* out);
+
+/** Gradients of field_trace from dy [batch, D + 2]: dz (may be nullptr) and every layer's dW, ds, dc. */
+void field_trace_grad(const FieldTraceShape& s, const float* z, const FieldTraceLayerView* layers, const float* dy,
+                      float* dz, const FieldTraceGradView* grads);
+
+}  // namespace bijective

@@ -271,6 +271,38 @@ export type NativeAddon = {
     dim: number,
     sign: number,
   ): void;
+  /**
+   * Fused ODE right-hand side with its exact trace (core's FUSED_FIELD_TRACE):
+   * z [batch, D], per layer w [d_l, d_{l+1}], every layer's scales s (optional)
+   * and shifts c side by side ([1 or batch, d_1 + … + d_L]); writes
+   * out [batch, D + 2] = [f | tr ∂f/∂z | ‖∂f/∂z‖²_F].
+   * activation: 0 tanh, 1 softplus, 2 sigmoid, 3 swish, 4 elu.
+   */
+  fieldTrace(
+    z: Float32Array,
+    sizes: Int32Array,
+    batch: number,
+    activation: number,
+    ws: readonly Float32Array[],
+    s: Float32Array | null,
+    c: Float32Array,
+    out: Float32Array,
+  ): void;
+  /** Gradient of {@link NativeAddon.fieldTrace} from dy [batch, D + 2]: writes dz, every dw, ds and dc. */
+  fieldTraceGrad(
+    z: Float32Array,
+    sizes: Int32Array,
+    batch: number,
+    activation: number,
+    ws: readonly Float32Array[],
+    s: Float32Array | null,
+    c: Float32Array,
+    dy: Float32Array,
+    dz: Float32Array | null,
+    dws: readonly Float32Array[],
+    ds: Float32Array | null,
+    dc: Float32Array,
+  ): void;
   info(): NativeAddonInfo;
   /** Resize the thread pool (n >= 1, the caller included). */
   setThreads(n: number): void;
@@ -308,6 +340,8 @@ export const ADDON_FUNCTIONS = [
   'affineGrad',
   'stdNormalLogProb',
   'stdNormalLogProbGrad',
+  'fieldTrace',
+  'fieldTraceGrad',
   'info',
   'setThreads',
   'setPortable',

@@ -6,6 +6,8 @@ import {
   FUSED_ADAM_MULTI,
   FUSED_AFFINE,
   FUSED_AFFINE_GRAD,
+  FUSED_FIELD_TRACE,
+  FUSED_FIELD_TRACE_GRAD,
   FUSED_MLP,
   FUSED_MLP_GRAD,
   FUSED_SPLINE,
@@ -37,6 +39,7 @@ import {
 import { REDUCE_OPS, nativeReduce } from './kernels/reduce.js';
 import { nativeFusedAdam, nativeFusedAdamMulti, nativeSquaredNorm } from './kernels/optimizer.js';
 import { nativeFusedMlp, nativeFusedMlpGrad } from './kernels/mlp.js';
+import { nativeFieldTrace, nativeFieldTraceGrad } from './kernels/fieldTrace.js';
 import {
   nativeAffine,
   nativeAffineGrad,
@@ -103,6 +106,8 @@ export const NATIVE_KERNELS: readonly string[] = [
   FUSED_AFFINE_GRAD,
   STANDARD_NORMAL_LOG_PROB,
   STANDARD_NORMAL_LOG_PROB_GRAD,
+  FUSED_FIELD_TRACE,
+  FUSED_FIELD_TRACE_GRAD,
 ];
 
 const nativeKernel = (addon: NativeAddon, name: string): NativeKernel | undefined => {
@@ -170,6 +175,8 @@ export const registerNativeBackend = (addon: NativeAddon): void => {
     [FUSED_AFFINE_GRAD]: nativeAffineGrad(addon),
     [STANDARD_NORMAL_LOG_PROB]: nativeStdNormalLogProb(addon),
     [STANDARD_NORMAL_LOG_PROB_GRAD]: nativeStdNormalLogProbGrad(addon),
+    [FUSED_FIELD_TRACE]: nativeFieldTrace(addon),
+    [FUSED_FIELD_TRACE_GRAD]: nativeFieldTraceGrad(addon),
   };
   for (const [kernelName, kernel] of Object.entries(fused)) {
     if (tf.getKernel(kernelName, NATIVE_BACKEND_NAME) !== undefined)

@@ -9,6 +9,7 @@ import {
 } from './explicitTransposeKernels.js';
 import { installMatMulGradient, matMulGradientInstalled } from './matMulGradient.js';
 import { installFusedMlpKernels } from './fusedMlp.js';
+import { installFusedFieldTraceKernels } from './fusedFieldTrace.js';
 import { installFusedElementMapKernels } from './fusedElementMapKernels.js';
 import { installFusedOptimizerKernels } from './fusedOptimizerKernels.js';
 
@@ -68,6 +69,12 @@ export type WasmBackendOptions = {
    * composite tfjs ops. Registered per kernel name, so this holds for the process.
    */
   readonly fusedElementMaps?: boolean;
+  /**
+   * Install core's fused field-trace kernels (FFJORD's exact trace, `FUSED_FIELD_TRACE`) composed
+   * of the wasm kernels (default `true`); `false` does not register them (core then runs its
+   * composite ops, unless an earlier call registered them: this holds for the process).
+   */
+  readonly fusedFieldTrace?: boolean;
   /**
    * Register core's fused optimizer kernels for wasm (`FUSED_ADAM_MULTI`: one
    * Adam step of every parameter tensor in one kernel call; `SQUARED_NORM`),
@@ -155,6 +162,7 @@ const load = async (options: WasmBackendOptions): Promise<BijectiveError | undef
   if (options.explicitTranspose !== false) installExplicitTransposeKernels();
   if (options.fastMatMulGradient !== false) installMatMulGradient();
   if (options.fusedMlp !== false) installFusedMlpKernels();
+  if (options.fusedFieldTrace !== false) installFusedFieldTraceKernels();
   if (options.fusedElementMaps !== false) installFusedElementMapKernels();
   if (options.fusedOptimizer !== false) installFusedOptimizerKernels();
 

@@ -1,8 +1,9 @@
 import { type Batch, type Params, type TransformDef, tf } from '@bijective/core';
+import { fieldTrace } from '@bijective/core/nn';
 import { requireContext } from '@bijective/core/transforms';
 import { flattenParams, splitSeed, unflattenParams } from '@bijective/core/params';
 import { odeintAdjoint } from './adjoint.js';
-import type { DynamicsDef, VectorField } from './dynamics/vectorField.js';
+import type { DynamicsDef, Time, VectorField } from './dynamics/vectorField.js';
 import { dopri5 } from './solvers/dopri5.js';
 import type { OdeFunction, OdeSolution, OdeSolver, SolveStats } from './solvers/types.js';
 import { type ProbeKind, type TraceMethod, divergence, drawProbe } from './trace.js';
@@ -250,10 +251,24 @@ export const ffjordTransform = <P extends Params>(
         : undefined;
     const probe = method === 'hutchinson' ? drawProbe(probeKind, [batch, dim], seed) : undefined;
     // State [z, Δ] (+ [E_K, E_J] as one [batch, 2] component when regularising).
+    // The exact trace by forward mode (core's fieldTrace) when the dynamics give their layer form.
+    type Form = ReturnType<NonNullable<DynamicsDef<P>['layerForm']>>;
     const rhs =
-      (fld: VectorField, ctx: Batch | undefined, eps: tf.Tensor2D | undefined): OdeFunction =>
+      (
+        fld: VectorField,
+        form: Form | undefined,
+        ctx: Batch | undefined,
+        eps: tf.Tensor2D | undefined,
+      ): OdeFunction =>
       (t, [z]) => {
-        const r = divergence((zz, cc) => fld(t, zz, cc), z as Batch, method, eps, ctx, regularize);
+        const zb = z as Batch;
+        const r =
+          method === 'exact' && form !== undefined
+            ? (() => {
+                const { activation, ...layers } = form(t, zb.shape[0], ctx);
+                return fieldTrace(zb, layers, activation, regularize);
+              })()
+            : divergence((zz, cc) => fld(t, zz, cc), zb, method, eps, ctx, regularize);
         const out: tf.Tensor[] = [r.value, tf.neg(r.divergence)];
         if (regularize) out.push(tf.stack([tf.sum(tf.square(r.value), 1), r.frobenius!], 1));
         return out;
@@ -272,15 +287,26 @@ export const ffjordTransform = <P extends Params>(
         ...(probe !== undefined ? [probe] : []),
       ];
       const makeF = (ts: readonly tf.Tensor[]): OdeFunction => {
-        const fld = dynamics.apply(unflattenParams(params, ts.slice(0, leaves.length)));
+        const p = unflattenParams(params, ts.slice(0, leaves.length));
         let k = leaves.length;
         const ctx = context !== undefined ? (ts[k++] as Batch) : undefined;
         const eps = probe !== undefined ? (ts[k] as tf.Tensor2D) : undefined;
-        return rhs(fld, ctx, eps);
+        // The layer form is built inside each evaluation here: the adjoint's backward solve
+        // differentiates one evaluation at a time, so nothing may be precomputed outside it.
+        const form =
+          dynamics.layerForm === undefined
+            ? undefined
+            : (t: Time, batch: number, c?: tf.Tensor2D) => dynamics.layerForm!(p)(t, batch, c);
+        return rhs(dynamics.apply(p), form, ctx, eps);
       };
       sol = odeintAdjoint(makeF, y0, t0, t1, solver, inputs, report('adjoint'));
     } else {
-      sol = solver.solve(rhs(dynamics.apply(params), context, probe), y0, t0, t1);
+      sol = solver.solve(
+        rhs(dynamics.apply(params), dynamics.layerForm?.(params), context, probe),
+        y0,
+        t0,
+        t1,
+      );
     }
     report('solve')(sol.stats);
     return sol.y;

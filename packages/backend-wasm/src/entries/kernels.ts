@@ -26,6 +26,7 @@ export {
 } from '../explicitTransposeKernels.js';
 export { swapLastTwoPerm, transposeLastTwo } from '../transposeLastTwo.js';
 export { installFusedMlpKernels, uninstallFusedMlpKernels } from '../fusedMlp.js';
+export { installFusedFieldTraceKernels } from '../fusedFieldTrace.js';
 export {
   installFusedOptimizerKernels,
   uninstallFusedOptimizerKernels,

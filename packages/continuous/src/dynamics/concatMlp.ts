@@ -26,6 +26,7 @@ export type ConcatMlpParams = readonly DenseParams[];
  */
 export const concatMlp = (options: DynamicsMlpOptions): DynamicsDef<ConcatMlpParams> => {
   const { sizes, cond, act } = resolveMlpOptions(options);
+  const activation = options.activation ?? 'tanh';
   return {
     init: (seed) =>
       sizes.slice(0, -1).map((fanIn, i) => ({
@@ -42,6 +43,23 @@ export const concatMlp = (options: DynamicsMlpOptions): DynamicsDef<ConcatMlpPar
         h = i === layers.length - 1 ? out : act(out);
       });
       return h;
+    },
+    // [h, s] W + b = h W[:in] + (s W[in:] + b), s = [t, c]: every layer's shift side by side.
+    layerForm: (layers) => {
+      const parts = layers.map(
+        (layer, i) => tf.split(layer.w, [sizes[i]!, cond], 0) as [tf.Tensor2D, tf.Tensor2D],
+      );
+      const weights = parts.map(([wh]) => wh);
+      const ws = tf.concat(
+        parts.map(([, w]) => w),
+        1,
+      );
+      const b = tf.concat(layers.map((layer) => layer.b));
+      return (t, batch, context) => ({
+        activation,
+        weights,
+        shift: tf.add(tf.matMul(timeAndContext(t, batch, context), ws), b) as tf.Tensor2D,
+      });
     },
   };
 };

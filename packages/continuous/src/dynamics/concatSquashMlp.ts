@@ -63,6 +63,7 @@ export const concatSquashLayer = (
  */
 export const concatSquashMlp = (options: DynamicsMlpOptions): DynamicsDef<ConcatSquashParams> => {
   const { sizes, cond, act } = resolveMlpOptions(options);
+  const activation = options.activation ?? 'tanh';
   return {
     init: (seed) =>
       sizes.slice(0, -1).map((fanIn, i) => {
@@ -83,6 +84,27 @@ export const concatSquashMlp = (options: DynamicsMlpOptions): DynamicsDef<Concat
         h = i === layers.length - 1 ? out : act(out);
       });
       return h;
+    },
+    // out = (h W) ⊙ g + (b ⊙ g + s W_h), g = σ(s W_g + b_g): scale g, shift b ⊙ g + s W_h, every
+    // layer's side by side, so one evaluation builds them all in six ops.
+    layerForm: (layers) => {
+      const weights = layers.map((p) => p.w);
+      const gw = tf.concat(
+        layers.map((p) => p.gw),
+        1,
+      );
+      const gb = tf.concat(layers.map((p) => p.gb));
+      const hw = tf.concat(
+        layers.map((p) => p.hw),
+        1,
+      );
+      const b = tf.concat(layers.map((p) => p.b));
+      return (t, batch, context) => {
+        const s = timeAndContext(t, batch, context);
+        const gate = tf.sigmoid(tf.add(tf.matMul(s, gw), gb)) as tf.Tensor2D;
+        const shift = tf.add(tf.mul(b, gate), tf.matMul(s, hw)) as tf.Tensor2D;
+        return { activation, weights, scale: gate, shift };
+      };
     },
   };
 };

@@ -62,6 +62,7 @@ export const timeEmbeddingMlp = (
     );
   // The input is [φ(t), z, c]: 2K time features instead of the one raw time.
   const inputs = sizes[0]! + 2 * frequencies + (cond - 1);
+  const activation = options.activation ?? 'tanh';
   const fanIns = [inputs, ...sizes.slice(1, -1)];
   return {
     init: (seed) =>
@@ -95,6 +96,33 @@ export const timeEmbeddingMlp = (
         h = i === layers.length - 1 ? out : act(out);
       });
       return h;
+    },
+    // The first layer's input is [φ(t), z, c]: only its z rows act on z; φ(t) and c shift it.
+    // The other layers' shifts are their biases.
+    layerForm: (layers) => {
+      const [first, ...rest] = layers;
+      const contextDim = cond - 1;
+      const pieces = tf.split(
+        first!.w,
+        contextDim > 0 ? [2 * frequencies, sizes[0]!, contextDim] : [2 * frequencies, sizes[0]!],
+        0,
+      ) as tf.Tensor2D[];
+      const weights = [pieces[1]!, ...rest.map((layer) => layer.w)];
+      const biases =
+        rest.length === 0
+          ? undefined
+          : (tf.reshape(tf.concat(rest.map((layer) => layer.b)), [1, -1]) as tf.Tensor2D);
+      return (t, batch, context) => {
+        let shift = tf.add(tf.matMul(timeFeatures(t, T, frequencies), pieces[0]!), first!.b);
+        if (context !== undefined && contextDim > 0)
+          shift = tf.add(shift, tf.matMul(context, pieces[2]!));
+        if (biases !== undefined) {
+          const rows = shift.shape[0]!;
+          const tail = rows === 1 ? biases : tf.broadcastTo(biases, [rows, biases.shape[1]]);
+          shift = tf.concat([shift, tail], 1);
+        }
+        return { activation, weights, shift: shift as tf.Tensor2D };
+      };
     },
   };
 };

@@ -1,4 +1,6 @@
 import { type Params, type Parametrized, tf } from '@bijective/core';
+import type { FieldTraceLayers } from '@bijective/core/nn';
+import type { ActivationName } from '../activations.js';
 
 /**
  * Time as a vector field receives it: one number for the whole batch (what
@@ -28,7 +30,21 @@ export type VectorField = (t: Time, z: tf.Tensor2D, context?: tf.Tensor2D) => tf
  * const v = f(0.5, tf.zeros([4, 2])); // [4, 2]
  * ```
  */
-export type DynamicsDef<P extends Params = Params> = Parametrized<P, VectorField>;
+export type DynamicsDef<P extends Params = Params> = Parametrized<P, VectorField> & {
+  /**
+   * Optional: the same field as core's `fieldTrace` layers
+   * (`pre_l = (h_l W_l) ⊙ s_l + c_l`), so FFJORD's exact trace runs by
+   * forward-mode Jacobian propagation (one fused kernel where the backend has
+   * it) instead of `D` vector-Jacobian products. `layerForm(params)` may do
+   * the work that depends only on the parameters (FFJORD calls it once per
+   * solve); the function it returns builds the scales and shifts from `t` and
+   * `c` at each evaluation. Must give the field `apply` gives.
+   */
+  layerForm?(params: P): (t: Time, batch: number, context?: tf.Tensor2D) => LayerForm;
+};
+
+/** A dynamics network at one time as core's `fieldTrace` takes it, with its hidden activation. */
+export type LayerForm = FieldTraceLayers & { readonly activation: ActivationName };
 
 /**
  * The conditioning input `[t, c]` of a dynamics layer: `[rows, 1 + contextDim]`,

@@ -255,3 +255,39 @@ export const squaredNorm = (xs: readonly tf.Tensor[]): tf.Scalar => {
       ) as tf.Scalar,
   );
 };
+
+/**
+ * Name of the fused ODE right-hand side with its exact trace (core's
+ * `fieldTrace`; FFJORD's dynamics at small dims). Inputs: `z [B, D]`, per
+ * layer `l < L` the weight `w{l} [d_l, d_{l+1}]`, and every layer's shift side
+ * by side as `c [1 or B, d_1 + … + d_L]` (layer `l` reads its `d_{l+1}`
+ * columns), with the scales `s` laid out the same way when `scaled` is 1
+ * (`d₀ = d_L = D`). Attributes {@link FusedFieldTraceAttrs}. One output
+ * `[B, D + 2]`: columns `0 … D-1` the field `f = pre_{L-1}`, column `D` its
+ * divergence `tr(∂f/∂z)`, column `D + 1` the squared Frobenius norm
+ * `‖∂f/∂z‖²_F`, per row, with `pre_l = (h_l W_l) ⊙ s_l + c_l`, `h₀ = z`,
+ * `h_{l+1} = act(pre_l)`, and the Jacobian carried forward
+ * (`∂h_{l+1}/∂z = ((∂h_l/∂z) W_l ⊙ s_l) ⊙ act'(pre_l)`).
+ */
+export const FUSED_FIELD_TRACE = 'BijectiveFieldTrace';
+
+/**
+ * Backward kernel of {@link FUSED_FIELD_TRACE}: the forward inputs plus
+ * `dy [B, D + 2]` (the cotangent of the packed output); same attributes.
+ * Outputs `dz`, `dw0 … dw{L-1}`, then `ds` (when scaled) and `dc`, each shaped
+ * like its input (a one-row `s`/`c` gets the column sums).
+ */
+export const FUSED_FIELD_TRACE_GRAD = 'BijectiveFieldTraceGrad';
+
+/** The activations of {@link FUSED_FIELD_TRACE} (continuous's second-order-safe set). */
+export type FieldTraceActivation = 'tanh' | 'softplus' | 'sigmoid' | 'swish' | 'elu';
+
+/** Attributes of {@link FUSED_FIELD_TRACE} and {@link FUSED_FIELD_TRACE_GRAD}. */
+export type FusedFieldTraceAttrs = {
+  /** Activation of the hidden layers (the last layer is linear). */
+  readonly activation: FieldTraceActivation;
+  /** Widths `d₀ … d_L` with `d₀ = d_L = D`. */
+  readonly sizes: number[];
+  /** 1 when the layers have scales (input `s`), else 0. */
+  readonly scaled: number;
+};

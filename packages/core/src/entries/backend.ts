@@ -26,4 +26,8 @@ export {
   STANDARD_NORMAL_LOG_PROB_GRAD,
   hasFusedKernel,
   squaredNorm,
+  FUSED_FIELD_TRACE,
+  FUSED_FIELD_TRACE_GRAD,
+  type FieldTraceActivation,
+  type FusedFieldTraceAttrs,
 } from '../backend/fusedKernels.js';

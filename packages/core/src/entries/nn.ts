@@ -13,3 +13,4 @@ export {
 export { type MlpStackLayer, type MlpStackOptions, mlpStack } from '../nn/mlpStack.js';
 export { LOG_SCALE_BOUND, softClamp } from '../nn/softClamp.js';
 export { type ActivationName, activationNames, activation } from '../nn/activationName.js';
+export { type FieldTraceLayers, type FieldTrace, fieldTrace } from '../nn/fieldTrace.js';

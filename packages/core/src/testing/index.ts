@@ -60,3 +60,8 @@ export {
   type PresetTableOptions,
   presetTableProblems,
 } from './checkPresetTable.js';
+export {
+  type FusedFieldTraceCase,
+  fusedFieldTraceCases,
+  checkFusedFieldTrace,
+} from './fusedFieldTraceConformance.js';
