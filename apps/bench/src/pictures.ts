@@ -1,4 +1,5 @@
 import { encode } from 'fast-png';
+import type { Matrix } from './data.js';
 import { escapeXml } from './report/svg.js';
 
 /** An 8-bit RGB image (`width·height·3` bytes, row-major) as a PNG file (fast-png's encoder). */
@@ -55,6 +56,38 @@ export interface Window {
   readonly lo: number;
   readonly hi: number;
 }
+
+const GRID = 96;
+
+/** One 2-D panel: a histogram of points `[n, 2]` (flattened), or a density from its log on a grid. */
+export type Panel2d = { readonly caption: string } & (
+  { readonly points: Float32Array } | { readonly logProb: (grid: Matrix) => Float32Array }
+);
+
+/**
+ * 96×96 heat-map panels over one square window, the extent of `extent` with a 5% margin: each a
+ * histogram of points, or `exp log p` at the grid's centres ({@link gridPoints}).
+ *
+ * @example
+ * ```ts
+ * panels2d(splits.test, [{ caption: 'test data', points: splits.test.values },
+ *   { caption: 'model density', logProb: (g) => perExampleLogProb(def, params, g) }]);
+ * ```
+ */
+export const panels2d = (extent: Matrix, panels: readonly Panel2d[]): Panel[] => {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of extent.values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const w = { lo: lo - 0.05 * (hi - lo), hi: hi + 0.05 * (hi - lo) };
+  const grid = { rows: GRID * GRID, cols: 2, values: gridPoints(w, GRID) };
+  return panels.map((p) => {
+    const values =
+      'points' in p
+        ? histogram2d(p.points, w, GRID)
+        : p.logProb(grid).map((v) => (Number.isFinite(v) ? Math.exp(v) : 0));
+    return { caption: p.caption, png: heatmapPng(values, GRID) };
+  });
+};
 
 /**
  * Centres of a `size × size` grid over the window, row-major with the top
