@@ -24,30 +24,11 @@ export interface ReferenceRow {
   readonly testLLMin: number;
   readonly testLLMax: number;
   readonly median: number;
-  readonly trainPerSecond: number;
-  readonly logProbPerSecond: number;
-  readonly samplePerSecond: number;
+  /** Samples per second of a training step, of log-prob and of sampling. */
+  readonly perSecond: { readonly train: number; readonly logProb: number; readonly sample: number };
 }
 
-const row = (
-  data: DatasetName,
-  model: ReferenceModel,
-  params: number,
-  [testLL, testLLMin, testLLMax]: readonly [number, number, number],
-  median: number,
-  [trainPerSecond, logProbPerSecond, samplePerSecond]: readonly [number, number, number],
-): ReferenceRow => ({
-  data,
-  model,
-  params,
-  testLL,
-  testLLMin,
-  testLLMax,
-  median,
-  trainPerSecond,
-  logProbPerSecond,
-  samplePerSecond,
-});
+type Triple = readonly [number, number, number];
 
 /**
  * RESULTS.md's table: test average log-likelihood (nats, higher is better)
@@ -59,26 +40,33 @@ const row = (
  * REFERENCE.find((r) => r.data === 'moons' && r.model === 'MAF')?.testLL; // -1.738
  * ```
  */
-export const REFERENCE: readonly ReferenceRow[] = [
-  row('moons', 'MAF', 23060, [-1.738, -1.777, -1.717], -1.501, [62000, 433000, 240000]),
-  row('moons', 'RealNVP', 22090, [-1.745, -1.749, -1.737], -1.496, [55000, 523000, 589000]),
-  row('moons', 'NSF', 36710, [-1.706, -1.707, -1.706], -1.424, [23000, 166000, 113000]),
-  row('8gaussians', 'MAF', 23060, [-2.981, -2.989, -2.971], -2.686, [68000, 631000, 366000]),
-  row('8gaussians', 'RealNVP', 22090, [-2.965, -2.972, -2.961], -2.672, [73000, 423000, 450000]),
-  row('8gaussians', 'NSF', 36710, [-2.841, -2.843, -2.837], -2.546, [24000, 176000, 87000]),
-  row('checkerboard', 'MAF', 23060, [-3.612, -3.652, -3.581], -3.501, [67000, 727000, 264000]),
-  row('checkerboard', 'RealNVP', 22090, [-3.653, -3.68, -3.628], -3.536, [71000, 493000, 515000]),
-  row('checkerboard', 'NSF', 36710, [-3.539, -3.551, -3.521], -3.505, [22000, 175000, 85000]),
-  row('pinwheel', 'MAF', 23060, [-2.533, -2.554, -2.497], -2.189, [74000, 500000, 276000]),
-  row('pinwheel', 'RealNVP', 22090, [-2.522, -2.527, -2.517], -2.17, [72000, 705000, 750000]),
-  row('pinwheel', 'NSF', 36710, [-2.382, -2.388, -2.376], -2.056, [24000, 190000, 86000]),
-  row('2spirals', 'MAF', 23060, [-3.074, -3.16, -2.94], -3.013, [73000, 694000, 245000]),
-  row('2spirals', 'RealNVP', 22090, [-2.979, -3.028, -2.902], -2.87, [60000, 569000, 718000]),
-  row('2spirals', 'NSF', 36710, [-2.7, -2.725, -2.676], -2.477, [25000, 172000, 91000]),
-  row('digits', 'MAF', 206720, [-62.94, -63.54, -62.35], -58.09, [28000, 152000, 2500]),
-  row('digits', 'RealNVP', 144960, [-65.16, -66.07, -64.67], -58.3, [25000, 105000, 105000]),
-  row('digits', 'NSF', 1073600, [-49.42, -49.77, -48.88], -45.13, [4000, 14000, 245]),
-];
+export const REFERENCE: readonly ReferenceRow[] = (
+  [
+    ['moons', 'MAF', 23060, [-1.738, -1.777, -1.717], -1.501, [62000, 433000, 240000]],
+    ['moons', 'RealNVP', 22090, [-1.745, -1.749, -1.737], -1.496, [55000, 523000, 589000]],
+    ['moons', 'NSF', 36710, [-1.706, -1.707, -1.706], -1.424, [23000, 166000, 113000]],
+    ['8gaussians', 'MAF', 23060, [-2.981, -2.989, -2.971], -2.686, [68000, 631000, 366000]],
+    ['8gaussians', 'RealNVP', 22090, [-2.965, -2.972, -2.961], -2.672, [73000, 423000, 450000]],
+    ['8gaussians', 'NSF', 36710, [-2.841, -2.843, -2.837], -2.546, [24000, 176000, 87000]],
+    ['checkerboard', 'MAF', 23060, [-3.612, -3.652, -3.581], -3.501, [67000, 727000, 264000]],
+    ['checkerboard', 'RealNVP', 22090, [-3.653, -3.68, -3.628], -3.536, [71000, 493000, 515000]],
+    ['checkerboard', 'NSF', 36710, [-3.539, -3.551, -3.521], -3.505, [22000, 175000, 85000]],
+    ['pinwheel', 'MAF', 23060, [-2.533, -2.554, -2.497], -2.189, [74000, 500000, 276000]],
+    ['pinwheel', 'RealNVP', 22090, [-2.522, -2.527, -2.517], -2.17, [72000, 705000, 750000]],
+    ['pinwheel', 'NSF', 36710, [-2.382, -2.388, -2.376], -2.056, [24000, 190000, 86000]],
+    ['2spirals', 'MAF', 23060, [-3.074, -3.16, -2.94], -3.013, [73000, 694000, 245000]],
+    ['2spirals', 'RealNVP', 22090, [-2.979, -3.028, -2.902], -2.87, [60000, 569000, 718000]],
+    ['2spirals', 'NSF', 36710, [-2.7, -2.725, -2.676], -2.477, [25000, 172000, 91000]],
+    ['digits', 'MAF', 206720, [-62.94, -63.54, -62.35], -58.09, [28000, 152000, 2500]],
+    ['digits', 'RealNVP', 144960, [-65.16, -66.07, -64.67], -58.3, [25000, 105000, 105000]],
+    ['digits', 'NSF', 1073600, [-49.42, -49.77, -48.88], -45.13, [4000, 14000, 245]],
+  ] satisfies readonly (readonly [DatasetName, ReferenceModel, number, Triple, number, Triple])[]
+).map(
+  ([data, model, params, [testLL, testLLMin, testLLMax], median, [train, logProb, sample]]) => ({
+    ...{ data, model, params, testLL, testLLMin, testLLMax, median },
+    perSecond: { train, logProb, sample },
+  }),
+);
 
 /** A continuous-flow reference (one seed, time-capped, on a GPU; loose). */
 export interface ContinuousReference {
@@ -90,28 +78,30 @@ export interface ContinuousReference {
   readonly note: string;
 }
 
-const cnf = (
-  data: DatasetName,
-  method: ContinuousReference['method'],
-  testLL: number,
-  budgetSeconds: number,
-  steps: number,
-  note: string,
-): ContinuousReference => ({ data, method, testLL, budgetSeconds, steps, note });
-
 /**
  * RESULTS.md's continuous-flow table: zuko's FFJORD-style CNF (trained by
  * maximum likelihood) and conditional flow matching on the straight path,
  * each for a fixed wall-clock budget; test LL with the exact trace.
  */
-export const CONTINUOUS_REFERENCE: readonly ContinuousReference[] = [
-  cnf('moons', 'FFJORD', -2.228, 150, 324, 'under-trained'),
-  cnf('moons', 'flow matching', -1.78, 60, 21078, ''),
-  cnf('checkerboard', 'FFJORD', -4.17, 150, 329, 'under-trained'),
-  cnf('checkerboard', 'flow matching', -3.794, 60, 19881, ''),
-  cnf('digits', 'FFJORD', -62.11, 240, 672, 'under-trained'),
-  cnf('digits', 'flow matching', -55.13, 200, 65524, ''),
-];
+export const CONTINUOUS_REFERENCE: readonly ContinuousReference[] = (
+  [
+    ['moons', 'FFJORD', -2.228, 150, 324, 'under-trained'],
+    ['moons', 'flow matching', -1.78, 60, 21078, ''],
+    ['checkerboard', 'FFJORD', -4.17, 150, 329, 'under-trained'],
+    ['checkerboard', 'flow matching', -3.794, 60, 19881, ''],
+    ['digits', 'FFJORD', -62.11, 240, 672, 'under-trained'],
+    ['digits', 'flow matching', -55.13, 200, 65524, ''],
+  ] satisfies readonly (readonly [
+    DatasetName,
+    'FFJORD' | 'flow matching',
+    number,
+    number,
+    number,
+    string,
+  ])[]
+).map(([data, method, testLL, budgetSeconds, steps, note]) => ({
+  ...{ data, method, testLL, budgetSeconds, steps, note },
+}));
 
 /** The model sizes of the reference protocol for a data set's dimension. */
 export interface ReferenceSize {
@@ -158,8 +148,17 @@ export interface ReferenceThroughput {
   readonly origin: string;
 }
 
-const sameList = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
+/** Looks up zuko's throughput for a cell: `undefined` when there is no comparable figure. */
+export type ReferenceLookup = (
+  model: ReferenceModel | undefined,
+  op: 'train' | 'logProb' | 'sample',
+  size: {
+    readonly dim: number;
+    readonly hidden: readonly number[];
+    readonly transforms: number;
+    readonly batch: number;
+  },
+) => ReferenceThroughput | undefined;
 
 /**
  * zuko's throughput for a row, when the row's model and sizes are the ones
@@ -172,43 +171,25 @@ const sameList = (a: readonly number[], b: readonly number[]): boolean =>
  * // { dataset: 'moons', model: 'MAF', samplesPerSecond: 62000, source: 'stored', origin: STORED_ORIGIN }
  * ```
  */
-export const referenceThroughput = (
-  model: ReferenceModel | undefined,
-  op: 'train' | 'logProb' | 'sample',
-  size: {
-    readonly dim: number;
-    readonly hidden: readonly number[];
-    readonly transforms: number;
-    readonly batch: number;
-  },
-): ReferenceThroughput | undefined => {
-  if (model === undefined) return undefined;
+export const referenceThroughput: ReferenceLookup = (model, op, size) => {
   const ref = REFERENCE_SIZES.find(
     (s) =>
       s.dim === size.dim &&
-      sameList(s.hidden, size.hidden) &&
+      s.hidden.join(',') === size.hidden.join(',') &&
       s.transforms === size.transforms &&
       (op === 'train' ? s.trainBatch : s.evalBatch) === size.batch,
   );
-  if (ref === undefined) return undefined;
-  const r = REFERENCE.find((x) => x.data === ref.dataset && x.model === model);
-  if (r === undefined) return undefined;
-  const samplesPerSecond =
-    op === 'train' ? r.trainPerSecond : op === 'logProb' ? r.logProbPerSecond : r.samplePerSecond;
-  return { dataset: ref.dataset, model, samplesPerSecond, source: 'stored', origin: STORED_ORIGIN };
+  const r = REFERENCE.find((x) => x.data === ref?.dataset && x.model === model);
+  if (ref === undefined || r === undefined) return undefined;
+  const { dataset } = ref;
+  return {
+    dataset,
+    model: r.model,
+    samplesPerSecond: r.perSecond[op],
+    source: 'stored',
+    origin: STORED_ORIGIN,
+  };
 };
-
-/** Looks up zuko's throughput for a cell: `undefined` when there is no comparable figure. */
-export type ReferenceLookup = (
-  model: ReferenceModel | undefined,
-  op: 'train' | 'logProb' | 'sample',
-  size: {
-    readonly dim: number;
-    readonly hidden: readonly number[];
-    readonly transforms: number;
-    readonly batch: number;
-  },
-) => ReferenceThroughput | undefined;
 
 /** RESULTS.md's stored figures only (labelled `stored`, with their machine and date). */
 export const storedReference: ReferenceLookup = referenceThroughput;

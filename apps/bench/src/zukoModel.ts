@@ -6,7 +6,6 @@ import { type BijectiveError, disposeParams } from '@bijective/core';
 import {
   type SafetensorsFile,
   type ZukoFlowName,
-  type ZukoModel,
   fromZuko,
   readSafetensorsFile,
 } from '@bijective/interop/node';
@@ -49,32 +48,22 @@ const zukoModelEntry = (
     fromZuko(file, { flow }),
     E.map(({ def, params, zuko }) => {
       disposeParams(params);
-      const fresh = (): ZukoModel => {
-        // The file passed fromZuko above, and fromZuko reads nothing else: a Left here is a bug.
-        const r = fromZuko(file, { flow });
-        if (E.isLeft(r)) throw r.left;
-        return r.right;
-      };
-      const size: FlowSize = {
-        dim: zuko.features,
-        hidden: zuko.hiddenFeatures,
-        transforms: zuko.transforms,
-      };
+      const id = zukoModelId(flow, path);
+      const size = { dim: zuko.features, hidden: zuko.hiddenFeatures, transforms: zuko.transforms };
       const entry: FlowEntry = {
-        id: zukoModelId(flow, path),
+        id,
         family: 'zuko',
         name: basename(path),
         // The architecture is the file's; a size other than its own is a caller's mistake.
         build: (asked) => {
-          if (asked.dim !== size.dim)
-            throw new Error(
-              `${zukoModelId(flow, path)} has dim ${size.dim}, asked for ${asked.dim}`,
-            );
-          return def;
+          if (asked.dim === size.dim) return def;
+          throw new Error(`${id} has dim ${size.dim}, asked for ${asked.dim}`);
         },
+        // The file passed fromZuko above, and fromZuko reads nothing else: a Left here is a bug.
         load: () => {
-          const m = fresh();
-          return { def: m.def, params: m.params };
+          const again = fromZuko(file, { flow });
+          if (E.isLeft(again)) throw again.left;
+          return { def: again.right.def, params: again.right.params };
         },
         reference: zuko.context === 0 ? flow : undefined,
         continuous: false,
