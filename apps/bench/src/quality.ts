@@ -21,7 +21,7 @@ import {
 } from './flows.js';
 import type { Picture, QualityRow, SeedRun } from './model.js';
 import { type Panel, digitsGridPng, panels2d, panelsSvg } from './pictures.js';
-import { CONTINUOUS_REFERENCE, type DatasetName, REFERENCE } from './reference.js';
+import { type DatasetName, qualityReference } from './reference.js';
 import { mean, median, standardError } from './stats.js';
 import { errorText } from './format.js';
 
@@ -103,25 +103,6 @@ export const drawSamples = (
 
 /** Model samples drawn for a 2-D picture. */
 export const SAMPLES_2D = 5000;
-
-const referenceFor = (dataset: DatasetName, entry: FlowEntry): QualityRow['reference'] => {
-  const model = entry.reference;
-  if (model === 'FFJORD' || model === 'flow matching') {
-    const r = CONTINUOUS_REFERENCE.find((c) => c.data === dataset && c.method === model);
-    const note = `${r?.budgetSeconds} s, ${r?.steps} steps${r?.note ? `; ${r.note}` : ''}`;
-    return r && { model, testLL: r.testLL, note };
-  }
-  const r = REFERENCE.find((x) => x.data === dataset && x.model === model);
-  return (
-    r && {
-      model: r.model,
-      testLL: r.testLL,
-      testLLMin: r.testLLMin,
-      testLLMax: r.testLLMax,
-      median: r.median,
-    }
-  );
-};
 
 /** A finished training run of {@link trainProtocol}: the kept parameters (owned by the caller) and how it went. */
 export interface Trained {
@@ -429,7 +410,7 @@ export const runQuality = async (
     const splits = await loadSplits(dataset).catch((e: unknown) => `data: ${errorText(e)}`);
     for (const entry of entries) {
       const name = `[quality] ${dataset} · ${entry.id}`;
-      const reference = referenceFor(dataset, entry);
+      const reference = qualityReference(dataset, entry.reference);
       const base = { dataset, flow: entry.id, backend, ...(reference && { reference }) };
       if (typeof splits === 'string') {
         rows.push({ ...base, status: 'failed', reason: splits });

@@ -1,3 +1,5 @@
+import type { QualityRow } from './model.js';
+
 /**
  * zuko's reference results, copied from the project's RESULTS.md so the app
  * stands alone: zuko 1.6.0 (PyTorch 1.13, CPU, 2 threads) trained with one
@@ -15,32 +17,14 @@ export type ReferenceModel = 'MAF' | 'RealNVP' | 'NSF';
 export type DatasetName =
   'moons' | '8gaussians' | 'checkerboard' | 'pinwheel' | '2spirals' | 'digits';
 
-/** One line of RESULTS.md's main table. */
-export interface ReferenceRow {
-  readonly data: DatasetName;
-  readonly model: ReferenceModel;
-  readonly params: number;
-  readonly testLL: number;
-  readonly testLLMin: number;
-  readonly testLLMax: number;
-  readonly median: number;
-  /** Samples per second of a training step, of log-prob and of sampling. */
-  readonly perSecond: { readonly train: number; readonly logProb: number; readonly sample: number };
-}
-
 type Triple = readonly [number, number, number];
 
 /**
- * RESULTS.md's table: test average log-likelihood (nats, higher is better)
- * and throughput for MAF, RealNVP and NSF (5 transforms, hidden [64, 64] on
- * the 2-D sets and [128, 128] on digits).
- *
- * @example
- * ```ts
- * REFERENCE.find((r) => r.data === 'moons' && r.model === 'MAF')?.testLL; // -1.738
- * ```
+ * RESULTS.md's table: test average log-likelihood (nats, higher is better; mean [min, max] over
+ * seeds, median) and samples per second for MAF, RealNVP and NSF (5 transforms, hidden [64, 64]
+ * on the 2-D sets and [128, 128] on digits).
  */
-export const REFERENCE: readonly ReferenceRow[] = (
+const REFERENCE = (
   [
     ['moons', 'MAF', 23060, [-1.738, -1.777, -1.717], -1.501, [62000, 433000, 240000]],
     ['moons', 'RealNVP', 22090, [-1.745, -1.749, -1.737], -1.496, [55000, 523000, 589000]],
@@ -62,71 +46,68 @@ export const REFERENCE: readonly ReferenceRow[] = (
     ['digits', 'NSF', 1073600, [-49.42, -49.77, -48.88], -45.13, [4000, 14000, 245]],
   ] satisfies readonly (readonly [DatasetName, ReferenceModel, number, Triple, number, Triple])[]
 ).map(
-  ([data, model, params, [testLL, testLLMin, testLLMax], median, [train, logProb, sample]]) => ({
-    ...{ data, model, params, testLL, testLLMin, testLLMax, median },
+  ([data, model, _params, [testLL, testLLMin, testLLMax], median, [train, logProb, sample]]) => ({
+    ...{ data, score: { model, testLL, testLLMin, testLLMax, median } },
     perSecond: { train, logProb, sample },
   }),
 );
 
-/** A continuous-flow reference (one seed, time-capped, on a GPU; loose). */
-export interface ContinuousReference {
-  readonly data: DatasetName;
-  readonly method: 'FFJORD' | 'flow matching';
-  readonly testLL: number;
-  readonly budgetSeconds: number;
-  readonly steps: number;
-  readonly note: string;
-}
+/**
+ * RESULTS.md's continuous-flow table (one seed, time-capped, on a GPU; loose): zuko's
+ * FFJORD-style CNF (trained by maximum likelihood) and conditional flow matching on the straight
+ * path, each for a fixed wall-clock budget; test LL with the exact trace.
+ */
+const CONTINUOUS_REFERENCE = (
+  [
+    ['moons', 'FFJORD', -2.228, '150 s, 324 steps; under-trained'],
+    ['moons', 'flow matching', -1.78, '60 s, 21078 steps'],
+    ['checkerboard', 'FFJORD', -4.17, '150 s, 329 steps; under-trained'],
+    ['checkerboard', 'flow matching', -3.794, '60 s, 19881 steps'],
+    ['digits', 'FFJORD', -62.11, '240 s, 672 steps; under-trained'],
+    ['digits', 'flow matching', -55.13, '200 s, 65524 steps'],
+  ] satisfies readonly (readonly [DatasetName, 'FFJORD' | 'flow matching', number, string])[]
+).map(([data, model, testLL, note]) => ({ data, score: { model, testLL, note } }));
 
 /**
- * RESULTS.md's continuous-flow table: zuko's FFJORD-style CNF (trained by
- * maximum likelihood) and conditional flow matching on the straight path,
- * each for a fixed wall-clock budget; test LL with the exact trace.
+ * zuko's test log-likelihood for a model on a data set (RESULTS.md's tables), as the quality
+ * report shows it beside a row: mean [min, max] over seeds and the median for MAF, RealNVP and
+ * NSF; one time-capped run, with its budget and steps, for FFJORD and flow matching.
+ *
+ * @example
+ * ```ts
+ * qualityReference('moons', 'MAF'); // { model: 'MAF', testLL: -1.738, testLLMin: -1.777, testLLMax: -1.717, median: -1.501 }
+ * ```
  */
-export const CONTINUOUS_REFERENCE: readonly ContinuousReference[] = (
-  [
-    ['moons', 'FFJORD', -2.228, 150, 324, 'under-trained'],
-    ['moons', 'flow matching', -1.78, 60, 21078, ''],
-    ['checkerboard', 'FFJORD', -4.17, 150, 329, 'under-trained'],
-    ['checkerboard', 'flow matching', -3.794, 60, 19881, ''],
-    ['digits', 'FFJORD', -62.11, 240, 672, 'under-trained'],
-    ['digits', 'flow matching', -55.13, 200, 65524, ''],
-  ] satisfies readonly (readonly [
-    DatasetName,
-    'FFJORD' | 'flow matching',
-    number,
-    number,
-    number,
-    string,
-  ])[]
-).map(([data, method, testLL, budgetSeconds, steps, note]) => ({
-  ...{ data, method, testLL, budgetSeconds, steps, note },
-}));
+export const qualityReference = (
+  dataset: DatasetName,
+  model: ReferenceModel | 'FFJORD' | 'flow matching' | undefined,
+): QualityRow['reference'] =>
+  [...REFERENCE, ...CONTINUOUS_REFERENCE].find((r) => r.data === dataset && r.score.model === model)
+    ?.score;
 
-/** The model sizes of the reference protocol for a data set's dimension. */
-export interface ReferenceSize {
-  readonly dataset: DatasetName;
+/** RESULTS.md's throughput sizes: moons stands for the 2-D sets. */
+const REFERENCE_SIZES = [
+  { dataset: 'moons', dim: 2, hidden: [64, 64] },
+  { dataset: 'digits', dim: 64, hidden: [128, 128] },
+] as const;
+
+/**
+ * The data set whose model sizes RESULTS.md timed at `size` (same dim and hidden widths, 5
+ * transforms), if any.
+ *
+ * @example
+ * ```ts
+ * referenceDataset({ dim: 2, hidden: [64, 64], transforms: 5 }); // 'moons'
+ * ```
+ */
+export const referenceDataset = (size: {
   readonly dim: number;
   readonly hidden: readonly number[];
   readonly transforms: number;
-  /** Batch of the training-step throughput. */
-  readonly trainBatch: number;
-  /** Batch of the log-prob and sample throughputs. */
-  readonly evalBatch: number;
-}
-
-/** Sizes at which RESULTS.md measured throughput: moons stands for the 2-D sets. */
-export const REFERENCE_SIZES: readonly ReferenceSize[] = [
-  { dataset: 'moons', dim: 2, hidden: [64, 64], transforms: 5, trainBatch: 256, evalBatch: 1024 },
-  {
-    dataset: 'digits',
-    dim: 64,
-    hidden: [128, 128],
-    transforms: 5,
-    trainBatch: 256,
-    evalBatch: 1024,
-  },
-];
+}): DatasetName | undefined =>
+  size.transforms === 5
+    ? REFERENCE_SIZES.find((s) => s.dim === size.dim && `${s.hidden}` === `${size.hidden}`)?.dataset
+    : undefined;
 
 /**
  * Where RESULTS.md's throughput columns come from: one 2-core machine on one day, before the bench
@@ -161,9 +142,9 @@ export type ReferenceLookup = (
 ) => ReferenceThroughput | undefined;
 
 /**
- * zuko's throughput for a row, when the row's model and sizes are the ones
- * RESULTS.md measured (same dim, hidden layers, transforms and batch);
- * `undefined` otherwise.
+ * zuko's throughput for a row, when the row's model and sizes are the ones RESULTS.md measured
+ * (same dim, hidden layers and transforms, batch 256 for a training step and 1024 for log-prob
+ * and sampling); `undefined` otherwise.
  *
  * @example
  * ```ts
@@ -172,23 +153,12 @@ export type ReferenceLookup = (
  * ```
  */
 export const referenceThroughput: ReferenceLookup = (model, op, size) => {
-  const ref = REFERENCE_SIZES.find(
-    (s) =>
-      s.dim === size.dim &&
-      s.hidden.join(',') === size.hidden.join(',') &&
-      s.transforms === size.transforms &&
-      (op === 'train' ? s.trainBatch : s.evalBatch) === size.batch,
-  );
-  const r = REFERENCE.find((x) => x.data === ref?.dataset && x.model === model);
-  if (ref === undefined || r === undefined) return undefined;
-  const { dataset } = ref;
-  return {
-    dataset,
-    model: r.model,
-    samplesPerSecond: r.perSecond[op],
-    source: 'stored',
-    origin: STORED_ORIGIN,
-  };
+  const dataset = size.batch === (op === 'train' ? 256 : 1024) ? referenceDataset(size) : undefined;
+  const r = REFERENCE.find((x) => x.data === dataset && x.score.model === model);
+  const samplesPerSecond = r?.perSecond[op];
+  return dataset === undefined || model === undefined || samplesPerSecond === undefined
+    ? undefined
+    : { dataset, model, samplesPerSecond, source: 'stored', origin: STORED_ORIGIN };
 };
 
 /** RESULTS.md's stored figures only (labelled `stored`, with their machine and date). */

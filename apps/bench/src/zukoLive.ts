@@ -6,7 +6,7 @@ import type { PlannedCell } from './speed.js';
 import {
   type ReferenceLookup,
   type ReferenceModel,
-  REFERENCE_SIZES,
+  referenceDataset,
   STORED_ORIGIN,
   storedReference,
 } from './reference.js';
@@ -240,9 +240,7 @@ export const liveReference =
     const want = keyOf({ ...size, model, op });
     const cell = run.cells.find((c) => keyOf(c) === want);
     if (cell?.seconds === undefined || cell.seconds.length === 0) return undefined;
-    const dataset = REFERENCE_SIZES.find(
-      (s) => keyOf({ ...s, model, op, batch: size.batch }) === want,
-    )?.dataset;
+    const dataset = referenceDataset(size);
     return {
       ...(dataset === undefined ? {} : { dataset }),
       model,
