@@ -25,6 +25,7 @@ import {
   drawSamples,
   perExampleLogProb,
   protocolSize,
+  testScores,
   trainProtocol,
 } from './quality.js';
 import { mean, median, standardError } from './stats.js';
@@ -174,9 +175,7 @@ const modelRow = (
   params: countParams(params),
   hidden: [...size.hidden],
   transforms: size.transforms,
-  testLL: mean(ll),
-  testLLStdErr: standardError(ll),
-  testMedian: median(ll),
+  ...testScores(ll),
   ...run,
 });
 
@@ -264,12 +263,10 @@ export const runDistillTraining = async (
   try {
     hooks.status('[distill] scoring the teacher on the test split');
     const teacherLL = Array.from(perExampleLogProb(teacherDef, tp, splits.test));
-    const { steps, epochs, stoppedBy } = trained.right;
+    const { steps, stoppedBy } = trained.right.run;
     const teacherRow = modelRow(teacher, tp, size, teacherLL, {
       wallSeconds: (performance.now() - t0) / 1000,
-      steps,
-      ...(epochs === undefined ? {} : { epochs }),
-      stoppedBy,
+      ...trained.right.run,
     });
     const ll = (m: DistillModel) => `${m.testLL.toFixed(3)} ± ${m.testLLStdErr.toFixed(3)}`;
     hooks.status(

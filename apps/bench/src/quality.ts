@@ -104,21 +104,17 @@ export const drawSamples = (
 /** Model samples drawn for a 2-D picture. */
 export const SAMPLES_2D = 5000;
 
-/** A finished training run of {@link trainProtocol}: the kept parameters (owned by the caller) and how it went. */
-export interface Trained {
+/** A finished run of {@link trainProtocol}: the kept parameters (the caller's) and how it went. */
+interface Trained {
   readonly params: Params;
-  readonly steps: number;
-  readonly epochs: number | undefined;
-  readonly stoppedBy: string;
   readonly method: 'maximum likelihood' | 'flow matching';
-  /** Continuous flows trained through the solver: mean NFE per forward solve while training. */
-  readonly trainNfe?: number;
+  readonly run: Pick<SeedRun, 'steps' | 'epochs' | 'stoppedBy' | 'trainNfe'>;
 }
 
-/** Mean NFE per solve of a tally (`undefined` if no solve ran: a discrete flow). */
-const nfePerSolve = (tally: SolveTally): number | undefined => {
-  const c = tally.cost();
-  return c.solves === 0 ? undefined : c.nfe / c.solves;
+/** Mean NFE per solve of a tally, as `{ [key]: nfe }`, or `{}` if no solve ran (a discrete flow). */
+const nfePerSolve = (tally: SolveTally, key: 'trainNfe' | 'testNfe') => {
+  const { solves, nfe } = tally.cost();
+  return solves === 0 ? {} : { [key]: nfe / solves };
 };
 
 /** A fitter's `Left` as a reason (a diverged run's `lastGoodParams` freed). */
@@ -188,6 +184,7 @@ const train = async (
   const x = tensorOf(splits.train);
   const v = tensorOf(splits.val);
   const { seed, maxSteps } = options;
+  const capped = maxSteps === undefined ? {} : { maxSteps };
   try {
     if (entry.id === 'continuous/flowMatching' && continuous && isContinuousDef(def)) {
       const r = await continuous.fitFlowMatching(def, x, {
@@ -201,22 +198,16 @@ const train = async (
           ),
       });
       if (E.isLeft(r)) return E.left(reasonOf(r.left, false));
-      const maxed = maxSteps !== undefined && r.right.steps >= maxSteps;
-      return E.right({
-        params: r.right.params,
-        steps: r.right.steps,
-        epochs: undefined,
-        stoppedBy: r.right.stoppedBy === 'patience' ? 'patience' : maxed ? 'maxSteps' : 'budget',
-        method: 'flow matching',
-      });
+      const { params, steps } = r.right;
+      const maxed = maxSteps !== undefined && steps >= maxSteps;
+      const stoppedBy =
+        r.right.stoppedBy === 'patience' ? 'patience' : maxed ? 'maxSteps' : 'budget';
+      return E.right({ params, method: 'flow matching', run: { steps, stoppedBy } });
     }
     // Data, seed and caps: all fitFfjord is given (its defaults are the protocol); core's fit adds
     // RESULTS.md's batch, learning rate and patience.
     const caps = {
-      validation: v,
-      seed,
-      epochs: options.maxEpochs,
-      ...(maxSteps === undefined ? {} : { maxSteps }),
+      ...{ validation: v, seed, epochs: options.maxEpochs, ...capped },
       onProgress: (p: EpochProgress) =>
         report(
           `epoch ${p.epoch + 1}, train ${(p.trainNll ?? p.trainLoss)?.toFixed(3)}${p.nfe === undefined ? '' : `, NFE ${p.nfe.toFixed(0)}`}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'})`,
@@ -229,19 +220,29 @@ const train = async (
         ? await continuous.fitFfjord(def.observe(tally.onSolve), x, caps)
         : await fit(def, x, { ...caps, batchSize: 256, learningRate: 1e-3, patience });
     if (E.isLeft(r)) return E.left(reasonOf(r.left, true));
-    const trainNfe = nfePerSolve(tally);
-    return E.right({
-      params: r.right.params,
-      steps: r.right.steps,
-      epochs: r.right.history.length,
-      stoppedBy: r.right.stoppedBy === 'callback' ? 'budget' : r.right.stoppedBy,
-      method: 'maximum likelihood',
-      ...(trainNfe === undefined ? {} : { trainNfe }),
-    });
+    const { params, steps, history } = r.right;
+    const stoppedBy = r.right.stoppedBy === 'callback' ? 'budget' : r.right.stoppedBy;
+    const run = { steps, epochs: history.length, stoppedBy, ...nfePerSolve(tally, 'trainNfe') };
+    return E.right({ params, method: 'maximum likelihood', run });
   } finally {
     tf.dispose([x, v]);
   }
 };
+
+/**
+ * Test scores of a model from its per-example log-likelihoods `ℓᵢ` (nats): `testLL = mean ℓᵢ`,
+ * `testLLStdErr = sd(ℓ)/√n` and `testMedian = median ℓᵢ`.
+ *
+ * @example
+ * ```ts
+ * testScores(Array.from(perExampleLogProb(def, params, splits.test))).testLL;
+ * ```
+ */
+export const testScores = (ll: readonly number[]) => ({
+  testLL: mean(ll),
+  testLLStdErr: standardError(ll),
+  testMedian: median(ll),
+});
 
 /** The pictures of a trained flow: 2-D data, density and samples, or digits images and samples. */
 const picturePanels = async (
@@ -262,20 +263,13 @@ const picturePanels = async (
   const { mean: mu, std } = await loadDigitsScale();
   const pixels = (values: Float32Array) =>
     Float32Array.from({ length: 64 * 64 }, (_, i) => values[i]! * std[i % 64]! + mu[i % 64]!);
-  return [
-    { caption: '64 test images', png: digitsGridPng(pixels(splits.test.values), 64, 8) },
-    {
-      caption: '64 model samples',
-      png: digitsGridPng(pixels(drawSamples(def, params, 64, seed)), 64, 8),
-    },
-  ];
+  const grid = (caption: string, values: Float32Array) => ({
+    caption,
+    png: digitsGridPng(pixels(values), 64, 8),
+  });
+  const samples = drawSamples(def, params, 64, seed);
+  return [grid('64 test images', splits.test.values), grid('64 model samples', samples)];
 };
-
-/** The figures {@link aggregateSeeds} pools into a {@link QualityRow}. */
-export type SeedFigures = Omit<
-  QualityRow,
-  'dataset' | 'flow' | 'backend' | 'status' | 'reason' | 'params' | 'method' | 'reference'
->;
 
 /**
  * Pool the runs of one (flow, data set) over seeds as RESULTS.md does: the
@@ -289,7 +283,7 @@ export type SeedFigures = Omit<
  * aggregateSeeds([run0, run1, run2]); // { testLL: -3.61, testLLMin: -3.65, testLLMax: -3.58, … }
  * ```
  */
-export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): SeedFigures => {
+export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): Partial<QualityRow> => {
   if (runs.length === 1) {
     const { seed: _seed, ...one } = runs[0];
     return one;
@@ -332,7 +326,7 @@ const runSeed = async (
   const trained = await trainProtocol(entry, defs.train, splits, options, continuous, hooks, label);
   const wallSeconds = (performance.now() - t0) / 1000;
   if (E.isLeft(trained)) return E.left({ reason: trained.left, wallSeconds });
-  const t = trained.right;
+  const { params, method, run: t } = trained.right;
   try {
     hooks.status(`${label}: scoring the test split`);
     // A continuous flow's ODE solves are counted through `observe` (definitions keep no counters).
@@ -340,42 +334,32 @@ const runSeed = async (
     const scored = isContinuousDef(defs.evaluate)
       ? defs.evaluate.observe(tally.onSolve)
       : defs.evaluate;
-    const ll = Array.from(perExampleLogProb(scored, t.params, splits.test));
-    const testNfe = nfePerSolve(tally);
-    const run: SeedRun = {
+    const ll = Array.from(perExampleLogProb(scored, params, splits.test));
+    const scores = testScores(ll);
+    const run = {
       seed: options.seed,
-      testLL: mean(ll),
-      testLLStdErr: standardError(ll),
-      testMedian: median(ll),
+      ...scores,
       wallSeconds,
-      steps: t.steps,
-      ...(t.epochs === undefined ? {} : { epochs: t.epochs }),
-      stoppedBy: t.stoppedBy,
-      ...(t.trainNfe === undefined ? {} : { trainNfe: t.trainNfe }),
-      ...(testNfe === undefined ? {} : { testNfe }),
+      ...t,
+      ...nfePerSolve(tally, 'testNfe'),
     };
     hooks.status(
-      `${label}: test LL ${run.testLL.toFixed(3)} ± ${run.testLLStdErr.toFixed(3)} in ${wallSeconds.toFixed(1)} s, ${t.steps} steps`,
+      `${label}: test LL ${scores.testLL.toFixed(3)} ± ${scores.testLLStdErr.toFixed(3)} in ${wallSeconds.toFixed(1)} s, ${t.steps} steps`,
       true,
     );
     let panels: Panel[] | undefined;
     if (picture)
       try {
         hooks.status(`${label}: drawing pictures`);
-        panels = await picturePanels(defs.evaluate, t.params, splits, options.seed);
+        panels = await picturePanels(defs.evaluate, params, splits, options.seed);
       } catch (e) {
         hooks.status(`${label}: pictures failed: ${errorText(e)}`, true);
       }
-    return E.right({
-      run,
-      params: countParams(t.params),
-      method: t.method,
-      ...(panels && { panels }),
-    });
+    return E.right({ run, params: countParams(params), method, ...(panels && { panels }) });
   } catch (e) {
     return E.left({ reason: `evaluation: ${errorText(e)}`, wallSeconds, steps: t.steps });
   } finally {
-    disposeParams(t.params);
+    disposeParams(params);
   }
 };
 

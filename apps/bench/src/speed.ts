@@ -1,6 +1,7 @@
 import { type FlowDef, type Params, countParams, disposeParams, tf } from '@bijective/core';
 import { adamInit, disposeAdam, lossAndGrads, optimizerUpdate } from '@bijective/core/training';
 import { flattenParams, tfSeed } from '@bijective/core/params';
+import { type KernelProfile, profileKernels } from '@bijective/core/backend';
 import { defaultHidden } from '@bijective/core/presets';
 import type { BenchOptions, Op } from './args.js';
 import type { FlowEntry, FlowSize } from './flows.js';
@@ -9,7 +10,6 @@ import { type ReferenceLookup, storedReference } from './reference.js';
 import { summarize } from './stats.js';
 import { type TimingOptions, timeRepeated } from './timing.js';
 import { errorText } from './format.js';
-import { type KernelProfile, profileKernels } from './kernelCount.js';
 
 /** The sizes of one speed matrix: model sizes plus the batches of the two kinds of operation. */
 export interface SpeedSize extends FlowSize {

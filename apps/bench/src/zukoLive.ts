@@ -128,8 +128,8 @@ const runPython = (
   python: string,
   script: string,
   input: string,
-  timeout: number,
   env: NodeJS.ProcessEnv,
+  timeout = 30 * 60 * 1000,
 ): Promise<E.Either<string, string>> =>
   new Promise((resolve) => {
     const threads = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
@@ -149,24 +149,18 @@ const runPython = (
     child.stdin?.end(input);
   });
 
-/** Options of {@link zukoReferenceFor}'s live run. */
+/** Where {@link zukoReferenceFor} runs zuko (defaults: {@link pythonCandidates}, {@link ZUKO_SCRIPT}, `process.env`). */
 export interface ZukoLiveOptions {
-  /** Interpreters to try in order (default {@link pythonCandidates} of `process.env`). */
   readonly pythons?: readonly string[];
-  /** The script (default {@link ZUKO_SCRIPT}). */
   readonly script?: string;
-  /** PyTorch intra-op threads (default 2, RESULTS.md's protocol). */
-  readonly threads?: number;
-  /** Kill the subprocess after this long (default 30 minutes). */
-  readonly timeoutMs?: number;
-  /** The subprocess's environment (default `process.env`; BLAS and OpenMP are set to one thread on top). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
- * Time zuko's flows at the given cells in a python subprocess (JSON on stdin and stdout), with
- * the bench's warm-up, repetitions and per-cell time cap, trying each interpreter in turn until
- * one imports torch and zuko; a Left lists each interpreter tried and what went wrong.
+ * Time zuko's flows at the given cells in a python subprocess (JSON on stdin and stdout; PyTorch
+ * at 2 threads, RESULTS.md's protocol; killed after 30 minutes), with the bench's warm-up,
+ * repetitions and per-cell time cap, trying each interpreter in turn until one imports torch and
+ * zuko; a Left lists each interpreter tried and what went wrong.
  */
 const runZukoLive = async (
   cells: readonly ZukoCellRequest[],
@@ -175,13 +169,15 @@ const runZukoLive = async (
   options: ZukoLiveOptions,
 ): Promise<E.Either<string, ZukoLiveRun>> => {
   const { warmup, reps, maxSeconds, minReps = 3 } = timing;
-  const threads = options.threads ?? 2;
-  const input = JSON.stringify({ cells, warmup, reps, maxSeconds, minReps, seed, threads });
+  const input = JSON.stringify({ cells, warmup, reps, maxSeconds, minReps, seed, threads: 2 });
   const attempts: string[] = [];
-  for (const python of options.pythons ?? pythonCandidates(process.env)) {
-    const script = options.script ?? ZUKO_SCRIPT;
-    const env = options.env ?? process.env;
-    const out = await runPython(python, script, input, options.timeoutMs ?? 1_800_000, env);
+  const {
+    pythons = pythonCandidates(process.env),
+    script = ZUKO_SCRIPT,
+    env = process.env,
+  } = options;
+  for (const python of pythons) {
+    const out = await runPython(python, script, input, env);
     const parsed = E.chain(parseZukoOutput)(out);
     if (E.isRight(parsed)) return E.right({ ...parsed.right, interpreter: python });
     attempts.push(`${python}: ${parsed.left}`);

@@ -1,6 +1,6 @@
-import { tf } from '@bijective/core';
+import { tf } from '../src/tf.js';
 import { describe, expect, it } from 'vitest';
-import { type KernelProfile, profileKernels } from '../src/kernelCount.js';
+import { type KernelProfile, profileKernels } from '../src/backend/profileKernels.js';
 
 const backend = () => tf.getBackend();
 const calls = (p: KernelProfile) => Object.fromEntries(p.byKernel.map((k) => [k.name, k.calls]));

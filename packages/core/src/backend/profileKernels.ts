@@ -1,5 +1,11 @@
-import { tf } from '@bijective/core';
-import type { KernelTally } from './model.js';
+import { tf } from '../tf.js';
+
+/** One kernel's share of a profiled call: its name, how often the engine called it, and the seconds inside it. */
+export interface KernelTally {
+  readonly name: string;
+  readonly calls: number;
+  readonly seconds: number;
+}
 
 /** What one instrumented call did: kernel calls, the time inside them, and its wall time. */
 export interface KernelProfile {
@@ -30,6 +36,7 @@ export interface KernelProfile {
  *
  * @example
  * ```ts
+ * import { profileKernels } from '@bijective/core/backend';
  * const p = await profileKernels(() => tf.tidy(() => tf.sum(tf.mul(a, b))).data(), 'cpu');
  * p.kernelCalls; // 2 (Multiply, Sum)
  * ```
