@@ -2,9 +2,9 @@ import { encode } from 'fast-png';
 import type { Matrix } from './data.js';
 import { escapeXml } from './report/svg.js';
 
-/** An 8-bit RGB image (`width·height·3` bytes, row-major) as a PNG file (fast-png's encoder). */
-const rgbPng = (width: number, height: number, data: Uint8Array): Buffer =>
-  Buffer.from(encode({ width, height, data, channels: 3, depth: 8 }));
+/** An 8-bit image (`width·height·channels` bytes, row-major: 1 grey, 3 RGB) as a PNG (fast-png). */
+const png = (width: number, height: number, data: Uint8Array, channels: 1 | 3): Buffer =>
+  Buffer.from(encode({ width, height, data, channels, depth: 8 }));
 
 // Viridis at 9 stops (van der Walt & Smith 2015), linearly interpolated.
 const VIRIDIS: readonly (readonly [number, number, number])[] = [
@@ -42,13 +42,8 @@ export const heatmapPng = (grid: Float32Array | readonly number[], size: number)
   let max = 0;
   for (const v of grid) if (Number.isFinite(v) && v > max) max = v;
   const rgb = new Uint8Array(size * size * 3);
-  for (let i = 0; i < size * size; i++) {
-    const [r, g, b] = viridis(max > 0 ? (grid[i] ?? 0) / max : 0);
-    rgb[i * 3] = r;
-    rgb[i * 3 + 1] = g;
-    rgb[i * 3 + 2] = b;
-  }
-  return rgbPng(size, size, rgb);
+  for (let i = 0; i < size * size; i++) rgb.set(viridis(max > 0 ? (grid[i] ?? 0) / max : 0), i * 3);
+  return png(size, size, rgb, 3);
 };
 
 /** The square window `[lo, hi]²` the 2-D pictures show. */
@@ -101,12 +96,9 @@ export const panels2d = (extent: Matrix, panels: readonly Panel2d[]): Panel[] =>
 export const gridPoints = (w: Window, size: number): Float32Array => {
   const out = new Float32Array(size * size * 2);
   const step = (w.hi - w.lo) / size;
-  for (let r = 0; r < size; r++) {
-    for (let c = 0; c < size; c++) {
-      out[(r * size + c) * 2] = w.lo + (c + 0.5) * step;
-      out[(r * size + c) * 2 + 1] = w.hi - (r + 0.5) * step;
-    }
-  }
+  for (let r = 0; r < size; r++)
+    for (let c = 0; c < size; c++)
+      out.set([w.lo + (c + 0.5) * step, w.hi - (r + 0.5) * step], (r * size + c) * 2);
   return out;
 };
 
@@ -181,18 +173,14 @@ export const digitsGridPng = (images: Float32Array, n: number, cols: number): Bu
   const rows = Math.ceil(n / cols);
   const w = cols * 9 + 1;
   const h = rows * 9 + 1;
-  const rgb = new Uint8Array(w * h * 3).fill(255);
+  const grey = new Uint8Array(w * h).fill(255);
   for (let k = 0; k < n; k++) {
     const ox = (k % cols) * 9 + 1;
     const oy = Math.floor(k / cols) * 9 + 1;
     for (let p = 0; p < 64; p++) {
       const v = Math.min(1, Math.max(0, images[k * 64 + p] ?? 0));
-      const g = Math.round(255 * (1 - v));
-      const idx = ((oy + Math.floor(p / 8)) * w + ox + (p % 8)) * 3;
-      rgb[idx] = g;
-      rgb[idx + 1] = g;
-      rgb[idx + 2] = g;
+      grey[(oy + Math.floor(p / 8)) * w + ox + (p % 8)] = Math.round(255 * (1 - v));
     }
   }
-  return rgbPng(w, h, rgb);
+  return png(w, h, grey, 1);
 };
