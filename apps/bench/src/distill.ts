@@ -38,11 +38,11 @@ import { errorText } from './format.js';
 export type Distill = typeof import('@bijective/autoregressive').distill;
 
 /** The student's test log-likelihood must be at least the teacher's minus this many nats. */
-export const DISTILL_TOLERANCE = 0.1;
+const DISTILL_TOLERANCE = 0.1;
 /** IAF must sample at least this many times faster than MAF at dim 64. */
 export const SPEEDUP_THRESHOLD = 20;
 /** The dimension the speed-up criterion applies to (the digits size of RESULTS.md). */
-export const SPEEDUP_DIM = 64;
+const SPEEDUP_DIM = 64;
 /** The teacher and student presets. */
 export const TEACHER_ID = 'autoregressive/maf';
 /** The student preset: an IAF, whose sampling and own density of its draws are one pass per layer. */
@@ -115,14 +115,11 @@ export const meanWithError = (xs: readonly number[]): MeanWithError => ({
 export const windowedCurve = (
   history: readonly number[],
   window: number,
-): { step: number; kl: number }[] => {
-  const out: { step: number; kl: number }[] = [];
-  for (let start = 0; start < history.length; start += window) {
-    const w = history.slice(start, start + window);
-    out.push({ step: start + w.length, kl: mean(w) });
-  }
-  return out;
-};
+): { step: number; kl: number }[] =>
+  Array.from({ length: Math.ceil(history.length / window) }, (_, i) => {
+    const w = history.slice(i * window, (i + 1) * window);
+    return { step: i * window + w.length, kl: mean(w) };
+  });
 
 /**
  * Pair the `sample` cells of the MAF teacher and IAF student by size and

@@ -228,8 +228,8 @@ export const runCell = async (
   }
 };
 
-/** The GEMM row's shapes: `[M, K] @ [K, N]`. */
-const GEMM = { m: 512, k: 256, n: 256 } as const;
+/** The GEMM row's shapes `[M, K] @ [K, N]`, as a cell: dim K, batch M, hidden [N]. */
+const GEMM = { dim: 256, batch: 512, evalBatch: 512, hidden: [256], transforms: 0 } as const;
 
 /**
  * Time `tf.matMul` of a 512×256 by a 256×256 float32 matrix on the active
@@ -242,18 +242,9 @@ const GEMM = { m: 512, k: 256, n: 256 } as const;
  * ```
  */
 export const runGemm = async (timing: TimingOptions, backend: string): Promise<SpeedRow> => {
-  const base = {
-    ...baseRow('gemm', backend, 'gemm', {
-      dim: GEMM.k,
-      hidden: [GEMM.n],
-      transforms: 0,
-      batch: GEMM.m,
-      evalBatch: GEMM.m,
-    }),
-    params: 0,
-  };
-  const a = tf.randomNormal([GEMM.m, GEMM.k], 0, 1, 'float32', 1);
-  const b = tf.randomNormal([GEMM.k, GEMM.n], 0, 1, 'float32', 2);
+  const base = { ...baseRow('gemm', backend, 'gemm', GEMM), params: 0 };
+  const a = tf.randomNormal([GEMM.batch, GEMM.dim], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([GEMM.dim, GEMM.hidden[0]], 0, 1, 'float32', 2);
   const before = tf.memory().numTensors;
   try {
     const { seconds, calls } = await timeRepeated(() => readBack(tf.matMul(a, b)), timing);
@@ -262,8 +253,8 @@ export const runGemm = async (timing: TimingOptions, backend: string): Promise<S
       ...base,
       status: 'ok',
       seconds: s,
-      samplesPerSecond: GEMM.m / s.median,
-      gflops: (2 * GEMM.m * GEMM.k * GEMM.n) / s.median / 1e9,
+      samplesPerSecond: GEMM.batch / s.median,
+      gflops: (2 * GEMM.batch * GEMM.dim * GEMM.hidden[0]) / s.median / 1e9,
       leakedTensors: tf.memory().numTensors - before,
       calls,
     };
