@@ -248,10 +248,8 @@ export const selectFlows = (
   mode: 'speed' | 'quality' | 'browser',
 ): Selection => {
   const packaged = catalog.entries.filter((e) => e.family !== 'core');
-  const out: FlowEntry[] = [];
-  const add = (e: FlowEntry) => {
-    if (!out.includes(e)) out.push(e);
-  };
+  const out = new Set<FlowEntry>();
+  const add = (e: FlowEntry) => out.add(e);
   for (const name of names) {
     if (name === 'default') {
       const pool =
@@ -274,7 +272,7 @@ export const selectFlows = (
     }
     hits.forEach(add);
   }
-  return { ok: true, entries: out };
+  return { ok: true, entries: [...out] };
 };
 
 /**
@@ -289,8 +287,5 @@ export const selectFlows = (
  */
 export const prioritize = (entries: readonly FlowEntry[]): FlowEntry[] => {
   const rank = (e: FlowEntry) => (e.continuous ? 2 : e.reference !== undefined ? 0 : 1);
-  return entries
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i)
-    .map(({ e }) => e);
+  return [...entries].sort((a, b) => rank(a) - rank(b)); // a stable sort keeps the catalog order
 };
