@@ -4,7 +4,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { type BijectiveError, disposeParams } from '@bijective/core';
 import {
-  type SafetensorsFile,
+  type ZukoModel,
   type ZukoFlowName,
   fromZuko,
   readSafetensorsFile,
@@ -33,20 +33,28 @@ export const zukoModelId = (flow: ZukoFlowName, path: string): string =>
   `zuko/${flow} (${basename(path)})`;
 
 /**
- * A speed-matrix entry for a parsed zuko state dict: checks it with `fromZuko` once (so a file
- * it refuses is a `Left` before any timing, and no tensor is left behind), then makes the
- * definition and the stored parameters afresh for each cell, on whichever backend is active
- * then. The entry carries zuko's class as its reference model, so a flow at RESULTS.md's sizes
- * (dim 2, hidden [64, 64], 5 transforms, no context) gets zuko's throughput beside it.
+ * Read a safetensors file of a trained zuko flow and make it a speed-matrix entry: the state dict
+ * is checked with `fromZuko` once (so an unreadable file, a malformed one or a state dict it
+ * refuses is a `Left` whose message names the path, field or key, before any timing, and no tensor
+ * is left behind); each cell then gets the definition and the stored parameters afresh, on
+ * whichever backend is active then. The entry carries zuko's class as its reference model, so a
+ * flow at RESULTS.md's sizes (dim 2, hidden [64, 64], 5 transforms, no context) gets zuko's
+ * throughput beside it.
+ *
+ * @example
+ * ```ts
+ * const m = await loadZukoModel('model.safetensors', 'NSF')();
+ * if (E.isLeft(m)) console.error(m.left.message);
+ * ```
  */
-const zukoModelEntry = (
-  file: SafetensorsFile,
-  flow: ZukoFlowName,
+export const loadZukoModel = (
   path: string,
-): E.Either<BijectiveError, ZukoModelEntry> =>
+  flow: ZukoFlowName,
+): TE.TaskEither<BijectiveError, ZukoModelEntry> =>
   pipe(
-    fromZuko(file, { flow }),
-    E.map(({ def, params, zuko }) => {
+    readSafetensorsFile(path),
+    TE.chainEitherK((file) => E.map((m: ZukoModel) => ({ ...m, file }))(fromZuko(file, { flow }))),
+    TE.map(({ file, def, params, zuko }) => {
       disposeParams(params);
       const id = zukoModelId(flow, path);
       const size = { dim: zuko.features, hidden: zuko.hiddenFeatures, transforms: zuko.transforms };
@@ -63,31 +71,11 @@ const zukoModelEntry = (
         load: () => {
           const again = fromZuko(file, { flow });
           if (E.isLeft(again)) throw again.left;
-          return { def: again.right.def, params: again.right.params };
+          return again.right;
         },
         reference: zuko.context === 0 ? flow : undefined,
         continuous: false,
       };
       return { entry, size, contextDim: zuko.context };
     }),
-  );
-
-/**
- * Read a safetensors file and make it a speed-matrix entry ({@link zukoModelEntry}); an
- * unreadable file, a malformed one or a state dict `fromZuko` refuses is a `Left` whose message
- * names the path, field or key.
- *
- * @example
- * ```ts
- * const m = await loadZukoModel('model.safetensors', 'NSF')();
- * if (E.isLeft(m)) console.error(m.left.message);
- * ```
- */
-export const loadZukoModel = (
-  path: string,
-  flow: ZukoFlowName,
-): TE.TaskEither<BijectiveError, ZukoModelEntry> =>
-  pipe(
-    readSafetensorsFile(path),
-    TE.chainEitherK((file) => zukoModelEntry(file, flow, path)),
   );
