@@ -159,12 +159,7 @@ type MaximumLikelihood = Pick<FitResult<Params>, 'params' | 'steps' | 'stoppedBy
  * if (E.isRight(r)) disposeParams(r.right.params);
  * ```
  */
-export const trainProtocol = (
-  ...args: Parameters<typeof train>
-): Promise<E.Either<string, Trained>> => train(...args).catch((e: unknown) => E.left(errorText(e)));
-
-/** {@link trainProtocol}'s body, which may throw. */
-const train = async (
+export const trainProtocol = async (
   entry: FlowEntry,
   def: FlowDef<Params>,
   splits: Splits,
@@ -181,11 +176,12 @@ const train = async (
     const over = options.budgetSeconds !== undefined && elapsed > options.budgetSeconds;
     return over ? ('stop' as const) : undefined;
   };
-  const x = tensorOf(splits.train);
-  const v = tensorOf(splits.val);
   const { seed, maxSteps } = options;
   const capped = maxSteps === undefined ? {} : { maxSteps };
+  const data: tf.Tensor[] = [];
   try {
+    const [x, v] = [tensorOf(splits.train), tensorOf(splits.val)];
+    data.push(x, v);
     if (entry.id === 'continuous/flowMatching' && continuous && isContinuousDef(def)) {
       const r = await continuous.fitFlowMatching(def, x, {
         seed,
@@ -224,8 +220,10 @@ const train = async (
     const stoppedBy = r.right.stoppedBy === 'callback' ? 'budget' : r.right.stoppedBy;
     const run = { steps, epochs: history.length, stoppedBy, ...nfePerSolve(tally, 'trainNfe') };
     return E.right({ params, method: 'maximum likelihood', run });
+  } catch (e) {
+    return E.left(errorText(e));
   } finally {
-    tf.dispose([x, v]);
+    tf.dispose(data);
   }
 };
 
