@@ -170,8 +170,13 @@ export const runBrowser = async (
     });
     const pageOptions: PageOptions = {
       flows: prioritize(entries).map((e) => e.id),
-      ...{ ops: o.ops, sizes: speedSizes(o), warmup: o.warmup, reps: o.reps },
-      ...{ cellSeconds: o.cellSeconds, budgetSeconds: o.budgetSeconds, seed: o.seed },
+      ops: o.ops,
+      sizes: speedSizes(o),
+      warmup: o.warmup,
+      reps: o.reps,
+      cellSeconds: o.cellSeconds,
+      budgetSeconds: o.budgetSeconds,
+      seed: o.seed,
     };
     await page.goto(`${server.url}?o=${encodeURIComponent(JSON.stringify(pageOptions))}`);
     const timeout = ((o.budgetSeconds ?? 3600) + 300) * 1000;

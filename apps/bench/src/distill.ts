@@ -152,8 +152,14 @@ export const speedups = (
         .join('; ');
       const { dim, transforms, batch, backend } = maf;
       return {
-        ...{ dim, hidden: [...maf.hidden], transforms, batch, backend },
-        ...{ mafSamplesPerSecond: m, iafSamplesPerSecond: i, ratio },
+        dim,
+        hidden: [...maf.hidden],
+        transforms,
+        batch,
+        backend,
+        mafSamplesPerSecond: m,
+        iafSamplesPerSecond: i,
+        ratio,
         ...(dim === SPEEDUP_DIM ? { pass: ratio !== undefined && ratio >= threshold } : {}),
         ...(reason === '' ? {} : { reason }),
       };

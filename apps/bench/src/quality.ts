@@ -203,7 +203,10 @@ export const trainProtocol = async (
     // Data, seed and caps: all fitFfjord is given (its defaults are the protocol); core's fit adds
     // RESULTS.md's batch, learning rate and patience.
     const caps = {
-      ...{ validation: v, seed, epochs: options.maxEpochs, ...capped },
+      validation: v,
+      seed,
+      epochs: options.maxEpochs,
+      ...capped,
       onProgress: (p: EpochProgress) =>
         report(
           `epoch ${p.epoch + 1}, train ${(p.trainNll ?? p.trainLoss)?.toFixed(3)}${p.nfe === undefined ? '' : `, NFE ${p.nfe.toFixed(0)}`}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'})`,

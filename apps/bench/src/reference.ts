@@ -47,7 +47,8 @@ const REFERENCE = (
   ] satisfies readonly (readonly [DatasetName, ReferenceModel, number, Triple, number, Triple])[]
 ).map(
   ([data, model, _params, [testLL, testLLMin, testLLMax], median, [train, logProb, sample]]) => ({
-    ...{ data, score: { model, testLL, testLLMin, testLLMax, median } },
+    data,
+    score: { model, testLL, testLLMin, testLLMax, median },
     perSecond: { train, logProb, sample },
   }),
 );
@@ -131,7 +132,7 @@ export interface ReferenceThroughput {
 
 /** Looks up zuko's throughput for a cell: `undefined` when there is no comparable figure. */
 export type ReferenceLookup = (
-  model: ReferenceModel | undefined,
+  model: ReferenceModel | 'FFJORD' | 'flow matching' | undefined,
   op: 'train' | 'logProb' | 'sample',
   size: {
     readonly dim: number;
@@ -155,10 +156,15 @@ export type ReferenceLookup = (
 export const referenceThroughput: ReferenceLookup = (model, op, size) => {
   const dataset = size.batch === (op === 'train' ? 256 : 1024) ? referenceDataset(size) : undefined;
   const r = REFERENCE.find((x) => x.data === dataset && x.score.model === model);
-  const samplesPerSecond = r?.perSecond[op];
-  return dataset === undefined || model === undefined || samplesPerSecond === undefined
+  return dataset === undefined || r === undefined
     ? undefined
-    : { dataset, model, samplesPerSecond, source: 'stored', origin: STORED_ORIGIN };
+    : {
+        dataset,
+        model: r.score.model,
+        samplesPerSecond: r.perSecond[op],
+        source: 'stored',
+        origin: STORED_ORIGIN,
+      };
 };
 
 /** RESULTS.md's stored figures only (labelled `stored`, with their machine and date). */

@@ -121,11 +121,10 @@ const withReference = (
   lookup: ReferenceLookup,
   samplesPerSecond?: number,
 ): Pick<SpeedRow, 'reference'> => {
-  const model =
-    entry.reference === 'FFJORD' || entry.reference === 'flow matching'
-      ? undefined
-      : entry.reference;
-  const ref = lookup(model, op, { ...size, batch: op === 'train' ? size.batch : size.evalBatch });
+  const ref = lookup(entry.reference, op, {
+    ...size,
+    batch: op === 'train' ? size.batch : size.evalBatch,
+  });
   if (ref === undefined) return {};
   const ratio =
     samplesPerSecond === undefined ? undefined : samplesPerSecond / ref.samplesPerSecond;

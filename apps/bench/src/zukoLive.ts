@@ -186,7 +186,7 @@ const runZukoLive = async (
 };
 
 /** A cell's sizes, as the bench and the script key them. */
-const keyOf = (c: ZukoCellRequest): string =>
+const keyOf = (c: Omit<ZukoCellRequest, 'model'> & { readonly model: string }): string =>
   `${c.model}|${c.op}|${c.dim}|${c.hidden.join(',')}|${c.transforms}|${c.batch}`;
 
 /**
@@ -232,14 +232,13 @@ export const zukoCellsFor = (cells: readonly PlannedCell[]): ZukoCellRequest[] =
 export const liveReference =
   (run: ZukoLiveRun): ReferenceLookup =>
   (model, op, size) => {
-    if (model === undefined) return undefined;
-    const want = keyOf({ ...size, model, op });
+    const want = keyOf({ ...size, model: model ?? '', op });
     const cell = run.cells.find((c) => keyOf(c) === want);
     if (cell?.seconds === undefined || cell.seconds.length === 0) return undefined;
     const dataset = referenceDataset(size);
     return {
       ...(dataset === undefined ? {} : { dataset }),
-      model,
+      model: cell.model,
       samplesPerSecond: cell.batch / summarize(cell.seconds).median,
       source: 'live',
       origin: `zuko ${run.zuko}, PyTorch ${run.torch}, ${run.threads} threads, timed in this run`,
