@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type BackendPlugin, cpuBackend, tf, useBackend } from '@bijective/core';
 import type { BackendName } from './args.js';
 import { importFailure } from './families.js';
+import { errorText } from './format.js';
 
 /** Whether a backend could be loaded and selected, and what it reports about itself. */
 export interface BackendStatus {
@@ -19,81 +20,61 @@ export interface LoadedBackend {
   readonly plugin: BackendPlugin | undefined;
 }
 
-/** Each package backend: where its factory lives, and the factory, imported (typed) on demand. */
+/** Each package backend: its package, its factory's name, and the factory, imported (typed) on demand. */
 const SOURCES: Readonly<
-  Record<
-    Exclude<BackendName, 'cpu'>,
-    {
-      readonly packageName: string;
-      readonly factory: string;
-      readonly load: () => Promise<() => BackendPlugin>;
-    }
-  >
+  Record<Exclude<BackendName, 'cpu'>, readonly [string, string, () => Promise<() => BackendPlugin>]>
 > = {
-  wasm: {
-    packageName: '@bijective/backend-wasm',
-    factory: 'wasmBackend',
-    load: () => import('@bijective/backend-wasm').then((m) => () => m.wasmBackend()),
-  },
-  native: {
-    packageName: '@bijective/backend-node',
-    factory: 'nativeBackend',
-    load: () => import('@bijective/backend-node').then((m) => () => m.nativeBackend()),
-  },
-  tensorflow: {
-    packageName: '@bijective/backend-node',
-    factory: 'tensorflowBackend',
-    load: () => import('@bijective/backend-node').then((m) => () => m.tensorflowBackend()),
-  },
-};
-
-/** Find the plugin of a backend: core's cpu, or a factory of a backend package imported dynamically. */
-const pluginFor = async (name: BackendName): Promise<E.Either<string, BackendPlugin>> => {
-  if (name === 'cpu') return E.right(cpuBackend);
-  const { packageName, factory, load } = SOURCES[name];
-  let make: () => BackendPlugin;
-  try {
-    make = await load();
-  } catch (e) {
-    return E.left(importFailure(packageName, e));
-  }
-  try {
-    return E.right(make());
-  } catch (e) {
-    return E.left(
-      `${packageName}.${factory}() threw: ${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
-};
-
-const describe = (plugin: BackendPlugin): Readonly<Record<string, string | number | boolean>> => {
-  try {
-    return plugin.describe?.() ?? {};
-  } catch {
-    return {};
-  }
+  wasm: [
+    '@bijective/backend-wasm',
+    'wasmBackend',
+    () => import('@bijective/backend-wasm').then((m) => () => m.wasmBackend()),
+  ],
+  native: [
+    '@bijective/backend-node',
+    'nativeBackend',
+    () => import('@bijective/backend-node').then((m) => () => m.nativeBackend()),
+  ],
+  tensorflow: [
+    '@bijective/backend-node',
+    'tensorflowBackend',
+    () => import('@bijective/backend-node').then((m) => () => m.tensorflowBackend()),
+  ],
 };
 
 /**
- * Load and select one backend (`useBackend`), then record what loaded. Never throws: a missing
- * package, a missing native addon or a binary that fails to load is an unavailable status with
- * the reason.
+ * Load and select one backend (`useBackend`): core's cpu, or the factory of a backend package
+ * imported dynamically. Never throws: a missing package, a missing native addon or a binary that
+ * fails to load is an unavailable status with the reason.
  */
 const loadBackend = async (name: BackendName): Promise<LoadedBackend> => {
   const unavailable = (reason: string): LoadedBackend => ({
     status: { name, available: false, reason, details: {} },
     plugin: undefined,
   });
-  const found = await pluginFor(name);
-  if (E.isLeft(found)) return unavailable(found.left);
-  const plugin = found.right;
+  let plugin: BackendPlugin = cpuBackend;
+  if (name !== 'cpu') {
+    const [packageName, factory, load] = SOURCES[name];
+    const make = await load().catch((e: unknown) => importFailure(packageName, e));
+    if (typeof make === 'string') return unavailable(make);
+    try {
+      plugin = make();
+    } catch (e) {
+      return unavailable(`${packageName}.${factory}() threw: ${errorText(e)}`);
+    }
+  }
   try {
     const r = await useBackend(plugin)();
     if (E.isLeft(r)) return unavailable(r.left.message);
   } catch (e) {
-    return unavailable(e instanceof Error ? e.message : String(e));
+    return unavailable(errorText(e));
   }
-  return { status: { name, available: true, details: describe(plugin) }, plugin };
+  let details: BackendStatus['details'] = {};
+  try {
+    details = plugin.describe?.() ?? {};
+  } catch {
+    // a backend that cannot describe itself is still usable
+  }
+  return { status: { name, available: true, details }, plugin };
 };
 
 /**

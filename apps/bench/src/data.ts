@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as E from 'fp-ts/lib/Either.js';
+import { readCsvFile } from '@bijective/core/node';
 import type { DatasetName } from './reference.js';
 
 /** The app's bundled CSV folder (`apps/bench/data`), found next to `src/` or `dist/`. */
@@ -13,31 +14,13 @@ export interface Matrix {
   readonly values: Float32Array;
 }
 
-/**
- * Parse a headerless comma-separated file of numbers into a {@link Matrix}.
- * Throws on ragged rows or non-numbers, naming the line.
- */
-const parseCsv = (text: string, name = 'csv'): Matrix => {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const cols = lines.length === 0 ? 0 : lines[0]!.split(',').length;
-  const values = new Float32Array(lines.length * cols);
-  lines.forEach((line, i) => {
-    const cells = line.split(',');
-    if (cells.length !== cols)
-      throw new Error(`${name}: line ${i + 1} has ${cells.length} values, expected ${cols}`);
-    cells.forEach((c, j) => {
-      const v = Number(c);
-      if (!Number.isFinite(v))
-        throw new Error(`${name}: line ${i + 1} column ${j + 1} is not a number: '${c}'`);
-      values[i * cols + j] = v;
-    });
-  });
-  return { rows: lines.length, cols, values };
+/** Read the headerless CSV `data/<file>` with core's `readCsvFile` (throws its error, naming the line). */
+const readMatrix = async (file: string, dir: string): Promise<Matrix> => {
+  const table = await readCsvFile(join(dir, file), { header: false })();
+  if (E.isLeft(table)) throw table.left;
+  const { rows } = table.right;
+  return { rows: rows.length, cols: rows[0]?.length ?? 0, values: Float32Array.from(rows.flat()) };
 };
-
-/** Read `data/<file>`. */
-const readMatrix = async (file: string, dir = DATA_DIR): Promise<Matrix> =>
-  parseCsv(await readFile(join(dir, file), 'utf8'), file);
 
 /** The fixed train / val / test splits of a bundled data set. */
 export interface Splits {

@@ -18,17 +18,15 @@ import type {
   SpeedRow,
   SpeedupRow,
 } from './model.js';
-import { panelsSvg } from './pictures.js';
+import { panels2d, panelsSvg } from './pictures.js';
 import {
   type QualityHooks,
   SAMPLES_2D,
-  densityPanel,
   drawSamples,
   perExampleLogProb,
-  pointsPanel,
   protocolSize,
+  testScores,
   trainProtocol,
-  windowOf,
 } from './quality.js';
 import { mean, median, standardError } from './stats.js';
 import { errorText } from './format.js';
@@ -40,34 +38,39 @@ import { errorText } from './format.js';
 export type Distill = typeof import('@bijective/autoregressive').distill;
 
 /** The student's test log-likelihood must be at least the teacher's minus this many nats. */
-export const DISTILL_TOLERANCE = 0.1;
+const DISTILL_TOLERANCE = 0.1;
 /** IAF must sample at least this many times faster than MAF at dim 64. */
 export const SPEEDUP_THRESHOLD = 20;
 /** The dimension the speed-up criterion applies to (the digits size of RESULTS.md). */
-export const SPEEDUP_DIM = 64;
+const SPEEDUP_DIM = 64;
 /** The teacher and student presets. */
 export const TEACHER_ID = 'autoregressive/maf';
 /** The student preset: an IAF, whose sampling and own density of its draws are one pass per layer. */
 export const STUDENT_ID = 'autoregressive/iaf';
 
-/** Adam's step size, cosine-annealed from the first value to the second over the steps. */
-const LEARNING_RATE = 1e-3;
-const FINAL_LEARNING_RATE = 1e-5;
-/** Student draws per step (the reverse-KL estimate) and teacher draws per step (the forward-KL term). */
-const BATCH = 256;
-const TEACHER_BATCH = 256;
-/** Held-out teacher draws scored every {@link VALIDATE_EVERY} steps; the best step's parameters are kept. */
-const VALIDATION_SAMPLES = 5000;
-const VALIDATE_EVERY = 250;
+/**
+ * The student's fixed training settings (recorded in the report): Adam's step size,
+ * cosine-annealed from `learningRate` to `finalLearningRate`; 256 student draws per step (the
+ * reverse-KL estimate) and 256 teacher draws (the forward-KL term); the gradient norm clipped at 1.
+ * Student draws that land in the teacher's far tails score log p ≈ −1e8 early on (a MAF's
+ * soft-clamped scales make its density fall off very steeply outside the data); clipping keeps
+ * those steps from wrecking the student.
+ */
+const SETTINGS = {
+  learningRate: 1e-3,
+  finalLearningRate: 1e-5,
+  batchSize: 256,
+  teacherBatchSize: 256,
+  clipGradNorm: 1,
+} as const;
+/** Held-out teacher draws scored every 250 steps; the best step's parameters are kept. */
+const VALIDATION = { samples: 5000, every: 250 } as const;
 // The student's loss is `(1 − α)·KL(q‖p) + α·KL(p‖q)` with α = `--forward-weight` (default 1: the
 // forward KL alone, i.e. maximum likelihood on a stream of fresh teacher draws; the reverse KL is
 // still estimated and reported). The criterion is a test log-likelihood, `E_data[log q]`, which on
 // teacher-like data is `E[log p] − KL(p‖q)`: the forward KL is what it measures. Reverse KL alone
 // (α = 0, the published objective) is mode-seeking: on moons the student drops a moon (KL ≈ log 2).
-// Student draws that land in the teacher's far tails score log p ≈ −1e8 early on (a MAF's
-// soft-clamped scales make its density fall off very steeply outside the data); clipping the
-// gradient norm keeps those steps from wrecking the student.
-const CLIP_GRAD_NORM = 1;
+/** Steps per point of the KL curve (and per progress report). */
 const KL_WINDOW = 50;
 
 /**
@@ -112,14 +115,11 @@ export const meanWithError = (xs: readonly number[]): MeanWithError => ({
 export const windowedCurve = (
   history: readonly number[],
   window: number,
-): { step: number; kl: number }[] => {
-  const out: { step: number; kl: number }[] = [];
-  for (let start = 0; start < history.length; start += window) {
-    const w = history.slice(start, start + window);
-    out.push({ step: start + w.length, kl: mean(w) });
-  }
-  return out;
-};
+): { step: number; kl: number }[] =>
+  Array.from({ length: Math.ceil(history.length / window) }, (_, i) => {
+    const w = history.slice(i * window, (i + 1) * window);
+    return { step: i * window + w.length, kl: mean(w) };
+  });
 
 /**
  * Pair the `sample` cells of the MAF teacher and IAF student by size and
@@ -137,67 +137,36 @@ export const speedups = (
   threshold = SPEEDUP_THRESHOLD,
 ): SpeedupRow[] => {
   const samples = rows.filter((r) => r.op === 'sample');
-  const keys = samples
-    .filter((r) => r.flow === TEACHER_ID)
-    .map((r) => ({ dim: r.dim, backend: r.backend, hidden: r.hidden, transforms: r.transforms }));
-  return keys.map(({ dim, backend, hidden, transforms }) => {
-    const find = (flow: string) =>
-      samples.find(
-        (r) =>
-          r.flow === flow &&
-          r.dim === dim &&
-          r.backend === backend &&
-          r.hidden.join(',') === hidden.join(',') &&
-          r.transforms === transforms,
-      );
-    const maf = find(TEACHER_ID);
-    const iaf = find(STUDENT_ID);
-    const rate = (r: SpeedRow | undefined) => (r?.status === 'ok' ? r.samplesPerSecond : undefined);
-    const m = rate(maf);
-    const i = rate(iaf);
-    const ratio = m !== undefined && i !== undefined && m > 0 ? i / m : undefined;
-    const reason = [maf, iaf]
-      .filter((r) => r !== undefined && r.status !== 'ok')
-      .map((r) => `${r!.flow} ${r!.status}: ${r!.reason ?? ''}`)
-      .join('; ');
-    return {
-      dim,
-      hidden: [...hidden],
-      transforms,
-      batch: maf?.batch ?? iaf?.batch ?? 0,
-      backend,
-      mafSamplesPerSecond: m,
-      iafSamplesPerSecond: i,
-      ratio,
-      ...(dim === SPEEDUP_DIM ? { pass: ratio !== undefined && ratio >= threshold } : {}),
-      ...(reason === '' ? {} : { reason }),
-    };
-  });
+  const key = (r: SpeedRow) => `${r.dim}|${r.backend}|${r.hidden.join(',')}|${r.transforms}`;
+  const rate = (r?: SpeedRow) => (r?.status === 'ok' ? r.samplesPerSecond : undefined);
+  return samples
+    .filter((maf) => maf.flow === TEACHER_ID)
+    .map((maf) => {
+      const iaf = samples.find((r) => r.flow === STUDENT_ID && key(r) === key(maf));
+      const [m, i] = [rate(maf), rate(iaf)];
+      const ratio = m !== undefined && i !== undefined && m > 0 ? i / m : undefined;
+      const reason = [maf, iaf]
+        .flatMap((r) =>
+          r && r.status !== 'ok' ? [`${r.flow} ${r.status}: ${r.reason ?? ''}`] : [],
+        )
+        .join('; ');
+      const { dim, transforms, batch, backend } = maf;
+      return {
+        dim,
+        hidden: [...maf.hidden],
+        transforms,
+        batch,
+        backend,
+        mafSamplesPerSecond: m,
+        iafSamplesPerSecond: i,
+        ratio,
+        ...(dim === SPEEDUP_DIM ? { pass: ratio !== undefined && ratio >= threshold } : {}),
+        ...(reason === '' ? {} : { reason }),
+      };
+    });
 };
 
-const asMatrix = (values: Float32Array, cols: number): Matrix => ({
-  rows: values.length / cols,
-  cols,
-  values,
-});
-
-/** Student draws and their own log-density `log q(x)` in one inverse pass, read back to the host. */
-const sampleWithLogProb = (
-  def: FlowDef<Params>,
-  params: Params,
-  n: number,
-  seed: number,
-): { x: Float32Array; logProb: Float32Array } => {
-  const r = tf.tidy(() => {
-    const s = def.apply(params).sampleAndLogProb(n, seed);
-    return [s.x, s.logProb] as const;
-  });
-  const x = Float32Array.from(r[0].dataSync());
-  const logProb = Float32Array.from(r[1].dataSync());
-  tf.dispose([...r]);
-  return { x, logProb };
-};
-
+/** Per-example scores of a trained model as a report row (test LL ± s.e., median) with how it trained. */
 const modelRow = (
   entry: FlowEntry,
   params: Params,
@@ -209,9 +178,7 @@ const modelRow = (
   params: countParams(params),
   hidden: [...size.hidden],
   transforms: size.transforms,
-  testLL: mean(ll),
-  testLLStdErr: standardError(ll),
-  testMedian: median(ll),
+  ...testScores(ll),
   ...run,
 });
 
@@ -269,18 +236,14 @@ export const runDistillTraining = async (
     hooks.status(`[distill] failed: ${reason}`, true);
     return { training: { ...base, ...extra, status: 'failed' as const, reason }, pictures: [] };
   };
-  let splits: Splits;
-  try {
-    splits = setup.splits ?? (await loadSplits('moons'));
-  } catch (e) {
-    return fail(`data: ${errorText(e)}`);
-  }
   const size = protocolSize('moons', teacher, options);
+  const splits =
+    setup.splits ?? (await loadSplits('moons').catch((e: unknown) => `data: ${errorText(e)}`));
+  if (typeof splits === 'string') return fail(splits);
   let teacherDef: FlowDef<Params>;
   let studentDef: FlowDef<Params>;
   try {
-    teacherDef = teacher.build(size);
-    studentDef = student.build(size);
+    [teacherDef, studentDef] = [teacher.build(size), student.build(size)];
   } catch (e) {
     return fail(`build: ${errorText(e)}`);
   }
@@ -303,30 +266,25 @@ export const runDistillTraining = async (
   try {
     hooks.status('[distill] scoring the teacher on the test split');
     const teacherLL = Array.from(perExampleLogProb(teacherDef, tp, splits.test));
+    const { steps, stoppedBy } = trained.right.run;
     const teacherRow = modelRow(teacher, tp, size, teacherLL, {
       wallSeconds: (performance.now() - t0) / 1000,
-      steps: trained.right.steps,
-      ...(trained.right.epochs === undefined ? {} : { epochs: trained.right.epochs }),
-      stoppedBy: trained.right.stoppedBy,
+      ...trained.right.run,
     });
+    const ll = (m: DistillModel) => `${m.testLL.toFixed(3)} ± ${m.testLLStdErr.toFixed(3)}`;
     hooks.status(
-      `[distill] teacher test LL ${teacherRow.testLL.toFixed(3)} ± ${teacherRow.testLLStdErr.toFixed(3)} (${teacherRow.steps} steps, ${teacherRow.stoppedBy})`,
+      `[distill] teacher test LL ${ll(teacherRow)} (${steps} steps, ${stoppedBy})`,
       true,
     );
 
     // 2. The student, by reverse KL plus λ × forward KL against the teacher.
     const s0 = performance.now();
-    const budget = options.budgetSeconds;
     let overBudget = false;
     const r = await setup.distill(teacherDef, tp, studentDef, {
+      ...SETTINGS,
       steps: options.distillSteps,
-      batchSize: BATCH,
-      teacherBatchSize: TEACHER_BATCH,
       forwardWeight: options.forwardWeight,
-      learningRate: LEARNING_RATE,
-      finalLearningRate: FINAL_LEARNING_RATE,
-      validation: { samples: VALIDATION_SAMPLES, every: VALIDATE_EVERY },
-      clipGradNorm: CLIP_GRAD_NORM,
+      validation: VALIDATION,
       seed: options.seed + 1,
       progressEvery: KL_WINDOW,
       onProgress: ({ step, kl, forwardKL }) => {
@@ -334,45 +292,40 @@ export const runDistillTraining = async (
         hooks.status(
           `[distill] student ${student.id}: step ${step}/${options.distillSteps}, KL(q‖p) ${kl.toFixed(4)}, KL(p‖q) ${forwardKL?.toFixed(4) ?? '–'}, ${elapsed.toFixed(0)} s`,
         );
-        overBudget = budget !== undefined && elapsed > budget;
+        overBudget = options.budgetSeconds !== undefined && elapsed > options.budgetSeconds;
         return overBudget ? 'stop' : undefined;
       },
     });
     const studentSeconds = (performance.now() - s0) / 1000;
     if (E.isLeft(r)) {
-      const e = r.left;
-      if (e instanceof DivergedError) disposeParams(e.lastGoodParams);
-      return fail(`student: ${e.kind}: ${e.message}`, { teacher: teacherRow });
+      if (r.left instanceof DivergedError) disposeParams(r.left.lastGoodParams);
+      return fail(`student: ${r.left.kind}: ${r.left.message}`, { teacher: teacherRow });
     }
-    sp = r.right.params;
-    const history = r.right.history;
-    const forwardCurve = windowedCurve(r.right.forwardHistory, KL_WINDOW);
+    const d = r.right;
+    sp = d.params;
 
     // 3. The student's own density on the test set, the gap, the cross terms.
     hooks.status('[distill] scoring the student on the test split (sequential forward pass)');
     const studentLL = Array.from(perExampleLogProb(studentDef, sp, splits.test));
+    const forwardCurve = windowedCurve(d.forwardHistory, KL_WINDOW);
     const studentRow = {
       ...modelRow(student, sp, size, studentLL, {
         wallSeconds: studentSeconds,
-        steps: r.right.steps,
-        stoppedBy: overBudget && r.right.steps < options.distillSteps ? 'budget' : 'steps',
+        steps: d.steps,
+        stoppedBy: overBudget && d.steps < options.distillSteps ? 'budget' : 'steps',
       }),
-      klTail: history.slice(-5),
-      forwardKlTail: r.right.forwardHistory.slice(-5),
-      klCurve: windowedCurve(history, KL_WINDOW).map((c, i) => {
+      klTail: d.history.slice(-5),
+      forwardKlTail: d.forwardHistory.slice(-5),
+      klCurve: windowedCurve(d.history, KL_WINDOW).map((c, i) => {
         const f = forwardCurve[i];
         return f === undefined ? c : { ...c, forwardKl: f.kl };
       }),
       klWindow: KL_WINDOW,
-      learningRate: LEARNING_RATE,
-      batchSize: BATCH,
-      teacherBatchSize: TEACHER_BATCH,
+      ...SETTINGS,
       forwardWeight: options.forwardWeight,
-      finalLearningRate: FINAL_LEARNING_RATE,
-      clipGradNorm: CLIP_GRAD_NORM,
-      validationSamples: VALIDATION_SAMPLES,
-      validation: r.right.validation,
-      bestStep: r.right.bestStep,
+      validationSamples: VALIDATION.samples,
+      validation: d.validation,
+      bestStep: d.bestStep,
     };
     const diffs = studentLL.map((v, i) => v - teacherLL[i]!);
     const gap = meanWithError(diffs);
@@ -380,12 +333,20 @@ export const runDistillTraining = async (
     hooks.status('[distill] cross terms on fresh draws');
     const seed = options.seed + 2;
     const teacherDraws = drawSamples(teacherDef, tp, SAMPLES_2D, seed);
-    const studentDraws = sampleWithLogProb(studentDef, sp, SAMPLES_2D, seed + 1);
-    const onTeacher = Array.from(perExampleLogProb(teacherDef, tp, asMatrix(teacherDraws, 2)));
-    const onStudent = Array.from(perExampleLogProb(teacherDef, tp, asMatrix(studentDraws.x, 2)));
-    const kl = Array.from(studentDraws.logProb, (lq, i) => lq - onStudent[i]!);
+    // Student draws and their own log-density `log q(x)` in one inverse pass.
+    const [sx, slq] = tf.tidy(() => {
+      const s = studentDef.apply(sp!).sampleAndLogProb(SAMPLES_2D, seed + 1);
+      return [s.x, s.logProb];
+    });
+    const studentDraws = Float32Array.from(sx.dataSync());
+    const studentLq = Array.from(slq.dataSync());
+    tf.dispose([sx, slq]);
+    const asMatrix = (values: Float32Array): Matrix => ({ rows: SAMPLES_2D, cols: 2, values });
+    const onTeacher = Array.from(perExampleLogProb(teacherDef, tp, asMatrix(teacherDraws)));
+    const onStudent = Array.from(perExampleLogProb(teacherDef, tp, asMatrix(studentDraws)));
+    const kl = studentLq.map((lq, i) => lq - onStudent[i]!);
     // The student's density of the teacher's draws: its sequential direction, cheap at dim 2.
-    const studentOnTeacher = perExampleLogProb(studentDef, sp, asMatrix(teacherDraws, 2));
+    const studentOnTeacher = perExampleLogProb(studentDef, sp, asMatrix(teacherDraws));
     const forwardKl = onTeacher.map((lp, i) => lp - studentOnTeacher[i]!);
 
     const training: DistillTraining = {
@@ -404,7 +365,7 @@ export const runDistillTraining = async (
       forwardKlMedian: median(forwardKl),
     };
     hooks.status(
-      `[distill] student test LL ${studentRow.testLL.toFixed(3)} ± ${studentRow.testLLStdErr.toFixed(3)} (median ${studentRow.testMedian.toFixed(3)}; teacher ${teacherRow.testLL.toFixed(3)}, median ${teacherRow.testMedian.toFixed(3)}), gap ${gap.mean.toFixed(3)} ± ${gap.stdErr.toFixed(3)} (median ${median(diffs).toFixed(3)}): ${training.pass === true ? 'PASS' : 'FAIL'}`,
+      `[distill] student test LL ${ll(studentRow)} (median ${studentRow.testMedian.toFixed(3)}; teacher ${teacherRow.testLL.toFixed(3)}, median ${teacherRow.testMedian.toFixed(3)}), gap ${gap.mean.toFixed(3)} ± ${gap.stdErr.toFixed(3)} (median ${median(diffs).toFixed(3)}): ${training.pass === true ? 'PASS' : 'FAIL'}`,
       true,
     );
 
@@ -412,23 +373,18 @@ export const runDistillTraining = async (
     const pictures: Picture[] = [];
     try {
       hooks.status('[distill] drawing pictures');
-      const w = windowOf(splits.test);
       const title = `moons · ${teacher.id} teacher → ${student.id} student (${backend}): test LL ${teacherRow.testLL.toFixed(3)} → ${studentRow.testLL.toFixed(3)}`;
-      pictures.push({
-        title,
-        file: 'pictures/distill-moons-maf-iaf.svg',
-        svg: panelsSvg(
-          title,
-          [
-            pointsPanel(splits.test.values, w, 'test data'),
-            densityPanel(teacherDef, tp, w, 'teacher (MAF) density'),
-            pointsPanel(teacherDraws, w, `${SAMPLES_2D} teacher samples`),
-            pointsPanel(studentDraws.x, w, `${SAMPLES_2D} student (IAF) samples`),
-            densityPanel(studentDef, sp, w, 'student density'),
-          ],
-          200,
-        ),
-      });
+      const density = (def: FlowDef<Params>, params: Params) => (grid: Matrix) =>
+        perExampleLogProb(def, params, grid);
+      const panels = panels2d(splits.test, [
+        { caption: 'test data', points: splits.test.values },
+        { caption: 'teacher (MAF) density', logProb: density(teacherDef, tp) },
+        { caption: `${SAMPLES_2D} teacher samples`, points: teacherDraws },
+        { caption: `${SAMPLES_2D} student (IAF) samples`, points: studentDraws },
+        { caption: 'student density', logProb: density(studentDef, sp) },
+      ]);
+      const svg = panelsSvg(title, panels, 200);
+      pictures.push({ title, file: 'pictures/distill-moons-maf-iaf.svg', svg });
     } catch (e) {
       hooks.status(`[distill] pictures failed: ${errorText(e)}`, true);
     }

@@ -3,30 +3,6 @@ import { type FamilyModule, type FlowCatalog, catalogFromModules, isRecord } fro
 import { errorText } from './format.js';
 
 /**
- * Import a module by a name held in a variable, so a package that fails to load is a skip, not a crash.
- *
- * @example
- * ```ts
- * const r = await importOptional('@bijective/backend-node');
- * if (!r.ok) console.error(r.reason);
- * ```
- */
-export const importOptional = async (
-  specifier: string,
-): Promise<
-  { ok: true; module: Readonly<Record<string, unknown>> } | { ok: false; reason: string }
-> => {
-  try {
-    const mod: unknown = await import(specifier);
-    return isRecord(mod)
-      ? { ok: true, module: mod }
-      : { ok: false, reason: `${specifier} is not a module namespace` };
-  } catch (e) {
-    return { ok: false, reason: importFailure(specifier, e) };
-  }
-};
-
-/**
  * Why importing `specifier` failed, in one line, with absolute paths shortened
  * (`'…/node_modules/@bijective/x/src/index.ts'` says enough).
  *
@@ -41,10 +17,11 @@ export const importFailure = (specifier: string, e: unknown): string =>
 /**
  * Find the flow families (core's one discovery rule, `familyPackages`: the
  * dependencies in this app's package.json that declare
- * `"bijective": { "family" }`, in that order), import each main entry and
- * collect its `presets` (and @bijective/continuous's trainers, typed). A
- * package that fails to import or exports no presets becomes a
- * `MissingFamily` with the reason; nothing here throws.
+ * `"bijective": { "family" }`, in that order), import each main entry by a
+ * name held in a variable and collect its `presets` (and
+ * @bijective/continuous's trainers, typed). A package that fails to import or
+ * exports no presets becomes a `MissingFamily` with the reason; nothing here
+ * throws.
  *
  * @example
  * ```ts
@@ -54,8 +31,16 @@ export const importFailure = (specifier: string, e: unknown): string =>
  */
 export const loadCatalog = async (): Promise<FlowCatalog> => {
   const modules: FamilyModule[] = [];
-  for (const { family, packageName } of familyPackages(new URL('../package.json', import.meta.url)))
-    modules.push({ family, packageName, ...(await importOptional(packageName)) });
+  for (const { family, packageName } of familyPackages(
+    new URL('../package.json', import.meta.url),
+  )) {
+    const module: unknown = await import(packageName).catch((e: unknown) => e);
+    modules.push(
+      isRecord(module) && !(module instanceof Error)
+        ? { family, packageName, ok: true, module }
+        : { family, packageName, ok: false, reason: importFailure(packageName, module) },
+    );
+  }
   // The continuous family's trainers, typed by the package (a failed import is a skipped family).
   const continuous = await import('@bijective/continuous').catch(() => undefined);
   return catalogFromModules(modules, continuous);

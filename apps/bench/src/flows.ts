@@ -6,7 +6,6 @@ import {
   type NoParams,
   type Params,
   type PresetBuilder,
-  type Presets,
   tf,
 } from '@bijective/core';
 import { registry as coreRegistry } from '@bijective/core/testing';
@@ -95,78 +94,67 @@ const REFERENCE_OF: Readonly<Record<string, FlowEntry['reference']>> = {
 export const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
   typeof x === 'object' && x !== null;
 
-/** A module's export that may be a preset constructor (checked again on each call: it must give an Either of a definition). */
-const isPresetBuilder = (f: unknown): f is PresetBuilder => typeof f === 'function';
-
-/** The usable presets of a family's main entry (its `presets` table, core's `Presets`), or why there are none. */
-const presetsOf = (module: Readonly<Record<string, unknown>>): Presets | string => {
-  const presets = module['presets'];
-  if (!isRecord(presets)) return 'exports no `presets` table';
-  const out: Record<string, PresetBuilder> = {};
-  for (const [name, f] of Object.entries(presets)) if (isPresetBuilder(f)) out[name] = f;
-  return Object.keys(out).length === 0 ? '`presets` has no constructors' : out;
-};
-
-const sizeConfig = (size: FlowSize): JsonObject => ({
-  dim: size.dim,
-  contextDim: 0,
-  hidden: [...size.hidden],
-  transforms: size.transforms,
-});
-
 const isFlowDef = (x: unknown): x is FlowDef<Params> =>
-  isRecord(x) &&
-  typeof x['init'] === 'function' &&
-  typeof x['apply'] === 'function' &&
-  typeof x['dim'] === 'number';
+  isRecord(x) && typeof x['init'] === 'function' && typeof x['apply'] === 'function';
 
-/** A flow's parameters, its transform's and its base's (a continuous flow's base, standard normal, has none). */
+/** A flow's parameters, its transform's and its base's (a continuous flow's base has none). */
 const isFlowParams = (p: Params): p is FlowParams<Params, NoParams> =>
   !(p instanceof tf.Tensor) && !Array.isArray(p) && 'transform' in p && 'base' in p;
 
+/** A module's export that may be a preset constructor (its result is checked on each call). */
+const isPresetBuilder = (f: unknown): f is PresetBuilder => typeof f === 'function';
+
 /**
- * Flow matching's training step loss (Lipman et al. 2023) for a continuous
- * flow definition that exposes `vectorField(params)` and `T`, using the
- * continuous package's `flowMatchingLoss`: base draws `z`, times `t ~ U(0, T)`.
+ * Flow matching's training step loss (Lipman et al. 2023) with the continuous package's
+ * `flowMatchingLoss`: base draws `z`, times `t ~ U(0, T)`, the definition's vector field.
  */
 const flowMatchingTrainLoss =
   (loss: ContinuousTraining['flowMatchingLoss']): TrainLoss =>
   (def, params, x, seed) => {
     if (!isContinuousDef(def) || !isFlowParams(params))
       throw new Error(`${def.name} has no vectorField/T for flow matching`);
-    const field = def.vectorField(params);
     const n = x.shape[0];
     const z = def.apply(params).base.sample(n, seed);
     const t = tf.randomUniform([n], 0, def.T, 'float32', seed + 1) as tf.Tensor1D;
-    return loss(field, x, z, t, { T: def.T, sigmaMin: 0 });
+    return loss(def.vectorField(params), x, z, t, { T: def.T, sigmaMin: 0 });
   };
 
 /**
- * Catalog entries for one family's presets (`trainLoss` overrides the training loss of named presets).
+ * Catalog entries for one family's `presets` table (core's `Presets`: a JSON config to an
+ * Either of a definition), built at a {@link FlowSize} plus extra options; `trainLoss`
+ * overrides the training loss of named presets.
  */
 const entriesOf = (
   family: string,
-  presets: Presets,
-  trainLoss: Readonly<Record<string, TrainLoss>> = {},
+  presets: Readonly<Record<string, unknown>>,
+  trainLoss: Readonly<Record<string, TrainLoss>>,
 ): FlowEntry[] =>
-  Object.entries(presets).map(([name, make]) => ({
-    id: `${family}/${name}`,
-    family,
-    name,
-    ...(trainLoss[name] === undefined ? {} : { trainLoss: trainLoss[name] }),
-    build: (size, extra = {}) => {
-      const built = make({ ...sizeConfig(size), ...extra });
+  Object.entries(presets).flatMap(([name, make]) => {
+    if (!isPresetBuilder(make)) return [];
+    const id = `${family}/${name}`;
+    const build = (size: FlowSize, extra: JsonObject = {}): FlowDef<Params> => {
+      const { dim, transforms } = size;
+      const built = make({ dim, contextDim: 0, hidden: [...size.hidden], transforms, ...extra });
       if (E.isLeft(built)) throw built.left;
       const def: unknown = built.right;
-      if (!isFlowDef(def))
-        throw new Error(`preset ${family}/${name} did not return a flow definition`);
-      if (def.dim !== size.dim)
-        throw new Error(`preset ${family}/${name} built dim ${def.dim}, asked for ${size.dim}`);
+      if (!isFlowDef(def)) throw new Error(`preset ${id} did not return a flow definition`);
+      if (def.dim !== dim) throw new Error(`preset ${id} built dim ${def.dim}, asked for ${dim}`);
       return def;
-    },
-    reference: REFERENCE_OF[`${family}/${name}`],
-    continuous: family === 'continuous',
-  }));
+    };
+    const loss = trainLoss[name];
+    const continuous = family === 'continuous';
+    return [
+      {
+        id,
+        family,
+        name,
+        build,
+        ...(loss && { trainLoss: loss }),
+        reference: REFERENCE_OF[id],
+        continuous,
+      },
+    ];
+  });
 
 /**
  * Core's own flows (its registry's `flow` entries): tiny, always present,
@@ -222,21 +210,17 @@ export const catalogFromModules = (
   const loaded: { family: string; packageName: string }[] = [];
   for (const m of modules) {
     const { family, packageName } = m;
-    if (!m.ok) {
-      missing.push({ family, reason: m.reason });
-      continue;
-    }
-    const presets = presetsOf(m.module);
-    if (typeof presets === 'string') {
-      missing.push({ family, reason: `${packageName} ${presets}` });
-      continue;
-    }
-    loaded.push({ family, packageName });
+    const presets = m.ok ? m.module['presets'] : undefined;
     const losses: Record<string, TrainLoss> =
       family === 'continuous' && continuous !== undefined
         ? { flowMatching: flowMatchingTrainLoss(continuous.flowMatchingLoss) }
         : {};
-    entries.push(...entriesOf(family, presets, losses));
+    const found = isRecord(presets) ? entriesOf(family, presets, losses) : [];
+    if (found.length > 0) loaded.push({ family, packageName });
+    entries.push(...found);
+    if (!m.ok) missing.push({ family, reason: m.reason });
+    else if (found.length === 0)
+      missing.push({ family, reason: `${packageName} exports no \`presets\` table` });
   }
   entries.push(...coreEntries());
   const withContinuous = loaded.some((l) => l.family === 'continuous') ? continuous : undefined;
@@ -264,10 +248,8 @@ export const selectFlows = (
   mode: 'speed' | 'quality' | 'browser',
 ): Selection => {
   const packaged = catalog.entries.filter((e) => e.family !== 'core');
-  const out: FlowEntry[] = [];
-  const add = (e: FlowEntry) => {
-    if (!out.includes(e)) out.push(e);
-  };
+  const out = new Set<FlowEntry>();
+  const add = (e: FlowEntry) => out.add(e);
   for (const name of names) {
     if (name === 'default') {
       const pool =
@@ -290,7 +272,7 @@ export const selectFlows = (
     }
     hits.forEach(add);
   }
-  return { ok: true, entries: out };
+  return { ok: true, entries: [...out] };
 };
 
 /**
@@ -305,8 +287,5 @@ export const selectFlows = (
  */
 export const prioritize = (entries: readonly FlowEntry[]): FlowEntry[] => {
   const rank = (e: FlowEntry) => (e.continuous ? 2 : e.reference !== undefined ? 0 : 1);
-  return entries
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i)
-    .map(({ e }) => e);
+  return [...entries].sort((a, b) => rank(a) - rank(b)); // a stable sort keeps the catalog order
 };

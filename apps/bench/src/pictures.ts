@@ -1,58 +1,10 @@
-import { deflateSync } from 'node:zlib';
+import { encode } from 'fast-png';
+import type { Matrix } from './data.js';
 import { escapeXml } from './report/svg.js';
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-const crc32 = (bytes: Uint8Array): number => {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
-
-const chunk = (type: string, data: Uint8Array): Buffer => {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'ascii');
-  Buffer.from(data).copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-};
-
-/**
- * Encode an RGB image as a PNG file (8-bit truecolour, no filtering,
- * zlib-deflated; PNG spec, W3C 2003). `rgb` is `width·height·3` bytes, row-major.
- *
- * @example
- * ```ts
- * const png = encodePng(2, 1, new Uint8Array([255, 0, 0, 0, 0, 255])); // a red and a blue pixel
- * ```
- */
-export const encodePng = (width: number, height: number, rgb: Uint8Array): Buffer => {
-  if (rgb.length !== width * height * 3)
-    throw new Error(`encodePng: expected ${width * height * 3} bytes, got ${rgb.length}`);
-  const raw = new Uint8Array(height * (1 + width * 3));
-  for (let y = 0; y < height; y++)
-    raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: truecolour
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', new Uint8Array(0)),
-  ]);
-};
+/** An 8-bit image (`width·height·channels` bytes, row-major: 1 grey, 3 RGB) as a PNG (fast-png). */
+const png = (width: number, height: number, data: Uint8Array, channels: 1 | 3): Buffer =>
+  Buffer.from(encode({ width, height, data, channels, depth: 8 }));
 
 // Viridis at 9 stops (van der Walt & Smith 2015), linearly interpolated.
 const VIRIDIS: readonly (readonly [number, number, number])[] = [
@@ -90,13 +42,8 @@ export const heatmapPng = (grid: Float32Array | readonly number[], size: number)
   let max = 0;
   for (const v of grid) if (Number.isFinite(v) && v > max) max = v;
   const rgb = new Uint8Array(size * size * 3);
-  for (let i = 0; i < size * size; i++) {
-    const [r, g, b] = viridis(max > 0 ? (grid[i] ?? 0) / max : 0);
-    rgb[i * 3] = r;
-    rgb[i * 3 + 1] = g;
-    rgb[i * 3 + 2] = b;
-  }
-  return encodePng(size, size, rgb);
+  for (let i = 0; i < size * size; i++) rgb.set(viridis(max > 0 ? (grid[i] ?? 0) / max : 0), i * 3);
+  return png(size, size, rgb, 3);
 };
 
 /** The square window `[lo, hi]²` the 2-D pictures show. */
@@ -104,6 +51,38 @@ export interface Window {
   readonly lo: number;
   readonly hi: number;
 }
+
+const GRID = 96;
+
+/** One 2-D panel: a histogram of points `[n, 2]` (flattened), or a density from its log on a grid. */
+export type Panel2d = { readonly caption: string } & (
+  { readonly points: Float32Array } | { readonly logProb: (grid: Matrix) => Float32Array }
+);
+
+/**
+ * 96×96 heat-map panels over one square window, the extent of `extent` with a 5% margin: each a
+ * histogram of points, or `exp log p` at the grid's centres ({@link gridPoints}).
+ *
+ * @example
+ * ```ts
+ * panels2d(splits.test, [{ caption: 'test data', points: splits.test.values },
+ *   { caption: 'model density', logProb: (g) => perExampleLogProb(def, params, g) }]);
+ * ```
+ */
+export const panels2d = (extent: Matrix, panels: readonly Panel2d[]): Panel[] => {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of extent.values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const w = { lo: lo - 0.05 * (hi - lo), hi: hi + 0.05 * (hi - lo) };
+  const grid = { rows: GRID * GRID, cols: 2, values: gridPoints(w, GRID) };
+  return panels.map((p) => {
+    const values =
+      'points' in p
+        ? histogram2d(p.points, w, GRID)
+        : p.logProb(grid).map((v) => (Number.isFinite(v) ? Math.exp(v) : 0));
+    return { caption: p.caption, png: heatmapPng(values, GRID) };
+  });
+};
 
 /**
  * Centres of a `size × size` grid over the window, row-major with the top
@@ -117,12 +96,9 @@ export interface Window {
 export const gridPoints = (w: Window, size: number): Float32Array => {
   const out = new Float32Array(size * size * 2);
   const step = (w.hi - w.lo) / size;
-  for (let r = 0; r < size; r++) {
-    for (let c = 0; c < size; c++) {
-      out[(r * size + c) * 2] = w.lo + (c + 0.5) * step;
-      out[(r * size + c) * 2 + 1] = w.hi - (r + 0.5) * step;
-    }
-  }
+  for (let r = 0; r < size; r++)
+    for (let c = 0; c < size; c++)
+      out.set([w.lo + (c + 0.5) * step, w.hi - (r + 0.5) * step], (r * size + c) * 2);
   return out;
 };
 
@@ -197,18 +173,14 @@ export const digitsGridPng = (images: Float32Array, n: number, cols: number): Bu
   const rows = Math.ceil(n / cols);
   const w = cols * 9 + 1;
   const h = rows * 9 + 1;
-  const rgb = new Uint8Array(w * h * 3).fill(255);
+  const grey = new Uint8Array(w * h).fill(255);
   for (let k = 0; k < n; k++) {
     const ox = (k % cols) * 9 + 1;
     const oy = Math.floor(k / cols) * 9 + 1;
     for (let p = 0; p < 64; p++) {
       const v = Math.min(1, Math.max(0, images[k * 64 + p] ?? 0));
-      const g = Math.round(255 * (1 - v));
-      const idx = ((oy + Math.floor(p / 8)) * w + ox + (p % 8)) * 3;
-      rgb[idx] = g;
-      rgb[idx + 1] = g;
-      rgb[idx + 2] = g;
+      grey[(oy + Math.floor(p / 8)) * w + ox + (p % 8)] = Math.round(255 * (1 - v));
     }
   }
-  return encodePng(w, h, rgb);
+  return png(w, h, grey, 1);
 };

@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
 import {
   type BijectiveError,
   type FitResult,
@@ -21,16 +20,8 @@ import {
   isContinuousDef,
 } from './flows.js';
 import type { Picture, QualityRow, SeedRun } from './model.js';
-import {
-  type Panel,
-  type Window,
-  digitsGridPng,
-  gridPoints,
-  heatmapPng,
-  histogram2d,
-  panelsSvg,
-} from './pictures.js';
-import { CONTINUOUS_REFERENCE, type DatasetName, REFERENCE } from './reference.js';
+import { type Panel, digitsGridPng, panels2d, panelsSvg } from './pictures.js';
+import { type DatasetName, qualityReference } from './reference.js';
 import { mean, median, standardError } from './stats.js';
 import { errorText } from './format.js';
 
@@ -62,292 +53,33 @@ export const protocolSize = (
   return { dim: digits ? 64 : 2, hidden, transforms: options.transforms };
 };
 
-/** Early-stopping patience of the protocol: 15 epochs on the 2-D sets, 30 on digits. */
-const protocolPatience = (dataset: DatasetName): number => (dataset === 'digits' ? 30 : 15);
-
 const tensorOf = (m: Matrix): tf.Tensor2D => tf.tensor2d(m.values, [m.rows, m.cols], 'float32');
 
 /**
- * Per-example log-likelihoods of a set, in chunks (forward direction), read back to the host.
+ * Per-example log-likelihoods `log p(xᵢ)` of a set (forward direction), in chunks of 1,000 rows,
+ * read back to the host.
  *
  * @example
  * ```ts
  * const ll = perExampleLogProb(def, params, splits.test); // Float32Array(5000)
- * mean(Array.from(ll)); // test average log-likelihood
  * ```
  */
 export const perExampleLogProb = (
   def: FlowDef<Params>,
   params: Params,
   x: Matrix,
-  chunk = 1000,
 ): Float32Array => {
   const out = new Float32Array(x.rows);
-  for (let start = 0; start < x.rows; start += chunk) {
-    const rows = Math.min(chunk, x.rows - start);
-    const lp = tf.tidy(() => {
-      const xb = tf.tensor2d(
-        x.values.subarray(start * x.cols, (start + rows) * x.cols),
-        [rows, x.cols],
-        'float32',
-      );
-      return def.apply(params).logProb(xb);
-    });
+  const flow = def.apply(params);
+  for (let start = 0; start < x.rows; start += 1000) {
+    const rows = Math.min(1000, x.rows - start);
+    const chunk = x.values.subarray(start * x.cols, (start + rows) * x.cols);
+    const lp = tf.tidy(() => flow.logProb(tf.tensor2d(chunk, [rows, x.cols], 'float32')));
     out.set(lp.dataSync(), start);
     lp.dispose();
   }
   return out;
 };
-
-const referenceFor = (dataset: DatasetName, entry: FlowEntry): QualityRow['reference'] => {
-  const model = entry.reference;
-  if (model === undefined) return undefined;
-  if (model === 'FFJORD' || model === 'flow matching') {
-    const r = CONTINUOUS_REFERENCE.find((c) => c.data === dataset && c.method === model);
-    return r === undefined
-      ? undefined
-      : {
-          model,
-          testLL: r.testLL,
-          note: `${r.budgetSeconds} s, ${r.steps} steps${r.note === '' ? '' : `; ${r.note}`}`,
-        };
-  }
-  const r = REFERENCE.find((x) => x.data === dataset && x.model === model);
-  return r === undefined
-    ? undefined
-    : { model, testLL: r.testLL, testLLMin: r.testLLMin, testLLMax: r.testLLMax, median: r.median };
-};
-
-/** A finished training run of {@link trainProtocol}: the kept parameters (owned by the caller) and how it went. */
-export interface Trained {
-  readonly params: Params;
-  readonly steps: number;
-  readonly epochs: number | undefined;
-  readonly stoppedBy: string;
-  readonly method: 'maximum likelihood' | 'flow matching';
-  /** Continuous flows trained through the solver: mean NFE per forward solve while training. */
-  readonly trainNfe?: number;
-}
-
-/**
- * `def` with its ODE solves counted by `tally` (a continuous flow's
- * `observe`: the definitions keep no counters), or `def` itself for a
- * discrete flow, whose tally then stays at zero solves.
- */
-const counted = (def: FlowDef<Params>, tally: SolveTally): FlowDef<Params> =>
-  isContinuousDef(def) ? def.observe(tally.onSolve) : def;
-
-/** Mean NFE per solve of a tally (`undefined` if no solve ran: a discrete flow). */
-const nfePerSolve = (tally: SolveTally): number | undefined => {
-  const c = tally.cost();
-  return c.solves === 0 ? undefined : c.nfe / c.solves;
-};
-
-/** A `BijectiveError` as `kind: message`. */
-const kindAndMessage = (e: BijectiveError): string => `${e.kind}: ${e.message}`;
-
-/** A fitter's result with its `Left` as the reason `reasonOf` gives (a diverged run's `lastGoodParams` freed). */
-const outcome = <R>(
-  r: E.Either<BijectiveError, R>,
-  reasonOf: (e: BijectiveError) => string,
-): E.Either<string, R> =>
-  E.mapLeft((e: BijectiveError) => {
-    if (e instanceof DivergedError) disposeParams(e.lastGoodParams);
-    return reasonOf(e);
-  })(r);
-
-/** What a fitter reports each epoch (the continuous fitters add `nfe`). */
-interface EpochProgress {
-  readonly epoch: number;
-  readonly trainLoss?: number;
-  readonly trainNll?: number;
-  readonly nfe?: number;
-  readonly valLoss?: number;
-  readonly bestValLoss?: number;
-}
-
-/**
- * Train one flow on a data set's splits under RESULTS.md's protocol: core's
- * `fit` (maximum likelihood, `loss = -mean log p(x)`) with Adam 1e-3, batch
- * 256 reshuffled each epoch, validation scored after every epoch, best-val
- * parameters kept, early stopping after {@link protocolPatience} epochs,
- * capped by `--max-epochs`, `--max-steps` and `--budget-seconds`. The
- * continuous presets are trained by the continuous package's fitters with
- * their default options — `fitFfjord` (RNODE weights, training at Dopri5 1e-4,
- * validation with the preset's Dopri5 1e-5 and the exact trace, patience 15) and `fitFlowMatching` (Lipman et al., 2023: EMA 0.999,
- * exact-trace held-out log-likelihood every 500 steps, patience 10 scores) —
- * given only the data, the validation split, the seed and the caps, so their
- * rows measure the library's defaults. Runs on the active
- * backend; never throws: a diverged run or an error is a `Left` with the reason.
- *
- * @example
- * ```ts
- * const r = await trainProtocol(mafEntry, def, await loadSplits('moons'), options, undefined, hooks, 'maf');
- * if (E.isRight(r)) disposeParams(r.right.params);
- * ```
- */
-export const trainProtocol = (
-  ...args: Parameters<typeof train>
-): Promise<E.Either<string, Trained>> => train(...args).catch((e: unknown) => E.left(errorText(e)));
-
-/** {@link trainProtocol}'s body, which may throw. */
-const train = async (
-  entry: FlowEntry,
-  def: FlowDef<Params>,
-  splits: Splits,
-  options: BenchOptions,
-  continuous: ContinuousTraining | undefined,
-  hooks: QualityHooks,
-  label: string,
-): Promise<E.Either<string, Trained>> => {
-  const t0 = performance.now();
-  const elapsed = () => (performance.now() - t0) / 1000;
-  /** Show `text` (with the elapsed seconds) and stop once the budget is spent. */
-  const report = (text: string) => {
-    hooks.status(`${label}: ${text}, ${elapsed().toFixed(0)} s`);
-    return options.budgetSeconds !== undefined && elapsed() > options.budgetSeconds
-      ? ('stop' as const)
-      : undefined;
-  };
-  const x = tensorOf(splits.train);
-  const v = tensorOf(splits.val);
-  try {
-    if (
-      entry.id === 'continuous/flowMatching' &&
-      continuous !== undefined &&
-      isContinuousDef(def)
-    ) {
-      // fitFlowMatching's defaults are the protocol (EMA 0.999, exact-trace held-out
-      // log-likelihood every 500 steps, best kept, patience 10): data, seed and caps only.
-      const r = await continuous.fitFlowMatching(def, x, {
-        seed: options.seed,
-        validation: v,
-        ...(options.maxSteps === undefined ? {} : { steps: options.maxSteps }),
-        progressEvery: 25,
-        onProgress: (p) =>
-          report(
-            `step ${p.step}, flow-matching loss ${p.loss.toFixed(3)}${p.bestValLoss === undefined ? '' : `, best val ${p.bestValLoss.toFixed(3)}`}`,
-          ),
-      });
-      const maxed = (steps: number) => options.maxSteps !== undefined && steps >= options.maxSteps;
-      return pipe(
-        outcome(r, (e) => e.message),
-        E.map((o): Trained => ({
-          params: o.params,
-          steps: o.steps,
-          epochs: undefined,
-          stoppedBy:
-            o.stoppedBy === 'patience' ? 'patience' : maxed(o.steps) ? 'maxSteps' : 'budget',
-          method: 'flow matching',
-        })),
-      );
-    }
-    // RESULTS.md's protocol, shared by core's fit and fitFfjord (which trains through fit).
-    // Data, seed and caps: all fitFfjord is given (its defaults are the protocol).
-    const caps = {
-      validation: v,
-      seed: options.seed,
-      epochs: options.maxEpochs,
-      ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
-      onProgress: (p: EpochProgress) =>
-        report(
-          `epoch ${p.epoch + 1}, train ${(p.trainNll ?? p.trainLoss)?.toFixed(3)}${p.nfe === undefined ? '' : `, NFE ${p.nfe.toFixed(0)}`}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'})`,
-        ),
-    };
-    let r: E.Either<
-      BijectiveError,
-      Pick<FitResult<Params>, 'params' | 'steps' | 'stoppedBy'> & {
-        readonly history: readonly unknown[];
-      }
-    >;
-    let trainNfe: number | undefined;
-    if (entry.id === 'continuous/ffjord' && continuous !== undefined && isContinuousDef(def)) {
-      // fitFfjord's defaults are the protocol (RNODE weights, training solves at Dopri5 1e-4,
-      // validation with the preset's Dopri5 1e-5 and the exact trace, patience 15) on the
-      // preset's defaults: data, seed and caps only.
-      const tally = solveTally();
-      r = await continuous.fitFfjord(def.observe(tally.onSolve), x, caps);
-      trainNfe = nfePerSolve(tally);
-    } else
-      // Core fit (discrete flows) with RESULTS.md's protocol on top.
-      r = await fit(def, x, {
-        ...caps,
-        batchSize: 256,
-        learningRate: 1e-3,
-        patience: protocolPatience(splits.name),
-      });
-    return pipe(
-      outcome(r, kindAndMessage),
-      E.map((o): Trained => ({
-        params: o.params,
-        steps: o.steps,
-        epochs: o.history.length,
-        stoppedBy: o.stoppedBy === 'callback' ? 'budget' : o.stoppedBy,
-        method: 'maximum likelihood',
-        ...(trainNfe === undefined ? {} : { trainNfe }),
-      })),
-    );
-  } finally {
-    tf.dispose([x, v]);
-  }
-};
-
-/**
- * The window the 2-D pictures show: the test set's extent with a margin, as a square.
- *
- * @example
- * ```ts
- * windowOf(splits.test); // { lo: -3.1, hi: 3.2 }
- * ```
- */
-export const windowOf = (m: Matrix): Window => {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of m.values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  const pad = 0.05 * (hi - lo);
-  return { lo: lo - pad, hi: hi + pad };
-};
-
-const GRID = 96;
-/** Model samples drawn for a 2-D picture. */
-export const SAMPLES_2D = 5000;
-
-/**
- * A heat-map panel of the density `exp log p(x)` of a 2-D flow on a 96×96
- * grid over the window (forward direction, in chunks).
- *
- * @example
- * ```ts
- * const panel = densityPanel(def, params, windowOf(splits.test), 'model density');
- * ```
- */
-export const densityPanel = (
-  def: FlowDef<Params>,
-  params: Params,
-  w: Window,
-  caption: string,
-): Panel => {
-  const pts = gridPoints(w, GRID);
-  const lp = perExampleLogProb(def, params, { rows: GRID * GRID, cols: 2, values: pts }, 2304);
-  const density = lp.map((v) => (Number.isFinite(v) ? Math.exp(v) : 0));
-  return { caption, png: heatmapPng(density, GRID) };
-};
-
-/**
- * A heat-map panel of a 96×96 histogram of 2-D points `[n, 2]` (flattened) over the window.
- *
- * @example
- * ```ts
- * const panel = pointsPanel(splits.test.values, windowOf(splits.test), 'test data');
- * ```
- */
-export const pointsPanel = (points: Float32Array, w: Window, caption: string): Panel => ({
-  caption,
-  png: heatmapPng(histogram2d(points, w, GRID), GRID),
-});
 
 /**
  * `n` draws of a flow (inverse direction, base → data), read back to the host as `[n, dim]` row-major.
@@ -369,70 +101,202 @@ export const drawSamples = (
   return values;
 };
 
-const picture2d = (def: FlowDef<Params>, params: Params, splits: Splits, seed: number): Panel[] => {
-  const w = windowOf(splits.test);
-  return [
-    pointsPanel(splits.test.values, w, 'test data'),
-    densityPanel(def, params, w, 'model density'),
-    pointsPanel(drawSamples(def, params, SAMPLES_2D, seed), w, `${SAMPLES_2D} model samples`),
-  ];
+/** Model samples drawn for a 2-D picture. */
+export const SAMPLES_2D = 5000;
+
+/** A finished run of {@link trainProtocol}: the kept parameters (the caller's) and how it went. */
+interface Trained {
+  readonly params: Params;
+  readonly method: 'maximum likelihood' | 'flow matching';
+  readonly run: Pick<SeedRun, 'steps' | 'epochs' | 'stoppedBy' | 'trainNfe'>;
+}
+
+/** Mean NFE per solve of a tally, as `{ [key]: nfe }`, or `{}` if no solve ran (a discrete flow). */
+const nfePerSolve = (tally: SolveTally, key: 'trainNfe' | 'testNfe') => {
+  const { solves, nfe } = tally.cost();
+  return solves === 0 ? {} : { [key]: nfe / solves };
 };
 
-const pictureDigits = async (
+/** A fitter's `Left` as a reason (a diverged run's `lastGoodParams` freed). */
+const reasonOf = (e: BijectiveError, withKind: boolean): string => {
+  if (e instanceof DivergedError) disposeParams(e.lastGoodParams);
+  return withKind ? `${e.kind}: ${e.message}` : e.message;
+};
+
+/** What a fitter reports each epoch (the continuous fitters add `nfe`). */
+interface EpochProgress {
+  readonly epoch: number;
+  readonly trainLoss?: number;
+  readonly trainNll?: number;
+  readonly nfe?: number;
+  readonly valLoss?: number;
+  readonly bestValLoss?: number;
+}
+
+/** What the bench reads from `fit` and `fitFfjord` (which trains through `fit`). */
+type MaximumLikelihood = Pick<FitResult<Params>, 'params' | 'steps' | 'stoppedBy'> & {
+  readonly history: readonly unknown[];
+};
+
+/**
+ * Train one flow on a data set's splits under RESULTS.md's protocol: core's
+ * `fit` (maximum likelihood, `loss = -mean log p(x)`) with Adam 1e-3, batch
+ * 256 reshuffled each epoch, validation scored after every epoch, best-val
+ * parameters kept, early stopping after 15 epochs (2-D) or 30 (digits),
+ * capped by `--max-epochs`, `--max-steps` and `--budget-seconds`. The
+ * continuous presets are trained by the continuous package's fitters with
+ * their default options — `fitFfjord` (RNODE weights, training at Dopri5 1e-4,
+ * validation with the preset's Dopri5 1e-5 and the exact trace, patience 15) and
+ * `fitFlowMatching` (Lipman et al., 2023: EMA 0.999, exact-trace held-out
+ * log-likelihood every 500 steps, patience 10 scores) — given only the data,
+ * the validation split, the seed and the caps, so their rows measure the
+ * library's defaults. Runs on the active backend; never throws: a diverged
+ * run or an error is a `Left` with the reason.
+ *
+ * @example
+ * ```ts
+ * const r = await trainProtocol(mafEntry, def, await loadSplits('moons'), options, undefined, hooks, 'maf');
+ * if (E.isRight(r)) disposeParams(r.right.params);
+ * ```
+ */
+export const trainProtocol = async (
+  entry: FlowEntry,
+  def: FlowDef<Params>,
+  splits: Splits,
+  options: BenchOptions,
+  continuous: ContinuousTraining | undefined,
+  hooks: QualityHooks,
+  label: string,
+): Promise<E.Either<string, Trained>> => {
+  const t0 = performance.now();
+  /** Show `text` (with the elapsed seconds) and stop once the budget is spent. */
+  const report = (text: string) => {
+    const elapsed = (performance.now() - t0) / 1000;
+    hooks.status(`${label}: ${text}, ${elapsed.toFixed(0)} s`);
+    const over = options.budgetSeconds !== undefined && elapsed > options.budgetSeconds;
+    return over ? ('stop' as const) : undefined;
+  };
+  const { seed, maxSteps } = options;
+  const capped = maxSteps === undefined ? {} : { maxSteps };
+  const data: tf.Tensor[] = [];
+  try {
+    const [x, v] = [tensorOf(splits.train), tensorOf(splits.val)];
+    data.push(x, v);
+    if (entry.id === 'continuous/flowMatching' && continuous && isContinuousDef(def)) {
+      const r = await continuous.fitFlowMatching(def, x, {
+        seed,
+        validation: v,
+        ...(maxSteps === undefined ? {} : { steps: maxSteps }),
+        progressEvery: 25,
+        onProgress: (p) =>
+          report(
+            `step ${p.step}, flow-matching loss ${p.loss.toFixed(3)}${p.bestValLoss === undefined ? '' : `, best val ${p.bestValLoss.toFixed(3)}`}`,
+          ),
+      });
+      if (E.isLeft(r)) return E.left(reasonOf(r.left, false));
+      const { params, steps } = r.right;
+      const maxed = maxSteps !== undefined && steps >= maxSteps;
+      const stoppedBy =
+        r.right.stoppedBy === 'patience' ? 'patience' : maxed ? 'maxSteps' : 'budget';
+      return E.right({ params, method: 'flow matching', run: { steps, stoppedBy } });
+    }
+    // Data, seed and caps: all fitFfjord is given (its defaults are the protocol); core's fit adds
+    // RESULTS.md's batch, learning rate and patience.
+    const caps = {
+      validation: v,
+      seed,
+      epochs: options.maxEpochs,
+      ...capped,
+      onProgress: (p: EpochProgress) =>
+        report(
+          `epoch ${p.epoch + 1}, train ${(p.trainNll ?? p.trainLoss)?.toFixed(3)}${p.nfe === undefined ? '' : `, NFE ${p.nfe.toFixed(0)}`}, val ${p.valLoss?.toFixed(3) ?? '–'} (best ${p.bestValLoss?.toFixed(3) ?? '–'})`,
+        ),
+    };
+    const tally = solveTally();
+    const patience = splits.name === 'digits' ? 30 : 15;
+    const r: E.Either<BijectiveError, MaximumLikelihood> =
+      entry.id === 'continuous/ffjord' && continuous && isContinuousDef(def)
+        ? await continuous.fitFfjord(def.observe(tally.onSolve), x, caps)
+        : await fit(def, x, { ...caps, batchSize: 256, learningRate: 1e-3, patience });
+    if (E.isLeft(r)) return E.left(reasonOf(r.left, true));
+    const { params, steps, history } = r.right;
+    const stoppedBy = r.right.stoppedBy === 'callback' ? 'budget' : r.right.stoppedBy;
+    const run = { steps, epochs: history.length, stoppedBy, ...nfePerSolve(tally, 'trainNfe') };
+    return E.right({ params, method: 'maximum likelihood', run });
+  } catch (e) {
+    return E.left(errorText(e));
+  } finally {
+    tf.dispose(data);
+  }
+};
+
+/**
+ * Test scores of a model from its per-example log-likelihoods `ℓᵢ` (nats): `testLL = mean ℓᵢ`,
+ * `testLLStdErr = sd(ℓ)/√n` and `testMedian = median ℓᵢ`.
+ *
+ * @example
+ * ```ts
+ * testScores(Array.from(perExampleLogProb(def, params, splits.test))).testLL;
+ * ```
+ */
+export const testScores = (ll: readonly number[]) => ({
+  testLL: mean(ll),
+  testLLStdErr: standardError(ll),
+  testMedian: median(ll),
+});
+
+/** The pictures of a trained flow: 2-D data, density and samples, or digits images and samples. */
+const picturePanels = async (
   def: FlowDef<Params>,
   params: Params,
   splits: Splits,
   seed: number,
 ): Promise<Panel[]> => {
+  if (splits.name !== 'digits')
+    return panels2d(splits.test, [
+      { caption: 'test data', points: splits.test.values },
+      { caption: 'model density', logProb: (grid) => perExampleLogProb(def, params, grid) },
+      {
+        caption: `${SAMPLES_2D} model samples`,
+        points: drawSamples(def, params, SAMPLES_2D, seed),
+      },
+    ]);
   const { mean: mu, std } = await loadDigitsScale();
-  const z = drawSamples(def, params, 64, seed);
-  const toPixels = (values: Float32Array, n: number) => {
-    const out = new Float32Array(n * 64);
-    for (let i = 0; i < n * 64; i++) out[i] = (values[i] ?? 0) * std[i % 64]! + mu[i % 64]!;
-    return out;
-  };
-  return [
-    { caption: '64 test images', png: digitsGridPng(toPixels(splits.test.values, 64), 64, 8) },
-    { caption: '64 model samples', png: digitsGridPng(toPixels(z, 64), 64, 8) },
-  ];
+  const pixels = (values: Float32Array) =>
+    Float32Array.from({ length: 64 * 64 }, (_, i) => values[i]! * std[i % 64]! + mu[i % 64]!);
+  const grid = (caption: string, values: Float32Array) => ({
+    caption,
+    png: digitsGridPng(pixels(values), 64, 8),
+  });
+  const samples = drawSamples(def, params, 64, seed);
+  return [grid('64 test images', splits.test.values), grid('64 model samples', samples)];
 };
-
-/** The seeds a quality run trains each (flow, data set) on: `--seeds`, or the one `--seed`. */
-const qualitySeeds = (options: BenchOptions): readonly number[] => options.seeds ?? [options.seed];
-
-/** The figures {@link aggregateSeeds} pools into a {@link QualityRow}. */
-export type SeedFigures = Omit<
-  QualityRow,
-  'dataset' | 'flow' | 'backend' | 'status' | 'reason' | 'params' | 'method' | 'reference'
->;
 
 /**
  * Pool the runs of one (flow, data set) over seeds as RESULTS.md does: the
  * mean test log-likelihood over seeds with its [min, max], the mean of the
  * per-seed medians and the total wall time, each run kept in `runs`. A single
  * run is reported as it is, `testLL ± testLLStdErr` (standard error over test
- * examples).
+ * examples). NFE figures are means over seeds, absent unless every seed has one.
  *
  * @example
  * ```ts
  * aggregateSeeds([run0, run1, run2]); // { testLL: -3.61, testLLMin: -3.65, testLLMax: -3.58, … }
  * ```
  */
-export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): SeedFigures => {
+export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): Partial<QualityRow> => {
   if (runs.length === 1) {
     const { seed: _seed, ...one } = runs[0];
     return one;
   }
   const ll = runs.map((r) => r.testLL);
-  const meanOf = (xs: readonly (number | undefined)[]): number | undefined => {
-    const defined = xs.filter((v): v is number => v !== undefined);
-    return defined.length === xs.length ? mean(defined) : undefined;
+  const nfe = (key: 'trainNfe' | 'testNfe') => {
+    const xs = runs.flatMap((r) => (r[key] === undefined ? [] : [r[key]]));
+    return xs.length === runs.length ? { [key]: mean(xs) } : {};
   };
-  const trainNfe = meanOf(runs.map((r) => r.trainNfe));
-  const testNfe = meanOf(runs.map((r) => r.testNfe));
   return {
-    ...(trainNfe === undefined ? {} : { trainNfe }),
-    ...(testNfe === undefined ? {} : { testNfe }),
+    ...nfe('trainNfe'),
+    ...nfe('testNfe'),
     testLL: mean(ll),
     testLLMin: Math.min(...ll),
     testLLMax: Math.max(...ll),
@@ -442,14 +306,10 @@ export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): SeedFigu
   };
 };
 
+/** One seed's outcome: its run (and the panels of its pictures, if asked), or why it failed. */
 type SeedOutcome = E.Either<
-  { readonly reason: string; readonly wallSeconds?: number; readonly steps?: number },
-  {
-    readonly run: SeedRun;
-    readonly params: number;
-    readonly method: Trained['method'];
-    readonly picture?: Picture;
-  }
+  Pick<QualityRow, 'reason' | 'wallSeconds' | 'steps'>,
+  { run: SeedRun; params: number; method: Trained['method']; panels?: Panel[] }
 >;
 
 /** Train, score the test split, and (if asked) draw the pictures of one seed; disposes the parameters. */
@@ -461,72 +321,59 @@ const runSeed = async (
   continuous: ContinuousTraining | undefined,
   hooks: QualityHooks,
   label: string,
-  picture: { readonly title: string; readonly file: string } | undefined,
+  picture: boolean,
 ): Promise<SeedOutcome> => {
   const t0 = performance.now();
   const trained = await trainProtocol(entry, defs.train, splits, options, continuous, hooks, label);
   const wallSeconds = (performance.now() - t0) / 1000;
   if (E.isLeft(trained)) return E.left({ reason: trained.left, wallSeconds });
-  const t = trained.right;
+  const { params, method, run: t } = trained.right;
   try {
     hooks.status(`${label}: scoring the test split`);
+    // A continuous flow's ODE solves are counted through `observe` (definitions keep no counters).
     const tally = solveTally();
-    const ll = Array.from(perExampleLogProb(counted(defs.evaluate, tally), t.params, splits.test));
-    const testNfe = nfePerSolve(tally);
-    const run: SeedRun = {
+    const scored = isContinuousDef(defs.evaluate)
+      ? defs.evaluate.observe(tally.onSolve)
+      : defs.evaluate;
+    const ll = Array.from(perExampleLogProb(scored, params, splits.test));
+    const scores = testScores(ll);
+    const run = {
       seed: options.seed,
-      testLL: mean(ll),
-      testLLStdErr: standardError(ll),
-      testMedian: median(ll),
+      ...scores,
       wallSeconds,
-      steps: t.steps,
-      ...(t.epochs === undefined ? {} : { epochs: t.epochs }),
-      stoppedBy: t.stoppedBy,
-      ...(t.trainNfe === undefined ? {} : { trainNfe: t.trainNfe }),
-      ...(testNfe === undefined ? {} : { testNfe }),
+      ...t,
+      ...nfePerSolve(tally, 'testNfe'),
     };
     hooks.status(
-      `${label}: test LL ${run.testLL.toFixed(3)} ± ${run.testLLStdErr.toFixed(3)} in ${wallSeconds.toFixed(1)} s, ${t.steps} steps`,
+      `${label}: test LL ${scores.testLL.toFixed(3)} ± ${scores.testLLStdErr.toFixed(3)} in ${wallSeconds.toFixed(1)} s, ${t.steps} steps`,
       true,
     );
-    let drawn: Picture | undefined;
-    if (picture !== undefined) {
+    let panels: Panel[] | undefined;
+    if (picture)
       try {
         hooks.status(`${label}: drawing pictures`);
-        const title = `${picture.title}: test LL ${run.testLL.toFixed(3)}`;
-        const panels =
-          splits.name === 'digits'
-            ? await pictureDigits(defs.evaluate, t.params, splits, options.seed)
-            : picture2d(defs.evaluate, t.params, splits, options.seed);
-        drawn = { title, file: picture.file, svg: panelsSvg(title, panels, 220) };
+        panels = await picturePanels(defs.evaluate, params, splits, options.seed);
       } catch (e) {
         hooks.status(`${label}: pictures failed: ${errorText(e)}`, true);
       }
-    }
-    return E.right({
-      run,
-      params: countParams(t.params),
-      method: t.method,
-      ...(drawn === undefined ? {} : { picture: drawn }),
-    });
+    return E.right({ run, params: countParams(params), method, ...(panels && { panels }) });
   } catch (e) {
     return E.left({ reason: `evaluation: ${errorText(e)}`, wallSeconds, steps: t.steps });
   } finally {
-    disposeParams(t.params);
+    disposeParams(params);
   }
 };
 
 /**
  * The quality mode: train every selected flow on every selected data set
- * with core's `fit` under RESULTS.md's protocol (Adam 1e-3, batch 256,
- * reshuffled each epoch, early stopping on the validation split with
- * patience 15 / 30, best-val parameters kept), capped by `--max-epochs`,
- * `--max-steps` and `--budget-seconds`; the flow-matching preset is trained
- * by the continuous package's `fitFlowMatching` instead. Trains once per seed
- * of {@link qualitySeeds} and pools the seeds with {@link aggregateSeeds}: one
- * seed gives the test average log-likelihood with its standard error `s/√n`,
- * several the mean [min, max] over seeds; with the median, wall time and Adam
- * steps, next to zuko's reference. Draws the pictures of the first seed.
+ * with {@link trainProtocol} (RESULTS.md's protocol; the continuous presets
+ * through their package's fitters), once per seed of `--seeds` (or the one
+ * `--seed`), and pool the seeds with {@link aggregateSeeds}: one seed gives
+ * the test average log-likelihood with its standard error `s/√n`, several
+ * the mean [min, max] over seeds; with the median, wall time and Adam
+ * steps, next to zuko's reference. Continuous flows train with a stochastic
+ * trace and are scored with the exact one (same parameters). Draws the
+ * pictures of the first seed.
  *
  * @example
  * ```ts
@@ -542,39 +389,22 @@ export const runQuality = async (
 ): Promise<{ rows: QualityRow[]; pictures: Picture[] }> => {
   const rows: QualityRow[] = [];
   const pictures: Picture[] = [];
-  const seeds = qualitySeeds(options);
+  const seeds = options.seeds ?? [options.seed];
   const several = seeds.length > 1;
   for (const dataset of options.datasets) {
-    let splits: Splits;
-    try {
-      splits = await loadSplits(dataset);
-    } catch (e) {
-      const reason = `data: ${errorText(e)}`;
-      rows.push(
-        ...entries.map((e) => ({
-          dataset,
-          flow: e.id,
-          backend,
-          status: 'failed' as const,
-          reason,
-        })),
-      );
-      continue;
-    }
+    const splits = await loadSplits(dataset).catch((e: unknown) => `data: ${errorText(e)}`);
     for (const entry of entries) {
       const name = `[quality] ${dataset} · ${entry.id}`;
-      const reference = referenceFor(dataset, entry);
-      const base = {
-        dataset,
-        flow: entry.id,
-        backend,
-        ...(reference === undefined ? {} : { reference }),
-      };
+      const reference = qualityReference(dataset, entry.reference);
+      const base = { dataset, flow: entry.id, backend, ...(reference && { reference }) };
+      if (typeof splits === 'string') {
+        rows.push({ ...base, status: 'failed', reason: splits });
+        continue;
+      }
       const size = protocolSize(dataset, entry, options);
       let defs: { train: FlowDef<Params>; evaluate: FlowDef<Params> };
       try {
         const train = entry.build(size);
-        // Continuous flows train with a stochastic trace; test log-likelihoods use the exact one (same parameters).
         defs = {
           train,
           evaluate: entry.continuous ? entry.build(size, { trace: 'exact' }) : train,
@@ -589,39 +419,21 @@ export const runQuality = async (
       for (const [i, seed] of seeds.entries()) {
         const label = several ? `${name} · seed ${seed}` : name;
         // Pictures of the first seed only: one file per (data set, flow).
-        const picture =
-          i === 0
-            ? {
-                title: `${dataset} · ${entry.id} (${backend}${several ? `, seed ${seed}` : ''})`,
-                file: `pictures/${dataset}-${entry.id.replace('/', '-')}.svg`,
-              }
-            : undefined;
         const seeded = { ...options, seed };
-        const outcome = await runSeed(
-          entry,
-          defs,
-          splits,
-          seeded,
-          continuous,
-          hooks,
-          label,
-          picture,
-        );
-        if (E.isLeft(outcome)) {
-          const f = outcome.left;
-          rows.push({
-            ...base,
-            status: 'failed',
-            reason: several ? `seed ${seed}: ${f.reason}` : f.reason,
-            ...(f.wallSeconds === undefined ? {} : { wallSeconds: f.wallSeconds }),
-            ...(f.steps === undefined ? {} : { steps: f.steps }),
-          });
-          hooks.status(`${label}: failed: ${f.reason}`, true);
+        const out = await runSeed(entry, defs, splits, seeded, continuous, hooks, label, i === 0);
+        if (E.isLeft(out)) {
+          const reason = several ? `seed ${seed}: ${out.left.reason}` : out.left.reason;
+          rows.push({ ...base, status: 'failed', ...out.left, reason });
+          hooks.status(`${label}: failed: ${out.left.reason}`, true);
           break;
         }
-        runs.push(outcome.right.run);
-        ok = { params: outcome.right.params, method: outcome.right.method };
-        if (outcome.right.picture !== undefined) pictures.push(outcome.right.picture);
+        const { run, params, method, panels } = out.right;
+        runs.push(run);
+        ok = { params, method };
+        if (panels === undefined) continue;
+        const title = `${dataset} · ${entry.id} (${backend}${several ? `, seed ${seed}` : ''}): test LL ${run.testLL.toFixed(3)}`;
+        const file = `pictures/${dataset}-${entry.id.replace('/', '-')}.svg`;
+        pictures.push({ title, file, svg: panelsSvg(title, panels, 220) });
       }
       const [first, ...rest] = runs;
       if (ok === undefined || first === undefined || runs.length < seeds.length) continue; // a seed failed: its row says why

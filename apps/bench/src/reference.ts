@@ -1,3 +1,5 @@
+import type { QualityRow } from './model.js';
+
 /**
  * zuko's reference results, copied from the project's RESULTS.md so the app
  * stands alone: zuko 1.6.0 (PyTorch 1.13, CPU, 2 threads) trained with one
@@ -15,128 +17,98 @@ export type ReferenceModel = 'MAF' | 'RealNVP' | 'NSF';
 export type DatasetName =
   'moons' | '8gaussians' | 'checkerboard' | 'pinwheel' | '2spirals' | 'digits';
 
-/** One line of RESULTS.md's main table. */
-export interface ReferenceRow {
-  readonly data: DatasetName;
-  readonly model: ReferenceModel;
-  readonly params: number;
-  readonly testLL: number;
-  readonly testLLMin: number;
-  readonly testLLMax: number;
-  readonly median: number;
-  readonly trainPerSecond: number;
-  readonly logProbPerSecond: number;
-  readonly samplePerSecond: number;
-}
-
-const row = (
-  data: DatasetName,
-  model: ReferenceModel,
-  params: number,
-  [testLL, testLLMin, testLLMax]: readonly [number, number, number],
-  median: number,
-  [trainPerSecond, logProbPerSecond, samplePerSecond]: readonly [number, number, number],
-): ReferenceRow => ({
-  data,
-  model,
-  params,
-  testLL,
-  testLLMin,
-  testLLMax,
-  median,
-  trainPerSecond,
-  logProbPerSecond,
-  samplePerSecond,
-});
+type Triple = readonly [number, number, number];
 
 /**
- * RESULTS.md's table: test average log-likelihood (nats, higher is better)
- * and throughput for MAF, RealNVP and NSF (5 transforms, hidden [64, 64] on
- * the 2-D sets and [128, 128] on digits).
+ * RESULTS.md's table: test average log-likelihood (nats, higher is better; mean [min, max] over
+ * seeds, median) and samples per second for MAF, RealNVP and NSF (5 transforms, hidden [64, 64]
+ * on the 2-D sets and [128, 128] on digits).
+ */
+const REFERENCE = (
+  [
+    ['moons', 'MAF', 23060, [-1.738, -1.777, -1.717], -1.501, [62000, 433000, 240000]],
+    ['moons', 'RealNVP', 22090, [-1.745, -1.749, -1.737], -1.496, [55000, 523000, 589000]],
+    ['moons', 'NSF', 36710, [-1.706, -1.707, -1.706], -1.424, [23000, 166000, 113000]],
+    ['8gaussians', 'MAF', 23060, [-2.981, -2.989, -2.971], -2.686, [68000, 631000, 366000]],
+    ['8gaussians', 'RealNVP', 22090, [-2.965, -2.972, -2.961], -2.672, [73000, 423000, 450000]],
+    ['8gaussians', 'NSF', 36710, [-2.841, -2.843, -2.837], -2.546, [24000, 176000, 87000]],
+    ['checkerboard', 'MAF', 23060, [-3.612, -3.652, -3.581], -3.501, [67000, 727000, 264000]],
+    ['checkerboard', 'RealNVP', 22090, [-3.653, -3.68, -3.628], -3.536, [71000, 493000, 515000]],
+    ['checkerboard', 'NSF', 36710, [-3.539, -3.551, -3.521], -3.505, [22000, 175000, 85000]],
+    ['pinwheel', 'MAF', 23060, [-2.533, -2.554, -2.497], -2.189, [74000, 500000, 276000]],
+    ['pinwheel', 'RealNVP', 22090, [-2.522, -2.527, -2.517], -2.17, [72000, 705000, 750000]],
+    ['pinwheel', 'NSF', 36710, [-2.382, -2.388, -2.376], -2.056, [24000, 190000, 86000]],
+    ['2spirals', 'MAF', 23060, [-3.074, -3.16, -2.94], -3.013, [73000, 694000, 245000]],
+    ['2spirals', 'RealNVP', 22090, [-2.979, -3.028, -2.902], -2.87, [60000, 569000, 718000]],
+    ['2spirals', 'NSF', 36710, [-2.7, -2.725, -2.676], -2.477, [25000, 172000, 91000]],
+    ['digits', 'MAF', 206720, [-62.94, -63.54, -62.35], -58.09, [28000, 152000, 2500]],
+    ['digits', 'RealNVP', 144960, [-65.16, -66.07, -64.67], -58.3, [25000, 105000, 105000]],
+    ['digits', 'NSF', 1073600, [-49.42, -49.77, -48.88], -45.13, [4000, 14000, 245]],
+  ] satisfies readonly (readonly [DatasetName, ReferenceModel, number, Triple, number, Triple])[]
+).map(
+  ([data, model, _params, [testLL, testLLMin, testLLMax], median, [train, logProb, sample]]) => ({
+    data,
+    score: { model, testLL, testLLMin, testLLMax, median },
+    perSecond: { train, logProb, sample },
+  }),
+);
+
+/**
+ * RESULTS.md's continuous-flow table (one seed, time-capped, on a GPU; loose): zuko's
+ * FFJORD-style CNF (trained by maximum likelihood) and conditional flow matching on the straight
+ * path, each for a fixed wall-clock budget; test LL with the exact trace.
+ */
+const CONTINUOUS_REFERENCE = (
+  [
+    ['moons', 'FFJORD', -2.228, '150 s, 324 steps; under-trained'],
+    ['moons', 'flow matching', -1.78, '60 s, 21078 steps'],
+    ['checkerboard', 'FFJORD', -4.17, '150 s, 329 steps; under-trained'],
+    ['checkerboard', 'flow matching', -3.794, '60 s, 19881 steps'],
+    ['digits', 'FFJORD', -62.11, '240 s, 672 steps; under-trained'],
+    ['digits', 'flow matching', -55.13, '200 s, 65524 steps'],
+  ] satisfies readonly (readonly [DatasetName, 'FFJORD' | 'flow matching', number, string])[]
+).map(([data, model, testLL, note]) => ({ data, score: { model, testLL, note } }));
+
+/**
+ * zuko's test log-likelihood for a model on a data set (RESULTS.md's tables), as the quality
+ * report shows it beside a row: mean [min, max] over seeds and the median for MAF, RealNVP and
+ * NSF; one time-capped run, with its budget and steps, for FFJORD and flow matching.
  *
  * @example
  * ```ts
- * REFERENCE.find((r) => r.data === 'moons' && r.model === 'MAF')?.testLL; // -1.738
+ * qualityReference('moons', 'MAF'); // { model: 'MAF', testLL: -1.738, testLLMin: -1.777, testLLMax: -1.717, median: -1.501 }
  * ```
  */
-export const REFERENCE: readonly ReferenceRow[] = [
-  row('moons', 'MAF', 23060, [-1.738, -1.777, -1.717], -1.501, [62000, 433000, 240000]),
-  row('moons', 'RealNVP', 22090, [-1.745, -1.749, -1.737], -1.496, [55000, 523000, 589000]),
-  row('moons', 'NSF', 36710, [-1.706, -1.707, -1.706], -1.424, [23000, 166000, 113000]),
-  row('8gaussians', 'MAF', 23060, [-2.981, -2.989, -2.971], -2.686, [68000, 631000, 366000]),
-  row('8gaussians', 'RealNVP', 22090, [-2.965, -2.972, -2.961], -2.672, [73000, 423000, 450000]),
-  row('8gaussians', 'NSF', 36710, [-2.841, -2.843, -2.837], -2.546, [24000, 176000, 87000]),
-  row('checkerboard', 'MAF', 23060, [-3.612, -3.652, -3.581], -3.501, [67000, 727000, 264000]),
-  row('checkerboard', 'RealNVP', 22090, [-3.653, -3.68, -3.628], -3.536, [71000, 493000, 515000]),
-  row('checkerboard', 'NSF', 36710, [-3.539, -3.551, -3.521], -3.505, [22000, 175000, 85000]),
-  row('pinwheel', 'MAF', 23060, [-2.533, -2.554, -2.497], -2.189, [74000, 500000, 276000]),
-  row('pinwheel', 'RealNVP', 22090, [-2.522, -2.527, -2.517], -2.17, [72000, 705000, 750000]),
-  row('pinwheel', 'NSF', 36710, [-2.382, -2.388, -2.376], -2.056, [24000, 190000, 86000]),
-  row('2spirals', 'MAF', 23060, [-3.074, -3.16, -2.94], -3.013, [73000, 694000, 245000]),
-  row('2spirals', 'RealNVP', 22090, [-2.979, -3.028, -2.902], -2.87, [60000, 569000, 718000]),
-  row('2spirals', 'NSF', 36710, [-2.7, -2.725, -2.676], -2.477, [25000, 172000, 91000]),
-  row('digits', 'MAF', 206720, [-62.94, -63.54, -62.35], -58.09, [28000, 152000, 2500]),
-  row('digits', 'RealNVP', 144960, [-65.16, -66.07, -64.67], -58.3, [25000, 105000, 105000]),
-  row('digits', 'NSF', 1073600, [-49.42, -49.77, -48.88], -45.13, [4000, 14000, 245]),
-];
+export const qualityReference = (
+  dataset: DatasetName,
+  model: ReferenceModel | 'FFJORD' | 'flow matching' | undefined,
+): QualityRow['reference'] =>
+  [...REFERENCE, ...CONTINUOUS_REFERENCE].find((r) => r.data === dataset && r.score.model === model)
+    ?.score;
 
-/** A continuous-flow reference (one seed, time-capped, on a GPU; loose). */
-export interface ContinuousReference {
-  readonly data: DatasetName;
-  readonly method: 'FFJORD' | 'flow matching';
-  readonly testLL: number;
-  readonly budgetSeconds: number;
-  readonly steps: number;
-  readonly note: string;
-}
-
-const cnf = (
-  data: DatasetName,
-  method: ContinuousReference['method'],
-  testLL: number,
-  budgetSeconds: number,
-  steps: number,
-  note: string,
-): ContinuousReference => ({ data, method, testLL, budgetSeconds, steps, note });
+/** RESULTS.md's throughput sizes: moons stands for the 2-D sets. */
+const REFERENCE_SIZES = [
+  { dataset: 'moons', dim: 2, hidden: [64, 64] },
+  { dataset: 'digits', dim: 64, hidden: [128, 128] },
+] as const;
 
 /**
- * RESULTS.md's continuous-flow table: zuko's FFJORD-style CNF (trained by
- * maximum likelihood) and conditional flow matching on the straight path,
- * each for a fixed wall-clock budget; test LL with the exact trace.
+ * The data set whose model sizes RESULTS.md timed at `size` (same dim and hidden widths, 5
+ * transforms), if any.
+ *
+ * @example
+ * ```ts
+ * referenceDataset({ dim: 2, hidden: [64, 64], transforms: 5 }); // 'moons'
+ * ```
  */
-export const CONTINUOUS_REFERENCE: readonly ContinuousReference[] = [
-  cnf('moons', 'FFJORD', -2.228, 150, 324, 'under-trained'),
-  cnf('moons', 'flow matching', -1.78, 60, 21078, ''),
-  cnf('checkerboard', 'FFJORD', -4.17, 150, 329, 'under-trained'),
-  cnf('checkerboard', 'flow matching', -3.794, 60, 19881, ''),
-  cnf('digits', 'FFJORD', -62.11, 240, 672, 'under-trained'),
-  cnf('digits', 'flow matching', -55.13, 200, 65524, ''),
-];
-
-/** The model sizes of the reference protocol for a data set's dimension. */
-export interface ReferenceSize {
-  readonly dataset: DatasetName;
+export const referenceDataset = (size: {
   readonly dim: number;
   readonly hidden: readonly number[];
   readonly transforms: number;
-  /** Batch of the training-step throughput. */
-  readonly trainBatch: number;
-  /** Batch of the log-prob and sample throughputs. */
-  readonly evalBatch: number;
-}
-
-/** Sizes at which RESULTS.md measured throughput: moons stands for the 2-D sets. */
-export const REFERENCE_SIZES: readonly ReferenceSize[] = [
-  { dataset: 'moons', dim: 2, hidden: [64, 64], transforms: 5, trainBatch: 256, evalBatch: 1024 },
-  {
-    dataset: 'digits',
-    dim: 64,
-    hidden: [128, 128],
-    transforms: 5,
-    trainBatch: 256,
-    evalBatch: 1024,
-  },
-];
+}): DatasetName | undefined =>
+  size.transforms === 5
+    ? REFERENCE_SIZES.find((s) => s.dim === size.dim && `${s.hidden}` === `${size.hidden}`)?.dataset
+    : undefined;
 
 /**
  * Where RESULTS.md's throughput columns come from: one 2-core machine on one day, before the bench
@@ -158,49 +130,9 @@ export interface ReferenceThroughput {
   readonly origin: string;
 }
 
-const sameList = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
-
-/**
- * zuko's throughput for a row, when the row's model and sizes are the ones
- * RESULTS.md measured (same dim, hidden layers, transforms and batch);
- * `undefined` otherwise.
- *
- * @example
- * ```ts
- * referenceThroughput('MAF', 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256 });
- * // { dataset: 'moons', model: 'MAF', samplesPerSecond: 62000, source: 'stored', origin: STORED_ORIGIN }
- * ```
- */
-export const referenceThroughput = (
-  model: ReferenceModel | undefined,
-  op: 'train' | 'logProb' | 'sample',
-  size: {
-    readonly dim: number;
-    readonly hidden: readonly number[];
-    readonly transforms: number;
-    readonly batch: number;
-  },
-): ReferenceThroughput | undefined => {
-  if (model === undefined) return undefined;
-  const ref = REFERENCE_SIZES.find(
-    (s) =>
-      s.dim === size.dim &&
-      sameList(s.hidden, size.hidden) &&
-      s.transforms === size.transforms &&
-      (op === 'train' ? s.trainBatch : s.evalBatch) === size.batch,
-  );
-  if (ref === undefined) return undefined;
-  const r = REFERENCE.find((x) => x.data === ref.dataset && x.model === model);
-  if (r === undefined) return undefined;
-  const samplesPerSecond =
-    op === 'train' ? r.trainPerSecond : op === 'logProb' ? r.logProbPerSecond : r.samplePerSecond;
-  return { dataset: ref.dataset, model, samplesPerSecond, source: 'stored', origin: STORED_ORIGIN };
-};
-
 /** Looks up zuko's throughput for a cell: `undefined` when there is no comparable figure. */
 export type ReferenceLookup = (
-  model: ReferenceModel | undefined,
+  model: ReferenceModel | 'FFJORD' | 'flow matching' | undefined,
   op: 'train' | 'logProb' | 'sample',
   size: {
     readonly dim: number;
@@ -209,6 +141,31 @@ export type ReferenceLookup = (
     readonly batch: number;
   },
 ) => ReferenceThroughput | undefined;
+
+/**
+ * zuko's throughput for a row, when the row's model and sizes are the ones RESULTS.md measured
+ * (same dim, hidden layers and transforms, batch 256 for a training step and 1024 for log-prob
+ * and sampling); `undefined` otherwise.
+ *
+ * @example
+ * ```ts
+ * referenceThroughput('MAF', 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256 });
+ * // { dataset: 'moons', model: 'MAF', samplesPerSecond: 62000, source: 'stored', origin: STORED_ORIGIN }
+ * ```
+ */
+export const referenceThroughput: ReferenceLookup = (model, op, size) => {
+  const dataset = size.batch === (op === 'train' ? 256 : 1024) ? referenceDataset(size) : undefined;
+  const r = REFERENCE.find((x) => x.data === dataset && x.score.model === model);
+  return dataset === undefined || r === undefined
+    ? undefined
+    : {
+        dataset,
+        model: r.score.model,
+        samplesPerSecond: r.perSecond[op],
+        source: 'stored',
+        origin: STORED_ORIGIN,
+      };
+};
 
 /** RESULTS.md's stored figures only (labelled `stored`, with their machine and date). */
 export const storedReference: ReferenceLookup = referenceThroughput;

@@ -1,15 +1,15 @@
 import { type FlowDef, type Params, countParams, disposeParams, tf } from '@bijective/core';
-import { adamInit, adamStep, disposeAdam, lossAndGrads } from '@bijective/core/training';
-import { flattenParams, tfSeed, unflattenParams } from '@bijective/core/params';
-import type { BenchOptions, Op } from './args.js';
+import { adamInit, disposeAdam, lossAndGrads, optimizerUpdate } from '@bijective/core/training';
+import { flattenParams, tfSeed } from '@bijective/core/params';
+import { type KernelProfile, profileKernels } from '@bijective/core/backend';
 import { defaultHidden } from '@bijective/core/presets';
-import type { FlowEntry, FlowSize, TrainLoss } from './flows.js';
+import type { BenchOptions, Op } from './args.js';
+import type { FlowEntry, FlowSize } from './flows.js';
 import type { SpeedRow } from './model.js';
 import { type ReferenceLookup, storedReference } from './reference.js';
 import { summarize } from './stats.js';
 import { type TimingOptions, timeRepeated } from './timing.js';
 import { errorText } from './format.js';
-import { type KernelProfile, profileKernels } from './kernelCount.js';
 
 /** The sizes of one speed matrix: model sizes plus the batches of the two kinds of operation. */
 export interface SpeedSize extends FlowSize {
@@ -42,48 +42,6 @@ interface Prepared {
   readonly dispose: () => void;
 }
 
-/** One Adam training step per call, on a fixed batch, carrying the parameters and moments across calls. */
-const trainStep = (
-  def: FlowDef<Params>,
-  params0: Params,
-  x: tf.Tensor2D,
-  context: tf.Tensor2D | undefined,
-  loss: TrainLoss | undefined,
-  seed: number,
-): Prepared => {
-  let params = params0;
-  let adam = adamInit(flattenParams(params).map((l) => l.tensor));
-  let calls = 0;
-  const objective = (p: Params): tf.Scalar =>
-    loss === undefined
-      ? (tf.neg(tf.mean(def.apply(p).logProb(x, context))) as tf.Scalar)
-      : loss(def, p, x, seed + calls);
-  return {
-    run: () => {
-      calls++;
-      const r = lossAndGrads(params, objective);
-      const next = adamStep(
-        flattenParams(params).map((l) => l.tensor),
-        r.grads,
-        adam,
-        { learningRate: 1e-3 },
-      );
-      tf.dispose(r.grads);
-      disposeAdam(adam);
-      adam = next.state;
-      const old = params;
-      params = unflattenParams(old, next.leaves);
-      disposeParams(old);
-      if (!Number.isFinite(r.loss))
-        throw new Error(`training step gave a non-finite loss (${r.loss})`);
-    },
-    dispose: () => {
-      disposeParams(params);
-      disposeAdam(adam);
-    },
-  };
-};
-
 const readBack = async (t: tf.Tensor): Promise<void> => {
   try {
     await t.data();
@@ -92,59 +50,53 @@ const readBack = async (t: tf.Tensor): Promise<void> => {
   }
 };
 
-/** Context rows for a conditional flow (`[n, contextDim]` standard-normal draws), none for an unconditional one. */
-const contextRows = (def: FlowDef<Params>, n: number, seed: number): tf.Tensor2D | undefined =>
-  def.contextDim > 0
-    ? (tf.randomNormal([n, def.contextDim], 0, 1, 'float32', tfSeed(seed + 1)) as tf.Tensor2D)
-    : undefined;
-
+/**
+ * One operation of a flow on fixed standard-normal inputs (and context rows for a conditional
+ * flow). `train` is one step of core's update rule (`lossAndGrads` + `optimizerUpdate`, Adam 1e-3)
+ * on `-mean log p(x)` or the entry's own `trainLoss`, carrying parameters and moments across calls.
+ */
 const prepare = (
+  entry: FlowEntry,
   op: Op,
   def: FlowDef<Params>,
-  params: Params,
+  params0: Params,
   size: SpeedSize,
   seed: number,
-  loss: TrainLoss | undefined,
 ): Prepared => {
   const n = op === 'train' ? size.batch : size.evalBatch;
-  const c = contextRows(def, n, seed);
-  if (op === 'train') {
-    const x = tf.randomNormal([n, size.dim], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D;
-    const step = trainStep(def, params, x, c, loss, seed);
-    return { run: step.run, dispose: () => (step.dispose(), tf.dispose([x, ...(c ? [c] : [])])) };
-  }
-  if (op === 'logProb') {
-    const x = tf.randomNormal([n, size.dim], 0, 1, 'float32', tfSeed(seed)) as tf.Tensor2D;
-    return {
-      run: () => readBack(tf.tidy(() => def.apply(params).logProb(x, c))),
-      dispose: () => (disposeParams(params), tf.dispose([x, ...(c ? [c] : [])])),
-    };
-  }
+  const normal = (cols: number, s: number) =>
+    tf.randomNormal([n, cols], 0, 1, 'float32', tfSeed(s)) as tf.Tensor2D;
+  const c = def.contextDim > 0 ? normal(def.contextDim, seed + 1) : undefined;
+  const x = op === 'sample' ? undefined : normal(size.dim, seed);
+  let params = params0;
+  let adam = op === 'train' ? adamInit(flattenParams(params).map((l) => l.tensor)) : undefined;
   let calls = 0;
-  return {
-    run: () => readBack(tf.tidy(() => def.apply(params).sample(n, seed + calls++, c))),
-    dispose: () => (disposeParams(params), c?.dispose()),
+  const dispose = () => {
+    disposeParams(params);
+    if (adam !== undefined) disposeAdam(adam);
+    tf.dispose([...(x ? [x] : []), ...(c ? [c] : [])]);
   };
-};
-
-/** What the cell runs: the entry's own model ({@link FlowEntry.load}), or the preset built at `size` with parameters drawn from `seed`. */
-const modelOf = (
-  entry: FlowEntry,
-  size: SpeedSize,
-  seed: number,
-): { readonly def: FlowDef<Params>; readonly params: Params } => {
-  if (entry.load !== undefined) return entry.load();
-  const def = entry.build(size);
-  return { def, params: def.init(seed) };
-};
-
-/** The row's note: what differs from the operation's usual meaning. */
-const noteOf = (entry: FlowEntry, op: Op, contextDim: number): string | undefined => {
-  const notes = [
-    ...(op === 'train' && entry.trainLoss !== undefined ? ['flow-matching loss step'] : []),
-    ...(contextDim > 0 ? [`context: ${contextDim} standard-normal features per row`] : []),
-  ];
-  return notes.length === 0 ? undefined : notes.join('; ');
+  if (x === undefined)
+    return {
+      run: () => readBack(tf.tidy(() => def.apply(params).sample(n, seed + calls++, c))),
+      dispose,
+    };
+  if (adam === undefined)
+    return { run: () => readBack(tf.tidy(() => def.apply(params).logProb(x, c))), dispose };
+  const loss = (p: Params): tf.Scalar =>
+    entry.trainLoss === undefined
+      ? (tf.neg(tf.mean(def.apply(p).logProb(x, c))) as tf.Scalar)
+      : entry.trainLoss(def, p, x, seed + calls);
+  return {
+    run: () => {
+      calls++;
+      const r = lossAndGrads(params, loss);
+      ({ params, adam } = optimizerUpdate(params, r, adam!, { learningRate: 1e-3 }));
+      if (!Number.isFinite(r.loss))
+        throw new Error(`training step gave a non-finite loss (${r.loss})`);
+    },
+    dispose,
+  };
 };
 
 const baseRow = (flow: string, backend: string, op: SpeedRow['op'], size: SpeedSize) => ({
@@ -158,8 +110,7 @@ const baseRow = (flow: string, backend: string, op: SpeedRow['op'], size: SpeedS
 });
 
 /**
- * zuko's figure for a cell from `lookup` (zuko timed live in this run, or RESULTS.md's stored
- * figure when the model and sizes match), with the ratio `samplesPerSecond / zuko` when a
+ * zuko's figure for a cell from `lookup`, with the ratio `samplesPerSecond / zuko` when a
  * throughput is given. Attached to failed and skipped cells too, so the reference column is never
  * blank for a comparable row.
  */
@@ -170,14 +121,8 @@ const withReference = (
   lookup: ReferenceLookup,
   samplesPerSecond?: number,
 ): Pick<SpeedRow, 'reference'> => {
-  const model =
-    entry.reference === 'FFJORD' || entry.reference === 'flow matching'
-      ? undefined
-      : entry.reference;
-  const ref = lookup(model, op, {
-    dim: size.dim,
-    hidden: size.hidden,
-    transforms: size.transforms,
+  const ref = lookup(entry.reference, op, {
+    ...size,
     batch: op === 'train' ? size.batch : size.evalBatch,
   });
   if (ref === undefined) return {};
@@ -185,6 +130,15 @@ const withReference = (
     samplesPerSecond === undefined ? undefined : samplesPerSecond / ref.samplesPerSecond;
   return { reference: { ...ref, ratio } };
 };
+
+/** The row's `kernels` figures from a profile: the eight most frequent and the eight slowest kernels. */
+const kernelFigures = (p: KernelProfile): NonNullable<SpeedRow['kernels']> => ({
+  calls: p.kernelCalls,
+  outsideShare: p.outsideShare,
+  wallSeconds: p.wallSeconds,
+  top: p.byKernel.slice(0, 8),
+  slowest: [...p.byKernel].sort((a, b) => b.seconds - a.seconds).slice(0, 8),
+});
 
 /**
  * Time one operation of one flow on the active backend: build the flow and
@@ -198,6 +152,9 @@ const withReference = (
  *   reverse-mode gradients, one Adam step (lr 1e-3).
  * - `logProb`: `log p(x)` of `[evalBatch, dim]` (forward direction).
  * - `sample`: `evalBatch` draws (inverse direction).
+ *
+ * After the timed calls, three more (one when a call takes over half a second) run untimed with
+ * every kernel counted ({@link profileKernels}); the row keeps the one with the median outside share.
  *
  * @example
  * ```ts
@@ -227,28 +184,29 @@ export const runCell = async (
   let prepared: Prepared;
   let note: string | undefined;
   try {
-    const { def, params: p } = modelOf(entry, size, seed);
+    const model = entry.load?.();
+    const def = model?.def ?? entry.build(size);
+    const p = model?.params ?? def.init(seed);
     params = countParams(p);
-    note = noteOf(entry, op, def.contextDim);
-    prepared = prepare(op, def, p, size, seed, entry.trainLoss);
+    const notes = [
+      ...(op === 'train' && entry.trainLoss !== undefined ? ['flow-matching loss step'] : []),
+      ...(def.contextDim > 0
+        ? [`context: ${def.contextDim} standard-normal features per row`]
+        : []),
+    ];
+    note = notes.length === 0 ? undefined : notes.join('; ');
+    prepared = prepare(entry, op, def, p, size, seed);
   } catch (e) {
     return failed(`build: ${errorText(e)}`);
   }
   const before = tf.memory().numTensors;
   try {
-    const { seconds, calls: timedCalls } = await timeRepeated(prepared.run, timing);
+    const { seconds, calls } = await timeRepeated(prepared.run, timing);
     const s = summarize(seconds);
-    // More calls, untimed, with every kernel counted and timed (the timed calls ran unwrapped):
-    // three when a call is short, keeping the one with the median outside share (one call is easily
-    // preempted on a shared machine), one when a call takes more than half a second.
     const profiles: KernelProfile[] = [];
-    for (let i = 0; i < (s.median > 0.5 ? 1 : PROFILE_CALLS); i++)
+    for (let i = 0; i < (s.median > 0.5 ? 1 : 3); i++)
       profiles.push(await profileKernels(prepared.run, backend));
-    const profile = [...profiles].sort((a, b) => a.outsideShare - b.outsideShare)[
-      Math.floor(profiles.length / 2)
-    ]!;
-    const calls = timedCalls + profiles.length;
-    const leaked = tf.memory().numTensors - before;
+    profiles.sort((a, b) => a.outsideShare - b.outsideShare);
     const samplesPerSecond = base.batch / s.median;
     return {
       ...base,
@@ -257,23 +215,9 @@ export const runCell = async (
       ...(note === undefined ? {} : { note }),
       seconds: s,
       samplesPerSecond,
-      leakedTensors: leaked,
-      calls,
-      kernels: {
-        calls: profile.kernelCalls,
-        outsideShare: profile.outsideShare,
-        wallSeconds: profile.wallSeconds,
-        top: profile.byKernel.slice(0, 8).map(([name, n]) => ({
-          name,
-          calls: n,
-          seconds: profile.secondsByKernel.find(([k]) => k === name)?.[1] ?? 0,
-        })),
-        slowest: profile.secondsByKernel.slice(0, 8).map(([name, sec]) => ({
-          name,
-          calls: profile.byKernel.find(([k]) => k === name)?.[1] ?? 0,
-          seconds: sec,
-        })),
-      },
+      leakedTensors: tf.memory().numTensors - before,
+      calls: calls + profiles.length,
+      kernels: kernelFigures(profiles[Math.floor(profiles.length / 2)]!),
       ...withReference(entry, op, size, reference, samplesPerSecond),
     };
   } catch (e) {
@@ -283,11 +227,8 @@ export const runCell = async (
   }
 };
 
-/** Kernel-counting calls after a cell's timed calls (one when a call takes over half a second). */
-export const PROFILE_CALLS = 3;
-
-/** The GEMM row's shapes: `[M, K] @ [K, N]`. */
-export const GEMM = { m: 512, k: 256, n: 256 } as const;
+/** The GEMM row's shapes `[M, K] @ [K, N]`, as a cell: dim K, batch M, hidden [N]. */
+const GEMM = { dim: 256, batch: 512, evalBatch: 512, hidden: [256], transforms: 0 } as const;
 
 /**
  * Time `tf.matMul` of a 512×256 by a 256×256 float32 matrix on the active
@@ -300,18 +241,9 @@ export const GEMM = { m: 512, k: 256, n: 256 } as const;
  * ```
  */
 export const runGemm = async (timing: TimingOptions, backend: string): Promise<SpeedRow> => {
-  const base = {
-    flow: 'gemm',
-    backend,
-    op: 'gemm' as const,
-    dim: GEMM.k,
-    batch: GEMM.m,
-    hidden: [GEMM.n],
-    transforms: 0,
-    params: 0,
-  };
-  const a = tf.randomNormal([GEMM.m, GEMM.k], 0, 1, 'float32', 1);
-  const b = tf.randomNormal([GEMM.k, GEMM.n], 0, 1, 'float32', 2);
+  const base = { ...baseRow('gemm', backend, 'gemm', GEMM), params: 0 };
+  const a = tf.randomNormal([GEMM.batch, GEMM.dim], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([GEMM.dim, GEMM.hidden[0]], 0, 1, 'float32', 2);
   const before = tf.memory().numTensors;
   try {
     const { seconds, calls } = await timeRepeated(() => readBack(tf.matMul(a, b)), timing);
@@ -320,16 +252,15 @@ export const runGemm = async (timing: TimingOptions, backend: string): Promise<S
       ...base,
       status: 'ok',
       seconds: s,
-      samplesPerSecond: GEMM.m / s.median,
-      gflops: (2 * GEMM.m * GEMM.k * GEMM.n) / s.median / 1e9,
+      samplesPerSecond: GEMM.batch / s.median,
+      gflops: (2 * GEMM.batch * GEMM.dim * GEMM.hidden[0]) / s.median / 1e9,
       leakedTensors: tf.memory().numTensors - before,
       calls,
     };
   } catch (e) {
     return { ...base, status: 'failed', reason: errorText(e) };
   } finally {
-    a.dispose();
-    b.dispose();
+    tf.dispose([a, b]);
   }
 };
 
@@ -384,20 +315,9 @@ export interface MatrixOptions {
   readonly reference?: ReferenceLookup;
 }
 
-/** Short human label of a cell. */
-const cellLabel = (c: {
-  readonly backend: string;
-  readonly op: string;
-  readonly flow?: string;
-  readonly entry?: FlowEntry;
-  readonly dim?: number;
-  readonly size?: SpeedSize;
-}): string =>
-  `${c.backend} · ${c.entry?.id ?? c.flow ?? ''} · ${c.op}${c.size !== undefined ? ` · dim ${c.size.dim}` : c.dim !== undefined ? ` · dim ${c.dim}` : ''}`;
-
 /**
- * Run the GEMM row on each backend, then every planned cell, reporting
- * progress; cells past the budget are recorded as skipped with the reason.
+ * Run the GEMM row on each backend (at least one warm-up and five timed calls), then every
+ * planned cell, reporting progress; cells past the budget are recorded as skipped with the reason.
  *
  * @example
  * ```ts
@@ -409,56 +329,38 @@ export const runMatrix = async (
   cells: readonly PlannedCell[],
   options: MatrixOptions,
 ): Promise<{ gemm: SpeedRow[]; rows: SpeedRow[] }> => {
+  const { timing, budgetSeconds, progress } = options;
+  const reference = options.reference ?? storedReference;
   const t0 = performance.now();
-  const over = () =>
-    options.budgetSeconds !== undefined && (performance.now() - t0) / 1000 > options.budgetSeconds;
-  const total = backends.length + cells.length;
-  options.progress.start(total);
+  const deadline = budgetSeconds === undefined ? undefined : t0 + budgetSeconds * 1000;
+  progress.start(backends.length + cells.length);
   const gemm: SpeedRow[] = [];
   let index = 0;
   for (const backend of backends) {
-    options.progress.begin(index, `${backend} · gemm 512x256 @ 256x256`);
+    progress.begin(index, `${backend} · gemm 512x256 @ 256x256`);
     await options.activate(backend);
-    const row = await runGemm(
-      {
-        ...options.timing,
-        warmup: Math.max(1, options.timing.warmup),
-        reps: Math.max(options.timing.reps, 5),
-      },
-      backend,
-    );
-    gemm.push(row);
-    options.progress.done(index++, row);
+    const warm = { warmup: Math.max(1, timing.warmup), reps: Math.max(timing.reps, 5) };
+    gemm.push(await runGemm({ ...timing, ...warm }, backend));
+    progress.done(index++, gemm[gemm.length - 1]!);
   }
   const rows: SpeedRow[] = [];
-  for (const cell of cells) {
-    options.progress.begin(index, cellLabel(cell));
-    let row: SpeedRow;
-    if (over()) {
-      row = {
-        ...baseRow(cell.entry.id, cell.backend, cell.op, cell.size),
-        ...withReference(cell.entry, cell.op, cell.size, options.reference ?? storedReference),
+  for (const { entry, op, size, backend } of cells) {
+    progress.begin(index, `${backend} · ${entry.id} · ${op} · dim ${size.dim}`);
+    if (deadline !== undefined && performance.now() > deadline)
+      rows.push({
+        ...baseRow(entry.id, backend, op, size),
+        ...withReference(entry, op, size, reference),
         params: 0,
         status: 'skipped',
-        reason: `time budget of ${options.budgetSeconds} s used up (raise --budget-seconds)`,
-      };
-    } else {
-      await options.activate(cell.backend);
-      const deadline =
-        options.budgetSeconds === undefined ? undefined : t0 + options.budgetSeconds * 1000;
-      row = await runCell(
-        cell.entry,
-        cell.op,
-        cell.size,
-        { ...options.timing, ...(deadline === undefined ? {} : { deadline }) },
-        options.seed,
-        cell.backend,
-        options.reference,
-      );
+        reason: `time budget of ${budgetSeconds} s used up (raise --budget-seconds)`,
+      });
+    else {
+      await options.activate(backend);
+      const t = deadline === undefined ? timing : { ...timing, deadline };
+      rows.push(await runCell(entry, op, size, t, options.seed, backend, reference));
     }
-    rows.push(row);
-    options.progress.done(index++, row);
+    progress.done(index++, rows[rows.length - 1]!);
   }
-  options.progress.finish();
+  progress.finish();
   return { gemm, rows };
 };

@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Op } from './args.js';
-import type { FlowEntry } from './flows.js';
+import type { PlannedCell } from './speed.js';
 import {
   type ReferenceLookup,
   type ReferenceModel,
-  REFERENCE_SIZES,
+  referenceDataset,
   STORED_ORIGIN,
   storedReference,
 } from './reference.js';
@@ -31,57 +31,44 @@ export interface ZukoCellResult extends ZukoCellRequest {
   readonly error?: string;
 }
 
-/** What `scripts/zuko_speed.py` reports: versions, threads and the timed cells. */
-export interface ZukoLiveOutput {
+/** What `scripts/zuko_speed.py` reports (versions, threads and the timed cells), and the interpreter that ran it. */
+export interface ZukoLiveRun {
   readonly zuko: string;
   readonly torch: string;
   readonly threads: number;
   readonly python: string;
   readonly cells: readonly ZukoCellResult[];
-}
-
-/** A live zuko run: the interpreter that ran it and its output. */
-export interface ZukoLiveRun extends ZukoLiveOutput {
   readonly interpreter: string;
-}
-
-/** Why no live figure: each interpreter tried, with what went wrong. */
-export interface ZukoLiveUnavailable {
-  readonly kind: 'ZukoLiveUnavailable';
-  readonly attempts: readonly { readonly python: string; readonly reason: string }[];
 }
 
 /** The python script, shipped beside `src/` and `dist/` in `apps/bench/scripts/`. */
 export const ZUKO_SCRIPT = fileURLToPath(new URL('../scripts/zuko_speed.py', import.meta.url));
 
-const MODELS: readonly string[] = ['MAF', 'RealNVP', 'NSF'];
-const OPS: readonly string[] = ['train', 'logProb', 'sample'];
-
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && Number(x) >= 0;
+const isList = <T>(x: unknown, item: (v: unknown) => v is T): x is T[] =>
+  Array.isArray(x) && x.every(item);
+const isOneOf =
+  <T extends string>(...values: readonly T[]) =>
+  (x: unknown): x is T =>
+    values.some((v) => v === x);
+const isModel = isOneOf<ReferenceModel>('MAF', 'RealNVP', 'NSF');
+const isOp = isOneOf<Op>('train', 'logProb', 'sample');
+const isPositive = (s: unknown): s is number => typeof s === 'number' && s > 0 && s < Infinity;
 type Json = Readonly<Record<string, unknown>>;
 const isObject = (x: unknown): x is Json =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
-const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
-const isSeconds = (x: unknown): x is number[] =>
-  Array.isArray(x) && x.every((s) => typeof s === 'number' && Number.isFinite(s) && s > 0);
 
 const cellOf = (x: unknown): ZukoCellResult | string => {
   if (!isObject(x)) return 'a cell is not an object';
   const { model, op, dim, hidden, transforms, batch, params, seconds, calls, error } = x;
-  if (typeof model !== 'string' || !MODELS.includes(model)) return `unknown model ${String(model)}`;
-  if (typeof op !== 'string' || !OPS.includes(op)) return `unknown op ${String(op)}`;
+  if (!isModel(model)) return `unknown model ${String(model)}`;
+  if (!isOp(op)) return `unknown op ${String(op)}`;
   if (!isCount(dim) || !isCount(transforms) || !isCount(batch)) return 'bad cell sizes';
-  if (!Array.isArray(hidden) || !hidden.every(isCount)) return 'bad hidden widths';
-  const request = {
-    model: model as ReferenceModel,
-    op: op as Op,
-    dim,
-    hidden: hidden as number[],
-    transforms,
-    batch,
-  };
+  if (!isList(hidden, isCount)) return 'bad hidden widths';
+  const request = { model, op, dim, hidden, transforms, batch };
   if (typeof error === 'string') return { ...request, error };
   if (!isCount(params) || !isCount(calls)) return 'a timed cell lacks params or calls';
-  if (!isSeconds(seconds) || seconds.length === 0)
+  if (!isList(seconds, isPositive) || seconds.length === 0)
     return 'a timed cell has no positive finite seconds';
   return { ...request, params, seconds, calls };
 };
@@ -97,7 +84,9 @@ const cellOf = (x: unknown): ZukoCellResult | string => {
  * parseZukoOutput('{"error": "cannot import torch"}'); // Left('cannot import torch')
  * ```
  */
-export const parseZukoOutput = (text: string): E.Either<string, ZukoLiveOutput> => {
+export const parseZukoOutput = (
+  text: string,
+): E.Either<string, Omit<ZukoLiveRun, 'interpreter'>> => {
   let x: unknown;
   try {
     x = JSON.parse(text.trim().split('\n').pop() ?? '');
@@ -112,9 +101,9 @@ export const parseZukoOutput = (text: string): E.Either<string, ZukoLiveOutput> 
   if (!isCount(threads)) return E.left('missing thread count');
   if (!Array.isArray(cells)) return E.left('missing cells');
   const parsed = cells.map(cellOf);
-  const bad = parsed.find((c): c is string => typeof c === 'string');
-  if (bad !== undefined) return E.left(bad);
-  return E.right({ zuko, torch, threads, python, cells: parsed as ZukoCellResult[] });
+  const bad = parsed.find((c) => typeof c === 'string');
+  const ok = parsed.filter((c) => typeof c !== 'string');
+  return bad === undefined ? E.right({ zuko, torch, threads, python, cells: ok }) : E.left(bad);
 };
 
 /**
@@ -131,149 +120,97 @@ export const pythonCandidates = (env: NodeJS.ProcessEnv): string[] =>
     (p, i, all): p is string => p !== undefined && p !== '' && all.indexOf(p) === i,
   );
 
-/** Run `python script` with `input` on stdin; resolves with stdout, or a Left reason (spawn error, timeout, bad exit). */
+/**
+ * Run `python script` with `input` on stdin (BLAS and OpenMP at one thread); its stdout, or a Left
+ * reason (spawn error, timeout, a failed exit with nothing printed).
+ */
 const runPython = (
   python: string,
   script: string,
   input: string,
-  timeoutMs: number,
   env: NodeJS.ProcessEnv,
+  timeout = 30 * 60 * 1000,
 ): Promise<E.Either<string, string>> =>
   new Promise((resolve) => {
-    const child = spawn(python, [script], {
-      env: {
-        ...env,
-        OPENBLAS_NUM_THREADS: '1',
-        OMP_NUM_THREADS: '1',
-        MKL_NUM_THREADS: '1',
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    let settled = false;
-    const done = (r: E.Either<string, string>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(r);
+    const threads = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+    const options = {
+      env: { ...env, ...threads },
+      timeout,
+      killSignal: 'SIGKILL' as const,
+      maxBuffer: 2 ** 26,
     };
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      done(E.left(`timed out after ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', (e) => done(E.left(e.message)));
-    child.stdin.on('error', () => undefined); // a child that exits at once closes its stdin
-    child.on('close', (code) =>
-      done(
-        code === 0 || out.trim() !== ''
-          ? E.right(out)
-          : E.left(`exit status ${String(code)}: ${err.trim().split('\n').pop() ?? ''}`),
-      ),
-    );
-    child.stdin.end(input);
+    const child = execFile(python, [script], options, (error, out, err) => {
+      if (error?.killed === true) resolve(E.left(`timed out after ${timeout / 1000} s`));
+      else if (error === null || out.trim() !== '') resolve(E.right(out));
+      else if (typeof error.code !== 'number') resolve(E.left(error.message));
+      else resolve(E.left(`exit status ${error.code}: ${err.trim().split('\n').pop() ?? ''}`));
+    });
+    child.stdin?.on('error', () => undefined); // a child that exits at once closes its stdin
+    child.stdin?.end(input);
   });
 
-/** Options of {@link runZukoLive}. */
+/** Where {@link zukoReferenceFor} runs zuko (defaults: {@link pythonCandidates}, {@link ZUKO_SCRIPT}, `process.env`). */
 export interface ZukoLiveOptions {
-  /** Interpreters to try in order (default {@link pythonCandidates} of `process.env`). */
   readonly pythons?: readonly string[];
-  /** The script (default {@link ZUKO_SCRIPT}). */
   readonly script?: string;
-  /** PyTorch intra-op threads (default 2, RESULTS.md's protocol). */
-  readonly threads?: number;
-  readonly seed?: number;
-  /** Kill the subprocess after this long (default 30 minutes). */
-  readonly timeoutMs?: number;
-  /** The subprocess's environment (default `process.env`; BLAS and OpenMP are set to one thread on top). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
- * Time zuko's flows at the given cells in a python subprocess (`scripts/zuko_speed.py`, JSON on
- * stdin and stdout), with the bench's warm-up, repetitions and per-cell time cap, trying each
- * interpreter in turn until one imports torch and zuko. Never downloads anything.
- *
- * @example
- * ```ts
- * const r = await runZukoLive([{ model: 'MAF', op: 'train', dim: 2, hidden: [64, 64], transforms: 5, batch: 256 }],
- *   { warmup: 3, reps: 20, maxSeconds: 5 });
- * if (E.isRight(r)) r.right.cells[0].seconds;
- * ```
+ * Time zuko's flows at the given cells in a python subprocess (JSON on stdin and stdout; PyTorch
+ * at 2 threads, RESULTS.md's protocol; killed after 30 minutes), with the bench's warm-up,
+ * repetitions and per-cell time cap, trying each interpreter in turn until one imports torch and
+ * zuko; a Left lists each interpreter tried and what went wrong.
  */
-export const runZukoLive = async (
+const runZukoLive = async (
   cells: readonly ZukoCellRequest[],
   timing: TimingOptions,
-  options: ZukoLiveOptions = {},
-): Promise<E.Either<ZukoLiveUnavailable, ZukoLiveRun>> => {
-  const input = JSON.stringify({
-    cells,
-    warmup: timing.warmup,
-    reps: timing.reps,
-    maxSeconds: timing.maxSeconds,
-    minReps: timing.minReps ?? 3,
-    seed: options.seed ?? 0,
-    threads: options.threads ?? 2,
-  });
-  const attempts: { python: string; reason: string }[] = [];
-  for (const python of options.pythons ?? pythonCandidates(process.env)) {
-    const out = await runPython(
-      python,
-      options.script ?? ZUKO_SCRIPT,
-      input,
-      options.timeoutMs ?? 30 * 60 * 1000,
-      options.env ?? process.env,
-    );
+  seed: number,
+  options: ZukoLiveOptions,
+): Promise<E.Either<string, ZukoLiveRun>> => {
+  const { warmup, reps, maxSeconds, minReps = 3 } = timing;
+  const input = JSON.stringify({ cells, warmup, reps, maxSeconds, minReps, seed, threads: 2 });
+  const attempts: string[] = [];
+  const {
+    pythons = pythonCandidates(process.env),
+    script = ZUKO_SCRIPT,
+    env = process.env,
+  } = options;
+  for (const python of pythons) {
+    const out = await runPython(python, script, input, env);
     const parsed = E.chain(parseZukoOutput)(out);
     if (E.isRight(parsed)) return E.right({ ...parsed.right, interpreter: python });
-    attempts.push({ python, reason: parsed.left });
+    attempts.push(`${python}: ${parsed.left}`);
   }
-  return E.left({ kind: 'ZukoLiveUnavailable', attempts });
+  return E.left(attempts.join('; ') || 'no python interpreter to try');
 };
 
-/** The reason a live run was unavailable, in one line. */
-export const unavailableText = (u: ZukoLiveUnavailable): string =>
-  u.attempts.map((a) => `${a.python}: ${a.reason}`).join('; ') || 'no python interpreter to try';
-
 /** A cell's sizes, as the bench and the script key them. */
-const keyOf = (c: ZukoCellRequest): string =>
+const keyOf = (c: Omit<ZukoCellRequest, 'model'> & { readonly model: string }): string =>
   `${c.model}|${c.op}|${c.dim}|${c.hidden.join(',')}|${c.transforms}|${c.batch}`;
 
 /**
  * The zuko cells a speed matrix needs: one per (model, operation, sizes) among the planned cells
- * whose flow reproduces a zuko model (MAF, RealNVP, NSF), each once.
+ * whose flow reproduces a zuko model (MAF, RealNVP, NSF), each once; a loaded model (`--model`)
+ * has its own sizes and parameters and is not timed in zuko again.
  *
  * @example
  * ```ts
  * zukoCellsFor(planMatrix(entries, ['train'], [size], ['wasm', 'native'])); // one MAF, one RealNVP, one NSF cell
  * ```
  */
-export const zukoCellsFor = (
-  cells: readonly {
-    readonly entry: FlowEntry;
-    readonly op: Op;
-    readonly size: {
-      readonly dim: number;
-      readonly hidden: readonly number[];
-      readonly transforms: number;
-      readonly batch: number;
-      readonly evalBatch: number;
-    };
-  }[],
-): ZukoCellRequest[] => {
+export const zukoCellsFor = (cells: readonly PlannedCell[]): ZukoCellRequest[] => {
   const out = new Map<string, ZukoCellRequest>();
   for (const { entry, op, size } of cells) {
     const model = entry.reference;
-    if (model !== 'MAF' && model !== 'RealNVP' && model !== 'NSF') continue;
-    if (entry.load !== undefined) continue; // a loaded model has its own sizes and parameters
-    const c: ZukoCellRequest = {
+    if (!isModel(model) || entry.load !== undefined) continue;
+    const { dim, hidden, transforms } = size;
+    const c = {
       model,
       op,
-      dim: size.dim,
-      hidden: [...size.hidden],
-      transforms: size.transforms,
+      dim,
+      hidden,
+      transforms,
       batch: op === 'train' ? size.batch : size.evalBatch,
     };
     out.set(keyOf(c), c);
@@ -295,28 +232,14 @@ export const zukoCellsFor = (
 export const liveReference =
   (run: ZukoLiveRun): ReferenceLookup =>
   (model, op, size) => {
-    if (model === undefined) return undefined;
-    const want = keyOf({
-      model,
-      op,
-      dim: size.dim,
-      hidden: size.hidden,
-      transforms: size.transforms,
-      batch: size.batch,
-    });
+    const want = keyOf({ ...size, model: model ?? '', op });
     const cell = run.cells.find((c) => keyOf(c) === want);
     if (cell?.seconds === undefined || cell.seconds.length === 0) return undefined;
-    const median = summarize(cell.seconds).median;
-    const dataset = REFERENCE_SIZES.find(
-      (s) =>
-        s.dim === size.dim &&
-        s.transforms === size.transforms &&
-        s.hidden.join(',') === size.hidden.join(','),
-    )?.dataset;
+    const dataset = referenceDataset(size);
     return {
       ...(dataset === undefined ? {} : { dataset }),
-      model,
-      samplesPerSecond: cell.batch / median,
+      model: cell.model,
+      samplesPerSecond: cell.batch / summarize(cell.seconds).median,
       source: 'live',
       origin: `zuko ${run.zuko}, PyTorch ${run.torch}, ${run.threads} threads, timed in this run`,
     };
@@ -335,9 +258,10 @@ export interface ZukoReferenceInfo {
 
 /**
  * The speed mode's zuko column for `--zuko-live`: with `auto` or `on`, time the cells' zuko models
- * live ({@link runZukoLive}) and answer from that run; with `auto` and no usable python, fall back
- * to RESULTS.md's stored figures, saying why; with `on`, a `Left` with the reason; with `off`, the
- * stored figures.
+ * live in a python subprocess (`scripts/zuko_speed.py`, trying each of {@link pythonCandidates};
+ * never downloads anything) and answer from that run ({@link liveReference}); with `auto` and no
+ * usable python, fall back to RESULTS.md's stored figures, saying why; with `on`, a `Left` with
+ * the reason; with `off`, the stored figures.
  *
  * @example
  * ```ts
@@ -357,17 +281,13 @@ export const zukoReferenceFor = async (
   const stored = (source: 'stored' | 'off', reason?: string) =>
     E.right({
       lookup: storedReference,
-      info: {
-        source,
-        origin: STORED_ORIGIN,
-        ...(reason === undefined ? {} : { reason }),
-      },
+      info: { source, origin: STORED_ORIGIN, ...(reason === undefined ? {} : { reason }) },
     });
   if (mode === 'off') return stored('off');
   if (cells.length === 0) return stored('stored', 'no MAF, RealNVP or NSF cell to time');
-  const run = await runZukoLive(cells, timing, { seed, ...options });
+  const run = await runZukoLive(cells, timing, seed, options);
   if (E.isLeft(run)) {
-    const why = `live zuko unavailable (${unavailableText(run.left)})`;
+    const why = `live zuko unavailable (${run.left})`;
     return mode === 'on' ? E.left(`--zuko-live on: ${why}`) : stored('stored', why);
   }
   const r = run.right;

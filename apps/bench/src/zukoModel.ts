@@ -4,9 +4,8 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { type BijectiveError, disposeParams } from '@bijective/core';
 import {
-  type SafetensorsFile,
-  type ZukoFlowName,
   type ZukoModel,
+  type ZukoFlowName,
   fromZuko,
   readSafetensorsFile,
 } from '@bijective/interop/node';
@@ -34,59 +33,13 @@ export const zukoModelId = (flow: ZukoFlowName, path: string): string =>
   `zuko/${flow} (${basename(path)})`;
 
 /**
- * A speed-matrix entry for a parsed zuko state dict: checks it with `fromZuko` once (so a file
- * it refuses is a `Left` before any timing, and no tensor is left behind), then makes the
- * definition and the stored parameters afresh for each cell, on whichever backend is active
- * then. The entry carries zuko's class as its reference model, so a flow at RESULTS.md's sizes
- * (dim 2, hidden [64, 64], 5 transforms, no context) gets zuko's throughput beside it.
- */
-const zukoModelEntry = (
-  file: SafetensorsFile,
-  flow: ZukoFlowName,
-  path: string,
-): E.Either<BijectiveError, ZukoModelEntry> =>
-  pipe(
-    fromZuko(file, { flow }),
-    E.map(({ def, params, zuko }) => {
-      disposeParams(params);
-      const fresh = (): ZukoModel => {
-        // The file passed fromZuko above, and fromZuko reads nothing else: a Left here is a bug.
-        const r = fromZuko(file, { flow });
-        if (E.isLeft(r)) throw r.left;
-        return r.right;
-      };
-      const size: FlowSize = {
-        dim: zuko.features,
-        hidden: zuko.hiddenFeatures,
-        transforms: zuko.transforms,
-      };
-      const entry: FlowEntry = {
-        id: zukoModelId(flow, path),
-        family: 'zuko',
-        name: basename(path),
-        // The architecture is the file's; a size other than its own is a caller's mistake.
-        build: (asked) => {
-          if (asked.dim !== size.dim)
-            throw new Error(
-              `${zukoModelId(flow, path)} has dim ${size.dim}, asked for ${asked.dim}`,
-            );
-          return def;
-        },
-        load: () => {
-          const m = fresh();
-          return { def: m.def, params: m.params };
-        },
-        reference: zuko.context === 0 ? flow : undefined,
-        continuous: false,
-      };
-      return { entry, size, contextDim: zuko.context };
-    }),
-  );
-
-/**
- * Read a safetensors file and make it a speed-matrix entry ({@link zukoModelEntry}); an
- * unreadable file, a malformed one or a state dict `fromZuko` refuses is a `Left` whose message
- * names the path, field or key.
+ * Read a safetensors file of a trained zuko flow and make it a speed-matrix entry: the state dict
+ * is checked with `fromZuko` once (so an unreadable file, a malformed one or a state dict it
+ * refuses is a `Left` whose message names the path, field or key, before any timing, and no tensor
+ * is left behind); each cell then gets the definition and the stored parameters afresh, on
+ * whichever backend is active then. The entry carries zuko's class as its reference model, so a
+ * flow at RESULTS.md's sizes (dim 2, hidden [64, 64], 5 transforms, no context) gets zuko's
+ * throughput beside it.
  *
  * @example
  * ```ts
@@ -100,5 +53,29 @@ export const loadZukoModel = (
 ): TE.TaskEither<BijectiveError, ZukoModelEntry> =>
   pipe(
     readSafetensorsFile(path),
-    TE.chainEitherK((file) => zukoModelEntry(file, flow, path)),
+    TE.chainEitherK((file) => E.map((m: ZukoModel) => ({ ...m, file }))(fromZuko(file, { flow }))),
+    TE.map(({ file, def, params, zuko }) => {
+      disposeParams(params);
+      const id = zukoModelId(flow, path);
+      const size = { dim: zuko.features, hidden: zuko.hiddenFeatures, transforms: zuko.transforms };
+      const entry: FlowEntry = {
+        id,
+        family: 'zuko',
+        name: basename(path),
+        // The architecture is the file's; a size other than its own is a caller's mistake.
+        build: (asked) => {
+          if (asked.dim === size.dim) return def;
+          throw new Error(`${id} has dim ${size.dim}, asked for ${asked.dim}`);
+        },
+        // The file passed fromZuko above, and fromZuko reads nothing else: a Left here is a bug.
+        load: () => {
+          const again = fromZuko(file, { flow });
+          if (E.isLeft(again)) throw again.left;
+          return again.right;
+        },
+        reference: zuko.context === 0 ? flow : undefined,
+        continuous: false,
+      };
+      return { entry, size, contextDim: zuko.context };
+    }),
   );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { QualityRow, SeedRun } from '../src/model.js';
 import { aggregateSeeds } from '../src/quality.js';
+import { qualityReference } from '../src/reference.js';
 import { qualityTable } from '../src/report/sections.js';
 
 const seedRun = (seed: number, testLL: number, testMedian: number, steps: number): SeedRun => ({
@@ -116,5 +117,25 @@ describe('NFE of continuous flows', () => {
     expect(both.rows[0]![col]).toBe('– / 74');
     expect(both.rows[1]![col]).toBe('– / –');
     expect(qualityTable([discrete]).header).not.toContain('NFE per solve (train / test)');
+  });
+});
+
+describe('qualityReference', () => {
+  it("gives RESULTS.md's figures for a (data set, model), the budget of a continuous run, or none", () => {
+    expect(qualityReference('checkerboard', 'MAF')).toEqual({
+      model: 'MAF',
+      testLL: -3.612,
+      testLLMin: -3.652,
+      testLLMax: -3.581,
+      median: -3.501,
+    });
+    expect(qualityReference('digits', 'flow matching')).toEqual({
+      model: 'flow matching',
+      testLL: -55.13,
+      note: '200 s, 65524 steps',
+    });
+    expect(qualityReference('moons', 'FFJORD')?.note).toBe('150 s, 324 steps; under-trained');
+    expect(qualityReference('pinwheel', 'FFJORD')).toBeUndefined();
+    expect(qualityReference('moons', undefined)).toBeUndefined();
   });
 });

@@ -8,9 +8,10 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { type BackendPlugin, tf, useBackend } from '@bijective/core';
 import type { Op } from '../args.js';
+import { errorText } from '../format.js';
 import { type ContinuousTraining, type FamilyModule, catalogFromModules } from '../flows.js';
 import type { SpeedRow } from '../model.js';
-import { type ProgressSink, type SpeedSize, planMatrix, runMatrix } from '../speed.js';
+import { type SpeedSize, planMatrix, runMatrix } from '../speed.js';
 
 /** What the Node side asks the page to run (passed as JSON in the `o` query parameter). */
 export interface PageOptions {
@@ -41,24 +42,16 @@ export interface PageState {
   result: PageResult | undefined;
 }
 
-/** The backend label of browser rows. */
-export const BROWSER_BACKEND = 'browser-wasm';
-
-const consoleProgress = (): ProgressSink => ({
-  start: (total) => console.log(`bench:${JSON.stringify({ kind: 'start', total })}`),
-  begin: (index, label) => console.log(`bench:${JSON.stringify({ kind: 'begin', index, label })}`),
-  done: (index, row) => console.log(`bench:${JSON.stringify({ kind: 'done', index, row })}`),
-  finish: () => console.log(`bench:${JSON.stringify({ kind: 'finish' })}`),
-});
-
-/** `wasmBackend` of @bijective/backend-wasm, passed in by the generated entry (so this module builds without it). */
-export type WasmBackendFactory = (options: { readonly wasmPaths: string }) => BackendPlugin;
+/** A progress message as one console line (`bench:` and JSON), read back by the Node side. */
+const say = (message: Readonly<Record<string, unknown>>) =>
+  console.log(`bench:${JSON.stringify(message)}`);
 
 /**
- * Entry of the page: select the wasm backend (binaries served from
- * `/wasm/`), run GEMM and the requested cells, and publish a
- * {@link PageResult} on `window.__bench`. `continuous` is
- * @bijective/continuous when it is bundled (the flow-matching preset's training loss).
+ * Entry of the page: select the wasm backend of @bijective/backend-wasm (`wasmBackend`, passed
+ * in by the generated entry so this module builds without it; binaries served from `/wasm/`),
+ * run GEMM and the requested cells as backend `browser-wasm`, and publish a {@link PageResult} on
+ * `window.__bench`. `continuous` is @bijective/continuous when it is bundled (the flow-matching
+ * preset's training loss).
  *
  * @example
  * ```ts
@@ -69,7 +62,7 @@ export type WasmBackendFactory = (options: { readonly wasmPaths: string }) => Ba
  */
 export const runPage = async (
   modules: readonly FamilyModule[],
-  wasmBackend: WasmBackendFactory,
+  wasmBackend: (options: { readonly wasmPaths: string }) => BackendPlugin,
   continuous?: ContinuousTraining,
 ): Promise<void> => {
   const state: PageState = { done: false, result: undefined };
@@ -78,43 +71,33 @@ export const runPage = async (
     userAgent: navigator.userAgent,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
   };
+  let wasm: PageResult['wasm'] = {};
   try {
     const o = JSON.parse(new URLSearchParams(location.search).get('o') ?? '{}') as PageOptions;
     const plugin = wasmBackend({ wasmPaths: '/wasm/' });
     const ready = await useBackend(plugin)();
-    if (E.isLeft(ready)) {
-      state.result = {
-        ...base,
-        ok: false,
-        error: ready.left.message,
-        wasm: plugin.describe?.() ?? {},
-        gemm: [],
-        rows: [],
-      };
-      return;
-    }
+    wasm = plugin.describe?.() ?? {};
+    if (E.isLeft(ready)) throw ready.left;
     const catalog = catalogFromModules(modules, continuous);
     const entries = o.flows.flatMap((id) => catalog.entries.filter((e) => e.id === id));
-    const cells = planMatrix(entries, o.ops, o.sizes, [BROWSER_BACKEND]);
-    const { gemm, rows } = await runMatrix([BROWSER_BACKEND], cells, {
+    const cells = planMatrix(entries, o.ops, o.sizes, ['browser-wasm']);
+    const { gemm, rows } = await runMatrix(['browser-wasm'], cells, {
       timing: { warmup: o.warmup, reps: o.reps, maxSeconds: o.cellSeconds },
       seed: o.seed,
       budgetSeconds: o.budgetSeconds,
       activate: async () => {
         if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
       },
-      progress: consoleProgress(),
+      progress: {
+        start: (total) => say({ kind: 'start', total }),
+        begin: (index, label) => say({ kind: 'begin', index, label }),
+        done: (index, row) => say({ kind: 'done', index, row }),
+        finish: () => say({ kind: 'finish' }),
+      },
     });
-    state.result = { ...base, ok: true, wasm: plugin.describe?.() ?? {}, gemm, rows };
+    state.result = { ...base, ok: true, wasm, gemm, rows };
   } catch (e) {
-    state.result = {
-      ...base,
-      ok: false,
-      error: e instanceof Error ? e.message : String(e),
-      wasm: {},
-      gemm: [],
-      rows: [],
-    };
+    state.result = { ...base, ok: false, error: errorText(e), wasm, gemm: [], rows: [] };
   } finally {
     state.done = true;
   }

@@ -1,7 +1,7 @@
 /**
  * `@bijective/core/backend`: for backend plugins — the fused kernels a
- * backend may register (and the reference implementations), and the error a
- * plugin reports. Users select a backend with `useBackend` from the main entry.
+ * backend may register (and the reference implementations), the error a
+ * plugin reports, and a profiler of the kernel calls an operation makes. Users select a backend with `useBackend` from the main entry.
  */
 export { type BackendPlugin, backendError } from '../backend/plugin.js';
 export {
@@ -31,3 +31,4 @@ export {
   type FieldTraceActivation,
   type FusedFieldTraceAttrs,
 } from '../backend/fusedKernels.js';
+export { type KernelProfile, type KernelTally, profileKernels } from '../backend/profileKernels.js';

@@ -1,4 +1,11 @@
-import { tf } from '@bijective/core';
+import { tf } from '../tf.js';
+
+/** One kernel's share of a profiled call: its name, how often the engine called it, and the seconds inside it. */
+export interface KernelTally {
+  readonly name: string;
+  readonly calls: number;
+  readonly seconds: number;
+}
 
 /** What one instrumented call did: kernel calls, the time inside them, and its wall time. */
 export interface KernelProfile {
@@ -10,10 +17,8 @@ export interface KernelProfile {
   readonly wallSeconds: number;
   /** `1 − kernelSeconds / wallSeconds`, clamped to [0, 1]: the share of the call spent outside kernels. */
   readonly outsideShare: number;
-  /** Calls per kernel name, most frequent first. */
-  readonly byKernel: readonly (readonly [name: string, calls: number])[];
-  /** Seconds inside each kernel name, longest first. */
-  readonly secondsByKernel: readonly (readonly [name: string, seconds: number])[];
+  /** Calls and seconds inside each kernel name, most frequent first. */
+  readonly byKernel: readonly KernelTally[];
 }
 
 /**
@@ -31,6 +36,7 @@ export interface KernelProfile {
  *
  * @example
  * ```ts
+ * import { profileKernels } from '@bijective/core/backend';
  * const p = await profileKernels(() => tf.tidy(() => tf.sum(tf.mul(a, b))).data(), 'cpu');
  * p.kernelCalls; // 2 (Multiply, Sum)
  * ```
@@ -41,13 +47,10 @@ export const profileKernels = async (
 ): Promise<KernelProfile> => {
   const configs = tf.getKernelsForBackend(backend);
   const originals = configs.map((c) => c.kernelFunc);
-  const counts = new Map<string, number>();
-  const times = new Map<string, number>();
+  const tally = new Map<string, { calls: number; ms: number }>();
   let depth = 0;
-  let kernelMs = 0;
   configs.forEach((config, i) => {
     const original = originals[i]!;
-    const name = config.kernelName;
     config.kernelFunc = (args) => {
       if (depth > 0) return original(args);
       depth++;
@@ -55,11 +58,9 @@ export const profileKernels = async (
       try {
         return original(args);
       } finally {
-        const dt = performance.now() - t0;
-        kernelMs += dt;
-        times.set(name, (times.get(name) ?? 0) + dt);
         depth--;
-        counts.set(name, (counts.get(name) ?? 0) + 1);
+        const t = tally.get(config.kernelName) ?? { calls: 0, ms: 0 };
+        tally.set(config.kernelName, { calls: t.calls + 1, ms: t.ms + performance.now() - t0 });
       }
     };
   });
@@ -72,15 +73,15 @@ export const profileKernels = async (
     });
   }
   const wallMs = performance.now() - t0;
-  const kernelCalls = [...counts.values()].reduce((a, b) => a + b, 0);
+  const all = [...tally.entries()];
+  const kernelMs = all.reduce((a, [, t]) => a + t.ms, 0);
   return {
-    kernelCalls,
+    kernelCalls: all.reduce((a, [, t]) => a + t.calls, 0),
     kernelSeconds: kernelMs / 1000,
     wallSeconds: wallMs / 1000,
     outsideShare: wallMs > 0 ? Math.min(1, Math.max(0, 1 - kernelMs / wallMs)) : 0,
-    byKernel: [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
-    secondsByKernel: [...times.entries()]
-      .map(([name, ms]) => [name, ms / 1000] as const)
-      .sort((a, b) => b[1] - a[1]),
+    byKernel: all
+      .map(([name, t]) => ({ name, calls: t.calls, seconds: t.ms / 1000 }))
+      .sort((a, b) => b.calls - a.calls || (a.name < b.name ? -1 : 1)),
   };
 };
