@@ -1,37 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { type FlowDef, type Params, disposeParams, tf, useBackend } from '@bijective/core';
-import { FUSED_ADAM_MULTI, SQUARED_NORM, hasFusedKernel } from '@bijective/core/backend';
+import {
+  FUSED_ADAM_MULTI,
+  SQUARED_NORM,
+  hasFusedKernel,
+  profileKernels,
+} from '@bijective/core/backend';
 import { adamInit, adamStep, disposeAdam, lossAndGrads } from '@bijective/core/training';
 import { flattenParams, unflattenParams } from '@bijective/core/params';
 import { checkFusedOptimizer } from '@bijective/core/testing';
 import { presets } from '@bijective/autoregressive';
 import { wasmBackend } from '../src/index.js';
 
-/** Kernel calls the engine makes while `run` runs on the active backend, by name (outermost only). */
-const countKernels = (run: () => void): Map<string, number> => {
-  const configs = tf.getKernelsForBackend(tf.getBackend());
-  const originals = configs.map((c) => c.kernelFunc);
-  const counts = new Map<string, number>();
-  let depth = 0;
-  configs.forEach((c, i) => {
-    c.kernelFunc = (args) => {
-      if (depth === 0) counts.set(c.kernelName, (counts.get(c.kernelName) ?? 0) + 1);
-      depth++;
-      try {
-        return originals[i]!(args);
-      } finally {
-        depth--;
-      }
-    };
-  });
-  try {
-    run();
-  } finally {
-    configs.forEach((c, i) => (c.kernelFunc = originals[i]!));
-  }
-  return counts;
-};
+/** Kernel calls the engine makes while `run` runs on the active backend, by name (core's counter, outermost only). */
+const countKernels = async (run: () => void): Promise<Map<string, number>> =>
+  new Map((await profileKernels(run, tf.getBackend())).byKernel.map((k) => [k.name, k.calls]));
 const total = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 // The fused Adam (every leaf in one call) and squared-norm kernels (JavaScript loops on the wasm
@@ -47,17 +31,17 @@ describe('fused optimizer kernels on wasm', () => {
   });
   it('match the composite Adam and norm on cpu, without leaks', async () =>
     expect(await checkFusedOptimizer('wasm')).toEqual([]));
-  it('run one Adam step of every leaf in one kernel call', () => {
+  it('run one Adam step of every leaf in one kernel call', async () => {
     const leaves = [tf.ones([4, 4]), tf.zeros([3]), tf.ones([2])];
     const s0 = adamInit(leaves);
     let r: ReturnType<typeof adamStep> | undefined;
-    const counts = countKernels(() => (r = adamStep(leaves, leaves, s0)));
+    const counts = await countKernels(() => (r = adamStep(leaves, leaves, s0)));
     expect([...counts]).toEqual([[FUSED_ADAM_MULTI, 1]]);
     tf.dispose([...leaves, ...(r?.leaves ?? [])]);
     disposeAdam(s0);
     if (r !== undefined) disposeAdam(r.state);
   });
-  it('bring a dim-2 MAF training step (the bench cell) to at most 120 kernel calls', () => {
+  it('bring a dim-2 MAF training step (the bench cell) to at most 120 kernel calls', async () => {
     const built = presets['maf']!({ dim: 2, hidden: [64, 64], transforms: 5 });
     if (E.isLeft(built)) throw built.left;
     const def: FlowDef<Params> = built.right;
@@ -66,7 +50,7 @@ describe('fused optimizer kernels on wasm', () => {
     const leaves = flattenParams(params).map((l) => l.tensor);
     const adam = adamInit(leaves);
     let next: ReturnType<typeof adamStep> | undefined;
-    const counts = countKernels(() => {
+    const counts = await countKernels(() => {
       const r = lossAndGrads(params, (p) => tf.neg(tf.mean(def.apply(p).logProb(x))) as tf.Scalar);
       next = adamStep(leaves, r.grads, adam, { learningRate: 1e-3 });
       tf.dispose(r.grads);
