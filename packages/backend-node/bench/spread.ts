@@ -1,15 +1,22 @@
 /**
  * The spread of `native` timings, in one process: the GEMM row (matMul 512x256 @ 256x256, as the
  * bench times it, read back, and again disposed unread), the addon's GEMM alone (AVX-512 tiles on and
- * off, 1 and 2 threads), and the bench's dim-2 MAF and RealNVP cells (hidden [64, 64], 5 transforms;
- * train batch 256, logProb and sample 1024). Each line gives the median, the IQR as a share of it, the
- * minimum and the minor page faults per call (a fresh 4 KiB page costs about 2 µs on the dev VM). Not a
- * test; run it by hand, ideally on an idle machine:
+ * off, 1 and 2 threads), and the bench's MAF, RealNVP and mafSpline cells at dim 2 (hidden [64, 64])
+ * and dim 64 (hidden [128, 128]), 5 transforms, train batch 256, logProb and sample 1024. Each line
+ * gives the median, the IQR as a share of it, the minimum and the minor page faults per call (a fresh
+ * 4 KiB page costs about 2 µs on the dev VM). Not a test; run it by hand, ideally on an idle machine:
  *
  * ```sh
  * cd packages/backend-node
- * node --conditions=@bijective/source --import tsx bench/spread.ts [--reps 40] [--rounds 3] [--threads 2]
+ * node --conditions=@bijective/source --import tsx bench/spread.ts [--reps 40] [--rounds 3] [--threads 2] \
+ *   [--dims 2,64] [--only 'maf (train|logProb)'] [--no-gemm] [--addon path/to/bijective_native.node]
  * ```
+ *
+ * Cells slower than 20 ms a call get proportionally fewer repetitions (at least 3). `--warmup N`
+ * (default 3, as the bench) untimed calls precede each model cell; the first ~150 calls of a fresh
+ * cell still run while V8 compiles and grows its heap (50-250 page faults a call, medians up to
+ * twice the steady state), so `--warmup 200` reads the steady state (0-10 faults a call). Set
+ * FAULTS_DUMP=1 to print every call's faults:µs.
  *
  * Configurations are interleaved round by round, so a change of load hits all of them alike.
  */
@@ -28,15 +35,31 @@ const argValue = (name: string, fallback: string): string => {
 };
 const reps = Number(argValue('--reps', '40'));
 const rounds = Number(argValue('--rounds', '3'));
+const warmup = Number(argValue('--warmup', '3'));
 const threads = Number(argValue('--threads', '2'));
+const dims = argValue('--dims', '2,64').split(',').map(Number);
+const only = new RegExp(argValue('--only', '.'));
+const gemmRows = !process.argv.includes('--no-gemm');
+const addonPath = argValue('--addon', defaultAddonPath);
 
 type Sample = { us: number; faults: number };
 const samples = new Map<string, Sample[]>();
 const faults = (): number => process.resourceUsage().minorPageFault;
 
-/** Time `n` calls of `run` under `label` (after 3 untimed ones). */
-const time = async (label: string, n: number, run: () => Promise<void> | void): Promise<void> => {
-  for (let i = 0; i < 3; i++) await run();
+/**
+ * Time `n` calls of `run` under `label`, after `--warmup` untimed ones (the model cells
+ * only; the GEMM rows always 3); fewer timed calls past 20 ms a call.
+ */
+const time = async (
+  label: string,
+  n: number,
+  run: () => Promise<void> | void,
+  untimed = 3,
+): Promise<void> => {
+  const w0 = performance.now();
+  for (let i = 0; i < untimed; i++) await run();
+  const warmMs = (performance.now() - w0) / Math.max(1, untimed);
+  n = warmMs > 20 ? Math.max(3, Math.round((n * 20) / warmMs)) : n;
   const list = samples.get(label) ?? [];
   for (let i = 0; i < n; i++) {
     const f0 = faults();
@@ -57,6 +80,7 @@ const quantile = (xs: readonly number[], p: number): number => {
 const preset = (
   table: Readonly<Record<string, ((c: never) => unknown) | undefined>>,
   name: string,
+  dim: number,
 ): FlowDef<Params> => {
   const f = table[name] as
     | ((c: {
@@ -67,16 +91,17 @@ const preset = (
       }) => E.Either<Error, FlowDef<Params>>)
     | undefined;
   if (f === undefined) throw new Error(`no preset ${name}`);
-  const built = f({ dim: 2, contextDim: 0, hidden: [64, 64], transforms: 5 });
+  const hidden = dim === 2 ? [64, 64] : [128, 128];
+  const built = f({ dim, contextDim: 0, hidden, transforms: 5 });
   if (E.isLeft(built)) throw built.left;
   return built.right;
 };
 
 /** One call of a bench cell: a training step (with Adam), a logProb or a sample. */
-const cell = (def: FlowDef<Params>, op: 'train' | 'logProb' | 'sample') => {
+const cell = (def: FlowDef<Params>, dim: number, op: 'train' | 'logProb' | 'sample') => {
   let params = def.init(1);
   let adam = adamInit(flattenParams(params).map((l) => l.tensor));
-  const x = tf.randomNormal([op === 'train' ? 256 : 1024, 2], 0, 1, 'float32', 3) as tf.Tensor2D;
+  const x = tf.randomNormal([op === 'train' ? 256 : 1024, dim], 0, 1, 'float32', 3) as tf.Tensor2D;
   let seed = 0;
   const run = async (): Promise<void> => {
     if (op === 'train') {
@@ -101,9 +126,9 @@ const cell = (def: FlowDef<Params>, op: 'train' | 'logProb' | 'sample') => {
 };
 
 const main = async (): Promise<void> => {
-  const r = await useBackend(nativeBackend({ threads }))();
+  const r = await useBackend(nativeBackend({ threads, addonPath }))();
   if (E.isLeft(r)) throw new Error(r.left.message);
-  const loaded = loadNativeAddon(defaultAddonPath);
+  const loaded = loadNativeAddon(addonPath);
   if (E.isLeft(loaded)) throw new Error(loaded.left);
   const addon = loaded.right;
   const a = tf.randomNormal([512, 256], 0, 1, 'float32', 1);
@@ -111,11 +136,7 @@ const main = async (): Promise<void> => {
   const av = Float32Array.from(a.dataSync());
   const bv = Float32Array.from(b.dataSync());
   const out = new Float32Array(512 * 256);
-  const defs = {
-    maf: preset(autoregressive, 'maf'),
-    realNVP: preset(coupling, 'realNVP'),
-  };
-  for (let round = 0; round < rounds; round++) {
+  const gemmRound = async (): Promise<void> => {
     await time('GEMM row: tf.matMul + data()', 20, async () => {
       const t = tf.matMul(a, b);
       await t.data();
@@ -132,10 +153,24 @@ const main = async (): Promise<void> => {
       }
     addon.setAvx512(true);
     addon.setThreads(threads);
-    for (const [name, def] of Object.entries(defs))
+  };
+  const defs = dims.flatMap((dim) =>
+    (
+      [
+        ['maf', autoregressive],
+        ['realNVP', coupling],
+        ['mafSpline', autoregressive],
+      ] as const
+    ).map(([name, table]) => ({ dim, name, def: preset(table, name, dim) })),
+  );
+  for (let round = 0; round < rounds; round++) {
+    if (gemmRows) await gemmRound();
+    for (const { dim, name, def } of defs)
       for (const op of ['train', 'logProb', 'sample'] as const) {
-        const c = cell(def, op);
-        await time(`dim 2 ${name} ${op}`, reps, c.run);
+        const label = `dim ${dim} ${name} ${op}`;
+        if (!only.test(label)) continue;
+        const c = cell(def, dim, op);
+        await time(label, reps, c.run, warmup);
         c.dispose();
       }
   }
@@ -144,6 +179,8 @@ const main = async (): Promise<void> => {
     `# native spread: ${rounds} rounds, ${threads} threads, ${JSON.stringify(addon.info())}, load ${process.env['LOAD'] ?? 'see uptime'}`,
   );
   for (const [label, list] of samples) {
+    if (process.env['FAULTS_DUMP'] !== undefined)
+      console.log(label, list.map((x) => `${x.faults}:${x.us.toFixed(0)}`).join(' '));
     const us = list.map((s) => s.us);
     const med = quantile(us, 0.5);
     const iqr = quantile(us, 0.75) - quantile(us, 0.25);

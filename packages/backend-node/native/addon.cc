@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "scratch.h"
 #include "thread_pool.h"
 
 namespace bijective {
@@ -389,6 +390,14 @@ napi_value UnaryParam(napi_env env, napi_callback_info info) {
     require(out.length >= x.length, "out is too short");
     unary_param(op, x.data, out.data, x.length, args.number(3, "p0"), args.number(4, "p1"));
   });
+}
+
+// scratchBytes() -> number: scratch bytes the calling thread's last fused MLP or field-trace call kept
+// for reuse (0 when it exceeded SCRATCH_KEEP_BYTES and freed them; see scratch.h).
+napi_value ScratchBytes(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_double(env, double(last_scratch_bytes()), &out);
+  return out;
 }
 
 napi_value Info(napi_env env, napi_callback_info) {
@@ -824,6 +833,7 @@ NAPI_MODULE_INIT() {
       {"stdNormalLogProbGrad", nullptr, StdNormalLogProbGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"fieldTrace", nullptr, FieldTrace, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"fieldTraceGrad", nullptr, FieldTraceGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"scratchBytes", nullptr, ScratchBytes, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setPortable", nullptr, SetPortable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "scratch.h"
 
 namespace bijective {
 namespace {
@@ -71,6 +72,11 @@ struct Tape {
   std::vector<std::vector<float>> jac;   // J_l = ∂h_l/∂z [D, B, d_l] (l >= 1)
   std::vector<std::vector<float>> d1;    // act'(pre_l) (hidden layers)
   std::vector<std::vector<float>> d2;    // act''(pre_l) (hidden layers, backward only)
+  size_t bytes() const {
+    size_t n = 0;
+    for (const auto* v : {&h, &a, &pre, &t, &jpre, &jac, &d1, &d2}) n += scratch_bytes(*v);
+    return n;
+  }
 };
 
 // The forward pass; fills `tape` and returns ∂f/∂z [D, B, D] in tape.jpre.back(), f in tape.pre.back().
@@ -126,28 +132,24 @@ void run_forward(const FieldTraceShape& s, const float* z, const FieldTraceLayer
   }
 }
 
-// The tape of the calling thread, kept between calls: allocating (and page-faulting) its
-// megabytes afresh on every call cost more than the arithmetic. Released when it grows past
-// KEEP_BYTES, so one large call does not pin its memory.
-constexpr size_t KEEP_BYTES = size_t(64) << 20;
-
-Tape& thread_tape() {
-  static thread_local Tape tape;
-  return tape;
-}
-
-void trim(Tape& tape) {
-  size_t bytes = 0;
-  for (auto* v : {&tape.h, &tape.a, &tape.pre, &tape.t, &tape.jpre, &tape.jac, &tape.d1, &tape.d2})
-    for (const auto& x : *v) bytes += x.capacity() * sizeof(float);
-  if (bytes > KEEP_BYTES) tape = Tape{};
-}
+// The backward's cotangents, kept per thread like the tape (scratch.h).
+struct GradScratch {
+  std::vector<float> g_pre, g_jpre, g_a, g_t, g_h, g_j, tmp;
+  std::vector<double> ds;
+  size_t bytes() const {
+    size_t n = scratch_bytes(ds);
+    for (const auto* v : {&g_pre, &g_jpre, &g_a, &g_t, &g_h, &g_j, &tmp}) n += scratch_bytes(*v);
+    return n;
+  }
+};
 
 }  // namespace
 
 void field_trace(const FieldTraceShape& s, const float* z, const FieldTraceLayerView* layers, float* out) {
   const size_t B = s.batch, D = s.sizes[0];
-  Tape& tape = thread_tape();
+  // The tape is kept per thread (scratch.h): allocating and page-faulting its megabytes afresh on
+  // every call cost more than the arithmetic.
+  Tape& tape = thread_scratch<Tape>();
   run_forward(s, z, layers, tape, false);
   const std::vector<float>& f = tape.pre.back();
   const std::vector<float>& jac = tape.jpre.back();  // [D (input i), B, D (output k)]
@@ -163,16 +165,23 @@ void field_trace(const FieldTraceShape& s, const float* z, const FieldTraceLayer
     o[D] = float(div);
     o[D + 1] = float(frob);
   }
-  trim(tape);
+  trim_scratch(tape);
 }
 
 void field_trace_grad(const FieldTraceShape& s, const float* z, const FieldTraceLayerView* layers, const float* dy,
                       float* dz, const FieldTraceGradView* grads) {
   const size_t B = s.batch, D = s.sizes[0], L = s.layers;
-  Tape& tape = thread_tape();
+  Tape& tape = thread_scratch<Tape>();
   run_forward(s, z, layers, tape, true);
   // Cotangents of pre_{L-1} (the value) and of ∂pre_{L-1}/∂z (through divergence and Frobenius norm).
-  static thread_local std::vector<float> g_pre, g_jpre, g_a, g_t, g_h, g_j, tmp;
+  GradScratch& scratch = thread_scratch<GradScratch>();
+  std::vector<float>& g_pre = scratch.g_pre;
+  std::vector<float>& g_jpre = scratch.g_jpre;
+  std::vector<float>& g_a = scratch.g_a;
+  std::vector<float>& g_t = scratch.g_t;
+  std::vector<float>& g_h = scratch.g_h;
+  std::vector<float>& g_j = scratch.g_j;
+  std::vector<float>& tmp = scratch.tmp;
   g_pre.resize(B * D);
   g_jpre.resize(D * B * D);
   {
@@ -203,7 +212,8 @@ void field_trace_grad(const FieldTraceShape& s, const float* z, const FieldTrace
     g_a.assign(g_pre.begin(), g_pre.end());
     g_t.assign(g_jpre.begin(), g_jpre.end());
     if (layer.s != nullptr) {
-      std::vector<double> ds(layer.s_rows * dout, 0.0);
+      std::vector<double>& ds = scratch.ds;
+      ds.assign(layer.s_rows * dout, 0.0);
       for (size_t r = 0; r < B; ++r) {
         double* dsr = ds.data() + (layer.s_rows == 1 ? 0 : r) * dout;
         const float* sc = row_of(layer.s, layer.s_rows, r, layer.stride);
@@ -261,11 +271,8 @@ void field_trace_grad(const FieldTraceShape& s, const float* z, const FieldTrace
     for (size_t i = 0; i < D; ++i)
       for (size_t q = 0; q < B * din; ++q) g_jpre[i * B * din + q] = g_j[i * B * din + q] * d1[q];
   }
-  trim(tape);
-  size_t bytes = 0;
-  for (const auto* v : {&g_pre, &g_jpre, &g_a, &g_t, &g_h, &g_j, &tmp}) bytes += v->capacity() * sizeof(float);
-  if (bytes > KEEP_BYTES)
-    for (auto* v : {&g_pre, &g_jpre, &g_a, &g_t, &g_h, &g_j, &tmp}) *v = std::vector<float>{};
+  trim_scratch(tape);
+  trim_scratch(scratch);
 }
 
 }  // namespace bijective

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "scratch.h"
 
 namespace bijective {
 namespace {
@@ -72,12 +73,26 @@ const float* effective_weight(const MlpLayerView& layer, size_t size, std::vecto
   return scratch.data();
 }
 
+// Temporaries kept per thread between calls (scratch.h): masked weights and context products.
+struct ForwardScratch {
+  std::vector<float> wm, cv;
+  size_t bytes() const { return scratch_bytes(wm) + scratch_bytes(cv); }
+};
+
+// The backward pass's: the running cotangent g, the next one dh, masked weights, dc's product.
+struct BackwardScratch {
+  std::vector<float> g, dh, wm, tmp;
+  size_t bytes() const { return scratch_bytes(g) + scratch_bytes(dh) + scratch_bytes(wm) + scratch_bytes(tmp); }
+};
+
 }  // namespace
 
 void mlp_forward(const MlpShape& s, const float* x, const float* c, const MlpLayerView* layers,
                  float* const* outs) {
   const size_t batch = s.batch;
-  std::vector<float> wm, cv;
+  ForwardScratch& scratch = thread_scratch<ForwardScratch>();
+  std::vector<float>& wm = scratch.wm;
+  std::vector<float>& cv = scratch.cv;
   const float* h = x;
   for (size_t l = 0; l < s.layers; ++l) {
     const size_t din = s.sizes[l], dout = s.sizes[l + 1];
@@ -98,12 +113,18 @@ void mlp_forward(const MlpShape& s, const float* x, const float* c, const MlpLay
     if (hidden && (context || fused == Activation::Linear)) activate(s.activation, z, batch * dout);
     h = z;
   }
+  trim_scratch(scratch);
 }
 
 void mlp_backward(const MlpShape& s, const float* dy, const float* x, const float* c, const float* const* hidden,
                   const MlpLayerView* layers, float* dx, float* dc, const MlpGradView* grads) {
   const size_t batch = s.batch;
-  std::vector<float> g(dy, dy + batch * s.sizes[s.layers]), dh, wm, tmp;
+  BackwardScratch& scratch = thread_scratch<BackwardScratch>();
+  std::vector<float>& g = scratch.g;
+  std::vector<float>& dh = scratch.dh;
+  std::vector<float>& wm = scratch.wm;
+  std::vector<float>& tmp = scratch.tmp;
+  g.assign(dy, dy + batch * s.sizes[s.layers]);
   if (dc != nullptr)
     for (size_t i = 0; i < batch * s.context; ++i) dc[i] = 0.0f;
   for (size_t l = s.layers; l-- > 0;) {
@@ -146,6 +167,7 @@ void mlp_backward(const MlpShape& s, const float* dy, const float* x, const floa
       g.swap(dh);
     }
   }
+  trim_scratch(scratch);
 }
 
 }  // namespace bijective

@@ -303,6 +303,17 @@ export type NativeAddon = {
     ds: Float32Array | null,
     dc: Float32Array,
   ): void;
+  /**
+   * Bytes of scratch (temporaries kept per thread between calls, native/scratch.h) that the calling
+   * thread's last `mlpForward`, `mlpBackward`, `fieldTrace` or `fieldTraceGrad` kept; 0 when that
+   * call needed more than {@link SCRATCH_KEEP_BYTES} and freed them on return.
+   *
+   * @example
+   * ```ts
+   * addon.mlpForward(...); addon.scratchBytes(); // e.g. 65536
+   * ```
+   */
+  scratchBytes(): number;
   info(): NativeAddonInfo;
   /** Resize the thread pool (n >= 1, the caller included). */
   setThreads(n: number): void;
@@ -311,6 +322,9 @@ export type NativeAddon = {
   /** Allow the AVX-512 GEMM tile kernel where the CPU has it (true, the default) or keep to AVX2 (false). */
   setAvx512(enabled: boolean): void;
 };
+
+/** Per-thread scratch the addon keeps between kernel calls; more is freed on return (native/scratch.h). */
+export const SCRATCH_KEEP_BYTES = 64 * 1024 * 1024;
 
 /** Where `pnpm -F @bijective/backend-node build:addon` (and the install script) puts the addon. */
 export const defaultAddonPath: string = fileURLToPath(
@@ -342,6 +356,7 @@ export const ADDON_FUNCTIONS = [
   'stdNormalLogProbGrad',
   'fieldTrace',
   'fieldTraceGrad',
+  'scratchBytes',
   'info',
   'setThreads',
   'setPortable',

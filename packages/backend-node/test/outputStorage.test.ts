@@ -98,6 +98,40 @@ describe.skipIf(!addonBuilt)(
       expect(b.every((v) => v === 0)).toBe(true);
     });
 
+    it('a full budget gives way to newer lengths, oldest first; an array over the budget is not kept', () => {
+      const backend = withOutputRecycling(new MathBackendCPU());
+      const n = MAX_RETAINED_BYTES / 4 / 4; // four arrays fill the budget
+      const output = (length: number) => {
+        const values = float32Output(backend, length);
+        return { values, info: backend.makeTensorInfo([length], 'float32', values) };
+      };
+      // A first model's four outputs fill the budget.
+      const old = Array.from({ length: 4 }, () => output(n));
+      for (const o of old) backend.disposeData(o.info.dataId);
+      expect(outputRecyclingStats(backend).retainedBytes).toBe(MAX_RETAINED_BYTES);
+      // The next model's output (another length) evicts the oldest, and is the one reused next.
+      const next = output(n - 1);
+      backend.disposeData(next.info.dataId);
+      expect(outputRecyclingStats(backend).retainedBytes).toBe(MAX_RETAINED_BYTES - 4);
+      const r0 = outputRecyclingStats(backend).reused;
+      // (identities compared as booleans: a matcher would print or walk 16 MB of contents)
+      expect(float32Output(backend, n - 1) === next.values).toBe(true);
+      // Of the first model's, the three newest are still there, the oldest is gone for good.
+      const again = [1, 2, 3].map(() => float32Output(backend, n));
+      const newest = old.slice(1).map((o) => o.values);
+      expect(new Set(again).size).toBe(3);
+      expect(again.every((a) => newest.includes(a))).toBe(true);
+      expect(outputRecyclingStats(backend).reused).toBe(r0 + 4);
+      expect(float32Output(backend, n) === old[0]!.values).toBe(false);
+      // One array larger than the whole budget is not kept, and evicts nothing.
+      const kept = output(n);
+      backend.disposeData(kept.info.dataId);
+      const huge = output(MAX_RETAINED_BYTES / 4 + 1);
+      backend.disposeData(huge.info.dataId);
+      expect(outputRecyclingStats(backend).retainedBytes).toBe(n * 4);
+      backend.dispose();
+    });
+
     it('free arrays are bounded (MAX_RETAINED_BYTES) and dropped when the backend is disposed', () => {
       const backend = withOutputRecycling(new MathBackendCPU());
       const n = MAX_RETAINED_BYTES / 4 / 4; // four arrays fill the budget

@@ -1,3 +1,4 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '@bijective/core';
 import type { NativeAddon } from '../addon.js';
@@ -77,16 +78,17 @@ const numberArrayAttr = (attrs: NamedAttrMap | undefined, key: string): number[]
   return Array.isArray(v) && v.every((e): e is number => typeof e === 'number') ? v : undefined;
 };
 
-/** Slice of x from `begin` with `size` (a strided copy of the window). */
+/** Slice of x from `begin` with `size` (a strided copy of the window), in a recycled output array. */
 const sliceValues = (
   addon: NativeAddon,
+  backend: MathBackendCPU,
   xv: Float32Array,
   xShape: readonly number[],
   begin: readonly number[],
   size: readonly number[],
 ): Float32Array => {
   const strides = rowMajorStrides(xShape);
-  const out = new Float32Array(tf.util.sizeFromShape([...size]));
+  const out = float32Output(backend, tf.util.sizeFromShape([...size]));
   if (out.length === 0) return out;
   const offset = begin.reduce((s, b, d) => s + b * (strides[d] ?? 0), 0);
   copy(addon, xv.subarray(offset), out, size, strides, rowMajorStrides(size));
@@ -113,7 +115,7 @@ export const nativeSlice =
       sizeAttr,
     );
     tf.slice_util.assertParamsValid(x as tf.TensorInfo as tf.Tensor, begin, size);
-    return float32Result(backend, size, sliceValues(addon, xv, x.shape, begin, size));
+    return float32Result(backend, size, sliceValues(addon, backend, xv, x.shape, begin, size));
   };
 
 /** Native `SplitV` on a float32 tensor: one strided copy per piece along `axis`. */
@@ -133,7 +135,7 @@ export const nativeSplitV =
     return sizes.map((s) => {
       const size = [...x.shape];
       size[axis] = s;
-      const out = sliceValues(addon, xv, x.shape, begin, size);
+      const out = sliceValues(addon, backend, xv, x.shape, begin, size);
       begin[axis] = (begin[axis] ?? 0) + s;
       return float32Result(backend, size, out);
     });

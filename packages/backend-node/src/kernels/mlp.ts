@@ -179,10 +179,10 @@ export const nativeFusedMlpGrad =
     const c = layout.c === undefined ? null : view(workspace, layout.c);
     const dx = float32Output(backend, batch * sizes[0]!);
     const dc = c === null ? null : float32Output(backend, c.length);
-    const dws = layout.weights.map((p) => new Float32Array(p.shape[0] * p.shape[1]));
-    const dbs = sizes.slice(1).map((d) => new Float32Array(d));
+    const dws = layout.weights.map((p) => float32Output(backend, p.shape[0] * p.shape[1]));
+    const dbs = sizes.slice(1).map((d) => float32Output(backend, d));
     const dvs = layout.contextWeights.map((p) =>
-      p === undefined ? null : new Float32Array(p.shape[0] * p.shape[1]),
+      p === undefined ? null : float32Output(backend, p.shape[0] * p.shape[1]),
     );
     addon.mlpBackward(
       values(backend, dy),

@@ -25,7 +25,11 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 /** Elements (64 KiB of float32) from which outputs are recycled. */
 export const MIN_RECYCLED_LENGTH = 16384;
-/** Bytes of free arrays kept for reuse; beyond this, disposed arrays are left to the garbage collector. */
+/**
+ * Bytes of free arrays kept for reuse. A disposed array that does not fit evicts the oldest free
+ * arrays (first disposed, first dropped) to make room; one larger than this is left to the garbage
+ * collector.
+ */
 export const MAX_RETAINED_BYTES = 64 * 1024 * 1024;
 
 type Entry = {
@@ -38,6 +42,8 @@ type Entry = {
 type Recycler = {
   readonly entries: WeakMap<ArrayBufferLike, Entry>;
   readonly free: Map<number, Float32Array[]>;
+  /** Every free array, oldest first: what gives way when the budget is full. */
+  readonly order: Set<Float32Array>;
   retained: number;
   reused: number;
 };
@@ -47,6 +53,18 @@ const recyclers = new WeakMap<MathBackendCPU, Recycler>();
 /** The entry of an array's buffer, when the array is one of ours (or a view of one). */
 const entryOf = (r: Recycler, values: unknown): Entry | undefined =>
   ArrayBuffer.isView(values) ? r.entries.get(values.buffer) : undefined;
+
+/** Drop a free array (the oldest) for the garbage collector; it is never handed out again. */
+const evict = (r: Recycler, array: Float32Array): void => {
+  r.order.delete(array);
+  const list = r.free.get(array.length);
+  const i = list?.indexOf(array) ?? -1;
+  if (list !== undefined && i >= 0) list.splice(i, 1);
+  if (list?.length === 0) r.free.delete(array.length);
+  r.retained -= array.byteLength;
+  const e = r.entries.get(array.buffer);
+  if (e !== undefined) e.state = 'kept';
+};
 
 /**
  * Install recycling on a cpu-storage backend: wraps `write`, `move`,
@@ -61,7 +79,13 @@ const entryOf = (r: Recycler, values: unknown): Entry | undefined =>
  */
 export const withOutputRecycling = (backend: MathBackendCPU): MathBackendCPU => {
   if (recyclers.has(backend)) return backend;
-  const r: Recycler = { entries: new WeakMap(), free: new Map(), retained: 0, reused: 0 };
+  const r: Recycler = {
+    entries: new WeakMap(),
+    free: new Map(),
+    order: new Set(),
+    retained: 0,
+    reused: 0,
+  };
   recyclers.set(backend, r);
   const write = backend.write.bind(backend);
   const move = backend.move.bind(backend);
@@ -104,13 +128,20 @@ export const withOutputRecycling = (backend: MathBackendCPU): MathBackendCPU => 
       e.state === 'bound' &&
       e.dataId === dataId &&
       !backend.data.has(dataId) &&
-      r.retained + e.array.byteLength <= MAX_RETAINED_BYTES
+      e.array.byteLength <= MAX_RETAINED_BYTES
     ) {
+      // Make room by dropping the oldest free arrays: a model's lengths replace those of one
+      // used before, instead of finding the budget full of arrays no kernel asks for any more.
+      for (const old of r.order) {
+        if (r.retained + e.array.byteLength <= MAX_RETAINED_BYTES) break;
+        evict(r, old);
+      }
       e.state = 'taken';
       e.dataId = undefined;
       const list = r.free.get(e.array.length);
       if (list === undefined) r.free.set(e.array.length, [e.array]);
       else list.push(e.array);
+      r.order.add(e.array);
       r.retained += e.array.byteLength;
     }
     return released;
@@ -119,6 +150,7 @@ export const withOutputRecycling = (backend: MathBackendCPU): MathBackendCPU => 
   const dispose = backend.dispose.bind(backend);
   backend.dispose = () => {
     r.free.clear();
+    r.order.clear();
     r.retained = 0;
     dispose();
   };
@@ -143,6 +175,7 @@ export const float32Output = (backend: MathBackendCPU, length: number): Float32A
   if (r === undefined || length < MIN_RECYCLED_LENGTH) return new Float32Array(length);
   const reused = r.free.get(length)?.pop();
   if (reused !== undefined) {
+    r.order.delete(reused);
     r.retained -= reused.byteLength;
     r.reused++;
     return reused.fill(0);
