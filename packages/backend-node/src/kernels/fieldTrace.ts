@@ -3,6 +3,7 @@ import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { FieldTraceActivation } from '@bijective/core/backend';
 import type { NativeAddon } from '../addon.js';
 import { type KernelArgs, cpuStorage, float32Result, float32Values } from './kernelArgs.js';
+import { float32Output } from './outputStorage.js';
 
 /** Activation codes of the addon's `fieldTrace` (native/kernels.h `FieldTraceActivation`). */
 const ACTIVATIONS: ReadonlyMap<string, number> = new Map<FieldTraceActivation, number>([
@@ -80,7 +81,7 @@ export const nativeFieldTrace =
   (args: KernelArgs): TensorInfo => {
     const o = operands(args, FORWARD);
     const dim = o.sizes[0]!;
-    const out = new Float32Array(o.batch * (dim + 2));
+    const out = float32Output(o.backend, o.batch * (dim + 2));
     addon.fieldTrace(
       values(o.backend, o.z),
       Int32Array.from(o.sizes),
@@ -108,10 +109,10 @@ export const nativeFieldTraceGrad =
     if (dy.shape.length !== 2 || dy.shape[0] !== o.batch || dy.shape[1] !== dim + 2)
       throw new Error(`${BACKWARD}: dy must be [${o.batch}, ${dim + 2}]`);
     const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
-    const dz = new Float32Array(o.batch * dim);
-    const dws = o.ws.map((w) => new Float32Array(w.length));
-    const ds = o.s === undefined ? null : new Float32Array(size(o.s));
-    const dc = new Float32Array(size(o.c));
+    const dz = float32Output(o.backend, o.batch * dim);
+    const dws = o.ws.map((w) => float32Output(o.backend, w.length));
+    const ds = o.s === undefined ? null : float32Output(o.backend, size(o.s));
+    const dc = float32Output(o.backend, size(o.c));
     addon.fieldTraceGrad(
       values(o.backend, o.z),
       Int32Array.from(o.sizes),
