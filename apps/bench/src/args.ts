@@ -353,12 +353,6 @@ const store = <K extends keyof BenchOptions>(o: Overrides, key: K, value: BenchO
  * `pnpm bench` runs: the 2-D matrix at RESULTS.md's moons sizes with few repetitions and a total
  * budget, so it ends within 3 minutes on 2 cores; `full` adds the digits sizes (dim 64), more
  * repetitions and the whole quality protocol.
- *
- * @example
- * ```ts
- * presetDefaults('quick', 'speed').reps;   // 5
- * presetDefaults('full', 'quality').datasets; // all six
- * ```
  */
 export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => {
   const o: Overrides = {};
@@ -392,11 +386,6 @@ const apply = <K extends keyof BenchOptions>(key: K, raw: string | undefined, o:
 
 /**
  * `--help` text: every flag with its meaning and default.
- *
- * @example
- * ```ts
- * process.stdout.write(`${helpText()}\n`);
- * ```
  */
 export const helpText = (): string => {
   const rows: [string, string][] = [
@@ -499,13 +488,6 @@ const conflict = (o: Overrides, options: BenchOptions): string | undefined => {
  * defaults come first, then the flags in any order. A bare `--` (as `pnpm bench -- …` passes
  * through) is ignored. Unknown flags, missing values and impossible values are a `Left` with a
  * message that names the flag.
- *
- * @example
- * ```ts
- * const r = parseArgs(['--mode', 'quality', '--datasets=moons,digits', '--max-epochs', '5']);
- * if (E.isRight(r) && r.right.kind === 'run') r.right.options.datasets; // ['moons', 'digits']
- * parseArgs(['--reps', '0']); // Left({ message: "--reps: expected an integer ≥ 1, got '0'" })
- * ```
  */
 export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedArgs> => {
   const o: Overrides = {};

@@ -80,12 +80,6 @@ const loadBackend = async (name: BackendName): Promise<LoadedBackend> => {
 /**
  * Make an already-loaded backend the active one (cheap: tfjs keeps every
  * initialised backend). Throws if tfjs refuses, which would be a bug.
- *
- * @example
- * ```ts
- * const [wasm] = await loadBackends(['wasm']);
- * if (wasm?.plugin !== undefined) await activate(wasm.plugin);
- * ```
  */
 export const activate = async (plugin: BackendPlugin): Promise<void> => {
   if (tf.getBackend() === plugin.name) return;
@@ -96,12 +90,6 @@ export const activate = async (plugin: BackendPlugin): Promise<void> => {
 
 /**
  * Load every requested backend in order; the active backend afterwards is cpu (if requested) or the last that loaded.
- *
- * @example
- * ```ts
- * const loaded = await loadBackends(['cpu', 'wasm', 'native']);
- * loaded.filter((b) => !b.status.available).map((b) => b.status.reason);
- * ```
  */
 export const loadBackends = async (names: readonly BackendName[]): Promise<LoadedBackend[]> => {
   const out: LoadedBackend[] = [];

@@ -18,11 +18,6 @@ const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Why Chromium cannot be used at `path`, or `undefined` if it exists.
- *
- * @example
- * ```ts
- * chromiumMissing('/usr/bin/chromium'); // undefined when installed
- * ```
  */
 export const chromiumMissing = (path: string): string | undefined =>
   existsSync(path)
@@ -118,12 +113,6 @@ interface PageProgress {
  * Chromium and collect the wasm rows (GEMM and the matrix) with whether the page was
  * cross-origin isolated and which wasm binary loaded. Skipped, with the reason, where no
  * Chromium or no wasm binaries are installed.
- *
- * @example
- * ```ts
- * const b = await runBrowser(options, catalog, entries, hooks);
- * b.status; // 'ok' | 'skipped' | 'failed'
- * ```
  */
 export const runBrowser = async (
   o: BenchOptions,

@@ -33,11 +33,6 @@ export interface Splits {
 /**
  * Load a bundled data set's splits (digits: the dequantized, standardized
  * 64-dimensional version models train on).
- *
- * @example
- * ```ts
- * const moons = await loadSplits('moons'); // train 20000×2, val 5000×2, test 5000×2
- * ```
  */
 export const loadSplits = async (name: DatasetName, dir = DATA_DIR): Promise<Splits> => {
   const [train, val, test] = await Promise.all(
@@ -48,12 +43,6 @@ export const loadSplits = async (name: DatasetName, dir = DATA_DIR): Promise<Spl
 
 /**
  * Per-pixel mean and standard deviation of digits (train split, [0, 1) scale), to map model space back to pixels.
- *
- * @example
- * ```ts
- * const { mean, std } = await loadDigitsScale();
- * const pixel01 = z * std[j]! + mean[j]!;
- * ```
  */
 export const loadDigitsScale = async (
   dir = DATA_DIR,

@@ -76,12 +76,6 @@ const KL_WINDOW = 50;
 /**
  * Import `distill` from `@bijective/autoregressive` by name, so a broken
  * package is a reported failure rather than a crash of the whole app.
- *
- * @example
- * ```ts
- * const d = await loadDistill();
- * if (typeof d === 'string') console.error(d); // why it is missing
- * ```
  */
 export const loadDistill = (): Promise<Distill | string> =>
   import('@bijective/autoregressive').then(
@@ -91,11 +85,6 @@ export const loadDistill = (): Promise<Distill | string> =>
 
 /**
  * Mean and standard error `s/√n` of a sample.
- *
- * @example
- * ```ts
- * meanWithError([1, 2, 3, 4]); // { mean: 2.5, stdErr: 0.6455, n: 4 }
- * ```
  */
 export const meanWithError = (xs: readonly number[]): MeanWithError => ({
   mean: mean(xs),
@@ -106,11 +95,6 @@ export const meanWithError = (xs: readonly number[]): MeanWithError => ({
 /**
  * A per-step history averaged over consecutive windows of `window` steps
  * (the last window may be shorter); `step` is the window's last step (1-based).
- *
- * @example
- * ```ts
- * windowedCurve([4, 2, 3, 1, 5], 2); // [{ step: 2, kl: 3 }, { step: 4, kl: 2 }, { step: 5, kl: 5 }]
- * ```
  */
 export const windowedCurve = (
   history: readonly number[],
@@ -125,12 +109,6 @@ export const windowedCurve = (
  * Pair the `sample` cells of the MAF teacher and IAF student by size and
  * backend: samples/s of each, the speed-up `iaf / maf`, and, at dim 64,
  * whether it reaches `threshold` (the issue's 20×).
- *
- * @example
- * ```ts
- * const rows = speedups(report.speed.rows); // one row per dim and backend
- * rows.filter((r) => r.dim === 64).every((r) => r.pass); // the criterion
- * ```
  */
 export const speedups = (
   rows: readonly SpeedRow[],
@@ -219,12 +197,6 @@ export interface DistillSetup {
  * 4. draw the pictures: test data, teacher density and samples, student samples and density.
  *
  * Never throws: a failure is a `failed` result with the reason. Frees every parameter.
- *
- * @example
- * ```ts
- * const { training, pictures } = await runDistillTraining(options, { teacher, student, distill, backend: 'wasm', hooks });
- * training.pass; // student within 0.1 nats of the teacher
- * ```
  */
 export const runDistillTraining = async (
   options: BenchOptions,

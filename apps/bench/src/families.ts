@@ -5,11 +5,6 @@ import { errorText } from './format.js';
 /**
  * Why importing `specifier` failed, in one line, with absolute paths shortened
  * (`'…/node_modules/@bijective/x/src/index.ts'` says enough).
- *
- * @example
- * ```ts
- * importFailure('@bijective/backend-node', e); // "cannot import @bijective/backend-node: …"
- * ```
  */
 export const importFailure = (specifier: string, e: unknown): string =>
   `cannot import ${specifier}: ${errorText(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/")}`;
@@ -22,12 +17,6 @@ export const importFailure = (specifier: string, e: unknown): string =>
  * @bijective/continuous's trainers, typed). A package that fails to import or
  * exports no presets becomes a `MissingFamily` with the reason; nothing here
  * throws.
- *
- * @example
- * ```ts
- * const catalog = await loadCatalog();
- * catalog.entries.map((e) => e.id); // ['coupling/realNVP', …, 'autoregressive/maf', …]
- * ```
  */
 export const loadCatalog = async (): Promise<FlowCatalog> => {
   const modules: FamilyModule[] = [];

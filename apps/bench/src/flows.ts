@@ -160,11 +160,6 @@ const entriesOf = (
  * Core's own flows (its registry's `flow` entries): tiny, always present,
  * used by the smoke tests and as the fallback when no flow package loads.
  * They ignore `hidden` and `transforms`.
- *
- * @example
- * ```ts
- * coreEntries().map((e) => e.id); // ['core/diagonalGaussianFlow', 'core/splineMixtureFlow']
- * ```
  */
 export const coreEntries = (): FlowEntry[] =>
   Object.entries(coreRegistry).flatMap(([name, entry]) =>
@@ -194,12 +189,6 @@ export type FamilyModule = { readonly family: string; readonly packageName: stri
  * flows. With `continuous` (the typed training functions of
  * @bijective/continuous, when that family loaded) the flow-matching preset
  * trains on its flow-matching loss.
- *
- * @example
- * ```ts
- * const catalog = catalogFromModules([{ family: 'coupling', packageName: '@bijective/coupling', ok: true, module: coupling }]);
- * catalog.entries.map((e) => e.id);
- * ```
  */
 export const catalogFromModules = (
   modules: readonly FamilyModule[],
@@ -236,11 +225,6 @@ export type Selection =
  * Resolve `--flows` against a catalog: `default` (the mode's default set),
  * `all`, a preset name (`maf`, matching every family that has it) or a
  * qualified `family/name`. Unknown names are an error listing what exists.
- *
- * @example
- * ```ts
- * selectFlows(catalog, ['maf', 'coupling/glow'], 'speed');
- * ```
  */
 export const selectFlows = (
   catalog: FlowCatalog,
@@ -279,11 +263,6 @@ export const selectFlows = (
  * Matrix order: the presets with a zuko reference first (MAF, RealNVP, NSF),
  * then the other discrete flows, then continuous ones (an ODE solve per call),
  * so a time budget cuts the least comparable rows.
- *
- * @example
- * ```ts
- * prioritize(catalog.entries).map((e) => e.name); // ['realNVP', 'maf', 'mafSpline', 'nice', …, 'ffjord']
- * ```
  */
 export const prioritize = (entries: readonly FlowEntry[]): FlowEntry[] => {
   const rank = (e: FlowEntry) => (e.continuous ? 2 : e.reference !== undefined ? 0 : 1);

@@ -2,12 +2,6 @@
 
 /**
  * A throughput with an SI suffix: `1234` → `1.23k`, `5.6e6` → `5.60M`.
- *
- * @example
- * ```ts
- * si(62000);  // '62.0k'
- * si(245);    // '245'
- * ```
  */
 export const si = (x: number | undefined): string => {
   if (x === undefined || !Number.isFinite(x)) return '–';
@@ -20,11 +14,6 @@ export const si = (x: number | undefined): string => {
 
 /**
  * Seconds as a readable duration: µs, ms or s with three significant digits.
- *
- * @example
- * ```ts
- * duration(0.01234); // '12.3 ms'
- * ```
  */
 export const duration = (s: number | undefined): string => {
   if (s === undefined || !Number.isFinite(s)) return '–';
@@ -35,11 +24,6 @@ export const duration = (s: number | undefined): string => {
 
 /**
  * What went wrong, in one line: an error's message up to its first line break, or anything else thrown as text.
- *
- * @example
- * ```ts
- * errorText(new Error('boom\n  at …')); // 'boom'
- * ```
  */
 export const errorText = (e: unknown): string =>
   e instanceof Error ? e.message.split('\n')[0]! : String(e);

@@ -32,11 +32,6 @@ const viridis = (t: number): readonly [number, number, number] => {
 /**
  * A heat map PNG of a `size × size` grid of non-negative values (row 0 at
  * the top), scaled so the largest value is the brightest colour.
- *
- * @example
- * ```ts
- * const png = heatmapPng(histogram2d(points, window, 96), 96);
- * ```
  */
 export const heatmapPng = (grid: Float32Array | readonly number[], size: number): Buffer => {
   let max = 0;
@@ -62,12 +57,6 @@ export type Panel2d = { readonly caption: string } & (
 /**
  * 96×96 heat-map panels over one square window, the extent of `extent` with a 5% margin: each a
  * histogram of points, or `exp log p` at the grid's centres ({@link gridPoints}).
- *
- * @example
- * ```ts
- * panels2d(splits.test, [{ caption: 'test data', points: splits.test.values },
- *   { caption: 'model density', logProb: (g) => perExampleLogProb(def, params, g) }]);
- * ```
  */
 export const panels2d = (extent: Matrix, panels: readonly Panel2d[]): Panel[] => {
   let lo = Infinity;
@@ -87,11 +76,6 @@ export const panels2d = (extent: Matrix, panels: readonly Panel2d[]): Panel[] =>
 /**
  * Centres of a `size × size` grid over the window, row-major with the top
  * row (largest y) first: `[size², 2]` flattened.
- *
- * @example
- * ```ts
- * gridPoints({ lo: -1, hi: 1 }, 2); // [-0.5, 0.5, 0.5, 0.5, -0.5, -0.5, 0.5, -0.5]
- * ```
  */
 export const gridPoints = (w: Window, size: number): Float32Array => {
   const out = new Float32Array(size * size * 2);
@@ -105,11 +89,6 @@ export const gridPoints = (w: Window, size: number): Float32Array => {
 /**
  * A 2-D histogram of points `[n, 2]` (flattened) on the same grid as
  * {@link gridPoints}: counts per cell, points outside the window dropped.
- *
- * @example
- * ```ts
- * histogram2d(new Float32Array([0, 0]), { lo: -1, hi: 1 }, 2); // [0, 0, 0, 1]: (0,0) falls in the bottom-right cell
- * ```
  */
 export const histogram2d = (points: Float32Array, w: Window, size: number): Float32Array => {
   const counts = new Float32Array(size * size);
@@ -134,11 +113,6 @@ export interface Panel {
 /**
  * Panels side by side in one self-contained SVG (PNG panels inlined as data
  * URIs, drawn with crisp pixels), with a title.
- *
- * @example
- * ```ts
- * const svg = panelsSvg('moons · maf', [{ caption: 'data', png }, { caption: 'density', png: png2 }], 220);
- * ```
  */
 export const panelsSvg = (title: string, panels: readonly Panel[], panelSize: number): string => {
   const gap = 12;
@@ -163,11 +137,6 @@ export const panelsSvg = (title: string, panels: readonly Panel[], panelSize: nu
  * A grid of 8×8 grey images as a PNG: `images` holds `n·64` pixel
  * intensities in [0, 1] (1 = ink, drawn dark), laid out `cols` per row with a
  * one-pixel white border.
- *
- * @example
- * ```ts
- * const png = digitsGridPng(samples01, 64, 8); // 8×8 grid of sampled digits
- * ```
  */
 export const digitsGridPng = (images: Float32Array, n: number, cols: number): Buffer => {
   const rows = Math.ceil(n / cols);

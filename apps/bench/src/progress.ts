@@ -11,13 +11,6 @@ export interface ProgressStream {
  * A plain status printer for the phases of quality and browser modes
  * (`[quality] moons · autoregressive/maf: epoch 12, val 1.80`): on a terminal it redraws one
  * line, elsewhere it prints only the `final` lines (which read well in CI logs).
- *
- * @example
- * ```ts
- * const status = statusLine(process.stderr);
- * status.update('[quality] moons · maf: epoch 3');
- * status.update('[quality] moons · maf: done', true);
- * ```
  */
 export const statusLine = (stream: ProgressStream, enabled = true) => ({
   /** Transient status (redrawn on a terminal, printed only when `final` elsewhere). */
@@ -32,12 +25,6 @@ export const statusLine = (stream: ProgressStream, enabled = true) => ({
  * The live progress display of the speed matrix, on stderr. On a terminal it redraws one
  * {@link statusLine} (`[ 12/117] 0m41s  cpu · autoregressive/maf · train …`) and keeps failures
  * and leaks above it; otherwise it writes one plain line per finished cell.
- *
- * @example
- * ```ts
- * const sink = terminalProgress(process.stderr);
- * await runMatrix(backends, cells, { ...options, progress: sink });
- * ```
  */
 export const terminalProgress = (stream: ProgressStream, enabled = true): ProgressSink => {
   const status = statusLine(stream, enabled);

@@ -35,11 +35,6 @@ export interface QualityHooks {
  * [64, 64] (2-D) or [128, 128] (digits) for discrete flows; for continuous
  * ones the continuous presets' own default widths (`defaultContinuousHidden`:
  * [64, 64, 64] or [256, 256, 256]). `--hidden` / `--transforms` override.
- *
- * @example
- * ```ts
- * protocolSize('digits', mafEntry, options); // { dim: 64, hidden: [128, 128], transforms: 5 }
- * ```
  */
 export const protocolSize = (
   dataset: DatasetName,
@@ -58,11 +53,6 @@ const tensorOf = (m: Matrix): tf.Tensor2D => tf.tensor2d(m.values, [m.rows, m.co
 /**
  * Per-example log-likelihoods `log p(xᵢ)` of a set (forward direction), in chunks of 1,000 rows,
  * read back to the host.
- *
- * @example
- * ```ts
- * const ll = perExampleLogProb(def, params, splits.test); // Float32Array(5000)
- * ```
  */
 export const perExampleLogProb = (
   def: FlowDef<Params>,
@@ -83,11 +73,6 @@ export const perExampleLogProb = (
 
 /**
  * `n` draws of a flow (inverse direction, base → data), read back to the host as `[n, dim]` row-major.
- *
- * @example
- * ```ts
- * const xs = drawSamples(def, params, 5000, 0); // Float32Array(10000) for dim 2
- * ```
  */
 export const drawSamples = (
   def: FlowDef<Params>,
@@ -152,12 +137,6 @@ type MaximumLikelihood = Pick<FitResult<Params>, 'params' | 'steps' | 'stoppedBy
  * the validation split, the seed and the caps, so their rows measure the
  * library's defaults. Runs on the active backend; never throws: a diverged
  * run or an error is a `Left` with the reason.
- *
- * @example
- * ```ts
- * const r = await trainProtocol(mafEntry, def, await loadSplits('moons'), options, undefined, hooks, 'maf');
- * if (E.isRight(r)) disposeParams(r.right.params);
- * ```
  */
 export const trainProtocol = async (
   entry: FlowEntry,
@@ -233,11 +212,6 @@ export const trainProtocol = async (
 /**
  * Test scores of a model from its per-example log-likelihoods `ℓᵢ` (nats): `testLL = mean ℓᵢ`,
  * `testLLStdErr = sd(ℓ)/√n` and `testMedian = median ℓᵢ`.
- *
- * @example
- * ```ts
- * testScores(Array.from(perExampleLogProb(def, params, splits.test))).testLL;
- * ```
  */
 export const testScores = (ll: readonly number[]) => ({
   testLL: mean(ll),
@@ -278,11 +252,6 @@ const picturePanels = async (
  * per-seed medians and the total wall time, each run kept in `runs`. A single
  * run is reported as it is, `testLL ± testLLStdErr` (standard error over test
  * examples). NFE figures are means over seeds, absent unless every seed has one.
- *
- * @example
- * ```ts
- * aggregateSeeds([run0, run1, run2]); // { testLL: -3.61, testLLMin: -3.65, testLLMax: -3.58, … }
- * ```
  */
 export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): Partial<QualityRow> => {
   if (runs.length === 1) {
@@ -374,11 +343,6 @@ const runSeed = async (
  * steps, next to zuko's reference. Continuous flows train with a stochastic
  * trace and are scored with the exact one (same parameters). Draws the
  * pictures of the first seed.
- *
- * @example
- * ```ts
- * const { rows, pictures } = await runQuality(entries, options, 'cpu', undefined, { status: console.error });
- * ```
  */
 export const runQuality = async (
   entries: readonly FlowEntry[],

@@ -73,11 +73,6 @@ const CONTINUOUS_REFERENCE = (
  * zuko's test log-likelihood for a model on a data set (RESULTS.md's tables), as the quality
  * report shows it beside a row: mean [min, max] over seeds and the median for MAF, RealNVP and
  * NSF; one time-capped run, with its budget and steps, for FFJORD and flow matching.
- *
- * @example
- * ```ts
- * qualityReference('moons', 'MAF'); // { model: 'MAF', testLL: -1.738, testLLMin: -1.777, testLLMax: -1.717, median: -1.501 }
- * ```
  */
 export const qualityReference = (
   dataset: DatasetName,
@@ -95,11 +90,6 @@ const REFERENCE_SIZES = [
 /**
  * The data set whose model sizes RESULTS.md timed at `size` (same dim and hidden widths, 5
  * transforms), if any.
- *
- * @example
- * ```ts
- * referenceDataset({ dim: 2, hidden: [64, 64], transforms: 5 }); // 'moons'
- * ```
  */
 export const referenceDataset = (size: {
   readonly dim: number;
@@ -146,12 +136,6 @@ export type ReferenceLookup = (
  * zuko's throughput for a row, when the row's model and sizes are the ones RESULTS.md measured
  * (same dim, hidden layers and transforms, batch 256 for a training step and 1024 for log-prob
  * and sampling); `undefined` otherwise.
- *
- * @example
- * ```ts
- * referenceThroughput('MAF', 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256 });
- * // { dataset: 'moons', model: 'MAF', samplesPerSecond: 62000, source: 'stored', origin: STORED_ORIGIN }
- * ```
  */
 export const referenceThroughput: ReferenceLookup = (model, op, size) => {
   const dataset = size.batch === (op === 'train' ? 256 : 1024) ? referenceDataset(size) : undefined;

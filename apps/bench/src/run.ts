@@ -139,12 +139,6 @@ type Sections = Pick<BenchReport, 'speed' | 'quality' | 'browser' | 'distill'> &
  * the Markdown summary on stdout, write report.{json,md,html} (and pictures)
  * to `--out`, and return the exit code. Never throws for bad input: usage
  * errors are code 2 with a message on stderr.
- *
- * @example
- * ```ts
- * const r = await main(['--backends', 'cpu', '--flows', 'maf', '--reps', '3'], { stdout: process.stdout, stderr: process.stderr });
- * process.exitCode = r.code;
- * ```
  */
 export const main = async (argv: readonly string[], io: CliIO): Promise<CliResult> => {
   const parsed = parseArgs(argv);

@@ -21,11 +21,6 @@ export interface SpeedSize extends FlowSize {
 
 /**
  * The speed matrix sizes, one per `--dim`: hidden widths default to RESULTS.md's for that dim.
- *
- * @example
- * ```ts
- * speedSizes(presetDefaults('full', 'speed')).map((s) => s.hidden); // [[64, 64], [128, 128]]
- * ```
  */
 export const speedSizes = (o: BenchOptions): SpeedSize[] =>
   o.dims.map((dim) => ({
@@ -155,13 +150,6 @@ const kernelFigures = (p: KernelProfile): NonNullable<SpeedRow['kernels']> => ({
  *
  * After the timed calls, three more (one when a call takes over half a second) run untimed with
  * every kernel counted ({@link profileKernels}); the row keeps the one with the median outside share.
- *
- * @example
- * ```ts
- * const row = await runCell(entry, 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256, evalBatch: 1024 },
- *   { warmup: 1, reps: 5, maxSeconds: 1 }, 0, 'cpu');
- * row.samplesPerSecond; // batch / median seconds
- * ```
  */
 export const runCell = async (
   entry: FlowEntry,
@@ -233,12 +221,6 @@ const GEMM = { dim: 256, batch: 512, evalBatch: 512, hidden: [256], transforms: 
 /**
  * Time `tf.matMul` of a 512×256 by a 256×256 float32 matrix on the active
  * backend and report GFLOP/s `= 2·M·K·N / seconds / 10⁹` (67.1 MFLOP per call).
- *
- * @example
- * ```ts
- * const row = await runGemm({ warmup: 2, reps: 20, maxSeconds: 1 }, 'wasm');
- * row.gflops;
- * ```
  */
 export const runGemm = async (timing: TimingOptions, backend: string): Promise<SpeedRow> => {
   const base = { ...baseRow('gemm', backend, 'gemm', GEMM), params: 0 };
@@ -276,11 +258,6 @@ export interface PlannedCell {
  * The cells of the matrix in run order: for each size, flow and operation,
  * every backend in turn, so a time budget that runs out cuts the last flows
  * on all backends alike rather than a whole backend.
- *
- * @example
- * ```ts
- * planMatrix(entries, ['train'], [size], ['cpu', 'wasm']).length; // entries.length × 2
- * ```
  */
 export const planMatrix = (
   entries: readonly FlowEntry[],
@@ -318,11 +295,6 @@ export interface MatrixOptions {
 /**
  * Run the GEMM row on each backend (at least one warm-up and five timed calls), then every
  * planned cell, reporting progress; cells past the budget are recorded as skipped with the reason.
- *
- * @example
- * ```ts
- * const { gemm, rows } = await runMatrix(['cpu'], planMatrix(entries, ['train'], [size], ['cpu']), options);
- * ```
  */
 export const runMatrix = async (
   backends: readonly string[],

@@ -28,33 +28,17 @@ const nan = (x: number | undefined): number => x ?? Number.NaN;
 
 /**
  * Arithmetic mean; `NaN` for an empty sample.
- *
- * @example
- * ```ts
- * mean([1, 2, 3]); // 2
- * ```
  */
 export const mean = (xs: readonly number[]): number => nan(average(xs));
 
 /**
  * The median: the middle order statistic, or the mean of the two middle ones; `NaN` when empty.
- *
- * @example
- * ```ts
- * median([3, 1, 2]);    // 2
- * median([4, 1, 3, 2]); // 2.5
- * ```
  */
 export const median = (xs: readonly number[]): number => nan(quantile(xs, 0.5));
 
 /**
  * Standard error of the mean, `s / √n` with the unbiased sample standard deviation
  * `s = √(Σ(xᵢ - x̄)² / (n - 1))`. `NaN` for fewer than two values.
- *
- * @example
- * ```ts
- * standardError([1, 2, 3, 4]); // 0.6455
- * ```
  */
 export const standardError = (xs: readonly number[]): number =>
   nan(deviation(xs)) / Math.sqrt(xs.length);
@@ -62,13 +46,6 @@ export const standardError = (xs: readonly number[]): number =>
 /**
  * Median, quartiles (type 7: `h = (n − 1)p`, `Q(p) = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎)`),
  * IQR, extremes and mean of a sample.
- *
- * @example
- * ```ts
- * const s = summarize([0.011, 0.010, 0.013, 0.012]);
- * s.median; // 0.0115
- * s.iqr;    // 0.0015
- * ```
  */
 export const summarize = (xs: readonly number[]): Summary => {
   const q1 = nan(quantile(xs, 0.25));

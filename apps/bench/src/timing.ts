@@ -19,12 +19,6 @@ export interface TimingOptions {
  * (or past `deadline` once one is in). `run` must finish its work before
  * resolving (read a result back), or the timer measures only the queueing.
  * Works in Node and in browsers. Returns seconds per call and the call count.
- *
- * @example
- * ```ts
- * const secs = await timeRepeated(async () => { const y = tf.matMul(a, b); await y.data(); y.dispose(); },
- *   { warmup: 2, reps: 10, maxSeconds: 1 });
- * ```
  */
 export const timeRepeated = async (
   run: () => Promise<void> | void,

@@ -78,11 +78,6 @@ const cellOf = (x: unknown): ZukoCellResult | string => {
  * (each cell the request plus `params`, `seconds`, `calls`, or `error`), or `{error}` when torch or
  * zuko did not import. Anything else (not JSON, missing fields, non-positive seconds) is a `Left`
  * with the reason.
- *
- * @example
- * ```ts
- * parseZukoOutput('{"error": "cannot import torch"}'); // Left('cannot import torch')
- * ```
  */
 export const parseZukoOutput = (
   text: string,
@@ -109,11 +104,6 @@ export const parseZukoOutput = (
 /**
  * The interpreters to try, in order: `BIJECTIVE_PYTHON`, Debian's `/usr/bin/python3` (which has
  * `python3-torch`), then `python3` on `PATH`; duplicates dropped.
- *
- * @example
- * ```ts
- * pythonCandidates({ BIJECTIVE_PYTHON: '/opt/py/bin/python' }); // ['/opt/py/bin/python', '/usr/bin/python3', 'python3']
- * ```
  */
 export const pythonCandidates = (env: NodeJS.ProcessEnv): string[] =>
   [env['BIJECTIVE_PYTHON'], '/usr/bin/python3', 'python3'].filter(
@@ -193,11 +183,6 @@ const keyOf = (c: Omit<ZukoCellRequest, 'model'> & { readonly model: string }): 
  * The zuko cells a speed matrix needs: one per (model, operation, sizes) among the planned cells
  * whose flow reproduces a zuko model (MAF, RealNVP, NSF), each once; a loaded model (`--model`)
  * has its own sizes and parameters and is not timed in zuko again.
- *
- * @example
- * ```ts
- * zukoCellsFor(planMatrix(entries, ['train'], [size], ['wasm', 'native'])); // one MAF, one RealNVP, one NSF cell
- * ```
  */
 export const zukoCellsFor = (cells: readonly PlannedCell[]): ZukoCellRequest[] => {
   const out = new Map<string, ZukoCellRequest>();
@@ -223,11 +208,6 @@ export const zukoCellsFor = (cells: readonly PlannedCell[]): ZukoCellRequest[] =
  * and from nothing else: a cell zuko could not time has no reference rather than a stored figure
  * from another machine. At RESULTS.md's sizes the figure names that size's data set (moons at dim 2,
  * digits at dim 64), as a label of the model's size only.
- *
- * @example
- * ```ts
- * liveReference(run)('MAF', 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256 })?.source; // 'live'
- * ```
  */
 export const liveReference =
   (run: ZukoLiveRun): ReferenceLookup =>
@@ -262,12 +242,6 @@ export interface ZukoReferenceInfo {
  * never downloads anything) and answer from that run ({@link liveReference}); with `auto` and no
  * usable python, fall back to RESULTS.md's stored figures, saying why; with `on`, a `Left` with
  * the reason; with `off`, the stored figures.
- *
- * @example
- * ```ts
- * const z = await zukoReferenceFor('auto', zukoCellsFor(cells), timing, 0);
- * if (E.isRight(z)) runMatrix(names, cells, { ...options, reference: z.right.lookup });
- * ```
  */
 export const zukoReferenceFor = async (
   mode: 'auto' | 'on' | 'off',

@@ -23,11 +23,6 @@ export interface ZukoModelEntry {
 
 /**
  * The speed rows' flow name of a model file: `zuko/<class> (<file name>)`.
- *
- * @example
- * ```ts
- * zukoModelId('MAF', '/runs/7/model.safetensors'); // 'zuko/MAF (model.safetensors)'
- * ```
  */
 export const zukoModelId = (flow: ZukoFlowName, path: string): string =>
   `zuko/${flow} (${basename(path)})`;
@@ -40,12 +35,6 @@ export const zukoModelId = (flow: ZukoFlowName, path: string): string =>
  * whichever backend is active then. The entry carries zuko's class as its reference model, so a
  * flow at RESULTS.md's sizes (dim 2, hidden [64, 64], 5 transforms, no context) gets zuko's
  * throughput beside it.
- *
- * @example
- * ```ts
- * const m = await loadZukoModel('model.safetensors', 'NSF')();
- * if (E.isLeft(m)) console.error(m.left.message);
- * ```
  */
 export const loadZukoModel = (
   path: string,

@@ -52,13 +52,6 @@ const say = (message: Readonly<Record<string, unknown>>) =>
  * run GEMM and the requested cells as backend `browser-wasm`, and publish a {@link PageResult} on
  * `window.__bench`. `continuous` is @bijective/continuous when it is bundled (the flow-matching
  * preset's training loss).
- *
- * @example
- * ```ts
- * import * as coupling from '@bijective/coupling';
- * import { wasmBackend } from '@bijective/backend-wasm';
- * void runPage([{ family: 'coupling', packageName: '@bijective/coupling', ok: true, module: coupling }], wasmBackend);
- * ```
  */
 export const runPage = async (
   modules: readonly FamilyModule[],

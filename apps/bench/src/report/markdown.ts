@@ -3,11 +3,6 @@ import { type Block, type Table, reportBlocks } from './sections.js';
 
 /**
  * A Markdown table (pipes in cells escaped, value columns right-aligned), under its title in bold.
- *
- * @example
- * ```ts
- * mdTable({ header: ['a', 'b'], rows: [['x', '1']] }); // '| a | b |\n|---|---:|\n| x | 1 |'
- * ```
  */
 export const mdTable = ({ header, rows, title }: Table): string => {
   const line = (r: readonly string[]) =>
@@ -41,11 +36,6 @@ const markdown = (b: Block, detail: boolean): string[] => {
  * The whole report as Markdown. `detail: false` is the summary printed on stdout (pivot tables,
  * GEMM, leaks, quality table); `detail: true` adds the backends, every cell and the picture links
  * written to report.md.
- *
- * @example
- * ```ts
- * process.stdout.write(renderMarkdown(report, { detail: false }));
- * ```
  */
 export const renderMarkdown = (report: BenchReport, { detail }: { readonly detail: boolean }) =>
   `${reportBlocks(report)

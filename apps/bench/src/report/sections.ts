@@ -25,11 +25,6 @@ export interface Table {
  * list. `text` breaks lines at `\n`; `charts` are inline SVG (HTML only: the tables beside them
  * carry the same figures); `pictures` are inlined in HTML and linked from report.md; a `detail`
  * part is collapsed in HTML and only in report.md (not the stdout summary).
- *
- * @example
- * ```ts
- * const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Speed' }, { kind: 'text', text: 'Median …' }];
- * ```
  */
 export type Block =
   | { readonly kind: 'heading'; readonly level: 1 | 2 | 3; readonly text: string }
@@ -230,11 +225,6 @@ const speedBlocks = (
  * Quality results: test LL ± s.e. (one seed) or mean [min, max] over seeds, next to RESULTS.md's
  * mean [min, max] and median; with several seeds the Adam steps, epochs and stop reasons are
  * listed per seed (`a / b / c`). Continuous flows add a column of function evaluations per solve.
- *
- * @example
- * ```ts
- * console.log(mdTable(qualityTable(report.quality.rows)));
- * ```
  */
 export const qualityTable = (rows: readonly QualityRow[]): Table => {
   const withNfe = rows.some((r) => r.trainNfe !== undefined || r.testNfe !== undefined);
@@ -429,11 +419,6 @@ const distillBlocks = (d: DistillReport): Block[] => {
  * What a report says, as one list of blocks that both writers render: the run (when, where,
  * which backends and flow packages), then the distill, speed, browser and quality sections the
  * run produced, each with its lead, charts, tables, pictures and detail.
- *
- * @example
- * ```ts
- * const headings = reportBlocks(report).filter((b) => b.kind === 'heading');
- * ```
  */
 export const reportBlocks = (report: BenchReport): Block[] => {
   const { options: o, speed, browser: b, distill: d, quality } = report;

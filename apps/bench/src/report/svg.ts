@@ -2,11 +2,6 @@
 
 /**
  * Escape text for XML/HTML content and attribute values.
- *
- * @example
- * ```ts
- * escapeXml('a<b'); // 'a&lt;b'
- * ```
  */
 export const escapeXml = (s: string): string =>
   s.replace(
@@ -89,12 +84,6 @@ const finite = (v: number | undefined): v is number => v !== undefined && Number
  * A horizontal grouped bar chart as an SVG string: one group per label, one bar per series,
  * values on a log10 axis with decade ticks (`log: false`: linear from 0, five ticks), and zuko's
  * figure as a tick across the group.
- *
- * @example
- * ```ts
- * barChart([{ label: 'maf', values: [12000, 30000], reference: 62000 }],
- *   { title: 'train, dim 2', series: ['cpu', 'wasm'], unit: 'samples/s', referenceLabel: 'zuko' });
- * ```
  */
 export const barChart = (
   groups: readonly BarGroup[],
@@ -161,12 +150,6 @@ export const barChart = (
  * A horizontal dot plot as an SVG string: one row per label, the estimate as a dot with ± error
  * bar, the reference as a black diamond with its [min, max] range as a grey band. Linear axis;
  * higher is better.
- *
- * @example
- * ```ts
- * dotChart([{ label: 'maf', value: -1.76, error: 0.02, reference: -1.738, referenceRange: [-1.777, -1.717] }],
- *   { title: 'moons: test log-likelihood', unit: 'nats' });
- * ```
  */
 export const dotChart = (
   dots: readonly Dot[],

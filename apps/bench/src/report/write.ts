@@ -7,11 +7,6 @@ import { renderMarkdown } from './markdown.js';
 /**
  * The report as JSON: every option, status, timing summary and result;
  * pictures are referenced by file name (their SVG text is left out).
- *
- * @example
- * ```ts
- * JSON.parse(renderJson(report)).speed.rows[0].samplesPerSecond;
- * ```
  */
 export const renderJson = (report: BenchReport): string =>
   `${JSON.stringify(report, (key, value: unknown) => (key === 'svg' ? undefined : value), 2)}\n`;
@@ -19,12 +14,6 @@ export const renderJson = (report: BenchReport): string =>
 /**
  * Write report.json, report.md, report.html and every picture (as its own SVG file) into `dir`,
  * creating folders as needed; returns the paths written.
- *
- * @example
- * ```ts
- * const files = await writeReport('./bench-out', report);
- * console.error(`report: ${files.html}`);
- * ```
  */
 export const writeReport = async (dir: string, report: BenchReport) => {
   const root = resolve(dir);
