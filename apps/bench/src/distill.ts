@@ -31,30 +31,21 @@ import {
 import { mean, median, standardError } from './stats.js';
 import { errorText } from './format.js';
 
-/**
- * `@bijective/autoregressive`'s `distill(teacher, teacherParams, student, options)`, typed by the
- * package and imported at run time (so the app runs, and says why, without that package).
- */
+/** autoregressive's `distill`, imported at run time (the app runs, and says why, without it). */
 export type Distill = typeof import('@bijective/autoregressive').distill;
 
 /** The student's test log-likelihood must be at least the teacher's minus this many nats. */
 const DISTILL_TOLERANCE = 0.1;
-/** IAF must sample at least this many times faster than MAF at dim 64. */
+/** IAF must sample at least this many times faster than MAF at dim 64 (RESULTS.md's digits size). */
 export const SPEEDUP_THRESHOLD = 20;
-/** The dimension the speed-up criterion applies to (the digits size of RESULTS.md). */
 const SPEEDUP_DIM = 64;
-/** The teacher and student presets. */
 export const TEACHER_ID = 'autoregressive/maf';
-/** The student preset: an IAF, whose sampling and own density of its draws are one pass per layer. */
 export const STUDENT_ID = 'autoregressive/iaf';
 
 /**
- * The student's fixed training settings (recorded in the report): Adam's step size,
- * cosine-annealed from `learningRate` to `finalLearningRate`; 256 student draws per step (the
- * reverse-KL estimate) and 256 teacher draws (the forward-KL term); the gradient norm clipped at 1.
- * Student draws that land in the teacher's far tails score log p ≈ −1e8 early on (a MAF's
- * soft-clamped scales make its density fall off very steeply outside the data); clipping keeps
- * those steps from wrecking the student.
+ * The student's fixed settings (recorded in the report). Early student draws in the teacher's far
+ * tails score log p ≈ −1e8 (a MAF's soft-clamped scales fall off steeply): clipping the gradient
+ * norm at 1 keeps those steps from wrecking the student.
  */
 const SETTINGS = {
   learningRate: 1e-3,
@@ -65,37 +56,27 @@ const SETTINGS = {
 } as const;
 /** Held-out teacher draws scored every 250 steps; the best step's parameters are kept. */
 const VALIDATION = { samples: 5000, every: 250 } as const;
-// The student's loss is `(1 − α)·KL(q‖p) + α·KL(p‖q)` with α = `--forward-weight` (default 1: the
-// forward KL alone, i.e. maximum likelihood on a stream of fresh teacher draws; the reverse KL is
-// still estimated and reported). The criterion is a test log-likelihood, `E_data[log q]`, which on
-// teacher-like data is `E[log p] − KL(p‖q)`: the forward KL is what it measures. Reverse KL alone
-// (α = 0, the published objective) is mode-seeking: on moons the student drops a moon (KL ≈ log 2).
+// Loss `(1 − α)·KL(q‖p) + α·KL(p‖q)`, α = `--forward-weight`. The criterion, a test log-likelihood
+// on teacher-like data, is `E[log p] − KL(p‖q)`: the forward KL is what it measures. Reverse KL alone
+// (α = 0, the published objective) is mode-seeking: on moons the student drops a moon.
 /** Steps per point of the KL curve (and per progress report). */
 const KL_WINDOW = 50;
 
-/**
- * Import `distill` from `@bijective/autoregressive` by name, so a broken
- * package is a reported failure rather than a crash of the whole app.
- */
+/** Import `distill` by name, so a broken package is a reported failure, not a crash. */
 export const loadDistill = (): Promise<Distill | string> =>
   import('@bijective/autoregressive').then(
     (m) => m.distill,
     (e: unknown) => `cannot import @bijective/autoregressive: ${errorText(e)}`,
   );
 
-/**
- * Mean and standard error `s/√n` of a sample.
- */
+/** Mean and standard error `s/√n` of a sample. */
 export const meanWithError = (xs: readonly number[]): MeanWithError => ({
   mean: mean(xs),
   stdErr: standardError(xs),
   n: xs.length,
 });
 
-/**
- * A per-step history averaged over consecutive windows of `window` steps
- * (the last window may be shorter); `step` is the window's last step (1-based).
- */
+/** A per-step history averaged over windows of `window` steps; `step` is the window's last (1-based). */
 export const windowedCurve = (
   history: readonly number[],
   window: number,
@@ -105,11 +86,7 @@ export const windowedCurve = (
     return { step: i * window + w.length, kl: mean(w) };
   });
 
-/**
- * Pair the `sample` cells of the MAF teacher and IAF student by size and
- * backend: samples/s of each, the speed-up `iaf / maf`, and, at dim 64,
- * whether it reaches `threshold` (the issue's 20×).
- */
+/** Pair the teacher's and student's `sample` cells by size and backend: the speed-up `iaf / maf`. */
 export const speedups = (
   rows: readonly SpeedRow[],
   threshold = SPEEDUP_THRESHOLD,
@@ -160,12 +137,11 @@ const modelRow = (
   ...run,
 });
 
-/** What {@link runDistillTraining} needs besides the options. */
 export interface DistillSetup {
   readonly teacher: FlowEntry;
   readonly student: FlowEntry;
   readonly distill: Distill;
-  /** Name of the (already active) backend both trainings run on. */
+  /** The (already active) backend both trainings run on. */
   readonly backend: string;
   readonly hooks: QualityHooks;
   /** The data splits (default: the bundled moons). */
@@ -173,30 +149,12 @@ export interface DistillSetup {
 }
 
 /**
- * The training half of the distill mode, on the active backend:
- *
- * 1. train a MAF teacher (Papamakarios et al., 2017) on moons under the
- *    quality protocol ({@link trainProtocol}) and score its test average
- *    log-likelihood ± s.e.;
- * 2. distil an IAF student (Kingma et al., 2016) of the same size with
- *    autoregressive's `distill` — probability density distillation (van den
- *    Oord et al., 2018) — on `(1 − α)·KL(q‖p) + α·KL(p‖q)`, α =
- *    `--forward-weight` (default 1): `KL(p‖q) = E_{x~p}[log p(x) − log q(x)]` from 256
- *    fresh teacher draws per step scored by the student (and
- *    `KL(q‖p) = E_{x~q}[log q(x) − log p(x)]` from 256 reparameterised
- *    student draws scored by the teacher, recorded), Adam 1e-3 cosine-annealed
- *    to 1e-5, gradient norm clipped at 1, for `--distill-steps` steps (or
- *    `--budget-seconds`), keeping the parameters with the lowest forward KL
- *    on 5,000 held-out teacher draws (scored every 250 steps); the student
- *    never sees the data set;
- * 3. score the student's own density on the same test set (its forward
- *    direction: `dim` sequential passes per layer), the gap student − teacher
- *    with the standard error (and median) of the paired per-example differences, PASS if
- *    the mean `gap ≥ −0.1` nats; and the cross terms `E_{x~q} log p(x)`,
- *    `E_{x~p} log p(x)` and both KL estimates on 5,000 fresh draws each;
- * 4. draw the pictures: test data, teacher density and samples, student samples and density.
- *
- * Never throws: a failure is a `failed` result with the reason. Frees every parameter.
+ * The training half of the distill mode, on the active backend: train a MAF teacher (Papamakarios et
+ * al., 2017) under the quality protocol; distil an IAF student (Kingma et al., 2016) of the same size
+ * with autoregressive's `distill` (van den Oord et al., 2018), keeping the parameters with the lowest
+ * forward KL on held-out teacher draws (the student never sees the data); score both on the test
+ * set, the gap with the standard error of the paired differences (PASS if `gap ≥ −0.1` nats), the
+ * cross terms and both KL estimates on fresh draws; draw the pictures. Never throws.
  */
 export const runDistillTraining = async (
   options: BenchOptions,

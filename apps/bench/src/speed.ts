@@ -11,17 +11,13 @@ import { summarize } from './stats.js';
 import { type TimingOptions, timeRepeated } from './timing.js';
 import { errorText } from './format.js';
 
-/** The sizes of one speed matrix: model sizes plus the batches of the two kinds of operation. */
+/** The sizes of one speed matrix: model sizes plus the train and eval batches. */
 export interface SpeedSize extends FlowSize {
-  /** Batch of a training step. */
   readonly batch: number;
-  /** Batch of logProb and sample. */
   readonly evalBatch: number;
 }
 
-/**
- * The speed matrix sizes, one per `--dim`: hidden widths default to RESULTS.md's for that dim.
- */
+/** The speed matrix sizes, one per `--dim` (hidden widths: RESULTS.md's for that dim). */
 export const speedSizes = (o: BenchOptions): SpeedSize[] =>
   o.dims.map((dim) => ({
     dim,
@@ -46,9 +42,8 @@ const readBack = async (t: tf.Tensor): Promise<void> => {
 };
 
 /**
- * One operation of a flow on fixed standard-normal inputs (and context rows for a conditional
- * flow). `train` is one step of core's update rule (`lossAndGrads` + `optimizerUpdate`, Adam 1e-3)
- * on `-mean log p(x)` or the entry's own `trainLoss`, carrying parameters and moments across calls.
+ * One operation on fixed standard-normal inputs (and context). `train` is one step of core's update
+ * rule (Adam 1e-3) on `-mean log p(x)` or the entry's `trainLoss`, carrying parameters and moments.
  */
 const prepare = (
   entry: FlowEntry,
@@ -104,11 +99,7 @@ const baseRow = (flow: string, backend: string, op: SpeedRow['op'], size: SpeedS
   transforms: size.transforms,
 });
 
-/**
- * zuko's figure for a cell from `lookup`, with the ratio `samplesPerSecond / zuko` when a
- * throughput is given. Attached to failed and skipped cells too, so the reference column is never
- * blank for a comparable row.
- */
+/** zuko's figure for a cell and the ratio to it; failed and skipped cells get it too. */
 const withReference = (
   entry: FlowEntry,
   op: Op,
@@ -126,7 +117,7 @@ const withReference = (
   return { reference: { ...ref, ratio } };
 };
 
-/** The row's `kernels` figures from a profile: the eight most frequent and the eight slowest kernels. */
+/** The row's `kernels` figures: the eight most frequent and the eight slowest kernels. */
 const kernelFigures = (p: KernelProfile): NonNullable<SpeedRow['kernels']> => ({
   calls: p.kernelCalls,
   outsideShare: p.outsideShare,
@@ -136,20 +127,10 @@ const kernelFigures = (p: KernelProfile): NonNullable<SpeedRow['kernels']> => ({
 });
 
 /**
- * Time one operation of one flow on the active backend: build the flow and
- * draw parameters (or, for an entry with `load`, make its own model with its
- * stored parameters), warm up, time repeated calls, count tensors before and
- * after the calls (a leak shows as a positive count), then free everything.
- * Failures (a preset that throws, a non-finite loss) become a `failed` row.
- * A conditional flow (`contextDim > 0`) gets fixed standard-normal context rows.
- *
- * - `train`: `loss = -mean log p(x)` on a fixed `[batch, dim]` normal batch,
- *   reverse-mode gradients, one Adam step (lr 1e-3).
- * - `logProb`: `log p(x)` of `[evalBatch, dim]` (forward direction).
- * - `sample`: `evalBatch` draws (inverse direction).
- *
- * After the timed calls, three more (one when a call takes over half a second) run untimed with
- * every kernel counted ({@link profileKernels}); the row keeps the one with the median outside share.
+ * Time one operation of one flow on the active backend: build it (or load an entry's own model),
+ * warm up, time repeated calls, count tensors before and after (a leak is a positive count), free
+ * everything; a failure is a `failed` row. Then three untimed calls (one when a call takes over
+ * half a second) with every kernel counted; the row keeps the one with the median outside share.
  */
 export const runCell = async (
   entry: FlowEntry,
@@ -215,13 +196,10 @@ export const runCell = async (
   }
 };
 
-/** The GEMM row's shapes `[M, K] @ [K, N]`, as a cell: dim K, batch M, hidden [N]. */
+/** The GEMM row's shapes `[M, K] @ [K, N]` as a cell: dim K, batch M, hidden [N]. */
 const GEMM = { dim: 256, batch: 512, evalBatch: 512, hidden: [256], transforms: 0 } as const;
 
-/**
- * Time `tf.matMul` of a 512×256 by a 256×256 float32 matrix on the active
- * backend and report GFLOP/s `= 2·M·K·N / seconds / 10⁹` (67.1 MFLOP per call).
- */
+/** Time `tf.matMul` 512×256 @ 256×256 (float32): GFLOP/s `= 2·M·K·N / seconds / 10⁹`. */
 export const runGemm = async (timing: TimingOptions, backend: string): Promise<SpeedRow> => {
   const base = { ...baseRow('gemm', backend, 'gemm', GEMM), params: 0 };
   const a = tf.randomNormal([GEMM.batch, GEMM.dim], 0, 1, 'float32', 1);
@@ -246,7 +224,6 @@ export const runGemm = async (timing: TimingOptions, backend: string): Promise<S
   }
 };
 
-/** One planned cell of the matrix. */
 export interface PlannedCell {
   readonly entry: FlowEntry;
   readonly op: Op;
@@ -255,9 +232,8 @@ export interface PlannedCell {
 }
 
 /**
- * The cells of the matrix in run order: for each size, flow and operation,
- * every backend in turn, so a time budget that runs out cuts the last flows
- * on all backends alike rather than a whole backend.
+ * The cells in run order: for each size, flow and operation, every backend in turn, so a budget that
+ * runs out cuts the last flows on all backends alike rather than a whole backend.
  */
 export const planMatrix = (
   entries: readonly FlowEntry[],
@@ -279,23 +255,18 @@ export interface ProgressSink {
   readonly finish: () => void;
 }
 
-/** Options of {@link runMatrix}. */
 export interface MatrixOptions {
   readonly timing: TimingOptions;
   readonly seed: number;
   /** Wall-clock cap of the whole matrix (seconds); later cells become `skipped`. */
   readonly budgetSeconds: number | undefined;
-  /** Make a backend active before its cells run. */
   readonly activate: (backend: string) => Promise<void>;
   readonly progress: ProgressSink;
-  /** zuko's figures (default: RESULTS.md's stored ones; the CLI passes a live run's when it has one). */
+  /** zuko's figures (default: RESULTS.md's stored ones). */
   readonly reference?: ReferenceLookup;
 }
 
-/**
- * Run the GEMM row on each backend (at least one warm-up and five timed calls), then every
- * planned cell, reporting progress; cells past the budget are recorded as skipped with the reason.
- */
+/** The GEMM row on each backend, then every cell; cells past the budget are `skipped`. */
 export const runMatrix = async (
   backends: readonly string[],
   cells: readonly PlannedCell[],
