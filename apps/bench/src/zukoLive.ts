@@ -23,7 +23,6 @@ export interface ZukoCellRequest {
   readonly batch: number;
 }
 
-/** A timed zuko cell: its parameter count and seconds per call, or why it failed. */
 export interface ZukoCellResult extends ZukoCellRequest {
   readonly params?: number;
   readonly seconds?: readonly number[];
@@ -31,7 +30,7 @@ export interface ZukoCellResult extends ZukoCellRequest {
   readonly error?: string;
 }
 
-/** What `scripts/zuko_speed.py` reports (versions, threads and the timed cells), and the interpreter that ran it. */
+/** What `scripts/zuko_speed.py` reports, and the interpreter that ran it. */
 export interface ZukoLiveRun {
   readonly zuko: string;
   readonly torch: string;
@@ -41,7 +40,6 @@ export interface ZukoLiveRun {
   readonly interpreter: string;
 }
 
-/** The python script, shipped beside `src/` and `dist/` in `apps/bench/scripts/`. */
 export const ZUKO_SCRIPT = fileURLToPath(new URL('../scripts/zuko_speed.py', import.meta.url));
 
 const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && Number(x) >= 0;
@@ -74,10 +72,8 @@ const cellOf = (x: unknown): ZukoCellResult | string => {
 };
 
 /**
- * Read the JSON line `scripts/zuko_speed.py` prints: `{zuko, torch, threads, python, cells}`
- * (each cell the request plus `params`, `seconds`, `calls`, or `error`), or `{error}` when torch or
- * zuko did not import. Anything else (not JSON, missing fields, non-positive seconds) is a `Left`
- * with the reason.
+ * Read the JSON line `scripts/zuko_speed.py` prints: `{zuko, torch, threads, python, cells}`, or
+ * `{error}` when torch or zuko did not import. Anything else is a `Left` with the reason.
  */
 export const parseZukoOutput = (
   text: string,
@@ -101,19 +97,13 @@ export const parseZukoOutput = (
   return bad === undefined ? E.right({ zuko, torch, threads, python, cells: ok }) : E.left(bad);
 };
 
-/**
- * The interpreters to try, in order: `BIJECTIVE_PYTHON`, Debian's `/usr/bin/python3` (which has
- * `python3-torch`), then `python3` on `PATH`; duplicates dropped.
- */
+/** Interpreters to try: `BIJECTIVE_PYTHON`, Debian's `/usr/bin/python3` (python3-torch), `python3`. */
 export const pythonCandidates = (env: NodeJS.ProcessEnv): string[] =>
   [env['BIJECTIVE_PYTHON'], '/usr/bin/python3', 'python3'].filter(
     (p, i, all): p is string => p !== undefined && p !== '' && all.indexOf(p) === i,
   );
 
-/**
- * Run `python script` with `input` on stdin (BLAS and OpenMP at one thread); its stdout, or a Left
- * reason (spawn error, timeout, a failed exit with nothing printed).
- */
+/** Run `python script` with `input` on stdin (BLAS and OpenMP at one thread): stdout or why not. */
 const runPython = (
   python: string,
   script: string,
@@ -123,12 +113,8 @@ const runPython = (
 ): Promise<E.Either<string, string>> =>
   new Promise((resolve) => {
     const threads = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-    const options = {
-      env: { ...env, ...threads },
-      timeout,
-      killSignal: 'SIGKILL' as const,
-      maxBuffer: 2 ** 26,
-    };
+    const killSignal = 'SIGKILL' as const;
+    const options = { env: { ...env, ...threads }, timeout, killSignal, maxBuffer: 2 ** 26 };
     const child = execFile(python, [script], options, (error, out, err) => {
       if (error?.killed === true) resolve(E.left(`timed out after ${timeout / 1000} s`));
       else if (error === null || out.trim() !== '') resolve(E.right(out));
@@ -139,7 +125,7 @@ const runPython = (
     child.stdin?.end(input);
   });
 
-/** Where {@link zukoReferenceFor} runs zuko (defaults: {@link pythonCandidates}, {@link ZUKO_SCRIPT}, `process.env`). */
+/** Where zuko runs (defaults: {@link pythonCandidates}, {@link ZUKO_SCRIPT}, `process.env`). */
 export interface ZukoLiveOptions {
   readonly pythons?: readonly string[];
   readonly script?: string;
@@ -147,10 +133,8 @@ export interface ZukoLiveOptions {
 }
 
 /**
- * Time zuko's flows at the given cells in a python subprocess (JSON on stdin and stdout; PyTorch
- * at 2 threads, RESULTS.md's protocol; killed after 30 minutes), with the bench's warm-up,
- * repetitions and per-cell time cap, trying each interpreter in turn until one imports torch and
- * zuko; a Left lists each interpreter tried and what went wrong.
+ * Time zuko's flows at the cells in a python subprocess (JSON on stdin and stdout; PyTorch at 2
+ * threads, RESULTS.md's protocol), trying each interpreter until one imports torch and zuko.
  */
 const runZukoLive = async (
   cells: readonly ZukoCellRequest[],
@@ -175,14 +159,12 @@ const runZukoLive = async (
   return E.left(attempts.join('; ') || 'no python interpreter to try');
 };
 
-/** A cell's sizes, as the bench and the script key them. */
 const keyOf = (c: Omit<ZukoCellRequest, 'model'> & { readonly model: string }): string =>
   `${c.model}|${c.op}|${c.dim}|${c.hidden.join(',')}|${c.transforms}|${c.batch}`;
 
 /**
- * The zuko cells a speed matrix needs: one per (model, operation, sizes) among the planned cells
- * whose flow reproduces a zuko model (MAF, RealNVP, NSF), each once; a loaded model (`--model`)
- * has its own sizes and parameters and is not timed in zuko again.
+ * The zuko cells a matrix needs, each once: planned cells whose flow reproduces MAF, RealNVP or NSF
+ * (a loaded `--model` has its own sizes and parameters and is not timed in zuko again).
  */
 export const zukoCellsFor = (cells: readonly PlannedCell[]): ZukoCellRequest[] => {
   const out = new Map<string, ZukoCellRequest>();
@@ -190,24 +172,16 @@ export const zukoCellsFor = (cells: readonly PlannedCell[]): ZukoCellRequest[] =
     const model = entry.reference;
     if (!isModel(model) || entry.load !== undefined) continue;
     const { dim, hidden, transforms } = size;
-    const c = {
-      model,
-      op,
-      dim,
-      hidden,
-      transforms,
-      batch: op === 'train' ? size.batch : size.evalBatch,
-    };
+    const batch = op === 'train' ? size.batch : size.evalBatch;
+    const c = { model, op, dim, hidden, transforms, batch };
     out.set(keyOf(c), c);
   }
   return [...out.values()];
 };
 
 /**
- * A lookup that answers from a live run (`batch / median seconds` of zuko's cell, labelled `live`)
- * and from nothing else: a cell zuko could not time has no reference rather than a stored figure
- * from another machine. At RESULTS.md's sizes the figure names that size's data set (moons at dim 2,
- * digits at dim 64), as a label of the model's size only.
+ * A lookup that answers from a live run only: a cell zuko could not time has no reference rather
+ * than a stored figure from another machine.
  */
 export const liveReference =
   (run: ZukoLiveRun): ReferenceLookup =>
@@ -228,20 +202,16 @@ export const liveReference =
 /** How the speed report's zuko column was obtained (kept in report.json). */
 export interface ZukoReferenceInfo {
   readonly source: 'live' | 'stored' | 'off';
-  /** Live: the interpreter, versions and threads; stored: RESULTS.md's machine and date. */
   readonly origin: string;
-  /** Why the figures are stored ones under `auto` (each interpreter tried and what went wrong). */
+  /** Why the figures are stored ones under `auto`. */
   readonly reason?: string;
-  /** Live: each zuko cell with its parameter count and seconds per call (or its error). */
   readonly cells?: readonly ZukoCellResult[];
 }
 
 /**
- * The speed mode's zuko column for `--zuko-live`: with `auto` or `on`, time the cells' zuko models
- * live in a python subprocess (`scripts/zuko_speed.py`, trying each of {@link pythonCandidates};
- * never downloads anything) and answer from that run ({@link liveReference}); with `auto` and no
- * usable python, fall back to RESULTS.md's stored figures, saying why; with `on`, a `Left` with
- * the reason; with `off`, the stored figures.
+ * The zuko column for `--zuko-live`: `auto`/`on` time zuko live (never downloads anything); `auto`
+ * without a usable python falls back to RESULTS.md's stored figures, saying why; `on` is then a
+ * `Left`; `off` uses the stored figures.
  */
 export const zukoReferenceFor = async (
   mode: 'auto' | 'on' | 'off',
