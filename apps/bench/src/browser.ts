@@ -16,9 +16,7 @@ import { type ProgressSink, speedSizes } from './speed.js';
 /** The app's root folder (`apps/bench`), from `src/` or `dist/`. */
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
-/**
- * Why Chromium cannot be used at `path`, or `undefined` if it exists.
- */
+/** Why Chromium cannot be used at `path`, or `undefined` if it exists. */
 export const chromiumMissing = (path: string): string | undefined =>
   existsSync(path)
     ? undefined
@@ -41,10 +39,8 @@ const NODE_BUILTINS =
   /^(node:)?(fs|fs\/promises|path|os|url|zlib|util|crypto|worker_threads|perf_hooks|child_process|module|http|net|stream|buffer)$/;
 
 /**
- * Bundle the page with esbuild: a generated entry that imports the loaded flow packages
- * statically and hands them to `runPage`. Workspace packages resolve to their TypeScript sources
- * (`@bijective/source` condition); Node built-ins that server-only code paths import become
- * empty modules.
+ * Bundle the page with esbuild: an entry that imports the loaded flow packages statically, workspace
+ * packages from their TypeScript sources, Node built-ins of server-only paths as empty modules.
  */
 const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
   const esbuild = await import('esbuild');
@@ -91,7 +87,6 @@ const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
 const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>bijective bench (browser)</title></head>
 <body><p>bijective bench: running the wasm rows…</p><script type="module" src="/page.js"></script></body></html>`;
 
-/** Hooks of {@link runBrowser}. */
 export interface BrowserHooks {
   readonly status: (text: string, final?: boolean) => void;
   readonly progress: ProgressSink;
@@ -107,12 +102,9 @@ interface PageProgress {
 }
 
 /**
- * The browser mode: bundle the page, serve it, its bundle and tfjs's .wasm binaries from a
- * temporary folder with `@bijective/browser-testing`'s static server on 127.0.0.1, cross-origin
- * isolated (COOP/COEP: SharedArrayBuffer, hence the threaded wasm build), open it in headless
- * Chromium and collect the wasm rows (GEMM and the matrix) with whether the page was
- * cross-origin isolated and which wasm binary loaded. Skipped, with the reason, where no
- * Chromium or no wasm binaries are installed.
+ * The browser mode: serve the bundled page and tfjs's .wasm binaries on 127.0.0.1, cross-origin
+ * isolated (COOP/COEP: SharedArrayBuffer, hence threaded wasm), run it in headless Chromium and
+ * collect the wasm rows. Skipped, with the reason, without Chromium or wasm binaries.
  */
 export const runBrowser = async (
   o: BenchOptions,
@@ -178,12 +170,8 @@ export const runBrowser = async (
     const r = await page.evaluate(() => (globalThis as { __bench?: PageState }).__bench?.result);
     if (r === undefined) {
       const why = errors.length > 0 ? `: ${errors.join('; ')}` : '';
-      return {
-        status: 'failed',
-        reason: `the page produced no result${why}`,
-        chromium: o.chromium,
-        ...none,
-      };
+      const reason = `the page produced no result${why}`;
+      return { status: 'failed', reason, chromium: o.chromium, ...none };
     }
     const { userAgent, crossOriginIsolated, wasm: binary, rows, gemm } = r;
     hooks.status(

@@ -25,11 +25,11 @@ export interface CliIO {
   readonly stderr: ProgressStream;
 }
 
-/** The outcome of {@link main}: an exit code (0 ok, 1 failure, 2 usage) and the report when one was written. */
+/** An exit code (0 ok, 1 failure, 2 usage) and the report when one was written. */
 export interface CliResult {
   readonly code: 0 | 1 | 2;
   readonly report?: BenchReport;
-  readonly files?: { readonly html: string; readonly json: string; readonly markdown: string };
+  readonly files?: Awaited<ReturnType<typeof writeReport>>;
 }
 
 const environment = (): Record<string, string | number> => ({
@@ -43,9 +43,8 @@ const environment = (): Record<string, string | number> => ({
 });
 
 /**
- * The backends to train on, in preference order: `--train-backend`, else for quality the first
- * available of native, tensorflow, wasm, cpu among `--backends`, for distill of wasm, native, cpu
- * (at dim 2 the per-op overhead dominates a training step, and wasm has the least of it).
+ * Backends to train on, in order: `--train-backend`, else quality's first of native, tensorflow,
+ * wasm, cpu; distill's of wasm, native, cpu (at dim 2 per-op overhead dominates; wasm has least).
  */
 const trainOrder = (o: BenchOptions): readonly BackendName[] =>
   o.trainBackend !== undefined
@@ -56,7 +55,6 @@ const trainOrder = (o: BenchOptions): readonly BackendName[] =>
         ? (['native', 'tensorflow', 'wasm', 'cpu'] as const).filter((b) => o.backends.includes(b))
         : [];
 
-/** The training backend: the first of {@link trainOrder} that loaded, activated. */
 const trainBackend = async (
   available: readonly LoadedBackend[],
   o: BenchOptions,
@@ -129,17 +127,11 @@ const list = async (io: CliIO, o: BenchOptions): Promise<CliResult> => {
   return { code: 0 };
 };
 
-/** What a mode run adds to the report, and whether any of it succeeded. */
 type Sections = Pick<BenchReport, 'speed' | 'quality' | 'browser' | 'distill'> & {
   readonly anyOk: boolean;
 };
 
-/**
- * Run the benchmark CLI in-process: parse `argv`, run the chosen mode, print
- * the Markdown summary on stdout, write report.{json,md,html} (and pictures)
- * to `--out`, and return the exit code. Never throws for bad input: usage
- * errors are code 2 with a message on stderr.
- */
+/** The CLI in-process: parse, run the mode, print the summary, write the report; the exit code. */
 export const main = async (argv: readonly string[], io: CliIO): Promise<CliResult> => {
   const parsed = parseArgs(argv);
   if (E.isLeft(parsed)) return usageError(io, parsed.left.message);
@@ -285,7 +277,7 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
     wallSeconds: (performance.now() - t0) / 1000,
   };
   io.stdout.write(renderMarkdown(report, { detail: false }));
-  let files: Awaited<ReturnType<typeof writeReport>>;
+  let files: CliResult['files'];
   try {
     files = await writeReport(resolve(o.out), report);
   } catch (e) {

@@ -1,8 +1,6 @@
 /** Small, dependency-free SVG charts for the HTML report (inline, no external assets). */
 
-/**
- * Escape text for XML/HTML content and attribute values.
- */
+/** Escape text for XML/HTML content and attribute values. */
 export const escapeXml = (s: string): string =>
   s.replace(
     /[&<>"']/g,
@@ -39,9 +37,8 @@ const label = (x: number, y: number, text: string, attrs = ''): string =>
 const diamond = (x: number, y: number): string => `M${x.toFixed(1)},${y - 6} l5,6 l-5,6 l-5,-6 z`;
 
 /**
- * A chart's frame: the `<svg>` with its title, one row label per `rows` entry (`rowH` apart from
- * `top`), vertical grid lines at `ticks` mapped by `x` with their labels and the axis caption,
- * then `body` (or "no data" when `x` is undefined) and `legend` along the bottom.
+ * A chart's frame: title, row labels `rowH` apart, grid lines at `ticks` with their labels and the
+ * axis caption, then `body` (or "no data" when `x` is undefined) and `legend` along the bottom.
  */
 const frame = (c: {
   title: string;
@@ -80,11 +77,7 @@ const frame = (c: {
 
 const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 
-/**
- * A horizontal grouped bar chart as an SVG string: one group per label, one bar per series,
- * values on a log10 axis with decade ticks (`log: false`: linear from 0, five ticks), and zuko's
- * figure as a tick across the group.
- */
+/** Grouped horizontal bars: log10 axis with decade ticks (or linear from 0), zuko's figure as a tick. */
 export const barChart = (
   groups: readonly BarGroup[],
   o: {
@@ -146,11 +139,7 @@ export const barChart = (
   });
 };
 
-/**
- * A horizontal dot plot as an SVG string: one row per label, the estimate as a dot with ± error
- * bar, the reference as a black diamond with its [min, max] range as a grey band. Linear axis;
- * higher is better.
- */
+/** A dot plot: estimate ± error as a dot and bar, zuko's mean a diamond, its [min, max] a grey band. */
 export const dotChart = (
   dots: readonly Dot[],
   o: { readonly title: string; readonly unit: string },
