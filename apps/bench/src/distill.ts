@@ -10,14 +10,7 @@ import {
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadSplits } from './data.js';
 import type { FlowEntry } from './flows.js';
-import type {
-  DistillModel,
-  DistillTraining,
-  MeanWithError,
-  Picture,
-  SpeedRow,
-  SpeedupRow,
-} from './model.js';
+import type { DistillModel, DistillTraining, Picture, SpeedRow } from './model.js';
 import { panels2d, panelsSvg } from './pictures.js';
 import {
   type QualityHooks,
@@ -70,7 +63,7 @@ export const loadDistill = (): Promise<Distill | string> =>
   );
 
 /** Mean and standard error `s/√n` of a sample. */
-export const meanWithError = (xs: readonly number[]): MeanWithError => ({
+export const meanWithError = (xs: readonly number[]) => ({
   mean: mean(xs),
   stdErr: standardError(xs),
   n: xs.length,
@@ -87,10 +80,7 @@ export const windowedCurve = (
   });
 
 /** Pair the teacher's and student's `sample` cells by size and backend: the speed-up `iaf / maf`. */
-export const speedups = (
-  rows: readonly SpeedRow[],
-  threshold = SPEEDUP_THRESHOLD,
-): SpeedupRow[] => {
+export const speedups = (rows: readonly SpeedRow[], threshold = SPEEDUP_THRESHOLD) => {
   const samples = rows.filter((r) => r.op === 'sample');
   const key = (r: SpeedRow) => `${r.dim}|${r.backend}|${r.hidden.join(',')}|${r.transforms}`;
   const rate = (r?: SpeedRow) => (r?.status === 'ok' ? r.samplesPerSecond : undefined);

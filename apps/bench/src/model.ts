@@ -1,15 +1,11 @@
 import type { BenchOptions, Op } from './args.js';
 import type { BackendStatus } from './backends.js';
+import type { meanWithError, speedups } from './distill.js';
 import type { MissingFamily } from './flows.js';
 import type { DatasetName, ReferenceModel, ReferenceThroughput } from './reference.js';
+import type { KernelFigures } from './speed.js';
 import type { Summary } from './stats.js';
 import type { ZukoReferenceInfo } from './zukoLive.js';
-
-interface KernelTally {
-  readonly name: string;
-  readonly calls: number;
-  readonly seconds: number;
-}
 
 /** One cell of the speed matrix (or the GEMM row): what ran, how long it took, and how it compares. */
 export interface SpeedRow {
@@ -37,13 +33,7 @@ export interface SpeedRow {
    * Untimed calls with every kernel counted (`profileKernels`): kernel calls per operation, the
    * share of wall time outside kernels (engine, tape, glue), the most frequent and slowest kernels.
    */
-  readonly kernels?: {
-    readonly calls: number;
-    readonly outsideShare: number;
-    readonly wallSeconds: number;
-    readonly top: readonly KernelTally[];
-    readonly slowest: readonly KernelTally[];
-  };
+  readonly kernels?: KernelFigures;
   readonly reference?: ReferenceThroughput & { readonly ratio: number | undefined };
 }
 
@@ -111,11 +101,7 @@ export interface BrowserInfo {
   readonly wasm?: Readonly<Record<string, string | number | boolean>>;
 }
 
-export interface MeanWithError {
-  readonly mean: number;
-  readonly stdErr: number;
-  readonly n: number;
-}
+export type MeanWithError = ReturnType<typeof meanWithError>;
 
 /** The distill mode's MAF teacher or IAF student, scored under its own density. */
 export interface DistillModel extends TrainedScore {
@@ -172,19 +158,7 @@ export interface DistillTraining {
 }
 
 /** Sampling throughput of the IAF student against the MAF teacher at one size on one backend. */
-export interface SpeedupRow {
-  readonly dim: number;
-  readonly hidden: readonly number[];
-  readonly transforms: number;
-  readonly batch: number;
-  readonly backend: string;
-  readonly mafSamplesPerSecond: number | undefined;
-  readonly iafSamplesPerSecond: number | undefined;
-  readonly ratio: number | undefined;
-  /** Set at dim 64: `ratio ≥ threshold`. */
-  readonly pass?: boolean;
-  readonly reason?: string;
-}
+export type SpeedupRow = ReturnType<typeof speedups>[number];
 
 /** The distill mode's results (the timing cells are in the report's `speed` section). */
 export interface DistillReport {

@@ -118,7 +118,8 @@ const withReference = (
 };
 
 /** The row's `kernels` figures: the eight most frequent and the eight slowest kernels. */
-const kernelFigures = (p: KernelProfile): NonNullable<SpeedRow['kernels']> => ({
+export type KernelFigures = ReturnType<typeof kernelFigures>;
+const kernelFigures = (p: KernelProfile) => ({
   calls: p.kernelCalls,
   outsideShare: p.outsideShare,
   wallSeconds: p.wallSeconds,

@@ -7,47 +7,21 @@
  */
 import { deviation, max, mean as average, min, quantile } from 'd3-array';
 
-/** Summary of a sample of repeated measurements (seconds, or any unit). */
-export interface Summary {
-  /** Number of measurements. */
-  readonly n: number;
-  readonly median: number;
-  /** First quartile (25th percentile, linear interpolation). */
-  readonly q1: number;
-  /** Third quartile (75th percentile, linear interpolation). */
-  readonly q3: number;
-  /** Interquartile range `q3 - q1`. */
-  readonly iqr: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-}
-
 /** d3-array answers `undefined` for an empty sample; the report shows `NaN` as `–`. */
 const nan = (x: number | undefined): number => x ?? Number.NaN;
 
-/**
- * Arithmetic mean; `NaN` for an empty sample.
- */
+/** Arithmetic mean; `NaN` for an empty sample. */
 export const mean = (xs: readonly number[]): number => nan(average(xs));
 
-/**
- * The median: the middle order statistic, or the mean of the two middle ones; `NaN` when empty.
- */
+/** The median (mean of the two middle values for an even count); `NaN` when empty. */
 export const median = (xs: readonly number[]): number => nan(quantile(xs, 0.5));
 
-/**
- * Standard error of the mean, `s / √n` with the unbiased sample standard deviation
- * `s = √(Σ(xᵢ - x̄)² / (n - 1))`. `NaN` for fewer than two values.
- */
+/** Standard error of the mean, `s / √n` with the unbiased `s`; `NaN` for fewer than two values. */
 export const standardError = (xs: readonly number[]): number =>
   nan(deviation(xs)) / Math.sqrt(xs.length);
 
-/**
- * Median, quartiles (type 7: `h = (n − 1)p`, `Q(p) = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎)`),
- * IQR, extremes and mean of a sample.
- */
-export const summarize = (xs: readonly number[]): Summary => {
+/** Median, quartiles (type 7: `h = (n − 1)p`, `Q(p) = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎)`), IQR, extremes, mean. */
+export const summarize = (xs: readonly number[]) => {
   const q1 = nan(quantile(xs, 0.25));
   const q3 = nan(quantile(xs, 0.75));
   const n = xs.length;
@@ -62,3 +36,6 @@ export const summarize = (xs: readonly number[]): Summary => {
     mean: mean(xs),
   };
 };
+
+/** Summary of a sample of repeated measurements (seconds, or any unit). */
+export type Summary = ReturnType<typeof summarize>;
