@@ -7,6 +7,7 @@ import {
   disposeParams,
   tf,
 } from '@bijective/core';
+import type { DistillResult } from '@bijective/autoregressive';
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadSplits } from './data.js';
 import type { FlowEntry } from './flows.js';
@@ -46,7 +47,7 @@ const SETTINGS = {
   batchSize: 256,
   teacherBatchSize: 256,
   clipGradNorm: 1,
-} as const;
+};
 /** Held-out teacher draws scored every 250 steps; the best step's parameters are kept. */
 const VALIDATION = { samples: 5000, every: 250 } as const;
 // Loss `(1 − α)·KL(q‖p) + α·KL(p‖q)`, α = `--forward-weight`. The criterion, a test log-likelihood
@@ -112,13 +113,13 @@ export const speedups = (rows: readonly SpeedRow[], threshold = SPEEDUP_THRESHOL
 };
 
 /** Per-example scores of a trained model as a report row (test LL ± s.e., median) with how it trained. */
-const modelRow = (
+export const modelRow = (
   entry: FlowEntry,
   params: Params,
   size: { hidden: readonly number[]; transforms: number },
   ll: readonly number[],
   run: { wallSeconds: number; steps: number; epochs?: number; stoppedBy: string },
-): DistillModel => ({
+) => ({
   flow: entry.id,
   params: countParams(params),
   hidden: [...size.hidden],
@@ -126,6 +127,29 @@ const modelRow = (
   ...testScores(ll),
   ...run,
 });
+
+/** The student's row: scores, per-step KL estimates (last values, windowed curve) and settings. */
+const studentReport = (model: DistillModel, d: DistillResult<Params>, forwardWeight: number) => {
+  const forwardCurve = windowedCurve(d.forwardHistory, KL_WINDOW);
+  return {
+    ...model,
+    klTail: d.history.slice(-5),
+    forwardKlTail: d.forwardHistory.slice(-5),
+    klCurve: windowedCurve(d.history, KL_WINDOW).map(
+      (c, i): { step: number; kl: number; forwardKl?: number } => {
+        const f = forwardCurve[i];
+        return f === undefined ? c : { ...c, forwardKl: f.kl };
+      },
+    ),
+    klWindow: KL_WINDOW,
+    ...SETTINGS,
+    forwardWeight,
+    validationSamples: VALIDATION.samples,
+    validation: d.validation,
+    bestStep: d.bestStep,
+  };
+};
+export type StudentReport = ReturnType<typeof studentReport>;
 
 export interface DistillSetup {
   readonly teacher: FlowEntry;
@@ -227,26 +251,15 @@ export const runDistillTraining = async (
     // 3. The student's own density on the test set, the gap, the cross terms.
     hooks.status('[distill] scoring the student on the test split (sequential forward pass)');
     const studentLL = Array.from(perExampleLogProb(studentDef, sp, splits.test));
-    const forwardCurve = windowedCurve(d.forwardHistory, KL_WINDOW);
-    const studentRow = {
-      ...modelRow(student, sp, size, studentLL, {
+    const studentRow = studentReport(
+      modelRow(student, sp, size, studentLL, {
         wallSeconds: studentSeconds,
         steps: d.steps,
         stoppedBy: overBudget && d.steps < options.distillSteps ? 'budget' : 'steps',
       }),
-      klTail: d.history.slice(-5),
-      forwardKlTail: d.forwardHistory.slice(-5),
-      klCurve: windowedCurve(d.history, KL_WINDOW).map((c, i) => {
-        const f = forwardCurve[i];
-        return f === undefined ? c : { ...c, forwardKl: f.kl };
-      }),
-      klWindow: KL_WINDOW,
-      ...SETTINGS,
-      forwardWeight: options.forwardWeight,
-      validationSamples: VALIDATION.samples,
-      validation: d.validation,
-      bestStep: d.bestStep,
-    };
+      d,
+      options.forwardWeight,
+    );
     const diffs = studentLL.map((v, i) => v - teacherLL[i]!);
     const gap = meanWithError(diffs);
 

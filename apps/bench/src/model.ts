@@ -1,6 +1,6 @@
 import type { BenchOptions, Op } from './args.js';
 import type { BackendStatus } from './backends.js';
-import type { meanWithError, speedups } from './distill.js';
+import type { StudentReport, meanWithError, modelRow, speedups } from './distill.js';
 import type { MissingFamily } from './flows.js';
 import type { DatasetName, ReferenceModel, ReferenceThroughput } from './reference.js';
 import type { KernelFigures } from './speed.js';
@@ -104,12 +104,7 @@ export interface BrowserInfo {
 export type MeanWithError = ReturnType<typeof meanWithError>;
 
 /** The distill mode's MAF teacher or IAF student, scored under its own density. */
-export interface DistillModel extends TrainedScore {
-  readonly flow: string;
-  readonly params: number;
-  readonly hidden: readonly number[];
-  readonly transforms: number;
-}
+export type DistillModel = ReturnType<typeof modelRow>;
 
 export interface DistillTraining {
   readonly status: 'ok' | 'failed';
@@ -117,29 +112,7 @@ export interface DistillTraining {
   readonly dataset: DatasetName;
   readonly backend: string;
   readonly teacher?: DistillModel;
-  readonly student?: DistillModel & {
-    /** Per-step reverse-KL `mean(log q − log p)` and forward-KL estimates: last values, windowed curve. */
-    readonly klTail: readonly number[];
-    readonly forwardKlTail: readonly number[];
-    readonly klCurve: readonly {
-      readonly step: number;
-      readonly kl: number;
-      readonly forwardKl?: number;
-    }[];
-    readonly klWindow: number;
-    readonly learningRate: number;
-    /** Student draws per step (reverse KL) and teacher draws per step (forward KL). */
-    readonly batchSize: number;
-    readonly teacherBatchSize: number;
-    readonly forwardWeight: number;
-    /** Adam's step size at the last step (cosine annealing). */
-    readonly finalLearningRate: number;
-    /** Held-out teacher draws, the forward KL on them per scored step, and the kept step. */
-    readonly validationSamples: number;
-    readonly validation: readonly { readonly step: number; readonly forwardKL: number }[];
-    readonly bestStep: number;
-    readonly clipGradNorm: number;
-  };
+  readonly student?: StudentReport;
   /** Student minus teacher test LL, with the standard error of the paired differences. */
   readonly gap?: MeanWithError;
   /** Median of the paired differences (the mean is sensitive to a few excluded test points). */
