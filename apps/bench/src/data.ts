@@ -22,20 +22,14 @@ const readMatrix = async (file: string, dir: string): Promise<Matrix> => {
   return { rows: rows.length, cols: rows[0]?.length ?? 0, values: Float32Array.from(rows.flat()) };
 };
 
-export interface Splits {
-  readonly name: DatasetName;
-  readonly train: Matrix;
-  readonly val: Matrix;
-  readonly test: Matrix;
-}
-
 /** A bundled data set's splits (digits: dequantized, standardized, 64-dimensional). */
-export const loadSplits = async (name: DatasetName, dir = DATA_DIR): Promise<Splits> => {
+export const loadSplits = async (name: DatasetName, dir = DATA_DIR) => {
   const [train, val, test] = await Promise.all(
     ['train', 'val', 'test'].map((s) => readMatrix(`${name}_${s}.csv`, dir)),
   );
   return { name, train: train!, val: val!, test: test! };
 };
+export type Splits = Awaited<ReturnType<typeof loadSplits>>;
 
 /** Per-pixel mean and std of digits (train split, [0, 1) scale): model space back to pixels. */
 export const loadDigitsScale = async (

@@ -195,15 +195,7 @@ export const runDistillTraining = async (
   // 1. The teacher, under the quality protocol.
   const t0 = performance.now();
   const label = `[distill] teacher ${teacher.id}`;
-  const trained = await trainProtocol(
-    teacher,
-    teacherDef,
-    splits,
-    options,
-    undefined,
-    hooks,
-    label,
-  );
+  const trained = await trainProtocol(teacher, teacherDef, splits, options, hooks, label);
   if (E.isLeft(trained)) return fail(`teacher: ${trained.left}`);
   const tp = trained.right.params;
   let sp: Params | undefined;

@@ -118,9 +118,9 @@ export const trainProtocol = async (
   def: FlowDef<Params>,
   splits: Splits,
   options: BenchOptions,
-  continuous: ContinuousTraining | undefined,
   hooks: QualityHooks,
   label: string,
+  continuous?: ContinuousTraining,
 ): Promise<E.Either<string, Trained>> => {
   const t0 = performance.now();
   const report = (text: string) => {
@@ -259,7 +259,7 @@ const runSeed = async (
   picture: boolean,
 ): Promise<SeedOutcome> => {
   const t0 = performance.now();
-  const trained = await trainProtocol(entry, defs.train, splits, options, continuous, hooks, label);
+  const trained = await trainProtocol(entry, defs.train, splits, options, hooks, label, continuous);
   const wallSeconds = (performance.now() - t0) / 1000;
   if (E.isLeft(trained)) return E.left({ reason: trained.left, wallSeconds });
   const { params, method, run: t } = trained.right;

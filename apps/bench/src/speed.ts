@@ -225,13 +225,6 @@ export const runGemm = async (timing: TimingOptions, backend: string): Promise<S
   }
 };
 
-export interface PlannedCell {
-  readonly entry: FlowEntry;
-  readonly op: Op;
-  readonly size: SpeedSize;
-  readonly backend: string;
-}
-
 /**
  * The cells in run order: for each size, flow and operation, every backend in turn, so a budget that
  * runs out cuts the last flows on all backends alike rather than a whole backend.
@@ -241,12 +234,14 @@ export const planMatrix = (
   ops: readonly Op[],
   sizes: readonly SpeedSize[],
   backends: readonly string[],
-): PlannedCell[] =>
+) =>
   sizes.flatMap((size) =>
     entries.flatMap((entry) =>
       ops.flatMap((op) => backends.map((backend) => ({ entry, op, size, backend }))),
     ),
   );
+
+export type PlannedCell = ReturnType<typeof planMatrix>[number];
 
 /** Receives progress of a matrix run (the terminal display, or the browser page's console). */
 export interface ProgressSink {
