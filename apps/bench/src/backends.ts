@@ -39,10 +39,7 @@ const SOURCES: Readonly<
   ],
 };
 
-/**
- * Load and select one backend: core's cpu, or a backend package's factory. Never throws: a missing
- * package, addon or binary is an unavailable status with the reason.
- */
+/** Load and select one backend; never throws (a missing package or binary is `unavailable`). */
 const loadBackend = async (name: BackendName): Promise<LoadedBackend> => {
   const unavailable = (reason: string): LoadedBackend => ({
     status: { name, available: false, reason, details: {} },

@@ -155,7 +155,6 @@ export interface DistillSetup {
   readonly teacher: FlowEntry;
   readonly student: FlowEntry;
   readonly distill: Distill;
-  /** The (already active) backend both trainings run on. */
   readonly backend: string;
   readonly hooks: QualityHooks;
   /** The data splits (default: the bundled moons). */
@@ -163,12 +162,10 @@ export interface DistillSetup {
 }
 
 /**
- * The training half of the distill mode, on the active backend: train a MAF teacher (Papamakarios et
- * al., 2017) under the quality protocol; distil an IAF student (Kingma et al., 2016) of the same size
- * with autoregressive's `distill` (van den Oord et al., 2018), keeping the parameters with the lowest
- * forward KL on held-out teacher draws (the student never sees the data); score both on the test
- * set, the gap with the standard error of the paired differences (PASS if `gap ≥ −0.1` nats), the
- * cross terms and both KL estimates on fresh draws; draw the pictures. Never throws.
+ * The distill mode's training, on the active backend: a MAF teacher (Papamakarios et al., 2017)
+ * under the quality protocol, an IAF student (Kingma et al., 2016) distilled from it (van den Oord
+ * et al., 2018; it never sees the data), both scored on the test set, the paired gap (PASS if
+ * `gap ≥ −0.1` nats), cross terms and KL estimates on fresh draws, pictures. Never throws.
  */
 export const runDistillTraining = async (
   options: BenchOptions,

@@ -12,7 +12,6 @@ import { registry as coreRegistry } from '@bijective/core/testing';
 import type { ContinuousFlowDef } from '@bijective/continuous';
 import type { ReferenceModel } from './reference.js';
 
-/** The sizes a flow is built at. */
 export interface FlowSize {
   readonly dim: number;
   readonly hidden: readonly number[];
@@ -33,7 +32,6 @@ export interface FlowEntry {
   readonly trainLoss?: TrainLoss;
   /** The RESULTS.md model this preset reproduces, if any (NSF = autoregressive spline MAF). */
   readonly reference: ReferenceModel | 'FFJORD' | 'flow matching' | undefined;
-  /** An ODE-based flow. */
   readonly continuous: boolean;
 }
 
@@ -177,10 +175,7 @@ export type Selection =
   | { readonly ok: true; readonly entries: readonly FlowEntry[] }
   | { readonly ok: false; readonly message: string };
 
-/**
- * Resolve `--flows`: `default` (the mode's set), `all`, a preset name (every family that has it) or
- * `family/name`. Unknown names are an error listing what exists.
- */
+/** Resolve `--flows`: `default`, `all`, a preset name or `family/name`; unknown names are an error. */
 export const selectFlows = (
   catalog: FlowCatalog,
   names: readonly string[],

@@ -29,10 +29,7 @@ export interface SpeedRow {
   /** Tensors left behind by the timed calls (0 is the only good value), over `calls` calls. */
   readonly leakedTensors?: number;
   readonly calls?: number;
-  /**
-   * Untimed calls with every kernel counted (`profileKernels`): kernel calls per operation, the
-   * share of wall time outside kernels (engine, tape, glue), the most frequent and slowest kernels.
-   */
+  /** Untimed calls with every kernel counted: calls per operation, share of time outside kernels. */
   readonly kernels?: KernelFigures;
   readonly reference?: ReferenceThroughput & { readonly ratio: number | undefined };
 }

@@ -43,10 +43,7 @@ export type Panel2d = { readonly caption: string } & (
   { readonly points: Float32Array } | { readonly logProb: (grid: Matrix) => Float32Array }
 );
 
-/**
- * 96×96 heat-map panels over one square window, the extent of `extent` with a 5% margin: each a
- * histogram of points, or `exp log p` at the grid's centres.
- */
+/** 96×96 heat maps over `extent` plus 5%: histograms of points, or `exp log p` at the grid's centres. */
 export const panels2d = (extent: Matrix, panels: readonly Panel2d[]): Panel[] => {
   let lo = Infinity;
   let hi = -Infinity;
@@ -111,10 +108,7 @@ export const panelsSvg = (title: string, panels: readonly Panel[], panelSize: nu
   );
 };
 
-/**
- * A grid of 8×8 grey images as a PNG: `n·64` intensities in [0, 1] (1 = ink, dark), `cols` per row,
- * one-pixel white borders.
- */
+/** A grid of 8×8 grey images as a PNG: `n·64` intensities in [0, 1] (1 = ink), `cols` per row. */
 export const digitsGridPng = (images: Float32Array, n: number, cols: number): Buffer => {
   const rows = Math.ceil(n / cols);
   const w = cols * 9 + 1;

@@ -300,9 +300,8 @@ const runSeed = async (
 };
 
 /**
- * The quality mode: every selected flow on every selected data set, once per seed, pooled with
- * {@link aggregateSeeds}, next to zuko's reference. Continuous flows train with a stochastic trace
- * and are scored with the exact one. Pictures of the first seed.
+ * The quality mode: every flow on every data set once per seed, pooled, next to zuko's reference.
+ * Continuous flows train with a stochastic trace and are scored with the exact one.
  */
 export const runQuality = async (
   entries: readonly FlowEntry[],

@@ -45,10 +45,7 @@ const REFERENCE = (
   }),
 );
 
-/**
- * RESULTS.md's continuous-flow table (one seed, time-capped, on a GPU; loose): zuko's FFJORD-style
- * CNF and flow matching on the straight path; test LL with the exact trace.
- */
+/** RESULTS.md's continuous-flow table (one time-capped seed on a GPU; exact-trace test LL). */
 const CONTINUOUS_REFERENCE = (
   [
     ['moons', 'FFJORD', -2.228, '150 s, 324 steps; under-trained'],
@@ -80,15 +77,11 @@ export const referenceDataset = (size: FlowSize): DatasetName | undefined =>
     ? REFERENCE_SIZES.find((s) => s.dim === size.dim && `${s.hidden}` === `${size.hidden}`)?.dataset
     : undefined;
 
-/**
- * Where RESULTS.md's throughput columns come from. Re-measured side by side on 2026-11-30, zuko ran
- * about 2x slower than these, so a ratio against them misleads; the speed mode times zuko live.
- */
+/** Where RESULTS.md's throughput came from (zuko re-measured 2x slower on 2026-11-30: prefer live). */
 export const STORED_ORIGIN =
   'RESULTS.md: zuko 1.6.0, PyTorch 1.13, another 2-core machine, recorded before 2026-11-23';
 
 export interface ReferenceThroughput {
-  /** RESULTS.md's data set at this size. */
   readonly dataset?: DatasetName;
   readonly model: ReferenceModel;
   readonly samplesPerSecond: number;

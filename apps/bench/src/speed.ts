@@ -225,10 +225,7 @@ export const runGemm = async (timing: TimingOptions, backend: string): Promise<S
   }
 };
 
-/**
- * The cells in run order: for each size, flow and operation, every backend in turn, so a budget that
- * runs out cuts the last flows on all backends alike rather than a whole backend.
- */
+/** The cells in run order: every backend in turn per cell, so a budget cuts all backends alike. */
 export const planMatrix = (
   entries: readonly FlowEntry[],
   ops: readonly Op[],

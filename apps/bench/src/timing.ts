@@ -11,9 +11,8 @@ export interface TimingOptions {
 }
 
 /**
- * Call `run` `warmup` times untimed, then up to `reps` times timed, stopping after `maxSeconds` of
- * timed work once `minReps` calls are in (or past `deadline`). `run` must read its result back, or
- * the timer measures only the queueing. Seconds per call and the call count.
+ * Warm up, then time up to `reps` calls of `run` (which must read its result back, or the timer
+ * measures only the queueing); seconds per call and the call count.
  */
 export const timeRepeated = async (
   run: () => Promise<void> | void,

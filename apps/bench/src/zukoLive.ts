@@ -132,10 +132,7 @@ export interface ZukoLiveOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/**
- * Time zuko's flows at the cells in a python subprocess (JSON on stdin and stdout; PyTorch at 2
- * threads, RESULTS.md's protocol), trying each interpreter until one imports torch and zuko.
- */
+/** Time zuko at the cells in a python subprocess (JSON in and out; PyTorch at 2 threads). */
 const runZukoLive = async (
   cells: readonly ZukoCellRequest[],
   timing: TimingOptions,
@@ -162,10 +159,7 @@ const runZukoLive = async (
 const keyOf = (c: Omit<ZukoCellRequest, 'model'> & { readonly model: string }): string =>
   `${c.model}|${c.op}|${c.dim}|${c.hidden.join(',')}|${c.transforms}|${c.batch}`;
 
-/**
- * The zuko cells a matrix needs, each once: planned cells whose flow reproduces MAF, RealNVP or NSF
- * (a loaded `--model` has its own sizes and parameters and is not timed in zuko again).
- */
+/** The zuko cells a matrix needs, each once (a loaded `--model` is not timed in zuko again). */
 export const zukoCellsFor = (cells: readonly PlannedCell[]): ZukoCellRequest[] => {
   const out = new Map<string, ZukoCellRequest>();
   for (const { entry, op, size } of cells) {
@@ -179,10 +173,7 @@ export const zukoCellsFor = (cells: readonly PlannedCell[]): ZukoCellRequest[] =
   return [...out.values()];
 };
 
-/**
- * A lookup that answers from a live run only: a cell zuko could not time has no reference rather
- * than a stored figure from another machine.
- */
+/** A lookup from a live run only: no stored figure from another machine fills its gaps. */
 export const liveReference =
   (run: ZukoLiveRun): ReferenceLookup =>
   (model, op, size) => {

@@ -24,9 +24,8 @@ export const zukoModelId = (flow: ZukoFlowName, path: string): string =>
   `zuko/${flow} (${basename(path)})`;
 
 /**
- * Read a trained zuko flow's safetensors file as a speed-matrix entry: checked with `fromZuko` once
- * (a bad file is a `Left` naming the path, field or key, before any timing; no tensor left behind);
- * each cell then gets the definition and stored parameters afresh on the active backend.
+ * A trained zuko flow's safetensors file as a speed-matrix entry, checked with `fromZuko` once (a bad
+ * file is a `Left` before any timing); each cell gets the definition and parameters afresh.
  */
 export const loadZukoModel = (
   path: string,

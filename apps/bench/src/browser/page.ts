@@ -35,10 +35,7 @@ export interface PageState {
 const say = (message: Readonly<Record<string, unknown>>) =>
   console.log(`bench:${JSON.stringify(message)}`);
 
-/**
- * The page's entry: select the wasm backend (`wasmBackend` passed in by the generated entry;
- * binaries from `/wasm/`), run GEMM and the cells as backend `browser-wasm`, publish the result.
- */
+/** The page's entry: select the wasm backend, run GEMM and the cells, publish the result. */
 export const runPage = async (
   modules: readonly FamilyModule[],
   wasmBackend: (options: { readonly wasmPaths: string }) => BackendPlugin,

@@ -21,9 +21,8 @@ export interface Table {
 }
 
 /**
- * One block of a report in reading order; the Markdown and HTML writers render the same list.
- * `charts` are HTML only (tables carry the same figures); a `detail` is collapsed in HTML and left
- * out of the stdout summary.
+ * One block of a report, rendered by both writers. `charts` are HTML only (tables carry the same
+ * figures); a `detail` is collapsed in HTML and left out of the stdout summary.
  */
 export type Block =
   | { readonly kind: 'heading'; readonly level: 1 | 2 | 3; readonly text: string }
@@ -139,7 +138,6 @@ const gemmTable = (rows: readonly SpeedRow[]): Table => ({
   ]),
 });
 
-/** Every cell with all its numbers. */
 const speedDetail = (rows: readonly SpeedRow[]): Table => ({
   header:
     'flow op backend dim batch params median q1 q3 min max n samples/s zuko ratio kernels outside leaked status'.split(

@@ -36,10 +36,7 @@ const label = (x: number, y: number, text: string, attrs = ''): string =>
   `<text x="${x}" y="${y}"${attrs}>${escapeXml(text)}</text>`;
 const diamond = (x: number, y: number): string => `M${x.toFixed(1)},${y - 6} l5,6 l-5,6 l-5,-6 z`;
 
-/**
- * A chart's frame: title, row labels `rowH` apart, grid lines at `ticks` with their labels and the
- * axis caption, then `body` (or "no data" when `x` is undefined) and `legend` along the bottom.
- */
+/** A chart's frame: title, row labels, grid lines at `ticks`, axis caption, `body` and `legend`. */
 const frame = (c: {
   title: string;
   width: number;
