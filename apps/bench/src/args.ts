@@ -8,14 +8,7 @@ const MODES = ['speed', 'quality', 'browser', 'distill'] as const;
 const PRESETS = ['quick', 'full'] as const;
 const ZUKO_LIVE_MODES = ['auto', 'on', 'off'] as const;
 const ZUKO_FLOWS: readonly ZukoFlowName[] = ['MAF', 'RealNVP', 'NSF'];
-const DATASETS: readonly DatasetName[] = [
-  'moons',
-  '8gaussians',
-  'checkerboard',
-  'pinwheel',
-  '2spirals',
-  'digits',
-];
+const DATASETS = ['moons', '8gaussians', 'checkerboard', 'pinwheel', '2spirals', 'digits'] as const;
 
 /** What the app measures: throughput, trained log-likelihood, wasm in Chromium, or MAF → IAF distillation. */
 export type Mode = (typeof MODES)[number];

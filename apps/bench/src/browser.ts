@@ -99,9 +99,8 @@ interface PageProgress {
 }
 
 /**
- * The browser mode: serve the bundled page and tfjs's .wasm binaries on 127.0.0.1, cross-origin
- * isolated (COOP/COEP: SharedArrayBuffer, hence threaded wasm), run it in headless Chromium and
- * collect the wasm rows. Skipped, with the reason, without Chromium or wasm binaries.
+ * The browser mode: the bundled page and tfjs's .wasm binaries on 127.0.0.1, cross-origin isolated
+ * (SharedArrayBuffer, hence threaded wasm), in headless Chromium; skipped without either.
  */
 export const runBrowser = async (
   o: BenchOptions,

@@ -7,10 +7,7 @@ export interface ProgressStream {
   readonly isTTY?: boolean;
 }
 
-/**
- * A status printer for quality and browser phases: on a terminal it redraws one line, elsewhere it
- * prints only the `final` lines (which read well in CI logs).
- */
+/** A status printer: on a terminal it redraws one line, elsewhere prints only `final` lines (CI logs). */
 export const statusLine = (stream: ProgressStream, enabled = true) => ({
   update: (text: string, final = false): void => {
     if (!enabled) return;
@@ -19,10 +16,7 @@ export const statusLine = (stream: ProgressStream, enabled = true) => ({
   },
 });
 
-/**
- * The speed matrix's live progress: on a terminal one redrawn line with failures and leaks kept
- * above it; otherwise one plain line per finished cell.
- */
+/** The speed matrix's progress: a redrawn line above kept failures and leaks, or a line per cell. */
 export const terminalProgress = (stream: ProgressStream, enabled = true): ProgressSink => {
   const status = statusLine(stream, enabled);
   let [total, t0, current] = [0, 0, ''];

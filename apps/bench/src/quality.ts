@@ -108,10 +108,9 @@ type MaximumLikelihood = Pick<FitResult<Params>, 'params' | 'steps' | 'stoppedBy
 };
 
 /**
- * Train one flow under RESULTS.md's protocol: core's `fit` (Adam 1e-3, batch 256, best-val
- * parameters, patience 15 epochs in 2-D or 30 on digits); the continuous presets through their
- * package's fitters given only the data, validation split, seed and caps, so their rows measure the
- * library's defaults. Never throws: a diverged run or an error is a `Left` with the reason.
+ * Train one flow under RESULTS.md's protocol (core's `fit`: Adam 1e-3, batch 256, patience 15 epochs,
+ * 30 on digits); continuous presets by their fitters given only data, validation, seed and caps, so
+ * their rows measure the library's defaults. Never throws: a failure is a `Left` with the reason.
  */
 export const trainProtocol = async (
   entry: FlowEntry,

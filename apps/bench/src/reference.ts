@@ -2,10 +2,9 @@ import type { FlowSize } from './flows.js';
 import type { QualityRow } from './model.js';
 
 /**
- * zuko's reference results, copied from RESULTS.md so the app stands alone: zuko 1.6.0 (PyTorch
- * 1.13, CPU, 2 threads), one protocol on the bundled data sets. Test log-likelihoods in nats (mean
- * [min, max] over 3 seeds, median); samples per second (train: forward + backward + Adam at batch
- * 256; logProb and sample: batch 1024). Timings vary by about ±30% between processes.
+ * zuko 1.6.0's results (PyTorch 1.13, CPU, 2 threads), copied from RESULTS.md so the app stands
+ * alone: test LL in nats (mean [min, max] over 3 seeds, median); samples/s (train batch 256, logProb
+ * and sample 1024), which vary by about ±30% between processes.
  */
 
 export type ReferenceModel = 'MAF' | 'RealNVP' | 'NSF';

@@ -128,10 +128,9 @@ const kernelFigures = (p: KernelProfile) => ({
 });
 
 /**
- * Time one operation of one flow on the active backend: build it (or load an entry's own model),
- * warm up, time repeated calls, count tensors before and after (a leak is a positive count), free
- * everything; a failure is a `failed` row. Then three untimed calls (one when a call takes over
- * half a second) with every kernel counted; the row keeps the one with the median outside share.
+ * Time one operation of one flow on the active backend, counting leaked tensors; a failure is a
+ * `failed` row. Then three untimed calls (one when a call takes over half a second) with every
+ * kernel counted; the row keeps the one with the median outside share.
  */
 export const runCell = async (
   entry: FlowEntry,

@@ -1,9 +1,7 @@
 /**
- * Order statistics for repeated timings, computed with d3-array: quantiles interpolate linearly
- * between order statistics (Hyndman & Fan 1996, type 7, the default of R and NumPy).
- *
- * Timings on a shared machine are skewed (a run is only ever slowed down), so the benchmark
- * reports the median and the interquartile range rather than the mean and standard deviation.
+ * Statistics of repeated timings with d3-array (quantiles: Hyndman & Fan 1996 type 7, as R and
+ * NumPy). Timings on a shared machine are skewed (a run is only ever slowed down): the report shows
+ * the median and the IQR rather than the mean and standard deviation.
  */
 import { deviation, max, mean as average, min, quantile } from 'd3-array';
 

@@ -200,9 +200,8 @@ export interface ZukoReferenceInfo {
 }
 
 /**
- * The zuko column for `--zuko-live`: `auto`/`on` time zuko live (never downloads anything); `auto`
- * without a usable python falls back to RESULTS.md's stored figures, saying why; `on` is then a
- * `Left`; `off` uses the stored figures.
+ * The zuko column for `--zuko-live`: `auto`/`on` time zuko live (never downloading); without a usable
+ * python `auto` falls back to the stored figures, saying why, and `on` is a `Left`.
  */
 export const zukoReferenceFor = async (
   mode: 'auto' | 'on' | 'off',

@@ -1,7 +1,6 @@
 /**
- * The browser-mode page: runs the wasm rows of the speed matrix inside Chromium, bundled by
- * `browser.ts` with an entry that imports the flow packages statically. Talks to Node through
- * `window.__bench` (polled) and `console.log` lines prefixed with `bench:` (progress).
+ * The browser-mode page (bundled by `browser.ts`): runs the wasm rows in Chromium; talks to Node
+ * through `window.__bench` (polled) and `console.log` lines prefixed with `bench:` (progress).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { type BackendPlugin, tf, useBackend } from '@bijective/core';
