@@ -30,27 +30,18 @@ export type ParsedArgs =
   | { readonly kind: 'run'; readonly options: BenchOptions };
 
 /** A command-line mistake: printed with a hint, exit code 2. */
-export interface UsageError {
-  readonly kind: 'UsageError';
-  readonly message: string;
-}
+export type UsageError = { readonly kind: 'UsageError'; readonly message: string };
 
 const usage = (message: string): UsageError => ({ kind: 'UsageError', message });
 
 type Overrides = { -readonly [K in keyof BenchOptions]?: BenchOptions[K] };
 
-interface Context {
-  readonly quick: boolean;
-  readonly mode: Mode;
-}
+type Context = { readonly quick: boolean; readonly mode: Mode };
 
 type Read<V> = (flag: string, raw: string) => E.Either<UsageError, V>;
 
 /** How a flag takes its value: text read by `read` (shown as `placeholder`), or none (a switch). */
-interface Kind<V> {
-  readonly placeholder: string | undefined;
-  readonly read: Read<V>;
-}
+type Kind<V> = { readonly placeholder: string | undefined; readonly read: Read<V> };
 
 interface Row<V> extends Kind<V> {
   readonly name: `--${string}`;
@@ -379,11 +370,7 @@ export const helpText = (): string => {
   ].join('\n');
 };
 
-interface Word {
-  readonly arg: string;
-  readonly flag?: string;
-  readonly value?: string;
-}
+type Word = { readonly arg: string; readonly flag?: string; readonly value?: string };
 
 const TOKEN_OPTIONS: ParseArgsConfig['options'] = {
   ...Object.fromEntries(

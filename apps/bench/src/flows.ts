@@ -35,10 +35,7 @@ export interface FlowEntry {
   readonly continuous: boolean;
 }
 
-export interface MissingFamily {
-  readonly family: string;
-  readonly reason: string;
-}
+export type MissingFamily = { readonly family: string; readonly reason: string };
 
 /** Every usable preset, and the packages that were skipped with their reasons. */
 export interface FlowCatalog {

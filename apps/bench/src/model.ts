@@ -35,11 +35,7 @@ export interface SpeedRow {
 }
 
 /** A picture written to the output folder and embedded in the HTML report (`svg` kept out of JSON). */
-export interface Picture {
-  readonly title: string;
-  readonly file: string;
-  readonly svg: string;
-}
+export type Picture = { readonly title: string; readonly file: string; readonly svg: string };
 
 /**
  * One training run's score on the test split (nats; `ℓᵢ` per test example): `testLL = mean ℓᵢ`,

@@ -31,10 +31,7 @@ export const heatmapPng = (grid: Float32Array | readonly number[], size: number)
 };
 
 /** The square window `[lo, hi]²` the 2-D pictures show. */
-export interface Window {
-  readonly lo: number;
-  readonly hi: number;
-}
+export type Window = { readonly lo: number; readonly hi: number };
 
 const GRID = 96;
 
@@ -83,10 +80,7 @@ export const histogram2d = (points: Float32Array, w: Window, size: number): Floa
 
 const dataUri = (png: Buffer): string => `data:image/png;base64,${png.toString('base64')}`;
 
-export interface Panel {
-  readonly caption: string;
-  readonly png: Buffer;
-}
+export type Panel = { readonly caption: string; readonly png: Buffer };
 
 /** Panels side by side in one self-contained SVG (PNGs inlined, crisp pixels), with a title. */
 export const panelsSvg = (title: string, panels: readonly Panel[], panelSize: number): string => {

@@ -25,9 +25,7 @@ import { type DatasetName, qualityReference } from './reference.js';
 import { mean, median, standardError } from './stats.js';
 import { errorText } from './format.js';
 
-export interface QualityHooks {
-  readonly status: (text: string, final?: boolean) => void;
-}
+export type QualityHooks = { readonly status: (text: string, final?: boolean) => void };
 
 /** RESULTS.md's protocol sizes (continuous flows: their presets' default widths); flags override. */
 export const protocolSize = (

@@ -28,10 +28,7 @@ export const speedSizes = (o: BenchOptions): SpeedSize[] =>
   }));
 
 /** A prepared operation: `run` does one call and waits for its result; `dispose` frees its state. */
-interface Prepared {
-  readonly run: () => Promise<void> | void;
-  readonly dispose: () => void;
-}
+type Prepared = { readonly run: () => Promise<void> | void; readonly dispose: () => void };
 
 const readBack = async (t: tf.Tensor): Promise<void> => {
   try {

@@ -26,10 +26,7 @@ export interface PageResult {
   readonly rows: readonly SpeedRow[];
 }
 
-export interface PageState {
-  done: boolean;
-  result: PageResult | undefined;
-}
+export type PageState = { done: boolean; result: PageResult | undefined };
 
 const say = (message: Readonly<Record<string, unknown>>) =>
   console.log(`bench:${JSON.stringify(message)}`);
