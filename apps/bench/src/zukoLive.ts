@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Op } from './args.js';
+import type { FlowSize } from './flows.js';
 import type { PlannedCell } from './speed.js';
 import {
   type ReferenceLookup,
@@ -12,16 +13,6 @@ import {
 } from './reference.js';
 import { summarize } from './stats.js';
 import type { TimingOptions } from './timing.js';
-
-/** One zuko cell to time: a model at the bench's sizes and one operation's batch. */
-export interface ZukoCellRequest {
-  readonly model: ReferenceModel;
-  readonly op: Op;
-  readonly dim: number;
-  readonly hidden: readonly number[];
-  readonly transforms: number;
-  readonly batch: number;
-}
 
 export interface ZukoCellResult extends ZukoCellRequest {
   readonly params?: number;
@@ -156,22 +147,23 @@ const runZukoLive = async (
   return E.left(attempts.join('; ') || 'no python interpreter to try');
 };
 
-const keyOf = (c: Omit<ZukoCellRequest, 'model'> & { readonly model: string }): string =>
-  `${c.model}|${c.op}|${c.dim}|${c.hidden.join(',')}|${c.transforms}|${c.batch}`;
+const keyOf = (
+  c: FlowSize & { readonly model: string; readonly op: string; readonly batch: number },
+) => `${c.model}|${c.op}|${c.dim}|${c.hidden.join(',')}|${c.transforms}|${c.batch}`;
 
 /** The zuko cells a matrix needs, each once (a loaded `--model` is not timed in zuko again). */
-export const zukoCellsFor = (cells: readonly PlannedCell[]): ZukoCellRequest[] => {
-  const out = new Map<string, ZukoCellRequest>();
-  for (const { entry, op, size } of cells) {
+export const zukoCellsFor = (cells: readonly PlannedCell[]) => {
+  const wanted = cells.flatMap(({ entry, op, size }) => {
     const model = entry.reference;
-    if (!isModel(model) || entry.load !== undefined) continue;
+    if (!isModel(model) || entry.load !== undefined) return [];
     const { dim, hidden, transforms } = size;
     const batch = op === 'train' ? size.batch : size.evalBatch;
-    const c = { model, op, dim, hidden, transforms, batch };
-    out.set(keyOf(c), c);
-  }
-  return [...out.values()];
+    return [{ model, op, dim, hidden, transforms, batch }];
+  });
+  return [...new Map(wanted.map((c) => [keyOf(c), c] as const)).values()];
 };
+/** One zuko cell to time: a model at the bench's sizes and one operation's batch. */
+export type ZukoCellRequest = ReturnType<typeof zukoCellsFor>[number];
 
 /** A lookup from a live run only: no stored figure from another machine fills its gaps. */
 export const liveReference =
