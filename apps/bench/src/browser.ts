@@ -10,7 +10,7 @@ import type { BenchOptions } from './args.js';
 import { errorText } from './format.js';
 import type { PageOptions, PageState } from './browser/page.js';
 import { type FlowCatalog, type FlowEntry, prioritize } from './flows.js';
-import type { BrowserInfo, SpeedRow } from './model.js';
+import type { BrowserInfo, SpeedMatrix, SpeedRow } from './model.js';
 import { type ProgressSink, speedSizes } from './speed.js';
 
 /** The app's root folder (`apps/bench`), from `src/` or `dist/`. */
@@ -107,7 +107,7 @@ export const runBrowser = async (
   catalog: FlowCatalog,
   entries: readonly FlowEntry[],
   hooks: BrowserHooks,
-): Promise<BrowserInfo & { rows: readonly SpeedRow[]; gemm: readonly SpeedRow[] }> => {
+): Promise<BrowserInfo & SpeedMatrix> => {
   const none = { rows: [], gemm: [] };
   const wasm = wasmDir();
   const missing =

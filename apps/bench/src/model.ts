@@ -34,6 +34,12 @@ export interface SpeedRow {
   readonly reference?: ReferenceThroughput & { readonly ratio: number | undefined };
 }
 
+/** A speed matrix's cells and its GEMM row per backend. */
+export type SpeedMatrix = {
+  readonly gemm: readonly SpeedRow[];
+  readonly rows: readonly SpeedRow[];
+};
+
 /** A picture written to the output folder and embedded in the HTML report (`svg` kept out of JSON). */
 export type Picture = { readonly title: string; readonly file: string; readonly svg: string };
 
@@ -147,19 +153,12 @@ export interface BenchReport {
     readonly selected: readonly string[];
     readonly missing: readonly MissingFamily[];
   };
-  readonly speed?: {
-    readonly gemm: readonly SpeedRow[];
-    readonly rows: readonly SpeedRow[];
-    readonly zuko?: ZukoReferenceInfo;
-  };
+  readonly speed?: SpeedMatrix & { readonly zuko?: ZukoReferenceInfo };
   readonly quality?: {
     readonly rows: readonly QualityRow[];
     readonly pictures: readonly Picture[];
   };
-  readonly browser?: BrowserInfo & {
-    readonly rows: readonly SpeedRow[];
-    readonly gemm: readonly SpeedRow[];
-  };
+  readonly browser?: BrowserInfo & SpeedMatrix;
   readonly distill?: DistillReport;
   /** Live tensors at the end of the run minus at its start. */
   readonly leakedTensorsOverall: number;

@@ -1,7 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
   type BijectiveError,
-  type FitResult,
   DivergedError,
   type FlowDef,
   type Params,
@@ -100,11 +99,6 @@ interface EpochProgress {
   readonly bestValLoss?: number;
 }
 
-/** What the bench reads from `fit` and `fitFfjord` (which trains through `fit`). */
-type MaximumLikelihood = Pick<FitResult<Params>, 'params' | 'steps' | 'stoppedBy'> & {
-  readonly history: readonly unknown[];
-};
-
 /**
  * Train one flow under RESULTS.md's protocol (core's `fit`: Adam 1e-3, batch 256, patience 15 epochs,
  * 30 on digits); continuous presets by their fitters given only data, validation, seed and caps, so
@@ -164,7 +158,7 @@ export const trainProtocol = async (
     };
     const tally = solveTally();
     const patience = splits.name === 'digits' ? 30 : 15;
-    const r: E.Either<BijectiveError, MaximumLikelihood> =
+    const r =
       entry.id === 'continuous/ffjord' && continuous && isContinuousDef(def)
         ? await continuous.fitFfjord(def.observe(tally.onSolve), x, caps)
         : await fit(def, x, { ...caps, batchSize: 256, learningRate: 1e-3, patience });

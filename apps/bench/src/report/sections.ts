@@ -7,6 +7,7 @@ import type {
   MeanWithError,
   Picture,
   QualityRow,
+  SpeedMatrix,
   SpeedRow,
 } from '../model.js';
 import { STORED_ORIGIN } from '../reference.js';
@@ -189,7 +190,7 @@ const speedCharts = (rows: readonly SpeedRow[], backends: readonly string[]): st
 /** A speed matrix: lead, charts, pivot tables, GEMM (chart and table), leaks, every cell. */
 const speedBlocks = (
   title: string,
-  { rows, gemm }: { readonly rows: readonly SpeedRow[]; readonly gemm: readonly SpeedRow[] },
+  { rows, gemm }: SpeedMatrix,
   backends: readonly string[],
   lead: string,
 ): Block[] => [
