@@ -186,15 +186,9 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
     if (o.mode === 'speed') {
       if (available.length === 0) return E.left('no backend could be loaded');
       // The model's rows first (its own sizes, the run's batches), so a time budget cuts presets, not them.
+      const batches = { batch: o.batch, evalBatch: o.evalBatch };
       const cells = [
-        ...(model === undefined
-          ? []
-          : planMatrix(
-              [model.entry],
-              o.ops,
-              [{ ...model.size, batch: o.batch, evalBatch: o.evalBatch }],
-              names,
-            )),
+        ...(model ? planMatrix([model.entry], o.ops, [{ ...model.size, ...batches }], names) : []),
         ...planMatrix(prioritize(entries), o.ops, speedSizes(o), names),
       ];
       // zuko first, in the same run and at the same sizes, so the ratio column divides by a live figure.

@@ -17,6 +17,10 @@ export interface SpeedSize extends FlowSize {
   readonly evalBatch: number;
 }
 
+/** The batch of an operation: a training step's, or logProb's and sample's. */
+export const batchOf = (op: string, size: SpeedSize) =>
+  op === 'train' ? size.batch : size.evalBatch;
+
 /** The speed matrix sizes, one per `--dim` (hidden widths: RESULTS.md's for that dim). */
 export const speedSizes = (o: BenchOptions): SpeedSize[] =>
   o.dims.map((dim) => ({
@@ -50,7 +54,7 @@ const prepare = (
   size: SpeedSize,
   seed: number,
 ): Prepared => {
-  const n = op === 'train' ? size.batch : size.evalBatch;
+  const n = batchOf(op, size);
   const normal = (cols: number, s: number) =>
     tf.randomNormal([n, cols], 0, 1, 'float32', tfSeed(s)) as tf.Tensor2D;
   const c = def.contextDim > 0 ? normal(def.contextDim, seed + 1) : undefined;
@@ -91,7 +95,7 @@ const baseRow = (flow: string, backend: string, op: SpeedRow['op'], size: SpeedS
   backend,
   op,
   dim: size.dim,
-  batch: op === 'train' ? size.batch : size.evalBatch,
+  batch: batchOf(op, size),
   hidden: [...size.hidden],
   transforms: size.transforms,
 });
@@ -104,10 +108,7 @@ const withReference = (
   lookup: ReferenceLookup,
   samplesPerSecond?: number,
 ): Pick<SpeedRow, 'reference'> => {
-  const ref = lookup(entry.reference, op, {
-    ...size,
-    batch: op === 'train' ? size.batch : size.evalBatch,
-  });
+  const ref = lookup(entry.reference, op, { ...size, batch: batchOf(op, size) });
   if (ref === undefined) return {};
   const ratio =
     samplesPerSecond === undefined ? undefined : samplesPerSecond / ref.samplesPerSecond;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Op } from './args.js';
 import type { FlowSize } from './flows.js';
-import type { PlannedCell } from './speed.js';
+import { type PlannedCell, batchOf } from './speed.js';
 import {
   type ReferenceLookup,
   type ReferenceModel,
@@ -157,8 +157,7 @@ export const zukoCellsFor = (cells: readonly PlannedCell[]) => {
     const model = entry.reference;
     if (!isModel(model) || entry.load !== undefined) return [];
     const { dim, hidden, transforms } = size;
-    const batch = op === 'train' ? size.batch : size.evalBatch;
-    return [{ model, op, dim, hidden, transforms, batch }];
+    return [{ model, op, dim, hidden, transforms, batch: batchOf(op, size) }];
   });
   return [...new Map(wanted.map((c) => [keyOf(c), c] as const)).values()];
 };
