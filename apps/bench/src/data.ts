@@ -32,12 +32,7 @@ export const loadSplits = async (name: DatasetName, dir = DATA_DIR) => {
 export type Splits = Awaited<ReturnType<typeof loadSplits>>;
 
 /** Per-pixel mean and std of digits (train split, [0, 1) scale): model space back to pixels. */
-export const loadDigitsScale = async (
-  dir = DATA_DIR,
-): Promise<{ mean: Float32Array; std: Float32Array }> => {
-  const [m, s] = await Promise.all([
-    readMatrix('digits_mean.csv', dir),
-    readMatrix('digits_std.csv', dir),
-  ]);
-  return { mean: m.values, std: s.values };
+export const loadDigitsScale = async (dir = DATA_DIR) => {
+  const [m, s] = await Promise.all(['mean', 'std'].map((k) => readMatrix(`digits_${k}.csv`, dir)));
+  return { mean: m!.values, std: s!.values };
 };

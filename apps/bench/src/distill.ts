@@ -181,13 +181,9 @@ export const runDistillTraining = async (
   const splits =
     setup.splits ?? (await loadSplits('moons').catch((e: unknown) => `data: ${errorText(e)}`));
   if (typeof splits === 'string') return fail(splits);
-  let teacherDef: FlowDef<Params>;
-  let studentDef: FlowDef<Params>;
-  try {
-    [teacherDef, studentDef] = [teacher.build(size), student.build(size)];
-  } catch (e) {
-    return fail(`build: ${errorText(e)}`);
-  }
+  const defs = E.tryCatch(() => [teacher.build(size), student.build(size)] as const, errorText);
+  if (E.isLeft(defs)) return fail(`build: ${defs.left}`);
+  const [teacherDef, studentDef] = defs.right;
 
   // 1. The teacher, under the quality protocol.
   const t0 = performance.now();

@@ -319,10 +319,8 @@ export const runQuality = async (
       let defs: { train: FlowDef<Params>; evaluate: FlowDef<Params> };
       try {
         const train = entry.build(size);
-        defs = {
-          train,
-          evaluate: entry.continuous ? entry.build(size, { trace: 'exact' }) : train,
-        };
+        const evaluate = entry.continuous ? entry.build(size, { trace: 'exact' }) : train;
+        defs = { train, evaluate };
       } catch (e) {
         rows.push({ ...base, status: 'failed', reason: `build: ${errorText(e)}` });
         hooks.status(`${name}: build failed: ${errorText(e)}`, true);
