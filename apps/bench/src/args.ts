@@ -10,11 +10,11 @@ const ZUKO_LIVE_MODES = ['auto', 'on', 'off'] as const;
 const ZUKO_FLOWS: readonly ZukoFlowName[] = ['MAF', 'RealNVP', 'NSF'];
 const DATASETS = ['moons', '8gaussians', 'checkerboard', 'pinwheel', '2spirals', 'digits'] as const;
 
-/** What the app measures: throughput, trained log-likelihood, wasm in Chromium, or MAF → IAF distillation. */
+/** What the app measures: speed, trained log-likelihood, wasm in Chromium, MAF → IAF distilling. */
 export type Mode = (typeof MODES)[number];
-/** A bundle of defaults: `quick` fits the 3-minute budget on 2 cores, `full` is the complete protocol. */
+/** A bundle of defaults: `quick` fits 3 minutes on 2 cores, `full` is the complete protocol. */
 export type PresetName = (typeof PRESETS)[number];
-/** `--zuko-live`: time zuko in the run (`on`), when it imports (`auto`), or use stored figures (`off`). */
+/** `--zuko-live`: time zuko in the run (`on`), if it imports (`auto`), or use stored figures. */
 export type ZukoLiveMode = (typeof ZUKO_LIVE_MODES)[number];
 export type Op = 'train' | 'logProb' | 'sample';
 export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow';
@@ -102,7 +102,7 @@ const integer = (min: number) =>
 
 const positive = numeric('S', 'a positive number', (n) => Number.isFinite(n) && n > 0);
 
-/** A non-empty list of integers ≥ `min`; given `distinct` (the items' noun), repeats are an error. */
+/** A non-empty list of integers ≥ `min`; with `distinct` (the items' noun) repeats are an error. */
 const integers = (min: number, placeholder = 'N[,N…]', distinct?: string) =>
   takes<readonly number[]>(placeholder, (flag, raw) =>
     items(raw).length === 0
@@ -307,8 +307,8 @@ const store = <K extends keyof BenchOptions>(o: Overrides, key: K, value: BenchO
 };
 
 /**
- * The defaults of each preset in each mode. `quick` (`pnpm bench`) ends within 3 minutes on 2 cores;
- * `full` adds dim 64, more repetitions and the whole quality protocol.
+ * The defaults of each preset in each mode. `quick` (`pnpm bench`) ends within 3 minutes on 2
+ * cores; `full` adds dim 64, more repetitions and the whole quality protocol.
  */
 export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => {
   const o: Overrides = {};
@@ -427,8 +427,8 @@ const conflict = (o: Overrides, options: BenchOptions): string | undefined => {
 };
 
 /**
- * Parse argv into {@link BenchOptions}: preset defaults, then the flags in any order. Unknown flags,
- * missing and impossible values are a `Left` naming the flag.
+ * Parse argv into {@link BenchOptions}: preset defaults, then the flags in any order. Unknown
+ * flags, missing and impossible values are a `Left` naming the flag.
  */
 export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedArgs> => {
   const o: Overrides = {};

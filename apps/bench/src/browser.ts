@@ -38,7 +38,7 @@ const wasmDir = (): string | undefined => {
 const NODE_BUILTINS =
   /^(node:)?(fs|fs\/promises|path|os|url|zlib|util|crypto|worker_threads|perf_hooks|child_process|module|http|net|stream|buffer)$/;
 
-/** Bundle the page with esbuild, importing the loaded flow packages statically; Node built-ins stubbed. */
+/** Bundle the page with esbuild: flow packages imported statically, Node built-ins stubbed. */
 const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
   const esbuild = await import('esbuild');
   const here = fileURLToPath(new URL('.', import.meta.url));

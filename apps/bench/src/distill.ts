@@ -30,7 +30,7 @@ export type Distill = typeof import('@bijective/autoregressive').distill;
 
 /** The student's test log-likelihood must be at least the teacher's minus this many nats. */
 const DISTILL_TOLERANCE = 0.1;
-/** IAF must sample at least this many times faster than MAF at dim 64 (RESULTS.md's digits size). */
+/** IAF must sample at least this many times faster than MAF at dim 64 (the digits size). */
 export const SPEEDUP_THRESHOLD = 20;
 const SPEEDUP_DIM = 64;
 export const TEACHER_ID = 'autoregressive/maf';
@@ -50,8 +50,8 @@ const SETTINGS = {
 };
 /** Held-out teacher draws scored every 250 steps; the best step's parameters are kept. */
 const VALIDATION = { samples: 5000, every: 250 } as const;
-// Loss `(1 − α)·KL(q‖p) + α·KL(p‖q)`, α = `--forward-weight`. The criterion, a test log-likelihood
-// on teacher-like data, is `E[log p] − KL(p‖q)`: the forward KL is what it measures. Reverse KL alone
+// Loss `(1 − α)·KL(q‖p) + α·KL(p‖q)`, α = `--forward-weight`. The criterion, a test LL on
+// teacher-like data, is `E[log p] − KL(p‖q)`: the forward KL is what it measures. Reverse KL alone
 // (α = 0, the published objective) is mode-seeking: on moons the student drops a moon.
 /** Steps per point of the KL curve (and per progress report). */
 const KL_WINDOW = 50;
@@ -70,7 +70,7 @@ export const meanWithError = (xs: readonly number[]) => ({
   n: xs.length,
 });
 
-/** A per-step history averaged over windows of `window` steps; `step` is the window's last (1-based). */
+/** A per-step history averaged over windows of `window` steps; `step` is the window's last. */
 export const windowedCurve = (
   history: readonly number[],
   window: number,
@@ -80,7 +80,7 @@ export const windowedCurve = (
     return { step: i * window + w.length, kl: mean(w) };
   });
 
-/** Pair the teacher's and student's `sample` cells by size and backend: the speed-up `iaf / maf`. */
+/** Pair the teacher's and student's `sample` cells by size and backend: speed-up `iaf / maf`. */
 export const speedups = (rows: readonly SpeedRow[], threshold = SPEEDUP_THRESHOLD) => {
   const samples = rows.filter((r) => r.op === 'sample');
   const key = (r: SpeedRow) => `${r.dim}|${r.backend}|${r.hidden.join(',')}|${r.transforms}`;
@@ -112,7 +112,7 @@ export const speedups = (rows: readonly SpeedRow[], threshold = SPEEDUP_THRESHOL
     });
 };
 
-/** Per-example scores of a trained model as a report row (test LL ± s.e., median) with how it trained. */
+/** A trained model's report row: test LL ± s.e. and median of per-example scores; its training. */
 export const modelRow = (
   entry: FlowEntry,
   params: Params,

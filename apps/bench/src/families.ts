@@ -7,8 +7,8 @@ export const importFailure = (specifier: string, e: unknown): string =>
   `cannot import ${specifier}: ${errorText(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/")}`;
 
 /**
- * Find the flow families (core's `familyPackages`: dependencies declaring `"bijective": { "family" }`),
- * import each by a name held in a variable and collect its `presets`; nothing here throws.
+ * Find the flow families (core's `familyPackages`: dependencies declaring `"bijective":
+ * { "family" }`), import each by a name held in a variable, collect its `presets`; never throws.
  */
 export const loadCatalog = async (): Promise<FlowCatalog> => {
   const modules: FamilyModule[] = [];

@@ -26,7 +26,7 @@ export interface FlowEntry {
   readonly name: string;
   /** An unconditional definition at these sizes plus extra preset options (may throw). */
   readonly build: (size: FlowSize, extra?: JsonObject) => FlowDef<Params>;
-  /** A model with its own parameters (a loaded file), made afresh per call; replaces build + init. */
+  /** A model with its own parameters (a loaded file), made afresh per call, instead of build. */
   readonly load?: () => { readonly def: FlowDef<Params>; readonly params: Params };
   /** The training loss of one step when it is not `-mean log p(x)` (flow matching's). */
   readonly trainLoss?: TrainLoss;
@@ -135,7 +135,7 @@ export const coreEntries = (): FlowEntry[] =>
       : [],
   );
 
-/** A flow package's module as imported (statically in the browser, dynamically in Node), or why not. */
+/** A flow package's module as imported (statically in browsers), or why not. */
 export type FamilyModule = { readonly family: string; readonly packageName: string } & (
   | { readonly ok: true; readonly module: Readonly<Record<string, unknown>> }
   | { readonly ok: false; readonly reason: string }
@@ -172,7 +172,7 @@ export type Selection =
   | { readonly ok: true; readonly entries: readonly FlowEntry[] }
   | { readonly ok: false; readonly message: string };
 
-/** Resolve `--flows`: `default`, `all`, a preset name or `family/name`; unknown names are an error. */
+/** Resolve `--flows`: `default`, `all`, a preset name or `family/name`; unknown ones are errors. */
 export const selectFlows = (
   catalog: FlowCatalog,
   names: readonly string[],

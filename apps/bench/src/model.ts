@@ -7,7 +7,7 @@ import type { KernelFigures } from './speed.js';
 import type { Summary } from './stats.js';
 import type { ZukoReferenceInfo } from './zukoLive.js';
 
-/** One cell of the speed matrix (or the GEMM row): what ran, how long it took, and how it compares. */
+/** One cell of the speed matrix (or the GEMM row): what ran, how long it took, how it compares. */
 export interface SpeedRow {
   /** `family/name`, or `gemm` for the matMul row. */
   readonly flow: string;
@@ -29,7 +29,7 @@ export interface SpeedRow {
   /** Tensors left behind by the timed calls (0 is the only good value), over `calls` calls. */
   readonly leakedTensors?: number;
   readonly calls?: number;
-  /** Untimed calls with every kernel counted: calls per operation, share of time outside kernels. */
+  /** Untimed calls with every kernel counted: calls per operation, time share outside kernels. */
   readonly kernels?: KernelFigures;
   readonly reference?: ReferenceThroughput & { readonly ratio: number | undefined };
 }
@@ -40,7 +40,7 @@ export type SpeedMatrix = {
   readonly rows: readonly SpeedRow[];
 };
 
-/** A picture written to the output folder and embedded in the HTML report (`svg` kept out of JSON). */
+/** A picture written to the output folder and inlined in the HTML report (`svg` not in JSON). */
 export type Picture = { readonly title: string; readonly file: string; readonly svg: string };
 
 /**
@@ -124,7 +124,7 @@ export interface DistillTraining {
   readonly teacherLLOnTeacherSamples?: MeanWithError;
   readonly klEstimate?: MeanWithError;
   readonly forwardKlEstimate?: MeanWithError;
-  /** Medians of the per-draw log-ratios (the means are heavy-tailed: log-densities of −10⁶ occur). */
+  /** Medians of the per-draw log-ratios (the means are heavy-tailed: log p of −10⁶ occurs). */
   readonly klMedian?: number;
   readonly forwardKlMedian?: number;
 }

@@ -35,12 +35,12 @@ export type Window = { readonly lo: number; readonly hi: number };
 
 const GRID = 96;
 
-/** One 2-D panel: a histogram of points `[n, 2]` (flattened), or a density from its log on a grid. */
+/** One 2-D panel: a histogram of points `[n, 2]` (flattened), or a density from its log. */
 export type Panel2d = { readonly caption: string } & (
   { readonly points: Float32Array } | { readonly logProb: (grid: Matrix) => Float32Array }
 );
 
-/** 96×96 heat maps over `extent` plus 5%: histograms of points, or `exp log p` at the grid's centres. */
+/** 96×96 heat maps over `extent` plus 5%: histograms of points, or `exp log p` at cell centres. */
 export const panels2d = (extent: Matrix, panels: readonly Panel2d[]): Panel[] => {
   let lo = Infinity;
   let hi = -Infinity;

@@ -7,7 +7,7 @@ export interface ProgressStream {
   readonly isTTY?: boolean;
 }
 
-/** A status printer: on a terminal it redraws one line, elsewhere prints only `final` lines (CI logs). */
+/** A status printer: on a terminal it redraws one line, elsewhere prints `final` lines only. */
 export const statusLine = (stream: ProgressStream, enabled = true) => ({
   update: (text: string, final = false): void => {
     if (!enabled) return;
@@ -16,7 +16,7 @@ export const statusLine = (stream: ProgressStream, enabled = true) => ({
   },
 });
 
-/** The speed matrix's progress: a redrawn line above kept failures and leaks, or a line per cell. */
+/** The speed matrix's progress: a redrawn line below kept failures and leaks, or one per cell. */
 export const terminalProgress = (stream: ProgressStream, enabled = true): ProgressSink => {
   const status = statusLine(stream, enabled);
   let [total, t0, current] = [0, 0, ''];

@@ -26,7 +26,7 @@ import { errorText } from './format.js';
 
 export type QualityHooks = { readonly status: (text: string, final?: boolean) => void };
 
-/** RESULTS.md's protocol sizes (continuous flows: their presets' default widths); flags override. */
+/** RESULTS.md's protocol sizes (continuous: their presets' default widths); flags override. */
 export const protocolSize = (
   dataset: DatasetName,
   entry: FlowEntry,
@@ -100,9 +100,9 @@ interface EpochProgress {
 }
 
 /**
- * Train one flow under RESULTS.md's protocol (core's `fit`: Adam 1e-3, batch 256, patience 15 epochs,
- * 30 on digits); continuous presets by their fitters given only data, validation, seed and caps, so
- * their rows measure the library's defaults. Never throws: a failure is a `Left` with the reason.
+ * Train one flow under RESULTS.md's protocol (core's `fit`: Adam 1e-3, batch 256, patience 15
+ * epochs, 30 on digits); continuous presets by their fitters given only data, validation, seed and
+ * caps, so their rows measure the library's defaults. Never throws: a failure is a `Left`.
  */
 export const trainProtocol = async (
   entry: FlowEntry,
@@ -208,8 +208,8 @@ const picturePanels = async (
 };
 
 /**
- * Pool one (flow, data set) over seeds as RESULTS.md does: mean test LL with [min, max], mean of the
- * medians, total wall time; one run is reported as it is. NFE: means, only if every seed has one.
+ * Pool one (flow, data set) over seeds as RESULTS.md does: mean test LL with [min, max], mean of
+ * the medians, total wall time; one run is reported as it is. NFE: means, if every seed has one.
  */
 export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): Partial<QualityRow> => {
   if (runs.length === 1) {

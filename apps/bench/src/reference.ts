@@ -3,8 +3,8 @@ import type { QualityRow } from './model.js';
 
 /**
  * zuko 1.6.0's results (PyTorch 1.13, CPU, 2 threads), copied from RESULTS.md so the app stands
- * alone: test LL in nats (mean [min, max] over 3 seeds, median); samples/s (train batch 256, logProb
- * and sample 1024), which vary by about ±30% between processes.
+ * alone: test LL in nats (mean [min, max] over 3 seeds, median); samples/s (train batch 256,
+ * logProb and sample 1024), which vary by about ±30% between processes.
  */
 
 export type ReferenceModel = 'MAF' | 'RealNVP' | 'NSF';
@@ -76,7 +76,7 @@ export const referenceDataset = (size: FlowSize): DatasetName | undefined =>
     ? REFERENCE_SIZES.find((s) => s.dim === size.dim && `${s.hidden}` === `${size.hidden}`)?.dataset
     : undefined;
 
-/** Where RESULTS.md's throughput came from (zuko re-measured 2x slower on 2026-11-30: prefer live). */
+/** Where RESULTS.md's throughput came from (zuko re-measured 2x slower on 2026-11-30). */
 export const STORED_ORIGIN =
   'RESULTS.md: zuko 1.6.0, PyTorch 1.13, another 2-core machine, recorded before 2026-11-23';
 

@@ -38,7 +38,7 @@ const environment = (): Record<string, string | number> => ({
   cpus: cpus().length,
   cpu: cpus()[0]?.model.trim() ?? 'unknown',
   tfjs: tf.version_core,
-  // Other processes skew every timing (PyTorch's OpenMP threads far more than tfjs): say how busy the machine was.
+  // Other processes skew every timing (PyTorch's threads more than tfjs): say how busy it was.
   'load average (1 min, at the end)': Number(loadavg()[0]!.toFixed(2)),
 });
 
@@ -96,7 +96,7 @@ const chooseFlows = (c: FlowCatalog, o: BenchOptions): E.Either<string, readonly
   }
   const sel = selectFlows(c, o.flows, o.mode);
   if (!sel.ok) return E.left(sel.message);
-  // The quick quality preset trains the three discrete reference models only; continuous ones take minutes each.
+  // The quick quality preset trains the discrete reference models only (continuous: minutes each).
   const entries =
     o.mode === 'quality' && o.preset === 'quick' && byDefault
       ? sel.entries.filter((e) => !e.continuous)
@@ -185,13 +185,13 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
   const run = async (): Promise<E.Either<string, Sections>> => {
     if (o.mode === 'speed') {
       if (available.length === 0) return E.left('no backend could be loaded');
-      // The model's rows first (its own sizes, the run's batches), so a time budget cuts presets, not them.
+      // The model's rows first (own sizes, the run's batches): a budget cuts presets, not them.
       const batches = { batch: o.batch, evalBatch: o.evalBatch };
       const cells = [
         ...(model ? planMatrix([model.entry], o.ops, [{ ...model.size, ...batches }], names) : []),
         ...planMatrix(prioritize(entries), o.ops, speedSizes(o), names),
       ];
-      // zuko first, in the same run and at the same sizes, so the ratio column divides by a live figure.
+      // zuko first, in the same run at the same sizes: the ratio column divides by a live figure.
       const zukoCells = zukoCellsFor(cells);
       if (o.zukoLive !== 'off' && zukoCells.length > 0)
         io.stderr.write(`[speed] timing zuko live: ${zukoCells.length} cell(s)\n`);

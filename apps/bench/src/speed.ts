@@ -31,7 +31,7 @@ export const speedSizes = (o: BenchOptions): SpeedSize[] =>
     evalBatch: o.evalBatch,
   }));
 
-/** A prepared operation: `run` does one call and waits for its result; `dispose` frees its state. */
+/** A prepared operation: `run` does one call and waits for its result; `dispose` frees it. */
 type Prepared = { readonly run: () => Promise<void> | void; readonly dispose: () => void };
 
 const readBack = async (t: tf.Tensor): Promise<void> => {

@@ -1,7 +1,7 @@
 /**
- * Statistics of repeated timings with d3-array (quantiles: Hyndman & Fan 1996 type 7, as R and
- * NumPy). Timings on a shared machine are skewed (a run is only ever slowed down): the report shows
- * the median and the IQR rather than the mean and standard deviation.
+ * Statistics of repeated timings with d3-array; quantiles of type 7 (Hyndman & Fan 1996; R, NumPy):
+ * `Q(p) = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎)`, `h = (n − 1)p`. Timings on a shared machine are
+ * skewed (a run is only ever slowed down): the report shows the median and IQR, not mean and sd.
  */
 import { deviation, max, mean as average, min, quantile } from 'd3-array';
 
@@ -18,7 +18,7 @@ export const median = (xs: readonly number[]): number => nan(quantile(xs, 0.5));
 export const standardError = (xs: readonly number[]): number =>
   nan(deviation(xs)) / Math.sqrt(xs.length);
 
-/** Median, quartiles (type 7: `h = (n − 1)p`, `Q(p) = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎)`), IQR, extremes, mean. */
+/** Median, quartiles, IQR, extremes and mean of a sample. */
 export const summarize = (xs: readonly number[]) => {
   const q1 = nan(quantile(xs, 0.25));
   const q3 = nan(quantile(xs, 0.75));

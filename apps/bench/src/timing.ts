@@ -6,7 +6,7 @@ export interface TimingOptions {
   readonly maxSeconds: number;
   /** … but only after at least this many (default 3, or `reps` if smaller). */
   readonly minReps?: number;
-  /** A `performance.now()` after which no timed call starts once one has run (the matrix budget). */
+  /** A `performance.now()` after which no timed call starts once one has run (matrix budget). */
   readonly deadline?: number;
 }
 

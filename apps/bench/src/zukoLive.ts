@@ -88,7 +88,7 @@ export const parseZukoOutput = (
   return bad === undefined ? E.right({ zuko, torch, threads, python, cells: ok }) : E.left(bad);
 };
 
-/** Interpreters to try: `BIJECTIVE_PYTHON`, Debian's `/usr/bin/python3` (python3-torch), `python3`. */
+/** Interpreters to try: `BIJECTIVE_PYTHON`, `/usr/bin/python3` (Debian's torch), `python3`. */
 export const pythonCandidates = (env: NodeJS.ProcessEnv): string[] =>
   [env['BIJECTIVE_PYTHON'], '/usr/bin/python3', 'python3'].filter(
     (p, i, all): p is string => p !== undefined && p !== '' && all.indexOf(p) === i,
@@ -191,8 +191,8 @@ export interface ZukoReferenceInfo {
 }
 
 /**
- * The zuko column for `--zuko-live`: `auto`/`on` time zuko live (never downloading); without a usable
- * python `auto` falls back to the stored figures, saying why, and `on` is a `Left`.
+ * The zuko column for `--zuko-live`: `auto`/`on` time zuko live (never downloading); without a
+ * usable python `auto` falls back to the stored figures, saying why, and `on` is a `Left`.
  */
 export const zukoReferenceFor = async (
   mode: 'auto' | 'on' | 'off',

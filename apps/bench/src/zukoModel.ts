@@ -24,8 +24,8 @@ export const zukoModelId = (flow: ZukoFlowName, path: string): string =>
   `zuko/${flow} (${basename(path)})`;
 
 /**
- * A trained zuko flow's safetensors file as a speed-matrix entry, checked with `fromZuko` once (a bad
- * file is a `Left` before any timing); each cell gets the definition and parameters afresh.
+ * A trained zuko flow's safetensors file as a speed-matrix entry, checked with `fromZuko` once (a
+ * bad file is a `Left` before any timing); each cell gets the definition and parameters afresh.
  */
 export const loadZukoModel = (
   path: string,

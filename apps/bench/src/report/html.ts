@@ -38,7 +38,7 @@ const html = (b: Block): string => {
   }
 };
 
-/** The self-contained HTML report: inline CSS, SVG charts and pictures; no script, no external assets. */
+/** The self-contained HTML report: inline CSS, SVG charts and pictures; no script or other file. */
 export const renderHtml = (report: BenchReport): string => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>bijective bench: ${escapeXml(report.options.mode)} (${escapeXml(report.options.preset)})</title><style>${CSS}</style></head>

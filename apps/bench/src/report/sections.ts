@@ -81,7 +81,7 @@ const zukoColumnText = (info: ZukoReferenceInfo | undefined): string =>
 const speedLead = (o: BenchReport['options'], zuko: ZukoReferenceInfo | undefined): string =>
   `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; ${zukoColumnText(zuko)} Kernel calls: tfjs kernels the engine ran in one operation (one training step, one logProb or one sample call), counted in extra untimed calls after the timed ones; outside kernels: the share of such a call’s wall time (the median of three calls, one for calls over 0.5 s) spent outside the backend’s kernel functions (engine bookkeeping, autodiff tape, glue, read-back).`;
 
-/** The speed matrix as one pivot table per size: a row per flow and operation, a column per backend. */
+/** The speed matrix as a pivot table per size: a row per flow and op, a column per backend. */
 const speedPivotTables = (rows: readonly SpeedRow[], backends: readonly string[]): Table[] =>
   groups(rows, (r) => `${r.dim}|${r.hidden.join(',')}|${r.transforms}`).map(([, rs]) => {
     const r0 = rs[0]!;
@@ -353,7 +353,7 @@ const distillCrossTable = (t: DistillTraining): Table => {
   };
 };
 
-/** The student's KL history: the last per-step values and the windowed curve thinned to ~8 entries. */
+/** The student's KL history: the last per-step values, the windowed curve thinned to ~8 points. */
 const distillKlText = (s: NonNullable<DistillTraining['student']>): string => {
   const every = Math.max(1, Math.ceil(s.klCurve.length / 8));
   const curve = s.klCurve.filter((_, i) => i % every === every - 1 || i === s.klCurve.length - 1);

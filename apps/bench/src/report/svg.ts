@@ -74,7 +74,7 @@ const frame = (c: {
 
 const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 
-/** Grouped horizontal bars: log10 axis with decade ticks (or linear from 0), zuko's figure as a tick. */
+/** Grouped horizontal bars: log10 axis with decade ticks (or linear), zuko's figure as a tick. */
 export const barChart = (
   groups: readonly BarGroup[],
   o: {
@@ -136,7 +136,7 @@ export const barChart = (
   });
 };
 
-/** A dot plot: estimate ± error as a dot and bar, zuko's mean a diamond, its [min, max] a grey band. */
+/** A dot plot: estimate ± error as dot and bar, zuko's mean a diamond, [min, max] a grey band. */
 export const dotChart = (
   dots: readonly Dot[],
   o: { readonly title: string; readonly unit: string },
