@@ -8,73 +8,41 @@ const MODES = ['speed', 'quality', 'browser', 'distill'] as const;
 const PRESETS = ['quick', 'full'] as const;
 const ZUKO_LIVE_MODES = ['auto', 'on', 'off'] as const;
 const ZUKO_FLOWS: readonly ZukoFlowName[] = ['MAF', 'RealNVP', 'NSF'];
-const DATASETS: readonly DatasetName[] = [
-  'moons',
-  '8gaussians',
-  'checkerboard',
-  'pinwheel',
-  '2spirals',
-  'digits',
-];
+const DATASETS = ['moons', '8gaussians', 'checkerboard', 'pinwheel', '2spirals', 'digits'] as const;
 
-/**
- * What the app measures: throughput, trained log-likelihood, wasm throughput
- * inside Chromium, or MAF → IAF distillation (log-likelihood gap and sampling speed-up).
- */
+/** What the app measures: speed, trained log-likelihood, wasm in Chromium, MAF → IAF distilling. */
 export type Mode = (typeof MODES)[number];
-/** A bundle of defaults: `quick` fits the 3-minute budget on 2 cores, `full` is the complete protocol. */
+/** A bundle of defaults: `quick` fits 3 minutes on 2 cores, `full` is the complete protocol. */
 export type PresetName = (typeof PRESETS)[number];
-/** `--zuko-live`: `auto` times zuko in the run when PyTorch and zuko import (else stored figures, labelled), `on` requires it, `off` uses the stored figures. */
+/** `--zuko-live`: time zuko in the run (`on`), if it imports (`auto`), or use stored figures. */
 export type ZukoLiveMode = (typeof ZUKO_LIVE_MODES)[number];
-/** A timed operation of the speed matrix. */
 export type Op = 'train' | 'logProb' | 'sample';
-/** A backend the app knows how to load. */
 export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow';
-/** The timed operations of the speed matrix. */
 export const OPS: readonly Op[] = ['train', 'logProb', 'sample'];
-/** The backends the app can load, in display order. */
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'native', 'tensorflow'];
 
-/**
- * The fully resolved options of one benchmark run (preset defaults overridden by flags): one
- * field per row of the flag table, typed by its reader; the row's `--help` line says what it means.
- * `flows` is `['default']` for the mode's default selection; `hidden`, `budgetSeconds`, `maxSteps`,
- * `trainBackend`, `seeds`, `model` and `zuko` are `undefined` when left to the mode.
- */
+/** The resolved options of a run: one field per row of the flag table, typed by its reader. */
 export type BenchOptions = { readonly [K in keyof typeof ROWS]: ValueOf<(typeof ROWS)[K]> };
 
-/** The result of parsing argv: either help was asked for, or a run. */
 export type ParsedArgs =
   | { readonly kind: 'help' }
   | { readonly kind: 'list'; readonly options: BenchOptions }
   | { readonly kind: 'run'; readonly options: BenchOptions };
 
 /** A command-line mistake: printed with a hint, exit code 2. */
-export interface UsageError {
-  readonly kind: 'UsageError';
-  readonly message: string;
-}
+export type UsageError = { readonly kind: 'UsageError'; readonly message: string };
 
 const usage = (message: string): UsageError => ({ kind: 'UsageError', message });
 
 type Overrides = { -readonly [K in keyof BenchOptions]?: BenchOptions[K] };
 
-/** What a default depends on: the preset and the mode. */
-interface Context {
-  readonly quick: boolean;
-  readonly mode: Mode;
-}
+type Context = { readonly quick: boolean; readonly mode: Mode };
 
-/** Reads a flag's raw text into the option's value; `flag` names it in messages. */
 type Read<V> = (flag: string, raw: string) => E.Either<UsageError, V>;
 
 /** How a flag takes its value: text read by `read` (shown as `placeholder`), or none (a switch). */
-interface Kind<V> {
-  readonly placeholder: string | undefined;
-  readonly read: Read<V>;
-}
+type Kind<V> = { readonly placeholder: string | undefined; readonly read: Read<V> };
 
-/** A row of the flag table: the flag, how it takes its value, its `--help` line and its default. */
 interface Row<V> extends Kind<V> {
   readonly name: `--${string}`;
   readonly help: string;
@@ -86,7 +54,6 @@ type ValueOf<R> = R extends Row<infer V> ? V : never;
 const row = <V>(name: `--${string}`, kind: Kind<V>, help: string, initial: (c: Context) => V) =>
   ({ name, ...kind, help, initial }) satisfies Row<V>;
 
-/** A default that depends on the preset only. */
 const quickFull =
   <V>(quick: V, full: V) =>
   (c: Context): V =>
@@ -110,10 +77,8 @@ const readChoice = <T extends string>(flag: string, allowed: readonly T[], raw: 
 };
 
 const takes = <V>(placeholder: string, read: Read<V>): Kind<V> => ({ placeholder, read });
-/** The same flag for an option whose default is `undefined` (left to the mode). */
 const maybe = <V>(kind: Kind<V>): Kind<V | undefined> => kind;
 
-/** A number written as non-blank text that passes `good`; `expected` is the message's noun. */
 const numeric = (
   placeholder: string,
   expected: string,
@@ -137,7 +102,7 @@ const integer = (min: number) =>
 
 const positive = numeric('S', 'a positive number', (n) => Number.isFinite(n) && n > 0);
 
-/** A non-empty comma-separated list of integers ≥ `min`; given `distinct` (the items' noun), repeats are an error. */
+/** A non-empty list of integers ≥ `min`; with `distinct` (the items' noun) repeats are an error. */
 const integers = (min: number, placeholder = 'N[,N…]', distinct?: string) =>
   takes<readonly number[]>(placeholder, (flag, raw) =>
     items(raw).length === 0
@@ -155,7 +120,7 @@ const integers = (min: number, placeholder = 'N[,N…]', distinct?: string) =>
 const oneOf = <T extends string>(allowed: readonly T[], placeholder = allowed.join('|')) =>
   takes(placeholder, (flag, raw) => readChoice(flag, allowed, raw));
 
-/** A comma-separated list of `allowed` (repeats dropped, first order kept), or `all` for every one. */
+/** A list of `allowed` (repeats dropped), or `all`. */
 const someOf = <T extends string>(allowed: readonly T[]) =>
   takes<readonly T[]>('LIST', (flag, raw) => {
     const xs = items(raw);
@@ -171,18 +136,13 @@ const someOf = <T extends string>(allowed: readonly T[]) =>
     );
   });
 
-/** Any non-empty text; `what` is the message's noun ('a folder'). */
 const text = (what: string, placeholder: string) =>
   takes(placeholder, (flag, raw) => check(raw !== '', raw, `${flag}: expected ${what}`));
 
 const trains = ({ mode }: Context) => mode === 'quality' || mode === 'distill';
 const distill = ({ mode }: Context) => mode === 'distill';
 
-/**
- * The flag table, one row per option in `--help` order: it declares {@link BenchOptions} (each
- * option's type is its reader's), the parsing, the `--help` text and each preset's default in
- * each mode. Adding a flag is adding its row here.
- */
+/** The flag table in `--help` order: the options' types, parsing, help text and defaults. */
 const ROWS = {
   mode: row('--mode', oneOf(MODES), 'what to measure (default speed)', (c) => c.mode),
   preset: row(
@@ -337,28 +297,18 @@ const ROWS = {
   ),
 };
 
-/** The table, each row typed by its option (so a row is read and stored as one type). */
 const TABLE: { readonly [K in keyof BenchOptions]: Row<BenchOptions[K]> } = ROWS;
 const isKey = (k: string): k is keyof BenchOptions => Object.hasOwn(TABLE, k);
 const KEYS = Object.keys(TABLE).filter(isKey);
 const isComplete = (o: Overrides): o is BenchOptions => KEYS.every((k) => Object.hasOwn(o, k));
 
-/** Store `value` under `key` (a generic write keeps the key's own type). */
 const store = <K extends keyof BenchOptions>(o: Overrides, key: K, value: BenchOptions[K]) => {
   o[key] = value;
 };
 
 /**
- * The defaults of each preset in each mode, read from the flag table. `quick` is the one
- * `pnpm bench` runs: the 2-D matrix at RESULTS.md's moons sizes with few repetitions and a total
- * budget, so it ends within 3 minutes on 2 cores; `full` adds the digits sizes (dim 64), more
- * repetitions and the whole quality protocol.
- *
- * @example
- * ```ts
- * presetDefaults('quick', 'speed').reps;   // 5
- * presetDefaults('full', 'quality').datasets; // all six
- * ```
+ * The defaults of each preset in each mode. `quick` (`pnpm bench`) ends within 3 minutes on 2
+ * cores; `full` adds dim 64, more repetitions and the whole quality protocol.
  */
 export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => {
   const o: Overrides = {};
@@ -367,11 +317,9 @@ export const presetDefaults = (preset: PresetName, mode: Mode): BenchOptions => 
   return o;
 };
 
-/** `--name PLACEHOLDER` as `--help` and the missing-value message show it (a switch: just `--name`). */
 const synopsis = ({ name, placeholder }: Row<unknown>): string =>
   placeholder === undefined ? name : `${name} ${placeholder}`;
 
-/** Read the flag's value into `o`: `raw` is `undefined` for a flag given without a value. */
 const apply = <K extends keyof BenchOptions>(key: K, raw: string | undefined, o: Overrides) => {
   const r: Row<BenchOptions[K]> = TABLE[key];
   const value =
@@ -390,14 +338,7 @@ const apply = <K extends keyof BenchOptions>(key: K, raw: string | undefined, o:
   );
 };
 
-/**
- * `--help` text: every flag with its meaning and default.
- *
- * @example
- * ```ts
- * process.stdout.write(`${helpText()}\n`);
- * ```
- */
+/** `--help` text: every flag with its meaning and default. */
 export const helpText = (): string => {
   const rows: [string, string][] = [
     ...KEYS.map((k): [string, string] => [synopsis(TABLE[k]), TABLE[k].help]),
@@ -429,14 +370,8 @@ export const helpText = (): string => {
   ].join('\n');
 };
 
-/** A word of argv: a flag (`flag` as typed, with its `value` if it took one) or a positional word. */
-interface Word {
-  readonly arg: string;
-  readonly flag?: string;
-  readonly value?: string;
-}
+type Word = { readonly arg: string; readonly flag?: string; readonly value?: string };
 
-/** The table as `node:util` `parseArgs` options: text flags are `string`, switches `boolean`. */
 const TOKEN_OPTIONS: ParseArgsConfig['options'] = {
   ...Object.fromEntries(
     KEYS.map((k) => [
@@ -449,10 +384,9 @@ const TOKEN_OPTIONS: ParseArgsConfig['options'] = {
 };
 
 /**
- * The words of argv as `node:util` `parseArgs` tokenises them against the flag table. A bare
- * `--` anywhere is skipped (`pnpm bench -- …` passes one through); a short-option group that
- * node splits (`-abc`) stays one word, as typed; a flag followed by another (`--reps --warmup`)
- * has no value.
+ * argv as `node:util` `parseArgs` tokenises it against the table. A bare `--` is skipped (`pnpm
+ * bench -- …` passes one); a short-option group node splits (`-abc`) stays one word; a flag
+ * followed by another (`--reps --warmup`) has no value.
  */
 const tokensOf = (argv: readonly string[]): Word[] => {
   const config: ParseArgsConfig = { args: [...argv], options: TOKEN_OPTIONS, strict: false };
@@ -471,7 +405,6 @@ const tokensOf = (argv: readonly string[]): Word[] => {
   return words;
 };
 
-/** The check of the whole command line after the flags: combinations that cannot run. */
 const conflict = (o: Overrides, options: BenchOptions): string | undefined => {
   const { mode } = options;
   if (mode === 'browser' && options.backends.length > 0 && !options.backends.includes('wasm'))
@@ -494,18 +427,8 @@ const conflict = (o: Overrides, options: BenchOptions): string | undefined => {
 };
 
 /**
- * Parse argv (without `node` and the script) into {@link BenchOptions}: `node:util`'s
- * `parseArgs` tokenises `--flag value` and `--flag=value` against the flag table; preset
- * defaults come first, then the flags in any order. A bare `--` (as `pnpm bench -- …` passes
- * through) is ignored. Unknown flags, missing values and impossible values are a `Left` with a
- * message that names the flag.
- *
- * @example
- * ```ts
- * const r = parseArgs(['--mode', 'quality', '--datasets=moons,digits', '--max-epochs', '5']);
- * if (E.isRight(r) && r.right.kind === 'run') r.right.options.datasets; // ['moons', 'digits']
- * parseArgs(['--reps', '0']); // Left({ message: "--reps: expected an integer ≥ 1, got '0'" })
- * ```
+ * Parse argv into {@link BenchOptions}: preset defaults, then the flags in any order. Unknown
+ * flags, missing and impossible values are a `Left` naming the flag.
  */
 export const parseArgs = (argv: readonly string[]): E.Either<UsageError, ParsedArgs> => {
   const o: Overrides = {};

@@ -8,9 +8,7 @@ import { errorText } from './format.js';
 export interface BackendStatus {
   readonly name: BackendName;
   readonly available: boolean;
-  /** Why it is unavailable (missing package, failed load), when it is. */
   readonly reason?: string;
-  /** The plugin's `describe()` (binary flavour, SIMD, threads …), when available. */
   readonly details: Readonly<Record<string, string | number | boolean>>;
 }
 
@@ -20,7 +18,7 @@ export interface LoadedBackend {
   readonly plugin: BackendPlugin | undefined;
 }
 
-/** Each package backend: its package, its factory's name, and the factory, imported (typed) on demand. */
+/** Each package backend: its package, its factory's name, and the factory, imported on demand. */
 const SOURCES: Readonly<
   Record<Exclude<BackendName, 'cpu'>, readonly [string, string, () => Promise<() => BackendPlugin>]>
 > = {
@@ -41,11 +39,7 @@ const SOURCES: Readonly<
   ],
 };
 
-/**
- * Load and select one backend (`useBackend`): core's cpu, or the factory of a backend package
- * imported dynamically. Never throws: a missing package, a missing native addon or a binary that
- * fails to load is an unavailable status with the reason.
- */
+/** Load and select one backend; never throws (a missing package or binary is `unavailable`). */
 const loadBackend = async (name: BackendName): Promise<LoadedBackend> => {
   const unavailable = (reason: string): LoadedBackend => ({
     status: { name, available: false, reason, details: {} },
@@ -77,16 +71,7 @@ const loadBackend = async (name: BackendName): Promise<LoadedBackend> => {
   return { status: { name, available: true, details }, plugin };
 };
 
-/**
- * Make an already-loaded backend the active one (cheap: tfjs keeps every
- * initialised backend). Throws if tfjs refuses, which would be a bug.
- *
- * @example
- * ```ts
- * const [wasm] = await loadBackends(['wasm']);
- * if (wasm?.plugin !== undefined) await activate(wasm.plugin);
- * ```
- */
+/** Make a loaded backend active (cheap: tfjs keeps every initialised backend). */
 export const activate = async (plugin: BackendPlugin): Promise<void> => {
   if (tf.getBackend() === plugin.name) return;
   const ok = await tf.setBackend(plugin.name);
@@ -94,15 +79,7 @@ export const activate = async (plugin: BackendPlugin): Promise<void> => {
   await tf.ready();
 };
 
-/**
- * Load every requested backend in order; the active backend afterwards is cpu (if requested) or the last that loaded.
- *
- * @example
- * ```ts
- * const loaded = await loadBackends(['cpu', 'wasm', 'native']);
- * loaded.filter((b) => !b.status.available).map((b) => b.status.reason);
- * ```
- */
+/** Load every requested backend in order. */
 export const loadBackends = async (names: readonly BackendName[]): Promise<LoadedBackend[]> => {
   const out: LoadedBackend[] = [];
   for (const name of names) out.push(await loadBackend(name));

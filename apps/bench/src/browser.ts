@@ -10,20 +10,13 @@ import type { BenchOptions } from './args.js';
 import { errorText } from './format.js';
 import type { PageOptions, PageState } from './browser/page.js';
 import { type FlowCatalog, type FlowEntry, prioritize } from './flows.js';
-import type { BrowserInfo, SpeedRow } from './model.js';
+import type { BrowserInfo, SpeedMatrix, SpeedRow } from './model.js';
 import { type ProgressSink, speedSizes } from './speed.js';
 
 /** The app's root folder (`apps/bench`), from `src/` or `dist/`. */
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
-/**
- * Why Chromium cannot be used at `path`, or `undefined` if it exists.
- *
- * @example
- * ```ts
- * chromiumMissing('/usr/bin/chromium'); // undefined when installed
- * ```
- */
+/** Why Chromium cannot be used at `path`, or `undefined` if it exists. */
 export const chromiumMissing = (path: string): string | undefined =>
   existsSync(path)
     ? undefined
@@ -45,12 +38,7 @@ const wasmDir = (): string | undefined => {
 const NODE_BUILTINS =
   /^(node:)?(fs|fs\/promises|path|os|url|zlib|util|crypto|worker_threads|perf_hooks|child_process|module|http|net|stream|buffer)$/;
 
-/**
- * Bundle the page with esbuild: a generated entry that imports the loaded flow packages
- * statically and hands them to `runPage`. Workspace packages resolve to their TypeScript sources
- * (`@bijective/source` condition); Node built-ins that server-only code paths import become
- * empty modules.
- */
+/** Bundle the page with esbuild: flow packages imported statically, Node built-ins stubbed. */
 const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
   const esbuild = await import('esbuild');
   const here = fileURLToPath(new URL('.', import.meta.url));
@@ -96,7 +84,6 @@ const bundlePage = async (catalog: FlowCatalog): Promise<string> => {
 const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>bijective bench (browser)</title></head>
 <body><p>bijective bench: running the wasm rows…</p><script type="module" src="/page.js"></script></body></html>`;
 
-/** Hooks of {@link runBrowser}. */
 export interface BrowserHooks {
   readonly status: (text: string, final?: boolean) => void;
   readonly progress: ProgressSink;
@@ -112,25 +99,15 @@ interface PageProgress {
 }
 
 /**
- * The browser mode: bundle the page, serve it, its bundle and tfjs's .wasm binaries from a
- * temporary folder with `@bijective/browser-testing`'s static server on 127.0.0.1, cross-origin
- * isolated (COOP/COEP: SharedArrayBuffer, hence the threaded wasm build), open it in headless
- * Chromium and collect the wasm rows (GEMM and the matrix) with whether the page was
- * cross-origin isolated and which wasm binary loaded. Skipped, with the reason, where no
- * Chromium or no wasm binaries are installed.
- *
- * @example
- * ```ts
- * const b = await runBrowser(options, catalog, entries, hooks);
- * b.status; // 'ok' | 'skipped' | 'failed'
- * ```
+ * The browser mode: the bundled page and tfjs's .wasm binaries on 127.0.0.1, cross-origin isolated
+ * (SharedArrayBuffer, hence threaded wasm), in headless Chromium; skipped without either.
  */
 export const runBrowser = async (
   o: BenchOptions,
   catalog: FlowCatalog,
   entries: readonly FlowEntry[],
   hooks: BrowserHooks,
-): Promise<BrowserInfo & { rows: readonly SpeedRow[]; gemm: readonly SpeedRow[] }> => {
+): Promise<BrowserInfo & SpeedMatrix> => {
   const none = { rows: [], gemm: [] };
   const wasm = wasmDir();
   const missing =
@@ -189,12 +166,8 @@ export const runBrowser = async (
     const r = await page.evaluate(() => (globalThis as { __bench?: PageState }).__bench?.result);
     if (r === undefined) {
       const why = errors.length > 0 ? `: ${errors.join('; ')}` : '';
-      return {
-        status: 'failed',
-        reason: `the page produced no result${why}`,
-        chromium: o.chromium,
-        ...none,
-      };
+      const reason = `the page produced no result${why}`;
+      return { status: 'failed', reason, chromium: o.chromium, ...none };
     }
     const { userAgent, crossOriginIsolated, wasm: binary, rows, gemm } = r;
     hooks.status(

@@ -1,8 +1,5 @@
 #!/usr/bin/env node
-/**
- * `bijective-bench` entry point: runs {@link main} on `process.argv` and
- * exits with its code (0 ok, 1 a run failed, 2 bad command line).
- */
+/** `bijective-bench`: {@link main} on `process.argv`; exit 0 ok, 1 a run failed, 2 bad usage. */
 import { main } from './run.js';
 
 main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(

@@ -14,7 +14,7 @@ export interface Matrix {
   readonly values: Float32Array;
 }
 
-/** Read the headerless CSV `data/<file>` with core's `readCsvFile` (throws its error, naming the line). */
+/** Read the headerless CSV `<dir>/<file>` with core's `readCsvFile` (throws its error). */
 const readMatrix = async (file: string, dir: string): Promise<Matrix> => {
   const table = await readCsvFile(join(dir, file), { header: false })();
   if (E.isLeft(table)) throw table.left;
@@ -22,45 +22,17 @@ const readMatrix = async (file: string, dir: string): Promise<Matrix> => {
   return { rows: rows.length, cols: rows[0]?.length ?? 0, values: Float32Array.from(rows.flat()) };
 };
 
-/** The fixed train / val / test splits of a bundled data set. */
-export interface Splits {
-  readonly name: DatasetName;
-  readonly train: Matrix;
-  readonly val: Matrix;
-  readonly test: Matrix;
-}
-
-/**
- * Load a bundled data set's splits (digits: the dequantized, standardized
- * 64-dimensional version models train on).
- *
- * @example
- * ```ts
- * const moons = await loadSplits('moons'); // train 20000×2, val 5000×2, test 5000×2
- * ```
- */
-export const loadSplits = async (name: DatasetName, dir = DATA_DIR): Promise<Splits> => {
+/** A bundled data set's splits (digits: dequantized, standardized, 64-dimensional). */
+export const loadSplits = async (name: DatasetName, dir = DATA_DIR) => {
   const [train, val, test] = await Promise.all(
     ['train', 'val', 'test'].map((s) => readMatrix(`${name}_${s}.csv`, dir)),
   );
   return { name, train: train!, val: val!, test: test! };
 };
+export type Splits = Awaited<ReturnType<typeof loadSplits>>;
 
-/**
- * Per-pixel mean and standard deviation of digits (train split, [0, 1) scale), to map model space back to pixels.
- *
- * @example
- * ```ts
- * const { mean, std } = await loadDigitsScale();
- * const pixel01 = z * std[j]! + mean[j]!;
- * ```
- */
-export const loadDigitsScale = async (
-  dir = DATA_DIR,
-): Promise<{ mean: Float32Array; std: Float32Array }> => {
-  const [m, s] = await Promise.all([
-    readMatrix('digits_mean.csv', dir),
-    readMatrix('digits_std.csv', dir),
-  ]);
-  return { mean: m.values, std: s.values };
+/** Per-pixel mean and std of digits (train split, [0, 1) scale): model space back to pixels. */
+export const loadDigitsScale = async (dir = DATA_DIR) => {
+  const [m, s] = await Promise.all(['mean', 'std'].map((k) => readMatrix(`digits_${k}.csv`, dir)));
+  return { mean: m!.values, std: s!.values };
 };

@@ -7,17 +7,11 @@ import {
   disposeParams,
   tf,
 } from '@bijective/core';
+import type { DistillResult } from '@bijective/autoregressive';
 import type { BenchOptions } from './args.js';
 import { type Matrix, type Splits, loadSplits } from './data.js';
 import type { FlowEntry } from './flows.js';
-import type {
-  DistillModel,
-  DistillTraining,
-  MeanWithError,
-  Picture,
-  SpeedRow,
-  SpeedupRow,
-} from './model.js';
+import type { DistillModel, DistillTraining, Picture, SpeedRow } from './model.js';
 import { panels2d, panelsSvg } from './pictures.js';
 import {
   type QualityHooks,
@@ -31,30 +25,21 @@ import {
 import { mean, median, standardError } from './stats.js';
 import { errorText } from './format.js';
 
-/**
- * `@bijective/autoregressive`'s `distill(teacher, teacherParams, student, options)`, typed by the
- * package and imported at run time (so the app runs, and says why, without that package).
- */
+/** autoregressive's `distill`, imported at run time (the app runs, and says why, without it). */
 export type Distill = typeof import('@bijective/autoregressive').distill;
 
 /** The student's test log-likelihood must be at least the teacher's minus this many nats. */
 const DISTILL_TOLERANCE = 0.1;
-/** IAF must sample at least this many times faster than MAF at dim 64. */
+/** IAF must sample at least this many times faster than MAF at dim 64 (the digits size). */
 export const SPEEDUP_THRESHOLD = 20;
-/** The dimension the speed-up criterion applies to (the digits size of RESULTS.md). */
 const SPEEDUP_DIM = 64;
-/** The teacher and student presets. */
 export const TEACHER_ID = 'autoregressive/maf';
-/** The student preset: an IAF, whose sampling and own density of its draws are one pass per layer. */
 export const STUDENT_ID = 'autoregressive/iaf';
 
 /**
- * The student's fixed training settings (recorded in the report): Adam's step size,
- * cosine-annealed from `learningRate` to `finalLearningRate`; 256 student draws per step (the
- * reverse-KL estimate) and 256 teacher draws (the forward-KL term); the gradient norm clipped at 1.
- * Student draws that land in the teacher's far tails score log p ≈ −1e8 early on (a MAF's
- * soft-clamped scales make its density fall off very steeply outside the data); clipping keeps
- * those steps from wrecking the student.
+ * The student's fixed settings (recorded in the report). Early student draws in the teacher's far
+ * tails score log p ≈ −1e8 (a MAF's soft-clamped scales fall off steeply): clipping the gradient
+ * norm at 1 keeps those steps from wrecking the student.
  */
 const SETTINGS = {
   learningRate: 1e-3,
@@ -62,56 +47,30 @@ const SETTINGS = {
   batchSize: 256,
   teacherBatchSize: 256,
   clipGradNorm: 1,
-} as const;
+};
 /** Held-out teacher draws scored every 250 steps; the best step's parameters are kept. */
 const VALIDATION = { samples: 5000, every: 250 } as const;
-// The student's loss is `(1 − α)·KL(q‖p) + α·KL(p‖q)` with α = `--forward-weight` (default 1: the
-// forward KL alone, i.e. maximum likelihood on a stream of fresh teacher draws; the reverse KL is
-// still estimated and reported). The criterion is a test log-likelihood, `E_data[log q]`, which on
-// teacher-like data is `E[log p] − KL(p‖q)`: the forward KL is what it measures. Reverse KL alone
-// (α = 0, the published objective) is mode-seeking: on moons the student drops a moon (KL ≈ log 2).
+// Loss `(1 − α)·KL(q‖p) + α·KL(p‖q)`, α = `--forward-weight`. The criterion, a test LL on
+// teacher-like data, is `E[log p] − KL(p‖q)`: the forward KL is what it measures. Reverse KL alone
+// (α = 0, the published objective) is mode-seeking: on moons the student drops a moon.
 /** Steps per point of the KL curve (and per progress report). */
 const KL_WINDOW = 50;
 
-/**
- * Import `distill` from `@bijective/autoregressive` by name, so a broken
- * package is a reported failure rather than a crash of the whole app.
- *
- * @example
- * ```ts
- * const d = await loadDistill();
- * if (typeof d === 'string') console.error(d); // why it is missing
- * ```
- */
+/** Import `distill` by name, so a broken package is a reported failure, not a crash. */
 export const loadDistill = (): Promise<Distill | string> =>
   import('@bijective/autoregressive').then(
     (m) => m.distill,
     (e: unknown) => `cannot import @bijective/autoregressive: ${errorText(e)}`,
   );
 
-/**
- * Mean and standard error `s/√n` of a sample.
- *
- * @example
- * ```ts
- * meanWithError([1, 2, 3, 4]); // { mean: 2.5, stdErr: 0.6455, n: 4 }
- * ```
- */
-export const meanWithError = (xs: readonly number[]): MeanWithError => ({
+/** Mean and standard error `s/√n` of a sample. */
+export const meanWithError = (xs: readonly number[]) => ({
   mean: mean(xs),
   stdErr: standardError(xs),
   n: xs.length,
 });
 
-/**
- * A per-step history averaged over consecutive windows of `window` steps
- * (the last window may be shorter); `step` is the window's last step (1-based).
- *
- * @example
- * ```ts
- * windowedCurve([4, 2, 3, 1, 5], 2); // [{ step: 2, kl: 3 }, { step: 4, kl: 2 }, { step: 5, kl: 5 }]
- * ```
- */
+/** A per-step history averaged over windows of `window` steps; `step` is the window's last. */
 export const windowedCurve = (
   history: readonly number[],
   window: number,
@@ -121,21 +80,8 @@ export const windowedCurve = (
     return { step: i * window + w.length, kl: mean(w) };
   });
 
-/**
- * Pair the `sample` cells of the MAF teacher and IAF student by size and
- * backend: samples/s of each, the speed-up `iaf / maf`, and, at dim 64,
- * whether it reaches `threshold` (the issue's 20×).
- *
- * @example
- * ```ts
- * const rows = speedups(report.speed.rows); // one row per dim and backend
- * rows.filter((r) => r.dim === 64).every((r) => r.pass); // the criterion
- * ```
- */
-export const speedups = (
-  rows: readonly SpeedRow[],
-  threshold = SPEEDUP_THRESHOLD,
-): SpeedupRow[] => {
+/** Pair the teacher's and student's `sample` cells by size and backend: speed-up `iaf / maf`. */
+export const speedups = (rows: readonly SpeedRow[], threshold = SPEEDUP_THRESHOLD) => {
   const samples = rows.filter((r) => r.op === 'sample');
   const key = (r: SpeedRow) => `${r.dim}|${r.backend}|${r.hidden.join(',')}|${r.transforms}`;
   const rate = (r?: SpeedRow) => (r?.status === 'ok' ? r.samplesPerSecond : undefined);
@@ -166,14 +112,14 @@ export const speedups = (
     });
 };
 
-/** Per-example scores of a trained model as a report row (test LL ± s.e., median) with how it trained. */
-const modelRow = (
+/** A trained model's report row: test LL ± s.e. and median of per-example scores; its training. */
+export const modelRow = (
   entry: FlowEntry,
   params: Params,
   size: { hidden: readonly number[]; transforms: number },
   ll: readonly number[],
   run: { wallSeconds: number; steps: number; epochs?: number; stoppedBy: string },
-): DistillModel => ({
+) => ({
   flow: entry.id,
   params: countParams(params),
   hidden: [...size.hidden],
@@ -182,12 +128,33 @@ const modelRow = (
   ...run,
 });
 
-/** What {@link runDistillTraining} needs besides the options. */
+/** The student's row: scores, per-step KL estimates (last values, windowed curve) and settings. */
+const studentReport = (model: DistillModel, d: DistillResult<Params>, forwardWeight: number) => {
+  const forwardCurve = windowedCurve(d.forwardHistory, KL_WINDOW);
+  return {
+    ...model,
+    klTail: d.history.slice(-5),
+    forwardKlTail: d.forwardHistory.slice(-5),
+    klCurve: windowedCurve(d.history, KL_WINDOW).map(
+      (c, i): { step: number; kl: number; forwardKl?: number } => {
+        const f = forwardCurve[i];
+        return f === undefined ? c : { ...c, forwardKl: f.kl };
+      },
+    ),
+    klWindow: KL_WINDOW,
+    ...SETTINGS,
+    forwardWeight,
+    validationSamples: VALIDATION.samples,
+    validation: d.validation,
+    bestStep: d.bestStep,
+  };
+};
+export type StudentReport = ReturnType<typeof studentReport>;
+
 export interface DistillSetup {
   readonly teacher: FlowEntry;
   readonly student: FlowEntry;
   readonly distill: Distill;
-  /** Name of the (already active) backend both trainings run on. */
   readonly backend: string;
   readonly hooks: QualityHooks;
   /** The data splits (default: the bundled moons). */
@@ -195,36 +162,10 @@ export interface DistillSetup {
 }
 
 /**
- * The training half of the distill mode, on the active backend:
- *
- * 1. train a MAF teacher (Papamakarios et al., 2017) on moons under the
- *    quality protocol ({@link trainProtocol}) and score its test average
- *    log-likelihood ± s.e.;
- * 2. distil an IAF student (Kingma et al., 2016) of the same size with
- *    autoregressive's `distill` — probability density distillation (van den
- *    Oord et al., 2018) — on `(1 − α)·KL(q‖p) + α·KL(p‖q)`, α =
- *    `--forward-weight` (default 1): `KL(p‖q) = E_{x~p}[log p(x) − log q(x)]` from 256
- *    fresh teacher draws per step scored by the student (and
- *    `KL(q‖p) = E_{x~q}[log q(x) − log p(x)]` from 256 reparameterised
- *    student draws scored by the teacher, recorded), Adam 1e-3 cosine-annealed
- *    to 1e-5, gradient norm clipped at 1, for `--distill-steps` steps (or
- *    `--budget-seconds`), keeping the parameters with the lowest forward KL
- *    on 5,000 held-out teacher draws (scored every 250 steps); the student
- *    never sees the data set;
- * 3. score the student's own density on the same test set (its forward
- *    direction: `dim` sequential passes per layer), the gap student − teacher
- *    with the standard error (and median) of the paired per-example differences, PASS if
- *    the mean `gap ≥ −0.1` nats; and the cross terms `E_{x~q} log p(x)`,
- *    `E_{x~p} log p(x)` and both KL estimates on 5,000 fresh draws each;
- * 4. draw the pictures: test data, teacher density and samples, student samples and density.
- *
- * Never throws: a failure is a `failed` result with the reason. Frees every parameter.
- *
- * @example
- * ```ts
- * const { training, pictures } = await runDistillTraining(options, { teacher, student, distill, backend: 'wasm', hooks });
- * training.pass; // student within 0.1 nats of the teacher
- * ```
+ * The distill mode's training, on the active backend: a MAF teacher (Papamakarios et al., 2017)
+ * under the quality protocol, an IAF student (Kingma et al., 2016) distilled from it (van den Oord
+ * et al., 2018; it never sees the data), both scored on the test set, the paired gap (PASS if
+ * `gap ≥ −0.1` nats), cross terms and KL estimates on fresh draws, pictures. Never throws.
  */
 export const runDistillTraining = async (
   options: BenchOptions,
@@ -240,26 +181,14 @@ export const runDistillTraining = async (
   const splits =
     setup.splits ?? (await loadSplits('moons').catch((e: unknown) => `data: ${errorText(e)}`));
   if (typeof splits === 'string') return fail(splits);
-  let teacherDef: FlowDef<Params>;
-  let studentDef: FlowDef<Params>;
-  try {
-    [teacherDef, studentDef] = [teacher.build(size), student.build(size)];
-  } catch (e) {
-    return fail(`build: ${errorText(e)}`);
-  }
+  const defs = E.tryCatch(() => [teacher.build(size), student.build(size)] as const, errorText);
+  if (E.isLeft(defs)) return fail(`build: ${defs.left}`);
+  const [teacherDef, studentDef] = defs.right;
 
   // 1. The teacher, under the quality protocol.
   const t0 = performance.now();
   const label = `[distill] teacher ${teacher.id}`;
-  const trained = await trainProtocol(
-    teacher,
-    teacherDef,
-    splits,
-    options,
-    undefined,
-    hooks,
-    label,
-  );
+  const trained = await trainProtocol(teacher, teacherDef, splits, options, hooks, label);
   if (E.isLeft(trained)) return fail(`teacher: ${trained.left}`);
   const tp = trained.right.params;
   let sp: Params | undefined;
@@ -307,26 +236,15 @@ export const runDistillTraining = async (
     // 3. The student's own density on the test set, the gap, the cross terms.
     hooks.status('[distill] scoring the student on the test split (sequential forward pass)');
     const studentLL = Array.from(perExampleLogProb(studentDef, sp, splits.test));
-    const forwardCurve = windowedCurve(d.forwardHistory, KL_WINDOW);
-    const studentRow = {
-      ...modelRow(student, sp, size, studentLL, {
+    const studentRow = studentReport(
+      modelRow(student, sp, size, studentLL, {
         wallSeconds: studentSeconds,
         steps: d.steps,
         stoppedBy: overBudget && d.steps < options.distillSteps ? 'budget' : 'steps',
       }),
-      klTail: d.history.slice(-5),
-      forwardKlTail: d.forwardHistory.slice(-5),
-      klCurve: windowedCurve(d.history, KL_WINDOW).map((c, i) => {
-        const f = forwardCurve[i];
-        return f === undefined ? c : { ...c, forwardKl: f.kl };
-      }),
-      klWindow: KL_WINDOW,
-      ...SETTINGS,
-      forwardWeight: options.forwardWeight,
-      validationSamples: VALIDATION.samples,
-      validation: d.validation,
-      bestStep: d.bestStep,
-    };
+      d,
+      options.forwardWeight,
+    );
     const diffs = studentLL.map((v, i) => v - teacherLL[i]!);
     const gap = meanWithError(diffs);
 

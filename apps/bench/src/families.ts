@@ -2,32 +2,13 @@ import { familyPackages } from '@bijective/core/node';
 import { type FamilyModule, type FlowCatalog, catalogFromModules, isRecord } from './flows.js';
 import { errorText } from './format.js';
 
-/**
- * Why importing `specifier` failed, in one line, with absolute paths shortened
- * (`'…/node_modules/@bijective/x/src/index.ts'` says enough).
- *
- * @example
- * ```ts
- * importFailure('@bijective/backend-node', e); // "cannot import @bijective/backend-node: …"
- * ```
- */
+/** Why importing `specifier` failed, in one line, `node_modules` paths shortened. */
 export const importFailure = (specifier: string, e: unknown): string =>
   `cannot import ${specifier}: ${errorText(e).replace(/'[^']*\/node_modules\//g, "'…/node_modules/")}`;
 
 /**
- * Find the flow families (core's one discovery rule, `familyPackages`: the
- * dependencies in this app's package.json that declare
- * `"bijective": { "family" }`, in that order), import each main entry by a
- * name held in a variable and collect its `presets` (and
- * @bijective/continuous's trainers, typed). A package that fails to import or
- * exports no presets becomes a `MissingFamily` with the reason; nothing here
- * throws.
- *
- * @example
- * ```ts
- * const catalog = await loadCatalog();
- * catalog.entries.map((e) => e.id); // ['coupling/realNVP', …, 'autoregressive/maf', …]
- * ```
+ * Find the flow families (core's `familyPackages`: dependencies declaring `"bijective":
+ * { "family" }`), import each by a name held in a variable, collect its `presets`; never throws.
  */
 export const loadCatalog = async (): Promise<FlowCatalog> => {
   const modules: FamilyModule[] = [];

@@ -12,7 +12,6 @@ import { registry as coreRegistry } from '@bijective/core/testing';
 import type { ContinuousFlowDef } from '@bijective/continuous';
 import type { ReferenceModel } from './reference.js';
 
-/** The sizes a flow is built at: data dimension, hidden widths, number of transforms. */
 export interface FlowSize {
   readonly dim: number;
   readonly hidden: readonly number[];
@@ -25,43 +24,28 @@ export interface FlowEntry {
   readonly id: string;
   readonly family: string;
   readonly name: string;
-  /** Build an unconditional flow definition at the given sizes, plus extra preset options (may throw; callers catch). */
+  /** An unconditional definition at these sizes plus extra preset options (may throw). */
   readonly build: (size: FlowSize, extra?: JsonObject) => FlowDef<Params>;
-  /**
-   * A model with its own parameters (a loaded file): its definition and those parameters, made
-   * afresh on the active backend at each call (the caller disposes them). The speed matrix uses
-   * it instead of `build(size)` + `init(seed)`. May throw; callers catch.
-   */
+  /** A model with its own parameters (a loaded file), made afresh per call, instead of build. */
   readonly load?: () => { readonly def: FlowDef<Params>; readonly params: Params };
-  /**
-   * The training loss of one step when it is not `-mean log p(x)`: flow
-   * matching's regression loss for the flow-matching preset. Called under
-   * autodiff inside `tf.tidy`.
-   */
+  /** The training loss of one step when it is not `-mean log p(x)` (flow matching's). */
   readonly trainLoss?: TrainLoss;
   /** The RESULTS.md model this preset reproduces, if any (NSF = autoregressive spline MAF). */
   readonly reference: ReferenceModel | 'FFJORD' | 'flow matching' | undefined;
-  /** A continuous-time flow (ODE-based): trained by flow matching where the package offers it. */
   readonly continuous: boolean;
 }
 
-/** A flow package that could not be loaded or exports no usable `presets`. */
-export interface MissingFamily {
-  readonly family: string;
-  readonly reason: string;
-}
+export type MissingFamily = { readonly family: string; readonly reason: string };
 
-/** What was found: every usable preset, and the packages that were skipped with their reasons. */
+/** Every usable preset, and the packages that were skipped with their reasons. */
 export interface FlowCatalog {
   readonly entries: readonly FlowEntry[];
   readonly missing: readonly MissingFamily[];
-  /** Families whose module loaded, with their package name (used to bundle the browser page). */
+  /** Families whose module loaded (the browser page bundles them). */
   readonly loaded: readonly { readonly family: string; readonly packageName: string }[];
-  /** The training functions of @bijective/continuous, when that family loaded. */
   readonly continuous: ContinuousTraining | undefined;
 }
 
-/** A custom training loss: parameters, a `[batch, dim]` data batch and a seed to a scalar. */
 export type TrainLoss = (
   def: FlowDef<Params>,
   params: Params,
@@ -69,16 +53,12 @@ export type TrainLoss = (
   seed: number,
 ) => tf.Scalar;
 
-/**
- * What the bench trains continuous flows with, typed by @bijective/continuous itself:
- * `fitFfjord` (the FFJORD preset), `fitFlowMatching` and `flowMatchingLoss` (the flow-matching preset).
- */
+/** What the bench trains continuous flows with, typed by @bijective/continuous. */
 export type ContinuousTraining = Pick<
   typeof import('@bijective/continuous'),
   'fitFfjord' | 'fitFlowMatching' | 'flowMatchingLoss'
 >;
 
-/** A continuous flow definition (FFJORD, flow matching): one that can report its ODE solves. */
 export const isContinuousDef = (def: FlowDef<Params>): def is ContinuousFlowDef =>
   'observe' in def && typeof def.observe === 'function' && 'vectorField' in def;
 
@@ -90,24 +70,19 @@ const REFERENCE_OF: Readonly<Record<string, FlowEntry['reference']>> = {
   'continuous/flowMatching': 'flow matching',
 };
 
-/** A non-null object, read as a record of unknown values (for modules and results whose type is not trusted). */
+/** A non-null object, read as a record of unknown values (untrusted modules and results). */
 export const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
   typeof x === 'object' && x !== null;
 
 const isFlowDef = (x: unknown): x is FlowDef<Params> =>
   isRecord(x) && typeof x['init'] === 'function' && typeof x['apply'] === 'function';
 
-/** A flow's parameters, its transform's and its base's (a continuous flow's base has none). */
+const isPresetBuilder = (f: unknown): f is PresetBuilder => typeof f === 'function';
+
 const isFlowParams = (p: Params): p is FlowParams<Params, NoParams> =>
   !(p instanceof tf.Tensor) && !Array.isArray(p) && 'transform' in p && 'base' in p;
 
-/** A module's export that may be a preset constructor (its result is checked on each call). */
-const isPresetBuilder = (f: unknown): f is PresetBuilder => typeof f === 'function';
-
-/**
- * Flow matching's training step loss (Lipman et al. 2023) with the continuous package's
- * `flowMatchingLoss`: base draws `z`, times `t ~ U(0, T)`, the definition's vector field.
- */
+/** Flow matching's step loss (Lipman et al. 2023): base draws `z`, times `t ~ U(0, T)`. */
 const flowMatchingTrainLoss =
   (loss: ContinuousTraining['flowMatchingLoss']): TrainLoss =>
   (def, params, x, seed) => {
@@ -119,11 +94,7 @@ const flowMatchingTrainLoss =
     return loss(def.vectorField(params), x, z, t, { T: def.T, sigmaMin: 0 });
   };
 
-/**
- * Catalog entries for one family's `presets` table (core's `Presets`: a JSON config to an
- * Either of a definition), built at a {@link FlowSize} plus extra options; `trainLoss`
- * overrides the training loss of named presets.
- */
+/** Catalog entries for one family's `presets` table; `trainLoss` overrides named presets' loss. */
 const entriesOf = (
   family: string,
   presets: Readonly<Record<string, unknown>>,
@@ -142,30 +113,12 @@ const entriesOf = (
       return def;
     };
     const loss = trainLoss[name];
+    const reference = REFERENCE_OF[id];
     const continuous = family === 'continuous';
-    return [
-      {
-        id,
-        family,
-        name,
-        build,
-        ...(loss && { trainLoss: loss }),
-        reference: REFERENCE_OF[id],
-        continuous,
-      },
-    ];
+    return [{ id, family, name, build, ...(loss && { trainLoss: loss }), reference, continuous }];
   });
 
-/**
- * Core's own flows (its registry's `flow` entries): tiny, always present,
- * used by the smoke tests and as the fallback when no flow package loads.
- * They ignore `hidden` and `transforms`.
- *
- * @example
- * ```ts
- * coreEntries().map((e) => e.id); // ['core/diagonalGaussianFlow', 'core/splineMixtureFlow']
- * ```
- */
+/** Core's registry flows: tiny, always present; the smoke tests' flows and the fallback. */
 export const coreEntries = (): FlowEntry[] =>
   Object.entries(coreRegistry).flatMap(([name, entry]) =>
     entry.kind === 'flow'
@@ -182,25 +135,13 @@ export const coreEntries = (): FlowEntry[] =>
       : [],
   );
 
-/** A flow package's module as imported (statically in the browser bundle, dynamically in Node), or why it is missing. */
+/** A flow package's module as imported (statically in browsers), or why not. */
 export type FamilyModule = { readonly family: string; readonly packageName: string } & (
   | { readonly ok: true; readonly module: Readonly<Record<string, unknown>> }
   | { readonly ok: false; readonly reason: string }
 );
 
-/**
- * Build a catalog from imported flow-package modules: every usable `presets`
- * entry, the packages that are missing or export no presets, and core's own
- * flows. With `continuous` (the typed training functions of
- * @bijective/continuous, when that family loaded) the flow-matching preset
- * trains on its flow-matching loss.
- *
- * @example
- * ```ts
- * const catalog = catalogFromModules([{ family: 'coupling', packageName: '@bijective/coupling', ok: true, module: coupling }]);
- * catalog.entries.map((e) => e.id);
- * ```
- */
+/** A catalog from imported flow-package modules, with core's own flows. */
 export const catalogFromModules = (
   modules: readonly FamilyModule[],
   continuous?: ContinuousTraining,
@@ -227,21 +168,11 @@ export const catalogFromModules = (
   return { entries, missing, loaded, continuous: withContinuous };
 };
 
-/** The result of choosing flows by name. */
 export type Selection =
   | { readonly ok: true; readonly entries: readonly FlowEntry[] }
   | { readonly ok: false; readonly message: string };
 
-/**
- * Resolve `--flows` against a catalog: `default` (the mode's default set),
- * `all`, a preset name (`maf`, matching every family that has it) or a
- * qualified `family/name`. Unknown names are an error listing what exists.
- *
- * @example
- * ```ts
- * selectFlows(catalog, ['maf', 'coupling/glow'], 'speed');
- * ```
- */
+/** Resolve `--flows`: `default`, `all`, a preset name or `family/name`; unknown ones are errors. */
 export const selectFlows = (
   catalog: FlowCatalog,
   names: readonly string[],
@@ -275,16 +206,7 @@ export const selectFlows = (
   return { ok: true, entries: [...out] };
 };
 
-/**
- * Matrix order: the presets with a zuko reference first (MAF, RealNVP, NSF),
- * then the other discrete flows, then continuous ones (an ODE solve per call),
- * so a time budget cuts the least comparable rows.
- *
- * @example
- * ```ts
- * prioritize(catalog.entries).map((e) => e.name); // ['realNVP', 'maf', 'mafSpline', 'nice', …, 'ffjord']
- * ```
- */
+/** Matrix order: zuko-referenced presets, other discrete, continuous (a budget cuts those last). */
 export const prioritize = (entries: readonly FlowEntry[]): FlowEntry[] => {
   const rank = (e: FlowEntry) => (e.continuous ? 2 : e.reference !== undefined ? 0 : 1);
   return [...entries].sort((a, b) => rank(a) - rank(b)); // a stable sort keeps the catalog order

@@ -1,14 +1,6 @@
 /** Number and error formatting shared by the terminal display, the runs and the report writers. */
 
-/**
- * A throughput with an SI suffix: `1234` → `1.23k`, `5.6e6` → `5.60M`.
- *
- * @example
- * ```ts
- * si(62000);  // '62.0k'
- * si(245);    // '245'
- * ```
- */
+/** A throughput with an SI suffix: `1234` → `1.23k`, `5.6e6` → `5.60M`. */
 export const si = (x: number | undefined): string => {
   if (x === undefined || !Number.isFinite(x)) return '–';
   const a = Math.abs(x);
@@ -18,14 +10,7 @@ export const si = (x: number | undefined): string => {
   return a >= 100 ? x.toFixed(0) : x.toPrecision(3);
 };
 
-/**
- * Seconds as a readable duration: µs, ms or s with three significant digits.
- *
- * @example
- * ```ts
- * duration(0.01234); // '12.3 ms'
- * ```
- */
+/** Seconds as µs, ms or s with three significant digits. */
 export const duration = (s: number | undefined): string => {
   if (s === undefined || !Number.isFinite(s)) return '–';
   if (s < 1e-3) return `${(s * 1e6).toPrecision(3)} µs`;
@@ -33,13 +18,6 @@ export const duration = (s: number | undefined): string => {
   return `${s.toPrecision(3)} s`;
 };
 
-/**
- * What went wrong, in one line: an error's message up to its first line break, or anything else thrown as text.
- *
- * @example
- * ```ts
- * errorText(new Error('boom\n  at …')); // 'boom'
- * ```
- */
+/** What went wrong, in one line: an error's first message line, or anything thrown as text. */
 export const errorText = (e: unknown): string =>
   e instanceof Error ? e.message.split('\n')[0]! : String(e);

@@ -6,38 +6,22 @@ import { escapeXml } from './report/svg.js';
 const png = (width: number, height: number, data: Uint8Array, channels: 1 | 3): Buffer =>
   Buffer.from(encode({ width, height, data, channels, depth: 8 }));
 
-// Viridis at 9 stops (van der Walt & Smith 2015), linearly interpolated.
-const VIRIDIS: readonly (readonly [number, number, number])[] = [
-  [68, 1, 84],
-  [71, 44, 122],
-  [59, 81, 139],
-  [44, 113, 142],
-  [33, 144, 141],
-  [39, 173, 129],
-  [92, 200, 99],
-  [170, 220, 50],
-  [253, 231, 37],
+// Viridis at 9 stops (van der Walt & Smith 2015) as RGB triples, linearly interpolated.
+const VIRIDIS = [
+  68, 1, 84, 71, 44, 122, 59, 81, 139, 44, 113, 142, 33, 144, 141, 39, 173, 129, 92, 200, 99, 170,
+  220, 50, 253, 231, 37,
 ];
 
 /** Viridis colour of `t ∈ [0, 1]` (clamped). */
-const viridis = (t: number): readonly [number, number, number] => {
-  const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(u));
-  const f = u - i;
-  const a = VIRIDIS[i]!;
-  const b = VIRIDIS[i + 1]!;
-  return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
+const viridis = (t: number): number[] => {
+  const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length / 3 - 1);
+  const i = Math.min(VIRIDIS.length / 3 - 2, Math.floor(u));
+  return [0, 1, 2].map(
+    (k) => VIRIDIS[3 * i + k]! + (u - i) * (VIRIDIS[3 * i + 3 + k]! - VIRIDIS[3 * i + k]!),
+  );
 };
 
-/**
- * A heat map PNG of a `size × size` grid of non-negative values (row 0 at
- * the top), scaled so the largest value is the brightest colour.
- *
- * @example
- * ```ts
- * const png = heatmapPng(histogram2d(points, window, 96), 96);
- * ```
- */
+/** A heat map PNG of a `size × size` grid of non-negative values (row 0 on top), max brightest. */
 export const heatmapPng = (grid: Float32Array | readonly number[], size: number): Buffer => {
   let max = 0;
   for (const v of grid) if (Number.isFinite(v) && v > max) max = v;
@@ -47,28 +31,16 @@ export const heatmapPng = (grid: Float32Array | readonly number[], size: number)
 };
 
 /** The square window `[lo, hi]²` the 2-D pictures show. */
-export interface Window {
-  readonly lo: number;
-  readonly hi: number;
-}
+export type Window = { readonly lo: number; readonly hi: number };
 
 const GRID = 96;
 
-/** One 2-D panel: a histogram of points `[n, 2]` (flattened), or a density from its log on a grid. */
+/** One 2-D panel: a histogram of points `[n, 2]` (flattened), or a density from its log. */
 export type Panel2d = { readonly caption: string } & (
   { readonly points: Float32Array } | { readonly logProb: (grid: Matrix) => Float32Array }
 );
 
-/**
- * 96×96 heat-map panels over one square window, the extent of `extent` with a 5% margin: each a
- * histogram of points, or `exp log p` at the grid's centres ({@link gridPoints}).
- *
- * @example
- * ```ts
- * panels2d(splits.test, [{ caption: 'test data', points: splits.test.values },
- *   { caption: 'model density', logProb: (g) => perExampleLogProb(def, params, g) }]);
- * ```
- */
+/** 96×96 heat maps over `extent` plus 5%: histograms of points, or `exp log p` at cell centres. */
 export const panels2d = (extent: Matrix, panels: readonly Panel2d[]): Panel[] => {
   let lo = Infinity;
   let hi = -Infinity;
@@ -84,15 +56,7 @@ export const panels2d = (extent: Matrix, panels: readonly Panel2d[]): Panel[] =>
   });
 };
 
-/**
- * Centres of a `size × size` grid over the window, row-major with the top
- * row (largest y) first: `[size², 2]` flattened.
- *
- * @example
- * ```ts
- * gridPoints({ lo: -1, hi: 1 }, 2); // [-0.5, 0.5, 0.5, 0.5, -0.5, -0.5, 0.5, -0.5]
- * ```
- */
+/** Centres of a `size × size` grid over the window, row-major, top row (largest y) first. */
 export const gridPoints = (w: Window, size: number): Float32Array => {
   const out = new Float32Array(size * size * 2);
   const step = (w.hi - w.lo) / size;
@@ -102,15 +66,7 @@ export const gridPoints = (w: Window, size: number): Float32Array => {
   return out;
 };
 
-/**
- * A 2-D histogram of points `[n, 2]` (flattened) on the same grid as
- * {@link gridPoints}: counts per cell, points outside the window dropped.
- *
- * @example
- * ```ts
- * histogram2d(new Float32Array([0, 0]), { lo: -1, hi: 1 }, 2); // [0, 0, 0, 1]: (0,0) falls in the bottom-right cell
- * ```
- */
+/** A 2-D histogram of points on the {@link gridPoints} grid; points outside the window dropped. */
 export const histogram2d = (points: Float32Array, w: Window, size: number): Float32Array => {
   const counts = new Float32Array(size * size);
   const scale = size / (w.hi - w.lo);
@@ -122,24 +78,11 @@ export const histogram2d = (points: Float32Array, w: Window, size: number): Floa
   return counts;
 };
 
-/** A PNG as a `data:` URI. */
 const dataUri = (png: Buffer): string => `data:image/png;base64,${png.toString('base64')}`;
 
-/** One panel of a picture: a caption above a PNG. */
-export interface Panel {
-  readonly caption: string;
-  readonly png: Buffer;
-}
+export type Panel = { readonly caption: string; readonly png: Buffer };
 
-/**
- * Panels side by side in one self-contained SVG (PNG panels inlined as data
- * URIs, drawn with crisp pixels), with a title.
- *
- * @example
- * ```ts
- * const svg = panelsSvg('moons · maf', [{ caption: 'data', png }, { caption: 'density', png: png2 }], 220);
- * ```
- */
+/** Panels side by side in one self-contained SVG (PNGs inlined, crisp pixels), with a title. */
 export const panelsSvg = (title: string, panels: readonly Panel[], panelSize: number): string => {
   const gap = 12;
   const width = panels.length * panelSize + (panels.length - 1) * gap + 8;
@@ -159,16 +102,7 @@ export const panelsSvg = (title: string, panels: readonly Panel[], panelSize: nu
   );
 };
 
-/**
- * A grid of 8×8 grey images as a PNG: `images` holds `n·64` pixel
- * intensities in [0, 1] (1 = ink, drawn dark), laid out `cols` per row with a
- * one-pixel white border.
- *
- * @example
- * ```ts
- * const png = digitsGridPng(samples01, 64, 8); // 8×8 grid of sampled digits
- * ```
- */
+/** A grid of 8×8 grey images as a PNG: `n·64` intensities in [0, 1] (1 = ink), `cols` per row. */
 export const digitsGridPng = (images: Float32Array, n: number, cols: number): Buffer => {
   const rows = Math.ceil(n / cols);
   const w = cols * 9 + 1;

@@ -1,26 +1,14 @@
 import { duration, si } from './format.js';
 import type { ProgressSink } from './speed.js';
 
-/** Where progress goes: a writable stream-like object (process.stderr in the CLI, a buffer in tests). */
+/** Where progress goes (process.stderr in the CLI, a buffer in tests). */
 export interface ProgressStream {
   readonly write: (chunk: string) => unknown;
   readonly isTTY?: boolean;
 }
 
-/**
- * A plain status printer for the phases of quality and browser modes
- * (`[quality] moons · autoregressive/maf: epoch 12, val 1.80`): on a terminal it redraws one
- * line, elsewhere it prints only the `final` lines (which read well in CI logs).
- *
- * @example
- * ```ts
- * const status = statusLine(process.stderr);
- * status.update('[quality] moons · maf: epoch 3');
- * status.update('[quality] moons · maf: done', true);
- * ```
- */
+/** A status printer: on a terminal it redraws one line, elsewhere prints `final` lines only. */
 export const statusLine = (stream: ProgressStream, enabled = true) => ({
-  /** Transient status (redrawn on a terminal, printed only when `final` elsewhere). */
   update: (text: string, final = false): void => {
     if (!enabled) return;
     if (stream.isTTY === true) stream.write(`\r\x1b[2K${text}${final ? '\n' : ''}`);
@@ -28,17 +16,7 @@ export const statusLine = (stream: ProgressStream, enabled = true) => ({
   },
 });
 
-/**
- * The live progress display of the speed matrix, on stderr. On a terminal it redraws one
- * {@link statusLine} (`[ 12/117] 0m41s  cpu · autoregressive/maf · train …`) and keeps failures
- * and leaks above it; otherwise it writes one plain line per finished cell.
- *
- * @example
- * ```ts
- * const sink = terminalProgress(process.stderr);
- * await runMatrix(backends, cells, { ...options, progress: sink });
- * ```
- */
+/** The speed matrix's progress: a redrawn line below kept failures and leaks, or one per cell. */
 export const terminalProgress = (stream: ProgressStream, enabled = true): ProgressSink => {
   const status = statusLine(stream, enabled);
   let [total, t0, current] = [0, 0, ''];

@@ -1,7 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import {
   type BijectiveError,
-  type FitResult,
   DivergedError,
   type FlowDef,
   type Params,
@@ -25,22 +24,9 @@ import { type DatasetName, qualityReference } from './reference.js';
 import { mean, median, standardError } from './stats.js';
 import { errorText } from './format.js';
 
-/** Hooks the quality run reports through. */
-export interface QualityHooks {
-  readonly status: (text: string, final?: boolean) => void;
-}
+export type QualityHooks = { readonly status: (text: string, final?: boolean) => void };
 
-/**
- * RESULTS.md's protocol sizes for a data set and flow: 5 transforms, hidden
- * [64, 64] (2-D) or [128, 128] (digits) for discrete flows; for continuous
- * ones the continuous presets' own default widths (`defaultContinuousHidden`:
- * [64, 64, 64] or [256, 256, 256]). `--hidden` / `--transforms` override.
- *
- * @example
- * ```ts
- * protocolSize('digits', mafEntry, options); // { dim: 64, hidden: [128, 128], transforms: 5 }
- * ```
- */
+/** RESULTS.md's protocol sizes (continuous: their presets' default widths); flags override. */
 export const protocolSize = (
   dataset: DatasetName,
   entry: FlowEntry,
@@ -55,15 +41,7 @@ export const protocolSize = (
 
 const tensorOf = (m: Matrix): tf.Tensor2D => tf.tensor2d(m.values, [m.rows, m.cols], 'float32');
 
-/**
- * Per-example log-likelihoods `log p(xᵢ)` of a set (forward direction), in chunks of 1,000 rows,
- * read back to the host.
- *
- * @example
- * ```ts
- * const ll = perExampleLogProb(def, params, splits.test); // Float32Array(5000)
- * ```
- */
+/** Per-example `log p(xᵢ)` of a set (forward direction), in chunks of 1,000 rows, on the host. */
 export const perExampleLogProb = (
   def: FlowDef<Params>,
   params: Params,
@@ -81,14 +59,7 @@ export const perExampleLogProb = (
   return out;
 };
 
-/**
- * `n` draws of a flow (inverse direction, base → data), read back to the host as `[n, dim]` row-major.
- *
- * @example
- * ```ts
- * const xs = drawSamples(def, params, 5000, 0); // Float32Array(10000) for dim 2
- * ```
- */
+/** `n` draws of a flow (inverse direction), on the host as `[n, dim]` row-major. */
 export const drawSamples = (
   def: FlowDef<Params>,
   params: Params,
@@ -101,29 +72,24 @@ export const drawSamples = (
   return values;
 };
 
-/** Model samples drawn for a 2-D picture. */
 export const SAMPLES_2D = 5000;
 
-/** A finished run of {@link trainProtocol}: the kept parameters (the caller's) and how it went. */
 interface Trained {
   readonly params: Params;
   readonly method: 'maximum likelihood' | 'flow matching';
   readonly run: Pick<SeedRun, 'steps' | 'epochs' | 'stoppedBy' | 'trainNfe'>;
 }
 
-/** Mean NFE per solve of a tally, as `{ [key]: nfe }`, or `{}` if no solve ran (a discrete flow). */
 const nfePerSolve = (tally: SolveTally, key: 'trainNfe' | 'testNfe') => {
   const { solves, nfe } = tally.cost();
   return solves === 0 ? {} : { [key]: nfe / solves };
 };
 
-/** A fitter's `Left` as a reason (a diverged run's `lastGoodParams` freed). */
 const reasonOf = (e: BijectiveError, withKind: boolean): string => {
   if (e instanceof DivergedError) disposeParams(e.lastGoodParams);
   return withKind ? `${e.kind}: ${e.message}` : e.message;
 };
 
-/** What a fitter reports each epoch (the continuous fitters add `nfe`). */
 interface EpochProgress {
   readonly epoch: number;
   readonly trainLoss?: number;
@@ -133,43 +99,21 @@ interface EpochProgress {
   readonly bestValLoss?: number;
 }
 
-/** What the bench reads from `fit` and `fitFfjord` (which trains through `fit`). */
-type MaximumLikelihood = Pick<FitResult<Params>, 'params' | 'steps' | 'stoppedBy'> & {
-  readonly history: readonly unknown[];
-};
-
 /**
- * Train one flow on a data set's splits under RESULTS.md's protocol: core's
- * `fit` (maximum likelihood, `loss = -mean log p(x)`) with Adam 1e-3, batch
- * 256 reshuffled each epoch, validation scored after every epoch, best-val
- * parameters kept, early stopping after 15 epochs (2-D) or 30 (digits),
- * capped by `--max-epochs`, `--max-steps` and `--budget-seconds`. The
- * continuous presets are trained by the continuous package's fitters with
- * their default options — `fitFfjord` (RNODE weights, training at Dopri5 1e-4,
- * validation with the preset's Dopri5 1e-5 and the exact trace, patience 15) and
- * `fitFlowMatching` (Lipman et al., 2023: EMA 0.999, exact-trace held-out
- * log-likelihood every 500 steps, patience 10 scores) — given only the data,
- * the validation split, the seed and the caps, so their rows measure the
- * library's defaults. Runs on the active backend; never throws: a diverged
- * run or an error is a `Left` with the reason.
- *
- * @example
- * ```ts
- * const r = await trainProtocol(mafEntry, def, await loadSplits('moons'), options, undefined, hooks, 'maf');
- * if (E.isRight(r)) disposeParams(r.right.params);
- * ```
+ * Train one flow under RESULTS.md's protocol (core's `fit`: Adam 1e-3, batch 256, patience 15
+ * epochs, 30 on digits); continuous presets by their fitters given only data, validation, seed and
+ * caps, so their rows measure the library's defaults. Never throws: a failure is a `Left`.
  */
 export const trainProtocol = async (
   entry: FlowEntry,
   def: FlowDef<Params>,
   splits: Splits,
   options: BenchOptions,
-  continuous: ContinuousTraining | undefined,
   hooks: QualityHooks,
   label: string,
+  continuous?: ContinuousTraining,
 ): Promise<E.Either<string, Trained>> => {
   const t0 = performance.now();
-  /** Show `text` (with the elapsed seconds) and stop once the budget is spent. */
   const report = (text: string) => {
     const elapsed = (performance.now() - t0) / 1000;
     hooks.status(`${label}: ${text}, ${elapsed.toFixed(0)} s`);
@@ -214,7 +158,7 @@ export const trainProtocol = async (
     };
     const tally = solveTally();
     const patience = splits.name === 'digits' ? 30 : 15;
-    const r: E.Either<BijectiveError, MaximumLikelihood> =
+    const r =
       entry.id === 'continuous/ffjord' && continuous && isContinuousDef(def)
         ? await continuous.fitFfjord(def.observe(tally.onSolve), x, caps)
         : await fit(def, x, { ...caps, batchSize: 256, learningRate: 1e-3, patience });
@@ -230,22 +174,13 @@ export const trainProtocol = async (
   }
 };
 
-/**
- * Test scores of a model from its per-example log-likelihoods `ℓᵢ` (nats): `testLL = mean ℓᵢ`,
- * `testLLStdErr = sd(ℓ)/√n` and `testMedian = median ℓᵢ`.
- *
- * @example
- * ```ts
- * testScores(Array.from(perExampleLogProb(def, params, splits.test))).testLL;
- * ```
- */
+/** Test scores from per-example log-likelihoods: mean, standard error `sd/√n`, median. */
 export const testScores = (ll: readonly number[]) => ({
   testLL: mean(ll),
   testLLStdErr: standardError(ll),
   testMedian: median(ll),
 });
 
-/** The pictures of a trained flow: 2-D data, density and samples, or digits images and samples. */
 const picturePanels = async (
   def: FlowDef<Params>,
   params: Params,
@@ -273,16 +208,8 @@ const picturePanels = async (
 };
 
 /**
- * Pool the runs of one (flow, data set) over seeds as RESULTS.md does: the
- * mean test log-likelihood over seeds with its [min, max], the mean of the
- * per-seed medians and the total wall time, each run kept in `runs`. A single
- * run is reported as it is, `testLL ± testLLStdErr` (standard error over test
- * examples). NFE figures are means over seeds, absent unless every seed has one.
- *
- * @example
- * ```ts
- * aggregateSeeds([run0, run1, run2]); // { testLL: -3.61, testLLMin: -3.65, testLLMax: -3.58, … }
- * ```
+ * Pool one (flow, data set) over seeds as RESULTS.md does: mean test LL with [min, max], mean of
+ * the medians, total wall time; one run is reported as it is. NFE: means, if every seed has one.
  */
 export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): Partial<QualityRow> => {
   if (runs.length === 1) {
@@ -306,13 +233,12 @@ export const aggregateSeeds = (runs: readonly [SeedRun, ...SeedRun[]]): Partial<
   };
 };
 
-/** One seed's outcome: its run (and the panels of its pictures, if asked), or why it failed. */
 type SeedOutcome = E.Either<
   Pick<QualityRow, 'reason' | 'wallSeconds' | 'steps'>,
   { run: SeedRun; params: number; method: Trained['method']; panels?: Panel[] }
 >;
 
-/** Train, score the test split, and (if asked) draw the pictures of one seed; disposes the parameters. */
+/** Train, score and (if asked) draw one seed; disposes the parameters. */
 const runSeed = async (
   entry: FlowEntry,
   defs: { readonly train: FlowDef<Params>; readonly evaluate: FlowDef<Params> },
@@ -324,7 +250,7 @@ const runSeed = async (
   picture: boolean,
 ): Promise<SeedOutcome> => {
   const t0 = performance.now();
-  const trained = await trainProtocol(entry, defs.train, splits, options, continuous, hooks, label);
+  const trained = await trainProtocol(entry, defs.train, splits, options, hooks, label, continuous);
   const wallSeconds = (performance.now() - t0) / 1000;
   if (E.isLeft(trained)) return E.left({ reason: trained.left, wallSeconds });
   const { params, method, run: t } = trained.right;
@@ -365,20 +291,8 @@ const runSeed = async (
 };
 
 /**
- * The quality mode: train every selected flow on every selected data set
- * with {@link trainProtocol} (RESULTS.md's protocol; the continuous presets
- * through their package's fitters), once per seed of `--seeds` (or the one
- * `--seed`), and pool the seeds with {@link aggregateSeeds}: one seed gives
- * the test average log-likelihood with its standard error `s/√n`, several
- * the mean [min, max] over seeds; with the median, wall time and Adam
- * steps, next to zuko's reference. Continuous flows train with a stochastic
- * trace and are scored with the exact one (same parameters). Draws the
- * pictures of the first seed.
- *
- * @example
- * ```ts
- * const { rows, pictures } = await runQuality(entries, options, 'cpu', undefined, { status: console.error });
- * ```
+ * The quality mode: every flow on every data set once per seed, pooled, next to zuko's reference.
+ * Continuous flows train with a stochastic trace and are scored with the exact one.
  */
 export const runQuality = async (
   entries: readonly FlowEntry[],
@@ -405,10 +319,8 @@ export const runQuality = async (
       let defs: { train: FlowDef<Params>; evaluate: FlowDef<Params> };
       try {
         const train = entry.build(size);
-        defs = {
-          train,
-          evaluate: entry.continuous ? entry.build(size, { trace: 'exact' }) : train,
-        };
+        const evaluate = entry.continuous ? entry.build(size, { trace: 'exact' }) : train;
+        defs = { train, evaluate };
       } catch (e) {
         rows.push({ ...base, status: 'failed', reason: `build: ${errorText(e)}` });
         hooks.status(`${name}: build failed: ${errorText(e)}`, true);

@@ -1,29 +1,20 @@
+import type { FlowSize } from './flows.js';
 import type { QualityRow } from './model.js';
 
 /**
- * zuko's reference results, copied from the project's RESULTS.md so the app
- * stands alone: zuko 1.6.0 (PyTorch 1.13, CPU, 2 threads) trained with one
- * fixed protocol on the bundled data sets. Log-likelihoods are test averages
- * in nats (mean over 3 seeds, [min, max] over seeds, and the median of the
- * per-example values); throughputs are samples per second (train: forward +
- * backward + Adam at batch 256; log-prob and sample: batch 1024, no
- * gradients). Timings vary by about ±30% between processes.
+ * zuko 1.6.0's results (PyTorch 1.13, CPU, 2 threads), copied from RESULTS.md so the app stands
+ * alone: test LL in nats (mean [min, max] over 3 seeds, median); samples/s (train batch 256,
+ * logProb and sample 1024), which vary by about ±30% between processes.
  */
 
-/** The three discrete models of the reference runs. */
 export type ReferenceModel = 'MAF' | 'RealNVP' | 'NSF';
 
-/** The bundled data sets. */
 export type DatasetName =
   'moons' | '8gaussians' | 'checkerboard' | 'pinwheel' | '2spirals' | 'digits';
 
 type Triple = readonly [number, number, number];
 
-/**
- * RESULTS.md's table: test average log-likelihood (nats, higher is better; mean [min, max] over
- * seeds, median) and samples per second for MAF, RealNVP and NSF (5 transforms, hidden [64, 64]
- * on the 2-D sets and [128, 128] on digits).
- */
+/** RESULTS.md's table (5 transforms, hidden [64, 64] on the 2-D sets, [128, 128] on digits). */
 const REFERENCE = (
   [
     ['moons', 'MAF', 23060, [-1.738, -1.777, -1.717], -1.501, [62000, 433000, 240000]],
@@ -53,11 +44,7 @@ const REFERENCE = (
   }),
 );
 
-/**
- * RESULTS.md's continuous-flow table (one seed, time-capped, on a GPU; loose): zuko's
- * FFJORD-style CNF (trained by maximum likelihood) and conditional flow matching on the straight
- * path, each for a fixed wall-clock budget; test LL with the exact trace.
- */
+/** RESULTS.md's continuous-flow table (one time-capped seed on a GPU; exact-trace test LL). */
 const CONTINUOUS_REFERENCE = (
   [
     ['moons', 'FFJORD', -2.228, '150 s, 324 steps; under-trained'],
@@ -69,16 +56,7 @@ const CONTINUOUS_REFERENCE = (
   ] satisfies readonly (readonly [DatasetName, 'FFJORD' | 'flow matching', number, string])[]
 ).map(([data, model, testLL, note]) => ({ data, score: { model, testLL, note } }));
 
-/**
- * zuko's test log-likelihood for a model on a data set (RESULTS.md's tables), as the quality
- * report shows it beside a row: mean [min, max] over seeds and the median for MAF, RealNVP and
- * NSF; one time-capped run, with its budget and steps, for FFJORD and flow matching.
- *
- * @example
- * ```ts
- * qualityReference('moons', 'MAF'); // { model: 'MAF', testLL: -1.738, testLLMin: -1.777, testLLMax: -1.717, median: -1.501 }
- * ```
- */
+/** zuko's test log-likelihood for a model on a data set, as the quality report shows it. */
 export const qualityReference = (
   dataset: DatasetName,
   model: ReferenceModel | 'FFJORD' | 'flow matching' | undefined,
@@ -86,47 +64,29 @@ export const qualityReference = (
   [...REFERENCE, ...CONTINUOUS_REFERENCE].find((r) => r.data === dataset && r.score.model === model)
     ?.score;
 
-/** RESULTS.md's throughput sizes: moons stands for the 2-D sets. */
+/** RESULTS.md's throughput sizes (moons stands for the 2-D sets; 5 transforms). */
 const REFERENCE_SIZES = [
   { dataset: 'moons', dim: 2, hidden: [64, 64] },
   { dataset: 'digits', dim: 64, hidden: [128, 128] },
 ] as const;
 
-/**
- * The data set whose model sizes RESULTS.md timed at `size` (same dim and hidden widths, 5
- * transforms), if any.
- *
- * @example
- * ```ts
- * referenceDataset({ dim: 2, hidden: [64, 64], transforms: 5 }); // 'moons'
- * ```
- */
-export const referenceDataset = (size: {
-  readonly dim: number;
-  readonly hidden: readonly number[];
-  readonly transforms: number;
-}): DatasetName | undefined =>
+/** The data set whose model sizes RESULTS.md timed at `size`, if any. */
+export const referenceDataset = (size: FlowSize): DatasetName | undefined =>
   size.transforms === 5
     ? REFERENCE_SIZES.find((s) => s.dim === size.dim && `${s.hidden}` === `${size.hidden}`)?.dataset
     : undefined;
 
-/**
- * Where RESULTS.md's throughput columns come from: one 2-core machine on one day, before the bench
- * was written (2026-11-23). Re-measured side by side on 2026-11-30, zuko ran about 2x slower than
- * these columns, so a ratio against them misleads; the speed mode times zuko live when it can.
- */
+/** Where RESULTS.md's throughput came from (zuko re-measured 2x slower on 2026-11-30). */
 export const STORED_ORIGIN =
   'RESULTS.md: zuko 1.6.0, PyTorch 1.13, another 2-core machine, recorded before 2026-11-23';
 
-/** A reference throughput matched to a benchmark row. */
 export interface ReferenceThroughput {
-  /** RESULTS.md's data set at this size (stored figures; a live figure at RESULTS.md's sizes names it too). */
   readonly dataset?: DatasetName;
   readonly model: ReferenceModel;
   readonly samplesPerSecond: number;
-  /** `live`: zuko timed in this run at the same sizes; `stored`: RESULTS.md's figure ({@link STORED_ORIGIN}). */
+  /** `live`: zuko timed in this run at the same sizes; `stored`: RESULTS.md's figure. */
   readonly source: 'live' | 'stored';
-  /** The machine and date (stored) or the zuko, PyTorch and thread count (live) the figure came from. */
+  /** The machine and date (stored) or the zuko, PyTorch and threads (live). */
   readonly origin: string;
 }
 
@@ -134,26 +94,11 @@ export interface ReferenceThroughput {
 export type ReferenceLookup = (
   model: ReferenceModel | 'FFJORD' | 'flow matching' | undefined,
   op: 'train' | 'logProb' | 'sample',
-  size: {
-    readonly dim: number;
-    readonly hidden: readonly number[];
-    readonly transforms: number;
-    readonly batch: number;
-  },
+  size: FlowSize & { readonly batch: number },
 ) => ReferenceThroughput | undefined;
 
-/**
- * zuko's throughput for a row, when the row's model and sizes are the ones RESULTS.md measured
- * (same dim, hidden layers and transforms, batch 256 for a training step and 1024 for log-prob
- * and sampling); `undefined` otherwise.
- *
- * @example
- * ```ts
- * referenceThroughput('MAF', 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256 });
- * // { dataset: 'moons', model: 'MAF', samplesPerSecond: 62000, source: 'stored', origin: STORED_ORIGIN }
- * ```
- */
-export const referenceThroughput: ReferenceLookup = (model, op, size) => {
+/** RESULTS.md's stored figure for a row whose model and sizes it measured (batch 256 / 1024). */
+export const storedReference: ReferenceLookup = (model, op, size) => {
   const dataset = size.batch === (op === 'train' ? 256 : 1024) ? referenceDataset(size) : undefined;
   const r = REFERENCE.find((x) => x.data === dataset && x.score.model === model);
   return dataset === undefined || r === undefined
@@ -166,6 +111,3 @@ export const referenceThroughput: ReferenceLookup = (model, op, size) => {
         origin: STORED_ORIGIN,
       };
 };
-
-/** RESULTS.md's stored figures only (labelled `stored`, with their machine and date). */
-export const storedReference: ReferenceLookup = referenceThroughput;

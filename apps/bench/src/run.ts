@@ -25,11 +25,11 @@ export interface CliIO {
   readonly stderr: ProgressStream;
 }
 
-/** The outcome of {@link main}: an exit code (0 ok, 1 failure, 2 usage) and the report when one was written. */
+/** An exit code (0 ok, 1 failure, 2 usage) and the report when one was written. */
 export interface CliResult {
   readonly code: 0 | 1 | 2;
   readonly report?: BenchReport;
-  readonly files?: { readonly html: string; readonly json: string; readonly markdown: string };
+  readonly files?: Awaited<ReturnType<typeof writeReport>>;
 }
 
 const environment = (): Record<string, string | number> => ({
@@ -38,14 +38,13 @@ const environment = (): Record<string, string | number> => ({
   cpus: cpus().length,
   cpu: cpus()[0]?.model.trim() ?? 'unknown',
   tfjs: tf.version_core,
-  // Other processes skew every timing (PyTorch's OpenMP threads far more than tfjs): say how busy the machine was.
+  // Other processes skew every timing (PyTorch's threads more than tfjs): say how busy it was.
   'load average (1 min, at the end)': Number(loadavg()[0]!.toFixed(2)),
 });
 
 /**
- * The backends to train on, in preference order: `--train-backend`, else for quality the first
- * available of native, tensorflow, wasm, cpu among `--backends`, for distill of wasm, native, cpu
- * (at dim 2 the per-op overhead dominates a training step, and wasm has the least of it).
+ * Backends to train on, in order: `--train-backend`, else quality's first of native, tensorflow,
+ * wasm, cpu; distill's of wasm, native, cpu (at dim 2 per-op overhead dominates; wasm has least).
  */
 const trainOrder = (o: BenchOptions): readonly BackendName[] =>
   o.trainBackend !== undefined
@@ -56,7 +55,6 @@ const trainOrder = (o: BenchOptions): readonly BackendName[] =>
         ? (['native', 'tensorflow', 'wasm', 'cpu'] as const).filter((b) => o.backends.includes(b))
         : [];
 
-/** The training backend: the first of {@link trainOrder} that loaded, activated. */
 const trainBackend = async (
   available: readonly LoadedBackend[],
   o: BenchOptions,
@@ -98,7 +96,7 @@ const chooseFlows = (c: FlowCatalog, o: BenchOptions): E.Either<string, readonly
   }
   const sel = selectFlows(c, o.flows, o.mode);
   if (!sel.ok) return E.left(sel.message);
-  // The quick quality preset trains the three discrete reference models only; continuous ones take minutes each.
+  // The quick quality preset trains the discrete reference models only (continuous: minutes each).
   const entries =
     o.mode === 'quality' && o.preset === 'quick' && byDefault
       ? sel.entries.filter((e) => !e.continuous)
@@ -129,23 +127,11 @@ const list = async (io: CliIO, o: BenchOptions): Promise<CliResult> => {
   return { code: 0 };
 };
 
-/** What a mode run adds to the report, and whether any of it succeeded. */
 type Sections = Pick<BenchReport, 'speed' | 'quality' | 'browser' | 'distill'> & {
   readonly anyOk: boolean;
 };
 
-/**
- * Run the benchmark CLI in-process: parse `argv`, run the chosen mode, print
- * the Markdown summary on stdout, write report.{json,md,html} (and pictures)
- * to `--out`, and return the exit code. Never throws for bad input: usage
- * errors are code 2 with a message on stderr.
- *
- * @example
- * ```ts
- * const r = await main(['--backends', 'cpu', '--flows', 'maf', '--reps', '3'], { stdout: process.stdout, stderr: process.stderr });
- * process.exitCode = r.code;
- * ```
- */
+/** The CLI in-process: parse, run the mode, print the summary, write the report; the exit code. */
 export const main = async (argv: readonly string[], io: CliIO): Promise<CliResult> => {
   const parsed = parseArgs(argv);
   if (E.isLeft(parsed)) return usageError(io, parsed.left.message);
@@ -199,19 +185,13 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
   const run = async (): Promise<E.Either<string, Sections>> => {
     if (o.mode === 'speed') {
       if (available.length === 0) return E.left('no backend could be loaded');
-      // The model's rows first (its own sizes, the run's batches), so a time budget cuts presets, not them.
+      // The model's rows first (own sizes, the run's batches): a budget cuts presets, not them.
+      const batches = { batch: o.batch, evalBatch: o.evalBatch };
       const cells = [
-        ...(model === undefined
-          ? []
-          : planMatrix(
-              [model.entry],
-              o.ops,
-              [{ ...model.size, batch: o.batch, evalBatch: o.evalBatch }],
-              names,
-            )),
+        ...(model ? planMatrix([model.entry], o.ops, [{ ...model.size, ...batches }], names) : []),
         ...planMatrix(prioritize(entries), o.ops, speedSizes(o), names),
       ];
-      // zuko first, in the same run and at the same sizes, so the ratio column divides by a live figure.
+      // zuko first, in the same run at the same sizes: the ratio column divides by a live figure.
       const zukoCells = zukoCellsFor(cells);
       if (o.zukoLive !== 'off' && zukoCells.length > 0)
         io.stderr.write(`[speed] timing zuko live: ${zukoCells.length} cell(s)\n`);
@@ -291,7 +271,7 @@ export const main = async (argv: readonly string[], io: CliIO): Promise<CliResul
     wallSeconds: (performance.now() - t0) / 1000,
   };
   io.stdout.write(renderMarkdown(report, { detail: false }));
-  let files: Awaited<ReturnType<typeof writeReport>>;
+  let files: CliResult['files'];
   try {
     files = await writeReport(resolve(o.out), report);
   } catch (e) {

@@ -11,22 +11,17 @@ import { summarize } from './stats.js';
 import { type TimingOptions, timeRepeated } from './timing.js';
 import { errorText } from './format.js';
 
-/** The sizes of one speed matrix: model sizes plus the batches of the two kinds of operation. */
+/** The sizes of one speed matrix: model sizes plus the train and eval batches. */
 export interface SpeedSize extends FlowSize {
-  /** Batch of a training step. */
   readonly batch: number;
-  /** Batch of logProb and sample. */
   readonly evalBatch: number;
 }
 
-/**
- * The speed matrix sizes, one per `--dim`: hidden widths default to RESULTS.md's for that dim.
- *
- * @example
- * ```ts
- * speedSizes(presetDefaults('full', 'speed')).map((s) => s.hidden); // [[64, 64], [128, 128]]
- * ```
- */
+/** The batch of an operation: a training step's, or logProb's and sample's. */
+export const batchOf = (op: string, size: SpeedSize) =>
+  op === 'train' ? size.batch : size.evalBatch;
+
+/** The speed matrix sizes, one per `--dim` (hidden widths: RESULTS.md's for that dim). */
 export const speedSizes = (o: BenchOptions): SpeedSize[] =>
   o.dims.map((dim) => ({
     dim,
@@ -36,11 +31,8 @@ export const speedSizes = (o: BenchOptions): SpeedSize[] =>
     evalBatch: o.evalBatch,
   }));
 
-/** A prepared operation: `run` does one call and waits for its result; `dispose` frees its state. */
-interface Prepared {
-  readonly run: () => Promise<void> | void;
-  readonly dispose: () => void;
-}
+/** A prepared operation: `run` does one call and waits for its result; `dispose` frees it. */
+type Prepared = { readonly run: () => Promise<void> | void; readonly dispose: () => void };
 
 const readBack = async (t: tf.Tensor): Promise<void> => {
   try {
@@ -51,9 +43,8 @@ const readBack = async (t: tf.Tensor): Promise<void> => {
 };
 
 /**
- * One operation of a flow on fixed standard-normal inputs (and context rows for a conditional
- * flow). `train` is one step of core's update rule (`lossAndGrads` + `optimizerUpdate`, Adam 1e-3)
- * on `-mean log p(x)` or the entry's own `trainLoss`, carrying parameters and moments across calls.
+ * One operation on fixed standard-normal inputs (and context). `train` is one step of core's update
+ * rule (Adam 1e-3) on `-mean log p(x)` or the entry's `trainLoss`, carrying parameters and moments.
  */
 const prepare = (
   entry: FlowEntry,
@@ -63,7 +54,7 @@ const prepare = (
   size: SpeedSize,
   seed: number,
 ): Prepared => {
-  const n = op === 'train' ? size.batch : size.evalBatch;
+  const n = batchOf(op, size);
   const normal = (cols: number, s: number) =>
     tf.randomNormal([n, cols], 0, 1, 'float32', tfSeed(s)) as tf.Tensor2D;
   const c = def.contextDim > 0 ? normal(def.contextDim, seed + 1) : undefined;
@@ -104,16 +95,12 @@ const baseRow = (flow: string, backend: string, op: SpeedRow['op'], size: SpeedS
   backend,
   op,
   dim: size.dim,
-  batch: op === 'train' ? size.batch : size.evalBatch,
+  batch: batchOf(op, size),
   hidden: [...size.hidden],
   transforms: size.transforms,
 });
 
-/**
- * zuko's figure for a cell from `lookup`, with the ratio `samplesPerSecond / zuko` when a
- * throughput is given. Attached to failed and skipped cells too, so the reference column is never
- * blank for a comparable row.
- */
+/** zuko's figure for a cell and the ratio to it; failed and skipped cells get it too. */
 const withReference = (
   entry: FlowEntry,
   op: Op,
@@ -121,18 +108,16 @@ const withReference = (
   lookup: ReferenceLookup,
   samplesPerSecond?: number,
 ): Pick<SpeedRow, 'reference'> => {
-  const ref = lookup(entry.reference, op, {
-    ...size,
-    batch: op === 'train' ? size.batch : size.evalBatch,
-  });
+  const ref = lookup(entry.reference, op, { ...size, batch: batchOf(op, size) });
   if (ref === undefined) return {};
   const ratio =
     samplesPerSecond === undefined ? undefined : samplesPerSecond / ref.samplesPerSecond;
   return { reference: { ...ref, ratio } };
 };
 
-/** The row's `kernels` figures from a profile: the eight most frequent and the eight slowest kernels. */
-const kernelFigures = (p: KernelProfile): NonNullable<SpeedRow['kernels']> => ({
+/** The row's `kernels` figures: the eight most frequent and the eight slowest kernels. */
+export type KernelFigures = ReturnType<typeof kernelFigures>;
+const kernelFigures = (p: KernelProfile) => ({
   calls: p.kernelCalls,
   outsideShare: p.outsideShare,
   wallSeconds: p.wallSeconds,
@@ -141,27 +126,9 @@ const kernelFigures = (p: KernelProfile): NonNullable<SpeedRow['kernels']> => ({
 });
 
 /**
- * Time one operation of one flow on the active backend: build the flow and
- * draw parameters (or, for an entry with `load`, make its own model with its
- * stored parameters), warm up, time repeated calls, count tensors before and
- * after the calls (a leak shows as a positive count), then free everything.
- * Failures (a preset that throws, a non-finite loss) become a `failed` row.
- * A conditional flow (`contextDim > 0`) gets fixed standard-normal context rows.
- *
- * - `train`: `loss = -mean log p(x)` on a fixed `[batch, dim]` normal batch,
- *   reverse-mode gradients, one Adam step (lr 1e-3).
- * - `logProb`: `log p(x)` of `[evalBatch, dim]` (forward direction).
- * - `sample`: `evalBatch` draws (inverse direction).
- *
- * After the timed calls, three more (one when a call takes over half a second) run untimed with
- * every kernel counted ({@link profileKernels}); the row keeps the one with the median outside share.
- *
- * @example
- * ```ts
- * const row = await runCell(entry, 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256, evalBatch: 1024 },
- *   { warmup: 1, reps: 5, maxSeconds: 1 }, 0, 'cpu');
- * row.samplesPerSecond; // batch / median seconds
- * ```
+ * Time one operation of one flow on the active backend, counting leaked tensors; a failure is a
+ * `failed` row. Then three untimed calls (one when a call takes over half a second) with every
+ * kernel counted; the row keeps the one with the median outside share.
  */
 export const runCell = async (
   entry: FlowEntry,
@@ -227,19 +194,10 @@ export const runCell = async (
   }
 };
 
-/** The GEMM row's shapes `[M, K] @ [K, N]`, as a cell: dim K, batch M, hidden [N]. */
+/** The GEMM row's shapes `[M, K] @ [K, N]` as a cell: dim K, batch M, hidden [N]. */
 const GEMM = { dim: 256, batch: 512, evalBatch: 512, hidden: [256], transforms: 0 } as const;
 
-/**
- * Time `tf.matMul` of a 512×256 by a 256×256 float32 matrix on the active
- * backend and report GFLOP/s `= 2·M·K·N / seconds / 10⁹` (67.1 MFLOP per call).
- *
- * @example
- * ```ts
- * const row = await runGemm({ warmup: 2, reps: 20, maxSeconds: 1 }, 'wasm');
- * row.gflops;
- * ```
- */
+/** Time `tf.matMul` 512×256 @ 256×256 (float32): GFLOP/s `= 2·M·K·N / seconds / 10⁹`. */
 export const runGemm = async (timing: TimingOptions, backend: string): Promise<SpeedRow> => {
   const base = { ...baseRow('gemm', backend, 'gemm', GEMM), params: 0 };
   const a = tf.randomNormal([GEMM.batch, GEMM.dim], 0, 1, 'float32', 1);
@@ -264,35 +222,20 @@ export const runGemm = async (timing: TimingOptions, backend: string): Promise<S
   }
 };
 
-/** One planned cell of the matrix. */
-export interface PlannedCell {
-  readonly entry: FlowEntry;
-  readonly op: Op;
-  readonly size: SpeedSize;
-  readonly backend: string;
-}
-
-/**
- * The cells of the matrix in run order: for each size, flow and operation,
- * every backend in turn, so a time budget that runs out cuts the last flows
- * on all backends alike rather than a whole backend.
- *
- * @example
- * ```ts
- * planMatrix(entries, ['train'], [size], ['cpu', 'wasm']).length; // entries.length × 2
- * ```
- */
+/** The cells in run order: every backend in turn per cell, so a budget cuts all backends alike. */
 export const planMatrix = (
   entries: readonly FlowEntry[],
   ops: readonly Op[],
   sizes: readonly SpeedSize[],
   backends: readonly string[],
-): PlannedCell[] =>
+) =>
   sizes.flatMap((size) =>
     entries.flatMap((entry) =>
       ops.flatMap((op) => backends.map((backend) => ({ entry, op, size, backend }))),
     ),
   );
+
+export type PlannedCell = ReturnType<typeof planMatrix>[number];
 
 /** Receives progress of a matrix run (the terminal display, or the browser page's console). */
 export interface ProgressSink {
@@ -302,28 +245,18 @@ export interface ProgressSink {
   readonly finish: () => void;
 }
 
-/** Options of {@link runMatrix}. */
 export interface MatrixOptions {
   readonly timing: TimingOptions;
   readonly seed: number;
   /** Wall-clock cap of the whole matrix (seconds); later cells become `skipped`. */
   readonly budgetSeconds: number | undefined;
-  /** Make a backend active before its cells run. */
   readonly activate: (backend: string) => Promise<void>;
   readonly progress: ProgressSink;
-  /** zuko's figures (default: RESULTS.md's stored ones; the CLI passes a live run's when it has one). */
+  /** zuko's figures (default: RESULTS.md's stored ones). */
   readonly reference?: ReferenceLookup;
 }
 
-/**
- * Run the GEMM row on each backend (at least one warm-up and five timed calls), then every
- * planned cell, reporting progress; cells past the budget are recorded as skipped with the reason.
- *
- * @example
- * ```ts
- * const { gemm, rows } = await runMatrix(['cpu'], planMatrix(entries, ['train'], [size], ['cpu']), options);
- * ```
- */
+/** The GEMM row on each backend, then every cell; cells past the budget are `skipped`. */
 export const runMatrix = async (
   backends: readonly string[],
   cells: readonly PlannedCell[],

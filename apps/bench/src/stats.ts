@@ -1,76 +1,25 @@
 /**
- * Order statistics for repeated timings, computed with d3-array: quantiles interpolate linearly
- * between order statistics (Hyndman & Fan 1996, type 7, the default of R and NumPy).
- *
- * Timings on a shared machine are skewed (a run is only ever slowed down), so the benchmark
- * reports the median and the interquartile range rather than the mean and standard deviation.
+ * Statistics of repeated timings with d3-array; quantiles of type 7 (Hyndman & Fan 1996; R, NumPy):
+ * `Q(p) = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎)`, `h = (n − 1)p`. Timings on a shared machine are
+ * skewed (a run is only ever slowed down): the report shows the median and IQR, not mean and sd.
  */
 import { deviation, max, mean as average, min, quantile } from 'd3-array';
-
-/** Summary of a sample of repeated measurements (seconds, or any unit). */
-export interface Summary {
-  /** Number of measurements. */
-  readonly n: number;
-  readonly median: number;
-  /** First quartile (25th percentile, linear interpolation). */
-  readonly q1: number;
-  /** Third quartile (75th percentile, linear interpolation). */
-  readonly q3: number;
-  /** Interquartile range `q3 - q1`. */
-  readonly iqr: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-}
 
 /** d3-array answers `undefined` for an empty sample; the report shows `NaN` as `–`. */
 const nan = (x: number | undefined): number => x ?? Number.NaN;
 
-/**
- * Arithmetic mean; `NaN` for an empty sample.
- *
- * @example
- * ```ts
- * mean([1, 2, 3]); // 2
- * ```
- */
+/** Arithmetic mean; `NaN` for an empty sample. */
 export const mean = (xs: readonly number[]): number => nan(average(xs));
 
-/**
- * The median: the middle order statistic, or the mean of the two middle ones; `NaN` when empty.
- *
- * @example
- * ```ts
- * median([3, 1, 2]);    // 2
- * median([4, 1, 3, 2]); // 2.5
- * ```
- */
+/** The median (mean of the two middle values for an even count); `NaN` when empty. */
 export const median = (xs: readonly number[]): number => nan(quantile(xs, 0.5));
 
-/**
- * Standard error of the mean, `s / √n` with the unbiased sample standard deviation
- * `s = √(Σ(xᵢ - x̄)² / (n - 1))`. `NaN` for fewer than two values.
- *
- * @example
- * ```ts
- * standardError([1, 2, 3, 4]); // 0.6455
- * ```
- */
+/** Standard error of the mean, `s / √n` with the unbiased `s`; `NaN` for fewer than two values. */
 export const standardError = (xs: readonly number[]): number =>
   nan(deviation(xs)) / Math.sqrt(xs.length);
 
-/**
- * Median, quartiles (type 7: `h = (n − 1)p`, `Q(p) = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎)`),
- * IQR, extremes and mean of a sample.
- *
- * @example
- * ```ts
- * const s = summarize([0.011, 0.010, 0.013, 0.012]);
- * s.median; // 0.0115
- * s.iqr;    // 0.0015
- * ```
- */
-export const summarize = (xs: readonly number[]): Summary => {
+/** Median, quartiles, IQR, extremes and mean of a sample. */
+export const summarize = (xs: readonly number[]) => {
   const q1 = nan(quantile(xs, 0.25));
   const q3 = nan(quantile(xs, 0.75));
   const n = xs.length;
@@ -85,3 +34,6 @@ export const summarize = (xs: readonly number[]): Summary => {
     mean: mean(xs),
   };
 };
+
+/** Summary of a sample of repeated measurements (seconds, or any unit). */
+export type Summary = ReturnType<typeof summarize>;

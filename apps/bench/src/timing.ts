@@ -1,30 +1,18 @@
-/** Options of {@link timeRepeated}. */
 export interface TimingOptions {
   /** Untimed calls first (JIT, kernel compilation, allocator warm-up). */
   readonly warmup: number;
-  /** Timed calls, at most. */
   readonly reps: number;
   /** Stop early once the timed calls took this many seconds in total … */
   readonly maxSeconds: number;
   /** … but only after at least this many (default 3, or `reps` if smaller). */
   readonly minReps?: number;
-  /** A `performance.now()` time after which no further timed call starts once one has run (the matrix's budget). */
+  /** A `performance.now()` after which no timed call starts once one has run (matrix budget). */
   readonly deadline?: number;
 }
 
 /**
- * Call `run` `warmup` times untimed (fewer once the warm-up took
- * `maxSeconds`), then up to `reps` times timed with `performance.now()`,
- * stopping early after `maxSeconds` of timed work once `minReps` calls are in
- * (or past `deadline` once one is in). `run` must finish its work before
- * resolving (read a result back), or the timer measures only the queueing.
- * Works in Node and in browsers. Returns seconds per call and the call count.
- *
- * @example
- * ```ts
- * const secs = await timeRepeated(async () => { const y = tf.matMul(a, b); await y.data(); y.dispose(); },
- *   { warmup: 2, reps: 10, maxSeconds: 1 });
- * ```
+ * Warm up, then time up to `reps` calls of `run` (which must read its result back, or the timer
+ * measures only the queueing); seconds per call and the call count.
  */
 export const timeRepeated = async (
   run: () => Promise<void> | void,

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Op } from './args.js';
-import type { PlannedCell } from './speed.js';
+import type { FlowSize } from './flows.js';
+import { type PlannedCell, batchOf } from './speed.js';
 import {
   type ReferenceLookup,
   type ReferenceModel,
@@ -13,17 +14,6 @@ import {
 import { summarize } from './stats.js';
 import type { TimingOptions } from './timing.js';
 
-/** One zuko cell to time: a model at the bench's sizes and one operation's batch. */
-export interface ZukoCellRequest {
-  readonly model: ReferenceModel;
-  readonly op: Op;
-  readonly dim: number;
-  readonly hidden: readonly number[];
-  readonly transforms: number;
-  readonly batch: number;
-}
-
-/** A timed zuko cell: its parameter count and seconds per call, or why it failed. */
 export interface ZukoCellResult extends ZukoCellRequest {
   readonly params?: number;
   readonly seconds?: readonly number[];
@@ -31,7 +21,7 @@ export interface ZukoCellResult extends ZukoCellRequest {
   readonly error?: string;
 }
 
-/** What `scripts/zuko_speed.py` reports (versions, threads and the timed cells), and the interpreter that ran it. */
+/** What `scripts/zuko_speed.py` reports, and the interpreter that ran it. */
 export interface ZukoLiveRun {
   readonly zuko: string;
   readonly torch: string;
@@ -41,7 +31,6 @@ export interface ZukoLiveRun {
   readonly interpreter: string;
 }
 
-/** The python script, shipped beside `src/` and `dist/` in `apps/bench/scripts/`. */
 export const ZUKO_SCRIPT = fileURLToPath(new URL('../scripts/zuko_speed.py', import.meta.url));
 
 const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && Number(x) >= 0;
@@ -74,15 +63,8 @@ const cellOf = (x: unknown): ZukoCellResult | string => {
 };
 
 /**
- * Read the JSON line `scripts/zuko_speed.py` prints: `{zuko, torch, threads, python, cells}`
- * (each cell the request plus `params`, `seconds`, `calls`, or `error`), or `{error}` when torch or
- * zuko did not import. Anything else (not JSON, missing fields, non-positive seconds) is a `Left`
- * with the reason.
- *
- * @example
- * ```ts
- * parseZukoOutput('{"error": "cannot import torch"}'); // Left('cannot import torch')
- * ```
+ * Read the JSON line `scripts/zuko_speed.py` prints: `{zuko, torch, threads, python, cells}`, or
+ * `{error}` when torch or zuko did not import. Anything else is a `Left` with the reason.
  */
 export const parseZukoOutput = (
   text: string,
@@ -106,24 +88,13 @@ export const parseZukoOutput = (
   return bad === undefined ? E.right({ zuko, torch, threads, python, cells: ok }) : E.left(bad);
 };
 
-/**
- * The interpreters to try, in order: `BIJECTIVE_PYTHON`, Debian's `/usr/bin/python3` (which has
- * `python3-torch`), then `python3` on `PATH`; duplicates dropped.
- *
- * @example
- * ```ts
- * pythonCandidates({ BIJECTIVE_PYTHON: '/opt/py/bin/python' }); // ['/opt/py/bin/python', '/usr/bin/python3', 'python3']
- * ```
- */
+/** Interpreters to try: `BIJECTIVE_PYTHON`, `/usr/bin/python3` (Debian's torch), `python3`. */
 export const pythonCandidates = (env: NodeJS.ProcessEnv): string[] =>
   [env['BIJECTIVE_PYTHON'], '/usr/bin/python3', 'python3'].filter(
     (p, i, all): p is string => p !== undefined && p !== '' && all.indexOf(p) === i,
   );
 
-/**
- * Run `python script` with `input` on stdin (BLAS and OpenMP at one thread); its stdout, or a Left
- * reason (spawn error, timeout, a failed exit with nothing printed).
- */
+/** Run `python script` with `input` on stdin (BLAS and OpenMP at one thread): stdout or why not. */
 const runPython = (
   python: string,
   script: string,
@@ -133,12 +104,8 @@ const runPython = (
 ): Promise<E.Either<string, string>> =>
   new Promise((resolve) => {
     const threads = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-    const options = {
-      env: { ...env, ...threads },
-      timeout,
-      killSignal: 'SIGKILL' as const,
-      maxBuffer: 2 ** 26,
-    };
+    const killSignal = 'SIGKILL' as const;
+    const options = { env: { ...env, ...threads }, timeout, killSignal, maxBuffer: 2 ** 26 };
     const child = execFile(python, [script], options, (error, out, err) => {
       if (error?.killed === true) resolve(E.left(`timed out after ${timeout / 1000} s`));
       else if (error === null || out.trim() !== '') resolve(E.right(out));
@@ -149,19 +116,14 @@ const runPython = (
     child.stdin?.end(input);
   });
 
-/** Where {@link zukoReferenceFor} runs zuko (defaults: {@link pythonCandidates}, {@link ZUKO_SCRIPT}, `process.env`). */
+/** Where zuko runs (defaults: {@link pythonCandidates}, {@link ZUKO_SCRIPT}, `process.env`). */
 export interface ZukoLiveOptions {
   readonly pythons?: readonly string[];
   readonly script?: string;
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/**
- * Time zuko's flows at the given cells in a python subprocess (JSON on stdin and stdout; PyTorch
- * at 2 threads, RESULTS.md's protocol; killed after 30 minutes), with the bench's warm-up,
- * repetitions and per-cell time cap, trying each interpreter in turn until one imports torch and
- * zuko; a Left lists each interpreter tried and what went wrong.
- */
+/** Time zuko at the cells in a python subprocess (JSON in and out; PyTorch at 2 threads). */
 const runZukoLive = async (
   cells: readonly ZukoCellRequest[],
   timing: TimingOptions,
@@ -185,50 +147,24 @@ const runZukoLive = async (
   return E.left(attempts.join('; ') || 'no python interpreter to try');
 };
 
-/** A cell's sizes, as the bench and the script key them. */
-const keyOf = (c: Omit<ZukoCellRequest, 'model'> & { readonly model: string }): string =>
-  `${c.model}|${c.op}|${c.dim}|${c.hidden.join(',')}|${c.transforms}|${c.batch}`;
+const keyOf = (
+  c: FlowSize & { readonly model: string; readonly op: string; readonly batch: number },
+) => `${c.model}|${c.op}|${c.dim}|${c.hidden.join(',')}|${c.transforms}|${c.batch}`;
 
-/**
- * The zuko cells a speed matrix needs: one per (model, operation, sizes) among the planned cells
- * whose flow reproduces a zuko model (MAF, RealNVP, NSF), each once; a loaded model (`--model`)
- * has its own sizes and parameters and is not timed in zuko again.
- *
- * @example
- * ```ts
- * zukoCellsFor(planMatrix(entries, ['train'], [size], ['wasm', 'native'])); // one MAF, one RealNVP, one NSF cell
- * ```
- */
-export const zukoCellsFor = (cells: readonly PlannedCell[]): ZukoCellRequest[] => {
-  const out = new Map<string, ZukoCellRequest>();
-  for (const { entry, op, size } of cells) {
+/** The zuko cells a matrix needs, each once (a loaded `--model` is not timed in zuko again). */
+export const zukoCellsFor = (cells: readonly PlannedCell[]) => {
+  const wanted = cells.flatMap(({ entry, op, size }) => {
     const model = entry.reference;
-    if (!isModel(model) || entry.load !== undefined) continue;
+    if (!isModel(model) || entry.load !== undefined) return [];
     const { dim, hidden, transforms } = size;
-    const c = {
-      model,
-      op,
-      dim,
-      hidden,
-      transforms,
-      batch: op === 'train' ? size.batch : size.evalBatch,
-    };
-    out.set(keyOf(c), c);
-  }
-  return [...out.values()];
+    return [{ model, op, dim, hidden, transforms, batch: batchOf(op, size) }];
+  });
+  return [...new Map(wanted.map((c) => [keyOf(c), c] as const)).values()];
 };
+/** One zuko cell to time: a model at the bench's sizes and one operation's batch. */
+export type ZukoCellRequest = ReturnType<typeof zukoCellsFor>[number];
 
-/**
- * A lookup that answers from a live run (`batch / median seconds` of zuko's cell, labelled `live`)
- * and from nothing else: a cell zuko could not time has no reference rather than a stored figure
- * from another machine. At RESULTS.md's sizes the figure names that size's data set (moons at dim 2,
- * digits at dim 64), as a label of the model's size only.
- *
- * @example
- * ```ts
- * liveReference(run)('MAF', 'train', { dim: 2, hidden: [64, 64], transforms: 5, batch: 256 })?.source; // 'live'
- * ```
- */
+/** A lookup from a live run only: no stored figure from another machine fills its gaps. */
 export const liveReference =
   (run: ZukoLiveRun): ReferenceLookup =>
   (model, op, size) => {
@@ -248,26 +184,15 @@ export const liveReference =
 /** How the speed report's zuko column was obtained (kept in report.json). */
 export interface ZukoReferenceInfo {
   readonly source: 'live' | 'stored' | 'off';
-  /** Live: the interpreter, versions and threads; stored: RESULTS.md's machine and date. */
   readonly origin: string;
-  /** Why the figures are stored ones under `auto` (each interpreter tried and what went wrong). */
+  /** Why the figures are stored ones under `auto`. */
   readonly reason?: string;
-  /** Live: each zuko cell with its parameter count and seconds per call (or its error). */
   readonly cells?: readonly ZukoCellResult[];
 }
 
 /**
- * The speed mode's zuko column for `--zuko-live`: with `auto` or `on`, time the cells' zuko models
- * live in a python subprocess (`scripts/zuko_speed.py`, trying each of {@link pythonCandidates};
- * never downloads anything) and answer from that run ({@link liveReference}); with `auto` and no
- * usable python, fall back to RESULTS.md's stored figures, saying why; with `on`, a `Left` with
- * the reason; with `off`, the stored figures.
- *
- * @example
- * ```ts
- * const z = await zukoReferenceFor('auto', zukoCellsFor(cells), timing, 0);
- * if (E.isRight(z)) runMatrix(names, cells, { ...options, reference: z.right.lookup });
- * ```
+ * The zuko column for `--zuko-live`: `auto`/`on` time zuko live (never downloading); without a
+ * usable python `auto` falls back to the stored figures, saying why, and `on` is a `Left`.
  */
 export const zukoReferenceFor = async (
   mode: 'auto' | 'on' | 'off',

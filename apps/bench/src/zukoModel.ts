@@ -13,39 +13,19 @@ import type { FlowEntry, FlowSize } from './flows.js';
 
 /** A trained zuko flow (`--model PATH --zuko NAME`) as a row set of the speed matrix. */
 export interface ZukoModelEntry {
-  /** The entry: `load()` gives the file's definition and parameters afresh on the active backend. */
   readonly entry: FlowEntry;
-  /** The model's own sizes: zuko's `features`, `hidden_features` and `transforms`. */
   readonly size: FlowSize;
-  /** zuko's `context` (0 for an unconditional flow); timed with standard-normal context rows. */
+  /** zuko's `context` (0: unconditional); timed with standard-normal context rows. */
   readonly contextDim: number;
 }
 
-/**
- * The speed rows' flow name of a model file: `zuko/<class> (<file name>)`.
- *
- * @example
- * ```ts
- * zukoModelId('MAF', '/runs/7/model.safetensors'); // 'zuko/MAF (model.safetensors)'
- * ```
- */
+/** The speed rows' flow name of a model file: `zuko/<class> (<file name>)`. */
 export const zukoModelId = (flow: ZukoFlowName, path: string): string =>
   `zuko/${flow} (${basename(path)})`;
 
 /**
- * Read a safetensors file of a trained zuko flow and make it a speed-matrix entry: the state dict
- * is checked with `fromZuko` once (so an unreadable file, a malformed one or a state dict it
- * refuses is a `Left` whose message names the path, field or key, before any timing, and no tensor
- * is left behind); each cell then gets the definition and the stored parameters afresh, on
- * whichever backend is active then. The entry carries zuko's class as its reference model, so a
- * flow at RESULTS.md's sizes (dim 2, hidden [64, 64], 5 transforms, no context) gets zuko's
- * throughput beside it.
- *
- * @example
- * ```ts
- * const m = await loadZukoModel('model.safetensors', 'NSF')();
- * if (E.isLeft(m)) console.error(m.left.message);
- * ```
+ * A trained zuko flow's safetensors file as a speed-matrix entry, checked with `fromZuko` once (a
+ * bad file is a `Left` before any timing); each cell gets the definition and parameters afresh.
  */
 export const loadZukoModel = (
   path: string,

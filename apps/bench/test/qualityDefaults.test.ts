@@ -65,7 +65,7 @@ describe('quality mode trains the continuous presets with the fitters’ default
     const { calls, continuous } = recorder();
     const entry = entryOf('flowMatching', (o) => flowMatching({ ...o, hidden: [4] }));
     const def = entry.build({ dim: 2, hidden: [4], transforms: 1 });
-    const r = await trainProtocol(entry, def, splits, options, continuous, hooks, 'fm');
+    const r = await trainProtocol(entry, def, splits, options, hooks, 'fm', continuous);
     expect(r).toEqual(E.left('data: expected recorded, got recorded')); // the recorder's
     expect(calls).toHaveLength(1);
     expect(Object.keys(calls[0]!).filter((k) => !allowed.includes(k))).toEqual([]);
@@ -77,7 +77,7 @@ describe('quality mode trains the continuous presets with the fitters’ default
     const { calls, configs, continuous } = recorder();
     const entry = entryOf('ffjord', (o) => ffjord({ ...o, hidden: [4] }));
     const def = entry.build({ dim: 2, hidden: [4], transforms: 1 });
-    const r = await trainProtocol(entry, def, splits, options, continuous, hooks, 'ffjord');
+    const r = await trainProtocol(entry, def, splits, options, hooks, 'ffjord', continuous);
     expect(r).toEqual(E.left('ValueError: data: expected recorded, got recorded'));
     expect(calls).toHaveLength(1);
     expect(Object.keys(calls[0]!).filter((k) => !allowed.includes(k))).toEqual([]);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decode } from 'fast-png';
 import { digitsGridPng, gridPoints, heatmapPng, histogram2d } from '../src/pictures.js';
-import { STORED_ORIGIN, referenceThroughput } from '../src/reference.js';
+import { STORED_ORIGIN, storedReference } from '../src/reference.js';
 import { renderHtml } from '../src/report/html.js';
 import { mdTable, renderMarkdown } from '../src/report/markdown.js';
 import { barChart, dotChart, escapeXml } from '../src/report/svg.js';
@@ -205,28 +205,28 @@ describe('pictures', () => {
 describe('reference lookup', () => {
   it("matches RESULTS.md's sizes exactly, or not at all", () => {
     const moons = { dim: 2, hidden: [64, 64], transforms: 5 };
-    expect(referenceThroughput('MAF', 'train', { ...moons, batch: 256 })).toEqual({
+    expect(storedReference('MAF', 'train', { ...moons, batch: 256 })).toEqual({
       dataset: 'moons',
       model: 'MAF',
       samplesPerSecond: 62000,
       source: 'stored',
       origin: STORED_ORIGIN,
     });
-    expect(referenceThroughput('NSF', 'sample', { ...moons, batch: 1024 })?.samplesPerSecond).toBe(
+    expect(storedReference('NSF', 'sample', { ...moons, batch: 1024 })?.samplesPerSecond).toBe(
       113000,
     );
     expect(
-      referenceThroughput('RealNVP', 'logProb', {
+      storedReference('RealNVP', 'logProb', {
         dim: 64,
         hidden: [128, 128],
         transforms: 5,
         batch: 1024,
       })?.samplesPerSecond,
     ).toBe(105000);
-    expect(referenceThroughput('MAF', 'train', { ...moons, batch: 128 })).toBeUndefined();
+    expect(storedReference('MAF', 'train', { ...moons, batch: 128 })).toBeUndefined();
     expect(
-      referenceThroughput('MAF', 'train', { ...moons, hidden: [32, 32], batch: 256 }),
+      storedReference('MAF', 'train', { ...moons, hidden: [32, 32], batch: 256 }),
     ).toBeUndefined();
-    expect(referenceThroughput(undefined, 'train', { ...moons, batch: 256 })).toBeUndefined();
+    expect(storedReference(undefined, 'train', { ...moons, batch: 256 })).toBeUndefined();
   });
 });

@@ -1,31 +1,21 @@
 /**
- * The browser-mode page: runs the wasm rows of the speed matrix inside
- * Chromium. Bundled by `browser.ts` together with a generated entry that
- * imports the flow packages statically and calls {@link runPage}. Talks to
- * the Node side through `window.__bench` (polled) and `console.log` lines
- * prefixed with `bench:` (progress).
+ * The browser-mode page (bundled by `browser.ts`): runs the wasm rows in Chromium; talks to Node
+ * through `window.__bench` (polled) and `console.log` lines prefixed with `bench:` (progress).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { type BackendPlugin, tf, useBackend } from '@bijective/core';
-import type { Op } from '../args.js';
+import type { BenchOptions } from '../args.js';
 import { errorText } from '../format.js';
 import { type ContinuousTraining, type FamilyModule, catalogFromModules } from '../flows.js';
 import type { SpeedRow } from '../model.js';
 import { type SpeedSize, planMatrix, runMatrix } from '../speed.js';
 
-/** What the Node side asks the page to run (passed as JSON in the `o` query parameter). */
-export interface PageOptions {
-  readonly flows: readonly string[];
-  readonly ops: readonly Op[];
-  readonly sizes: readonly SpeedSize[];
-  readonly warmup: number;
-  readonly reps: number;
-  readonly cellSeconds: number;
-  readonly budgetSeconds: number | undefined;
-  readonly seed: number;
-}
+/** What the Node side asks the page to run (JSON in the `o` query parameter). */
+export type PageOptions = Pick<
+  BenchOptions,
+  'ops' | 'warmup' | 'reps' | 'cellSeconds' | 'budgetSeconds' | 'seed'
+> & { readonly flows: readonly string[]; readonly sizes: readonly SpeedSize[] };
 
-/** What the page reports back when done. */
 export interface PageResult {
   readonly ok: boolean;
   readonly error?: string;
@@ -36,30 +26,12 @@ export interface PageResult {
   readonly rows: readonly SpeedRow[];
 }
 
-/** The page's shared state, polled by the Node side. */
-export interface PageState {
-  done: boolean;
-  result: PageResult | undefined;
-}
+export type PageState = { done: boolean; result: PageResult | undefined };
 
-/** A progress message as one console line (`bench:` and JSON), read back by the Node side. */
 const say = (message: Readonly<Record<string, unknown>>) =>
   console.log(`bench:${JSON.stringify(message)}`);
 
-/**
- * Entry of the page: select the wasm backend of @bijective/backend-wasm (`wasmBackend`, passed
- * in by the generated entry so this module builds without it; binaries served from `/wasm/`),
- * run GEMM and the requested cells as backend `browser-wasm`, and publish a {@link PageResult} on
- * `window.__bench`. `continuous` is @bijective/continuous when it is bundled (the flow-matching
- * preset's training loss).
- *
- * @example
- * ```ts
- * import * as coupling from '@bijective/coupling';
- * import { wasmBackend } from '@bijective/backend-wasm';
- * void runPage([{ family: 'coupling', packageName: '@bijective/coupling', ok: true, module: coupling }], wasmBackend);
- * ```
- */
+/** The page's entry: select the wasm backend, run GEMM and the cells, publish the result. */
 export const runPage = async (
   modules: readonly FamilyModule[],
   wasmBackend: (options: { readonly wasmPaths: string }) => BackendPlugin,

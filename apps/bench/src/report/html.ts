@@ -38,16 +38,7 @@ const html = (b: Block): string => {
   }
 };
 
-/**
- * The self-contained HTML report: one file with inline CSS, the same sections and tables as
- * report.md, SVG charts (throughput per operation, GEMM GFLOP/s, log-likelihood against zuko)
- * and the pictures inlined as SVG. No script, no external assets.
- *
- * @example
- * ```ts
- * await writeFile('bench-out/report.html', renderHtml(report));
- * ```
- */
+/** The self-contained HTML report: inline CSS, SVG charts and pictures; no script or other file. */
 export const renderHtml = (report: BenchReport): string => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>bijective bench: ${escapeXml(report.options.mode)} (${escapeXml(report.options.preset)})</title><style>${CSS}</style></head>

@@ -1,14 +1,7 @@
 import type { BenchReport } from '../model.js';
 import { type Block, type Table, reportBlocks } from './sections.js';
 
-/**
- * A Markdown table (pipes in cells escaped, value columns right-aligned), under its title in bold.
- *
- * @example
- * ```ts
- * mdTable({ header: ['a', 'b'], rows: [['x', '1']] }); // '| a | b |\n|---|---:|\n| x | 1 |'
- * ```
- */
+/** A Markdown table (pipes escaped, value columns right-aligned), under its title in bold. */
 export const mdTable = ({ header, rows, title }: Table): string => {
   const line = (r: readonly string[]) =>
     `| ${r.map((s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')).join(' | ')} |`;
@@ -37,16 +30,7 @@ const markdown = (b: Block, detail: boolean): string[] => {
   }
 };
 
-/**
- * The whole report as Markdown. `detail: false` is the summary printed on stdout (pivot tables,
- * GEMM, leaks, quality table); `detail: true` adds the backends, every cell and the picture links
- * written to report.md.
- *
- * @example
- * ```ts
- * process.stdout.write(renderMarkdown(report, { detail: false }));
- * ```
- */
+/** The report as Markdown: `detail: false` is the stdout summary, `true` report.md. */
 export const renderMarkdown = (report: BenchReport, { detail }: { readonly detail: boolean }) =>
   `${reportBlocks(report)
     .flatMap((b) => markdown(b, detail))

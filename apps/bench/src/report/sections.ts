@@ -7,13 +7,14 @@ import type {
   MeanWithError,
   Picture,
   QualityRow,
+  SpeedMatrix,
   SpeedRow,
 } from '../model.js';
 import { STORED_ORIGIN } from '../reference.js';
 import type { ZukoReferenceInfo } from '../zukoLive.js';
 import { barChart, dotChart } from './svg.js';
 
-/** A table as data, with an optional caption line above it (the sizes of a speed pivot). */
+/** A table as data, with an optional caption line above it. */
 export interface Table {
   readonly header: readonly string[];
   readonly rows: readonly (readonly string[])[];
@@ -21,15 +22,8 @@ export interface Table {
 }
 
 /**
- * One block of a report, in reading order: the Markdown and the HTML writers render the same
- * list. `text` breaks lines at `\n`; `charts` are inline SVG (HTML only: the tables beside them
- * carry the same figures); `pictures` are inlined in HTML and linked from report.md; a `detail`
- * part is collapsed in HTML and only in report.md (not the stdout summary).
- *
- * @example
- * ```ts
- * const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Speed' }, { kind: 'text', text: 'Median …' }];
- * ```
+ * One block of a report, rendered by both writers. `charts` are HTML only (tables carry the same
+ * figures); a `detail` is collapsed in HTML and left out of the stdout summary.
  */
 export type Block =
   | { readonly kind: 'heading'; readonly level: 1 | 2 | 3; readonly text: string }
@@ -62,7 +56,7 @@ const percent = (x: number | undefined): string =>
   x === undefined ? '–' : `${Math.round(x * 100)}%`;
 const pm = (m: MeanWithError | undefined, digits = 3): string =>
   m === undefined ? '–' : `${fixed(m.mean, digits)} ± ${fixed(m.stdErr, digits)}`;
-/** A reason cut to its first 160 characters for one-line summaries (the JSON and HTML keep it whole). */
+/** A reason cut to 160 characters for one-line summaries (JSON and HTML keep it whole). */
 const short = (t: string): string => (t.length <= 160 ? t : `${t.slice(0, 159)}…`);
 const distinct = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 
@@ -78,7 +72,7 @@ const cellText = (r: SpeedRow | undefined): string => {
   return `${si(r.samplesPerSecond)}/s ±${si(iqrRate(r))}${ref}${leak}`;
 };
 
-/** What the `(×)` ratios divide by: zuko timed live in this run, or a stored figure with the machine and date it came from (and why no live figure). */
+/** What the `(×)` ratios divide by: zuko timed live in this run, or a stored figure (and why). */
 const zukoColumnText = (info: ZukoReferenceInfo | undefined): string =>
   info?.source === 'live'
     ? `(×) is the ratio to zuko timed live in this run at the same model, sizes, batch, warm-up and repetitions (${info.origin}; parameters at initialisation; train = one Adam step on −mean log p).`
@@ -87,11 +81,7 @@ const zukoColumnText = (info: ZukoReferenceInfo | undefined): string =>
 const speedLead = (o: BenchReport['options'], zuko: ZukoReferenceInfo | undefined): string =>
   `Median over up to ${o.reps} timed runs after ${o.warmup} warm-up(s); ± is half the IQR of the throughput; ${zukoColumnText(zuko)} Kernel calls: tfjs kernels the engine ran in one operation (one training step, one logProb or one sample call), counted in extra untimed calls after the timed ones; outside kernels: the share of such a call’s wall time (the median of three calls, one for calls over 0.5 s) spent outside the backend’s kernel functions (engine bookkeeping, autodiff tape, glue, read-back).`;
 
-/**
- * The speed matrix as one pivot table per size (titled by the size): a row per flow and
- * operation, a column per backend with `median samples/s ±half-IQR (ratio to zuko)`, zuko's
- * figure (live or stored), and per backend the kernel calls and the share of time outside kernels.
- */
+/** The speed matrix as a pivot table per size: a row per flow and op, a column per backend. */
 const speedPivotTables = (rows: readonly SpeedRow[], backends: readonly string[]): Table[] =>
   groups(rows, (r) => `${r.dim}|${r.hidden.join(',')}|${r.transforms}`).map(([, rs]) => {
     const r0 = rs[0]!;
@@ -149,7 +139,6 @@ const gemmTable = (rows: readonly SpeedRow[]): Table => ({
   ]),
 });
 
-/** Every cell with all its numbers. */
 const speedDetail = (rows: readonly SpeedRow[]): Table => ({
   header:
     'flow op backend dim batch params median q1 q3 min max n samples/s zuko ratio kernels outside leaked status'.split(
@@ -201,7 +190,7 @@ const speedCharts = (rows: readonly SpeedRow[], backends: readonly string[]): st
 /** A speed matrix: lead, charts, pivot tables, GEMM (chart and table), leaks, every cell. */
 const speedBlocks = (
   title: string,
-  { rows, gemm }: { readonly rows: readonly SpeedRow[]; readonly gemm: readonly SpeedRow[] },
+  { rows, gemm }: SpeedMatrix,
   backends: readonly string[],
   lead: string,
 ): Block[] => [
@@ -226,16 +215,7 @@ const speedBlocks = (
   detail('Every cell', [table(speedDetail(rows))]),
 ];
 
-/**
- * Quality results: test LL ± s.e. (one seed) or mean [min, max] over seeds, next to RESULTS.md's
- * mean [min, max] and median; with several seeds the Adam steps, epochs and stop reasons are
- * listed per seed (`a / b / c`). Continuous flows add a column of function evaluations per solve.
- *
- * @example
- * ```ts
- * console.log(mdTable(qualityTable(report.quality.rows)));
- * ```
- */
+/** Quality results next to RESULTS.md's; with several seeds, steps/epochs/stop reasons per seed. */
 export const qualityTable = (rows: readonly QualityRow[]): Table => {
   const withNfe = rows.some((r) => r.trainNfe !== undefined || r.testNfe !== undefined);
   const nfe = (n: number | undefined) => (n === undefined ? '–' : fixed(n, 0));
@@ -294,7 +274,7 @@ const qualityCharts = (rows: readonly QualityRow[]): string[] =>
     ),
   );
 
-/** The distill objective in words, from the student's forward-KL weight α of `(1 − α)·KL(q‖p) + α·KL(p‖q)`. */
+/** The distill objective in words, from the forward-KL weight α. */
 const distillObjective = (t: DistillTraining): string => {
   const w = t.student?.forwardWeight ?? 0;
   if (w === 0) return "reverse KL KL(q‖p) on the student's own draws scored by the teacher";
@@ -303,7 +283,7 @@ const distillObjective = (t: DistillTraining): string => {
   return `${1 - w}·KL(q‖p) + ${w}·KL(p‖q): reverse KL on the student's own draws scored by the teacher, forward KL on fresh teacher draws scored by the student`;
 };
 
-/** The two trained models: test LL ± s.e. under each model's own density, and how each was trained. */
+/** The two trained models: test LL ± s.e. under each model's own density, and how each trained. */
 const distillModelsTable = (t: DistillTraining): Table => {
   const row = (role: string, m: DistillTraining['teacher'], how: string): string[] =>
     m === undefined
@@ -341,7 +321,7 @@ const distillModelsTable = (t: DistillTraining): Table => {
   };
 };
 
-/** The criterion and the cross terms: the gap (paired s.e.), the teacher's log-density on both models' draws, the KL estimates. */
+/** The criterion and the cross terms. */
 const distillCrossTable = (t: DistillTraining): Table => {
   const row = (what: string, m: MeanWithError | undefined, digits = 3, criterion = '') => [
     what,
@@ -373,7 +353,7 @@ const distillCrossTable = (t: DistillTraining): Table => {
   };
 };
 
-/** The student's KL history (reverse, and forward when its weight is positive): the last per-step values, and the windowed curve thinned to about 8 entries. */
+/** The student's KL history: the last per-step values, the windowed curve thinned to ~8 points. */
 const distillKlText = (s: NonNullable<DistillTraining['student']>): string => {
   const every = Math.max(1, Math.ceil(s.klCurve.length / 8));
   const curve = s.klCurve.filter((_, i) => i % every === every - 1 || i === s.klCurve.length - 1);
@@ -387,7 +367,7 @@ const distillKlText = (s: NonNullable<DistillTraining['student']>): string => {
   ].join('\n');
 };
 
-/** The sampling speed-up of the IAF student over the MAF teacher, per size and backend, with the criterion at dim 64. */
+/** The IAF student's sampling speed-up over the MAF teacher, per size and backend. */
 const speedupTable = (d: DistillReport): Table => ({
   header: [
     'dim',
@@ -425,16 +405,7 @@ const distillBlocks = (d: DistillReport): Block[] => {
   ];
 };
 
-/**
- * What a report says, as one list of blocks that both writers render: the run (when, where,
- * which backends and flow packages), then the distill, speed, browser and quality sections the
- * run produced, each with its lead, charts, tables, pictures and detail.
- *
- * @example
- * ```ts
- * const headings = reportBlocks(report).filter((b) => b.kind === 'heading');
- * ```
- */
+/** What a report says, as one list of blocks both writers render. */
 export const reportBlocks = (report: BenchReport): Block[] => {
   const { options: o, speed, browser: b, distill: d, quality } = report;
   const flavour = (x: { details: Readonly<Record<string, unknown>> }) =>

@@ -1,13 +1,6 @@
 /** Small, dependency-free SVG charts for the HTML report (inline, no external assets). */
 
-/**
- * Escape text for XML/HTML content and attribute values.
- *
- * @example
- * ```ts
- * escapeXml('a<b'); // 'a&lt;b'
- * ```
- */
+/** Escape text for XML/HTML content and attribute values. */
 export const escapeXml = (s: string): string =>
   s.replace(
     /[&<>"']/g,
@@ -43,11 +36,7 @@ const label = (x: number, y: number, text: string, attrs = ''): string =>
   `<text x="${x}" y="${y}"${attrs}>${escapeXml(text)}</text>`;
 const diamond = (x: number, y: number): string => `M${x.toFixed(1)},${y - 6} l5,6 l-5,6 l-5,-6 z`;
 
-/**
- * A chart's frame: the `<svg>` with its title, one row label per `rows` entry (`rowH` apart from
- * `top`), vertical grid lines at `ticks` mapped by `x` with their labels and the axis caption,
- * then `body` (or "no data" when `x` is undefined) and `legend` along the bottom.
- */
+/** A chart's frame: title, row labels, grid lines at `ticks`, axis caption, `body` and `legend`. */
 const frame = (c: {
   title: string;
   width: number;
@@ -85,17 +74,7 @@ const frame = (c: {
 
 const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 
-/**
- * A horizontal grouped bar chart as an SVG string: one group per label, one bar per series,
- * values on a log10 axis with decade ticks (`log: false`: linear from 0, five ticks), and zuko's
- * figure as a tick across the group.
- *
- * @example
- * ```ts
- * barChart([{ label: 'maf', values: [12000, 30000], reference: 62000 }],
- *   { title: 'train, dim 2', series: ['cpu', 'wasm'], unit: 'samples/s', referenceLabel: 'zuko' });
- * ```
- */
+/** Grouped horizontal bars: log10 axis with decade ticks (or linear), zuko's figure as a tick. */
 export const barChart = (
   groups: readonly BarGroup[],
   o: {
@@ -157,17 +136,7 @@ export const barChart = (
   });
 };
 
-/**
- * A horizontal dot plot as an SVG string: one row per label, the estimate as a dot with ± error
- * bar, the reference as a black diamond with its [min, max] range as a grey band. Linear axis;
- * higher is better.
- *
- * @example
- * ```ts
- * dotChart([{ label: 'maf', value: -1.76, error: 0.02, reference: -1.738, referenceRange: [-1.777, -1.717] }],
- *   { title: 'moons: test log-likelihood', unit: 'nats' });
- * ```
- */
+/** A dot plot: estimate ± error as dot and bar, zuko's mean a diamond, [min, max] a grey band. */
 export const dotChart = (
   dots: readonly Dot[],
   o: { readonly title: string; readonly unit: string },

@@ -4,28 +4,11 @@ import type { BenchReport } from '../model.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 
-/**
- * The report as JSON: every option, status, timing summary and result;
- * pictures are referenced by file name (their SVG text is left out).
- *
- * @example
- * ```ts
- * JSON.parse(renderJson(report)).speed.rows[0].samplesPerSecond;
- * ```
- */
+/** The report as JSON; pictures referenced by file name (their SVG text left out). */
 export const renderJson = (report: BenchReport): string =>
   `${JSON.stringify(report, (key, value: unknown) => (key === 'svg' ? undefined : value), 2)}\n`;
 
-/**
- * Write report.json, report.md, report.html and every picture (as its own SVG file) into `dir`,
- * creating folders as needed; returns the paths written.
- *
- * @example
- * ```ts
- * const files = await writeReport('./bench-out', report);
- * console.error(`report: ${files.html}`);
- * ```
- */
+/** Write report.json, report.md, report.html and every picture into `dir`; the paths written. */
 export const writeReport = async (dir: string, report: BenchReport) => {
   const root = resolve(dir);
   const write = async (file: string, text: string): Promise<string> => {
