@@ -9,7 +9,6 @@ import {
 } from './explicitTransposeKernels.js';
 import { installMatMulGradient, matMulGradientInstalled } from './matMulGradient.js';
 import { installFusedMlpKernels } from './fusedMlp.js';
-import { installFusedFieldTraceKernels } from './fusedFieldTrace.js';
 import { installFusedElementMapKernels } from './fusedElementMapKernels.js';
 import { installFusedOptimizerKernels } from './fusedOptimizerKernels.js';
 
@@ -70,11 +69,12 @@ export type WasmBackendOptions = {
    */
   readonly fusedElementMaps?: boolean;
   /**
-   * Install core's fused field-trace kernels (FFJORD's exact trace, `FUSED_FIELD_TRACE`) composed
-   * of the wasm kernels (default `true`); `false` does not register them (core then runs its
-   * composite ops, unless an earlier call registered them: this holds for the process).
+   * Kernel installers to run after the built-in ones: opt-in kernels a bundle carries only when it
+   * imports them. `installFusedFieldTraceKernels` from `@bijective/backend-wasm/kernels` registers
+   * FFJORD's exact trace (core's `FUSED_FIELD_TRACE`) as one kernel call each way (about 2.8 kB of
+   * gzipped JavaScript, so a page of discrete flows does not pay for it); see README.
    */
-  readonly fusedFieldTrace?: boolean;
+  readonly extraKernels?: readonly (() => boolean)[];
   /**
    * Register core's fused optimizer kernels for wasm (`FUSED_ADAM_MULTI`: one
    * Adam step of every parameter tensor in one kernel call; `SQUARED_NORM`),
@@ -162,9 +162,9 @@ const load = async (options: WasmBackendOptions): Promise<BijectiveError | undef
   if (options.explicitTranspose !== false) installExplicitTransposeKernels();
   if (options.fastMatMulGradient !== false) installMatMulGradient();
   if (options.fusedMlp !== false) installFusedMlpKernels();
-  if (options.fusedFieldTrace !== false) installFusedFieldTraceKernels();
   if (options.fusedElementMaps !== false) installFusedElementMapKernels();
   if (options.fusedOptimizer !== false) installFusedOptimizerKernels();
+  for (const install of options.extraKernels ?? []) install();
 
   const running = wasmBinaryInfo();
   if (running !== undefined) {

@@ -1,19 +1,19 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as E from 'fp-ts/lib/Either.js';
 import { tf, useBackend } from '@bijective/core';
 import { FUSED_FIELD_TRACE, FUSED_FIELD_TRACE_GRAD, hasFusedKernel } from '@bijective/core/backend';
 import { fieldTrace } from '@bijective/core/nn';
 import { checkFusedFieldTrace, expectNoLeaks } from '@bijective/core/testing';
 import { wasmBackend } from '../src/index.js';
+import { installFusedFieldTraceKernels } from '../src/entries/kernels.js';
 
 describe('the fused field-trace kernels on wasm (composed of the wasm kernels)', () => {
-  beforeAll(async () => {
-    const r = await useBackend(wasmBackend())();
+  it('are opt-in: wasmBackend() alone leaves them out, extraKernels registers both', async () => {
+    const plain = await useBackend(wasmBackend())();
+    if (E.isLeft(plain)) throw plain.left;
+    expect(hasFusedKernel(FUSED_FIELD_TRACE) || hasFusedKernel(FUSED_FIELD_TRACE_GRAD)).toBe(false);
+    const r = await useBackend(wasmBackend({ extraKernels: [installFusedFieldTraceKernels] }))();
     if (E.isLeft(r)) throw r.left;
-  });
-
-  it('wasmBackend() registers both', async () => {
-    await tf.setBackend('wasm');
     expect(hasFusedKernel(FUSED_FIELD_TRACE) && hasFusedKernel(FUSED_FIELD_TRACE_GRAD)).toBe(true);
   });
 
