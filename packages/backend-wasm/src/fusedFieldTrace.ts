@@ -4,8 +4,14 @@ import {
   FUSED_FIELD_TRACE_GRAD,
   type FieldTraceActivation,
 } from '@bijective/core/backend';
-
-const WASM = 'wasm';
+import {
+  HeapCalls,
+  type KernelArgs,
+  backendOf,
+  input,
+  installComposed,
+  view,
+} from './heapCalls.js';
 
 /** The wasm kernels the fused field trace is composed of. */
 const PARTS = [
@@ -26,74 +32,8 @@ const PARTS = [
 ] as const;
 type Part = (typeof PARTS)[number];
 
-/** The wasm backend's heap access (BackendWasm's `makeOutput` and `typedArrayFromHeap`). */
-type HeapBackend = tf.KernelBackend & {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-};
-
-type Args = Parameters<tf.KernelFunc>[0];
-
-const backendOf = (args: Args, kernel: string): HeapBackend => {
-  const b = args.backend;
-  if (
-    b instanceof tf.KernelBackend &&
-    'makeOutput' in b &&
-    typeof b.makeOutput === 'function' &&
-    'typedArrayFromHeap' in b &&
-    typeof b.typedArrayFromHeap === 'function'
-  )
-    return b as HeapBackend;
-  throw new Error(`${kernel}: not the wasm backend`);
-};
-
-/**
- * The wasm backend's own kernel functions called directly inside one engine
- * kernel (no per-op engine bookkeeping); temporaries are freed before the kernel returns.
- */
-class Calls {
-  private readonly temporaries: tf.TensorInfo[] = [];
-
-  constructor(readonly backend: HeapBackend) {}
-
-  run(name: Part, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
-    const kernel = tf.getKernel(name, WASM);
-    if (kernel === undefined) throw new Error(`the wasm backend has no ${name} kernel`);
-    const r = kernel.kernelFunc({ inputs, backend: this.backend, attrs });
-    const info = Array.isArray(r) ? r[0] : r;
-    if (info === undefined) throw new Error(`wasm kernel ${name} returned no output`);
-    this.temporaries.push(info);
-    return info;
-  }
-
-  /** A new float32 buffer of `shape`, filled by `fill` (freed with the temporaries unless kept). */
-  make(shape: number[], fill?: (values: Float32Array) => void): tf.TensorInfo {
-    const t = this.backend.makeOutput(shape, 'float32');
-    this.temporaries.push(t);
-    if (fill !== undefined) fill(this.backend.typedArrayFromHeap(t));
-    return t;
-  }
-
-  scalar(v: number): tf.TensorInfo {
-    return this.make([], (a) => a.fill(v));
-  }
-
-  /** The values of `t` on the heap (a view: take it after the last allocation). */
-  read(t: tf.TensorInfo): Float32Array {
-    return this.backend.typedArrayFromHeap(t);
-  }
-
-  keep(info: tf.TensorInfo): tf.TensorInfo {
-    const i = this.temporaries.findIndex((t) => t.dataId === info.dataId);
-    if (i >= 0) this.temporaries.splice(i, 1);
-    return info;
-  }
-
-  free(): void {
-    for (const t of this.temporaries) this.backend.disposeData(t.dataId);
-    this.temporaries.length = 0;
-  }
-
+/** {@link HeapCalls} with the products and sums the field trace writes most. */
+class Calls extends HeapCalls<Part> {
   mul(a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
     return this.run('Multiply', { a, b });
   }
@@ -114,15 +54,6 @@ class Calls {
     return this.run('Sum', { x }, { axis, keepDims: false });
   }
 }
-
-/** The same storage under another shape of the same size. */
-const view = (t: tf.TensorInfo, shape: number[]): tf.TensorInfo => ({ ...t, shape });
-
-const input = (args: Args, name: string, kernel: string): tf.TensorInfo => {
-  const t = args.inputs[name];
-  if (t === undefined) throw new Error(`${kernel} needs the input ${name}`);
-  return t;
-};
 
 const isActivation = (a: unknown): a is FieldTraceActivation =>
   a === 'tanh' || a === 'softplus' || a === 'sigmoid' || a === 'swish' || a === 'elu';
@@ -196,7 +127,7 @@ const derivatives = (
 };
 
 /** The operands of either kernel, checked. */
-const operands = (args: Args, kernel: string) => {
+const operands = (args: KernelArgs, kernel: string) => {
   const activation = args.attrs?.['activation'];
   const sizes = args.attrs?.['sizes'];
   const scaled = args.attrs?.['scaled'];
@@ -422,14 +353,5 @@ const backward: tf.KernelFunc = (args) => {
  * installFusedFieldTraceKernels(); // FFJORD's exact trace on wasm: one kernel each way
  * ```
  */
-export const installFusedFieldTraceKernels = (): boolean => {
-  if (PARTS.some((name) => tf.getKernel(name, WASM) === undefined)) return false;
-  for (const [kernelName, kernelFunc] of [
-    [FUSED_FIELD_TRACE, forward],
-    [FUSED_FIELD_TRACE_GRAD, backward],
-  ] as const) {
-    if (tf.getKernel(kernelName, WASM) !== undefined) tf.unregisterKernel(kernelName, WASM);
-    tf.registerKernel({ kernelName, backendName: WASM, kernelFunc });
-  }
-  return true;
-};
+export const installFusedFieldTraceKernels = (): boolean =>
+  installComposed(PARTS, { [FUSED_FIELD_TRACE]: forward, [FUSED_FIELD_TRACE_GRAD]: backward });

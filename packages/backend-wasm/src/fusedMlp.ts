@@ -7,8 +7,8 @@ import {
   type WorkspacePiece,
   fusedMlpWorkspace,
 } from '@bijective/core/backend';
-
-const WASM = 'wasm';
+import { HeapCalls, backendOf, input, installComposed, view } from './heapCalls.js';
+import { uninstallKernelTable } from './kernelTable.js';
 
 /** The wasm kernels the fused MLP kernels are composed of. */
 const PARTS = [
@@ -35,51 +35,11 @@ type Part = (typeof PARTS)[number];
 const isActivation = (a: unknown): a is FusedMlpActivation =>
   a === 'relu' || a === 'tanh' || a === 'softplus' || a === 'sigmoid' || a === 'elu';
 
-/**
- * The wasm backend's own kernel functions, called directly inside one engine
- * kernel: the same wasm (XNNPACK) products and elementwise loops as the
- * composite ops, without the engine's per-op bookkeeping (tensor tracking,
- * tape records, clones of saved tensors). Temporaries are freed before the
- * kernel returns.
- */
-class Calls {
-  private readonly temporaries: tf.TensorInfo[] = [];
-
-  constructor(private readonly backend: tf.KernelBackend) {}
-
-  /** Run wasm kernel `name`; the result is freed at {@link Calls.free} unless {@link Calls.keep}. */
-  run(name: Part, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
-    // Looked up per call, so later replacements (the explicit-transpose matMuls) apply.
-    const kernel = tf.getKernel(name, WASM);
-    if (kernel === undefined) throw new Error(`the wasm backend has no ${name} kernel`);
-    const r = kernel.kernelFunc({ inputs, backend: this.backend, attrs });
-    const info = Array.isArray(r) ? r[0] : r;
-    if (info === undefined) throw new Error(`wasm kernel ${name} returned no output`);
-    this.temporaries.push(info);
-    return info;
-  }
-
-  /** Free `info` with the temporaries (a buffer allocated outside {@link Calls.run}). */
-  adopt(info: tf.TensorInfo): tf.TensorInfo {
-    this.temporaries.push(info);
-    return info;
-  }
-
-  /** Take `info` out of the temporaries: it is an output of the fused kernel. */
-  keep(info: tf.TensorInfo): tf.TensorInfo {
-    const i = this.temporaries.findIndex((t) => t.dataId === info.dataId);
-    if (i >= 0) this.temporaries.splice(i, 1);
-    return info;
-  }
-
+/** {@link HeapCalls} with the `1 - y` the activation derivatives need. */
+class Calls extends HeapCalls<Part> {
   /** `1 - y`, elementwise. */
   oneMinus(y: tf.TensorInfo): tf.TensorInfo {
     return this.run('Sub', { a: this.run('OnesLike', { x: y }), b: y });
-  }
-
-  free(): void {
-    for (const t of this.temporaries) this.backend.disposeData(t.dataId);
-    this.temporaries.length = 0;
   }
 }
 
@@ -114,31 +74,6 @@ const readAttrs = (attrs: tf.NamedAttrMap | undefined, kernel: string): FusedMlp
     throw new Error(`${kernel}: attributes sizes, masked, withContext, contextDim are malformed`);
   return { activation, sizes, masked, withContext, contextDim };
 };
-
-/** The wasm backend's heap access (BackendWasm's `makeOutput` and `typedArrayFromHeap`). */
-type HeapBackend = tf.KernelBackend & {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): ArrayLike<number> & {
-    set(a: ArrayLike<number>, offset?: number): void;
-    subarray(begin: number, end: number): ArrayLike<number>;
-  };
-};
-
-const backendOf = (args: Parameters<tf.KernelFunc>[0], kernel: string): HeapBackend => {
-  const b = args.backend;
-  if (
-    b instanceof tf.KernelBackend &&
-    'makeOutput' in b &&
-    typeof b.makeOutput === 'function' &&
-    'typedArrayFromHeap' in b &&
-    typeof b.typedArrayFromHeap === 'function'
-  )
-    return b as HeapBackend;
-  throw new Error(`${kernel}: not the wasm backend`);
-};
-
-/** The same storage under another shape of the same size (what the wasm Reshape kernel does, minus the ref count). */
-const view = (t: tf.TensorInfo, shape: number[]): tf.TensorInfo => ({ ...t, shape });
 
 const effectiveWeight = (k: Calls, layer: Layer): tf.TensorInfo =>
   layer.m === undefined ? layer.w : k.run('Multiply', { a: layer.w, b: layer.m });
@@ -175,12 +110,6 @@ const timesDerivative = (
     case 'elu':
       return k.run('EluGrad', { dy: g, y });
   }
-};
-
-const input = (args: Parameters<tf.KernelFunc>[0], name: string, kernel: string): tf.TensorInfo => {
-  const t = args.inputs[name];
-  if (t === undefined) throw new Error(`${kernel} needs the input ${name}`);
-  return t;
 };
 
 const forward: tf.KernelFunc = (args) => {
@@ -316,25 +245,9 @@ const backward: tf.KernelFunc = (args) => {
  * installFusedMlpKernels(); // mlpStack on wasm now runs one kernel each way
  * ```
  */
-export const installFusedMlpKernels = (): boolean => {
-  if (PARTS.some((name) => tf.getKernel(name, WASM) === undefined)) return false;
-  for (const [kernelName, kernelFunc] of [
-    [FUSED_MLP, forward],
-    [FUSED_MLP_GRAD, backward],
-  ] as const) {
-    if (tf.getKernel(kernelName, WASM) !== undefined) tf.unregisterKernel(kernelName, WASM);
-    tf.registerKernel({ kernelName, backendName: WASM, kernelFunc });
-  }
-  return true;
-};
+export const installFusedMlpKernels = (): boolean =>
+  installComposed(PARTS, { [FUSED_MLP]: forward, [FUSED_MLP_GRAD]: backward });
 
 /** Remove the wasm fused MLP kernels again (mlpStack then runs the composite ops on wasm). */
-export const uninstallFusedMlpKernels = (): boolean => {
-  let changed = false;
-  for (const kernelName of [FUSED_MLP, FUSED_MLP_GRAD]) {
-    if (tf.getKernel(kernelName, WASM) === undefined) continue;
-    tf.unregisterKernel(kernelName, WASM);
-    changed = true;
-  }
-  return changed;
-};
+export const uninstallFusedMlpKernels = (): boolean =>
+  uninstallKernelTable({ [FUSED_MLP]: forward, [FUSED_MLP_GRAD]: backward });
