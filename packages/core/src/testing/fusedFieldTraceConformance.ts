@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { compareToComposite } from './compareToComposite.js';
 import { mulberry32 } from '../random.js';
 import {
   FUSED_FIELD_TRACE,
@@ -125,27 +126,6 @@ const evaluate = (
     return [packed, ...grads].map((t) => Array.from(t.dataSync()));
   });
 
-const compare = (
-  what: string,
-  labels: string[],
-  ref: number[][],
-  got: number[][],
-  rtol: number,
-) => {
-  const problems: string[] = [];
-  ref.forEach((r, k) => {
-    const label = k === 0 ? 'value|divergence|frobenius' : `d${labels[k - 1]}`;
-    const g = got[k];
-    if (g === undefined || g.length !== r.length)
-      return problems.push(`${what} ${label}: ${g?.length ?? 0} values instead of ${r.length}`);
-    const scale = Math.max(1, ...r.map(Math.abs));
-    const i = r.findIndex((v, j) => !(Math.abs(g[j]! - v) <= rtol * scale));
-    if (i >= 0) problems.push(`${what} ${label}[${i}]: ${g[i]} vs composite ${r[i]}`);
-    return 0;
-  });
-  return problems;
-};
-
 /**
  * Conformance of the fused field-trace kernels ({@link FUSED_FIELD_TRACE},
  * {@link FUSED_FIELD_TRACE_GRAD}) on `backend` against the composite ops on
@@ -188,7 +168,15 @@ export const checkFusedFieldTrace = async (
       await tf.setBackend(backend);
       const before = [tf.memory().numTensors, tf.backend().numDataIds()];
       const ops = operands(c, seed);
-      problems.push(...compare(c.name, labels, ref, evaluate(ops, c.activation, 'dispatch'), rtol));
+      problems.push(
+        ...compareToComposite(
+          c.name,
+          ['value|divergence|frobenius', ...labels.map((l) => `d${l}`)],
+          ref,
+          evaluate(ops, c.activation, 'dispatch'),
+          rtol,
+        ),
+      );
       tf.dispose([...differentiable(ops), ops.dy]);
       const after = [tf.memory().numTensors, tf.backend().numDataIds()];
       if (after[0] !== before[0])

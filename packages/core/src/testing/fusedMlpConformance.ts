@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { compareToComposite } from './compareToComposite.js';
 import { mulberry32 } from '../random.js';
 import {
   FUSED_MLP,
@@ -173,27 +174,6 @@ const labels = (o: Operands): string[] => [
   ...(o.context === undefined ? [] : ['dc']),
 ];
 
-const compare = (
-  what: string,
-  names: readonly string[],
-  ref: readonly number[][],
-  got: readonly number[][],
-  rtol: number,
-): string[] => {
-  if (got.length !== ref.length) return [`${what}: ${got.length} results instead of ${ref.length}`];
-  const problems: string[] = [];
-  ref.forEach((r, k) => {
-    const g = got[k]!;
-    if (g.length !== r.length)
-      return problems.push(`${what} ${names[k]}: ${g.length} values instead of ${r.length}`);
-    const scale = Math.max(1, ...r.map(Math.abs));
-    const i = r.findIndex((v, j) => !(Math.abs(g[j]! - v) <= rtol * scale));
-    if (i >= 0) problems.push(`${what} ${names[k]}[${i}]: ${g[i]} vs composite ${r[i]}`);
-    return 0;
-  });
-  return problems;
-};
-
 /**
  * Conformance of the fused MLP kernels ({@link FUSED_MLP}, {@link FUSED_MLP_GRAD})
  * on `backend` against the composite ops on `reference` (default `cpu`): for
@@ -237,11 +217,17 @@ export const checkFusedMlp = async (
       const before = [tf.memory().numTensors, tf.backend().numDataIds()];
       const ops = operands(c, seed);
       problems.push(
-        ...compare(`${c.name} (kernels)`, names, ref, throughKernels(ops, c.activation), rtol),
+        ...compareToComposite(
+          `${c.name} (kernels)`,
+          names,
+          ref,
+          throughKernels(ops, c.activation),
+          rtol,
+        ),
       );
       if (dispatched.includes(c.activation))
         problems.push(
-          ...compare(
+          ...compareToComposite(
             `${c.name} (mlpStack)`,
             names,
             ref,
