@@ -4,7 +4,8 @@
  * element-map kernels (each with its installer and uninstaller), and the JavaScript loops the
  * element-map kernels run on the wasm heap. `ready()` installs them (options `fastMatMulGradient`,
  * `explicitTranspose`, `fusedMlp`, `fusedElementMaps`); these exports are for tests, same-process
- * timing and kernel work.
+ * timing and kernel work. `installFusedFieldTraceKernels` (FFJORD's exact trace) is the opt-in one:
+ * pass it as `wasmBackend({ extraKernels: [installFusedFieldTraceKernels] })`.
  *
  * @example
  * ```ts
