@@ -224,7 +224,10 @@ export const fieldTrace = (
     throw new Error(
       `fieldTrace: weights must chain and scales/shifts be [1 or ${z.shape[0]}, ${width}]`,
     );
-  if (z.shape[0] > 0 && hasFusedKernel(FUSED_FIELD_TRACE) && hasFusedKernel(FUSED_FIELD_TRACE_GRAD))
-    return fusedFieldTrace(z, layers, activation, frobenius);
-  return compositeFieldTrace(z, layers, activation, frobenius);
+  const fused =
+    z.shape[0] > 0 && hasFusedKernel(FUSED_FIELD_TRACE) && hasFusedKernel(FUSED_FIELD_TRACE_GRAD);
+  // Only the results outlive the call (the tape keeps what the gradients need).
+  return tf.tidy(() =>
+    (fused ? fusedFieldTrace : compositeFieldTrace)(z, layers, activation, frobenius),
+  );
 };
