@@ -164,7 +164,19 @@ const load = async (options: WasmBackendOptions): Promise<BijectiveError | undef
   if (options.fusedMlp !== false) installFusedMlpKernels();
   if (options.fusedElementMaps !== false) installFusedElementMapKernels();
   if (options.fusedOptimizer !== false) installFusedOptimizerKernels();
-  for (const install of options.extraKernels ?? []) install();
+  for (const [i, install] of (options.extraKernels ?? []).entries()) {
+    let installed: boolean;
+    try {
+      installed = install();
+    } catch (e) {
+      return backendError('wasm', `extraKernels[${i}] threw: ${message(e)}`);
+    }
+    if (!installed)
+      return backendError(
+        'wasm',
+        `extraKernels[${i}] could not register its kernels (it returned false)`,
+      );
+  }
 
   const running = wasmBinaryInfo();
   if (running !== undefined) {

@@ -17,6 +17,19 @@ describe('the fused field-trace kernels on wasm (composed of the wasm kernels)',
     expect(hasFusedKernel(FUSED_FIELD_TRACE) && hasFusedKernel(FUSED_FIELD_TRACE_GRAD)).toBe(true);
   });
 
+  it('an extra installer that throws or fails is a Left(BackendError) naming it, not a throw', async () => {
+    const thrown = await wasmBackend({
+      extraKernels: [
+        () => {
+          throw new Error('boom');
+        },
+      ],
+    }).ready()();
+    expect(E.isLeft(thrown) && thrown.left.message).toContain('extraKernels[0] threw: boom');
+    const failed = await wasmBackend({ extraKernels: [() => true, () => false] }).ready()();
+    expect(E.isLeft(failed) && failed.left.message).toContain('extraKernels[1] could not register');
+  });
+
   it('equal the composite ops on cpu: value, divergence, Frobenius norm and every gradient, every activation, no leaks', async () => {
     expect(await checkFusedFieldTrace('wasm')).toEqual([]);
   });
