@@ -13,8 +13,10 @@ export const si = (x: number | undefined): string => {
 /** Seconds as µs, ms or s with three significant digits. */
 export const duration = (s: number | undefined): string => {
   if (s === undefined || !Number.isFinite(s)) return '–';
-  if (s < 1e-3) return `${(s * 1e6).toPrecision(3)} µs`;
-  if (s < 1) return `${(s * 1e3).toPrecision(3)} ms`;
+  // Compare after rounding to three digits, so 0.99999 ms reads 1.00 ms, not 1.00e+3 µs.
+  const r = Number(s.toPrecision(3));
+  if (r < 1e-3) return `${(s * 1e6).toPrecision(3)} µs`;
+  if (r < 1) return `${(s * 1e3).toPrecision(3)} ms`;
   return `${s.toPrecision(3)} s`;
 };
 

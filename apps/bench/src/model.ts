@@ -26,6 +26,8 @@ export interface SpeedRow {
   readonly samplesPerSecond?: number;
   /** GEMM only: `2·m·k·n / median seconds / 1e9`. */
   readonly gflops?: number;
+  /** GEMM only: the product with its result read back (`data()`) before it is disposed. */
+  readonly readBackSeconds?: Summary;
   /** Tensors left behind by the timed calls (0 is the only good value), over `calls` calls. */
   readonly leakedTensors?: number;
   readonly calls?: number;

@@ -26,9 +26,7 @@ export const terminalProgress = (stream: ProgressStream, enabled = true): Progre
     return `[${String(i + 1).padStart(String(total).length)}/${total}] ${clock}`;
   };
   return {
-    start: (n) => {
-      [total, t0] = [n, performance.now()];
-    },
+    start: (n) => void ([total, t0] = [n, performance.now()]),
     begin: (i, label) => {
       current = label;
       status.update(`${prefix(i)}  ${label} …`);

@@ -263,13 +263,8 @@ const runSeed = async (
       : defs.evaluate;
     const ll = Array.from(perExampleLogProb(scored, params, splits.test));
     const scores = testScores(ll);
-    const run = {
-      seed: options.seed,
-      ...scores,
-      wallSeconds,
-      ...t,
-      ...nfePerSolve(tally, 'testNfe'),
-    };
+    const testNfe = nfePerSolve(tally, 'testNfe');
+    const run = { seed: options.seed, ...scores, wallSeconds, ...t, ...testNfe };
     hooks.status(
       `${label}: test LL ${scores.testLL.toFixed(3)} ± ${scores.testLLStdErr.toFixed(3)} in ${wallSeconds.toFixed(1)} s, ${t.steps} steps`,
       true,

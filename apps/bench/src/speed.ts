@@ -8,7 +8,7 @@ import type { FlowEntry, FlowSize } from './flows.js';
 import type { SpeedRow } from './model.js';
 import { type ReferenceLookup, storedReference } from './reference.js';
 import { summarize } from './stats.js';
-import { type TimingOptions, timeRepeated } from './timing.js';
+import { GEMM_WARMUP_SECONDS, type TimingOptions, timeRepeated } from './timing.js';
 import { errorText } from './format.js';
 
 /** The sizes of one speed matrix: model sizes plus the train and eval batches. */
@@ -34,13 +34,8 @@ export const speedSizes = (o: BenchOptions): SpeedSize[] =>
 /** A prepared operation: `run` does one call and waits for its result; `dispose` frees it. */
 type Prepared = { readonly run: () => Promise<void> | void; readonly dispose: () => void };
 
-const readBack = async (t: tf.Tensor): Promise<void> => {
-  try {
-    await t.data();
-  } finally {
-    t.dispose();
-  }
-};
+const readBack = async (t: tf.Tensor): Promise<void> =>
+  void (await t.data().finally(() => t.dispose()));
 
 /**
  * One operation on fixed standard-normal inputs (and context). `train` is one step of core's update
@@ -155,13 +150,10 @@ export const runCell = async (
     const def = model?.def ?? entry.build(size);
     const p = model?.params ?? def.init(seed);
     params = countParams(p);
-    const notes = [
-      ...(op === 'train' && entry.trainLoss !== undefined ? ['flow-matching loss step'] : []),
-      ...(def.contextDim > 0
-        ? [`context: ${def.contextDim} standard-normal features per row`]
-        : []),
-    ];
-    note = notes.length === 0 ? undefined : notes.join('; ');
+    const loss = op === 'train' && entry.trainLoss !== undefined && 'flow-matching loss step';
+    const context =
+      def.contextDim > 0 && `context: ${def.contextDim} standard-normal features per row`;
+    note = [loss, context].filter((x) => x !== false).join('; ') || undefined;
     prepared = prepare(entry, op, def, p, size, seed);
   } catch (e) {
     return failed(`build: ${errorText(e)}`);
@@ -197,23 +189,30 @@ export const runCell = async (
 /** The GEMM row's shapes `[M, K] @ [K, N]` as a cell: dim K, batch M, hidden [N]. */
 const GEMM = { dim: 256, batch: 512, evalBatch: 512, hidden: [256], transforms: 0 } as const;
 
-/** Time `tf.matMul` 512×256 @ 256×256 (float32): GFLOP/s `= 2·M·K·N / seconds / 10⁹`. */
+/**
+ * Time `tf.matMul` 512×256 @ 256×256 (float32): GFLOP/s `= 2·M·K·N / seconds / 10⁹` of the product,
+ * disposed as it returns (the bench's backends compute synchronously); then the same product read
+ * back with `data()`, which hands JavaScript a fresh 512 KiB array per call for V8 to collect.
+ * Each after `timing`'s warm-up (the matrix runs {@link GEMM_WARMUP_SECONDS} of untimed products).
+ */
 export const runGemm = async (timing: TimingOptions, backend: string): Promise<SpeedRow> => {
   const base = { ...baseRow('gemm', backend, 'gemm', GEMM), params: 0 };
   const a = tf.randomNormal([GEMM.batch, GEMM.dim], 0, 1, 'float32', 1);
   const b = tf.randomNormal([GEMM.dim, GEMM.hidden[0]], 0, 1, 'float32', 2);
   const before = tf.memory().numTensors;
   try {
-    const { seconds, calls } = await timeRepeated(() => readBack(tf.matMul(a, b)), timing);
-    const s = summarize(seconds);
+    const product = await timeRepeated(() => tf.matMul(a, b).dispose(), timing);
+    const read = await timeRepeated(() => readBack(tf.matMul(a, b)), timing);
+    const s = summarize(product.seconds);
     return {
       ...base,
       status: 'ok',
       seconds: s,
+      readBackSeconds: summarize(read.seconds),
       samplesPerSecond: GEMM.batch / s.median,
       gflops: (2 * GEMM.batch * GEMM.dim * GEMM.hidden[0]) / s.median / 1e9,
       leakedTensors: tf.memory().numTensors - before,
-      calls,
+      calls: product.calls + read.calls,
     };
   } catch (e) {
     return { ...base, status: 'failed', reason: errorText(e) };
@@ -272,7 +271,7 @@ export const runMatrix = async (
   for (const backend of backends) {
     progress.begin(index, `${backend} · gemm 512x256 @ 256x256`);
     await options.activate(backend);
-    const warm = { warmup: Math.max(1, timing.warmup), reps: Math.max(timing.reps, 5) };
+    const warm = { warmupSeconds: GEMM_WARMUP_SECONDS, reps: Math.max(timing.reps, 5) };
     gemm.push(await runGemm({ ...timing, ...warm }, backend));
     progress.done(index++, gemm[gemm.length - 1]!);
   }

@@ -1,6 +1,8 @@
 export interface TimingOptions {
   /** Untimed calls first (JIT, kernel compilation, allocator warm-up). */
   readonly warmup: number;
+  /** … and untimed calls until this many seconds passed (default 0: `warmup` calls only). */
+  readonly warmupSeconds?: number;
   readonly reps: number;
   /** Stop early once the timed calls took this many seconds in total … */
   readonly maxSeconds: number;
@@ -9,6 +11,9 @@ export interface TimingOptions {
   /** A `performance.now()` after which no timed call starts once one has run (matrix budget). */
   readonly deadline?: number;
 }
+
+/** Untimed seconds of products before each GEMM row timing: V8's tiers and the allocator settle. */
+export const GEMM_WARMUP_SECONDS = 0.5;
 
 /**
  * Warm up, then time up to `reps` calls of `run` (which must read its result back, or the timer
@@ -20,11 +25,13 @@ export const timeRepeated = async (
 ): Promise<{ seconds: number[]; calls: number }> => {
   let calls = 0;
   const warmStart = performance.now();
-  for (let i = 0; i < options.warmup; i++) {
+  const warmed = () => (performance.now() - warmStart) / 1000;
+  const warmSeconds = options.warmupSeconds ?? 0;
+  for (let i = 0; i < options.warmup || warmed() < warmSeconds; i++) {
     await run();
     calls++;
     // One call that already takes the whole cell budget is warm enough; more would only cost time.
-    if ((performance.now() - warmStart) / 1000 >= options.maxSeconds) break;
+    if (warmed() >= Math.max(options.maxSeconds, warmSeconds)) break;
   }
   const minReps = Math.min(options.reps, options.minReps ?? 3);
   const seconds: number[] = [];

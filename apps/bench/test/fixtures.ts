@@ -56,6 +56,7 @@ const gemm = (backend: string, seconds: number): SpeedRow => ({
   seconds: summarize([seconds, seconds * 1.1, seconds * 0.9]),
   samplesPerSecond: 512 / seconds,
   gflops: (2 * 512 * 256 * 256) / seconds / 1e9,
+  readBackSeconds: summarize([seconds * 2, seconds * 2.2, seconds * 1.8]),
   leakedTensors: 0,
   calls: 3,
 });

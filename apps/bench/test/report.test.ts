@@ -47,7 +47,9 @@ describe('Markdown writer', () => {
     const summary = renderMarkdown(r, { detail: false });
     expect(summary).toContain('native ✗ (addon not built)');
     expect(summary).toContain('Flow packages skipped: continuous: no presets');
-    expect(summary).toContain('| wasm | 10.0 ms |');
+    expect(summary).toContain(
+      '| wasm | 10.0 ms | 1.00 ms | 9.00 ms | 6.71 | 20.0 ms | 2.00 ms | 0 |',
+    );
     expect(summary).toContain(
       'Tensor leaks in 1 cell(s): cpu coupling/glow logProb (+6 over 3 calls)',
     );

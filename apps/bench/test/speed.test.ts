@@ -62,6 +62,17 @@ describe('timeRepeated', () => {
     expect(r.calls).toBe(1 + 3);
   });
 
+  it('keeps warming up until warmupSeconds passed, then times `reps` calls', async () => {
+    const r = await timeRepeated(busy(2), {
+      warmup: 1,
+      warmupSeconds: 0.05,
+      reps: 3,
+      maxSeconds: 1,
+    });
+    expect(r.calls).toBeGreaterThanOrEqual(3 + 20);
+    expect(r.seconds).toHaveLength(3);
+  });
+
   it('stops at the deadline once one timed call is in', async () => {
     const r = await timeRepeated(busy(2), {
       warmup: 0,
@@ -129,10 +140,13 @@ describe('speed cells', () => {
     });
   });
 
-  it('GEMM: 2·512·256·256 flops per call', async () => {
-    const row = await runGemm({ warmup: 0, reps: 2, maxSeconds: 10 }, 'cpu');
+  it('GEMM: 2·512·256·256 flops per call, timed disposed and read back', async () => {
+    const gemmTiming = { warmup: 0, warmupSeconds: 0, reps: 2, maxSeconds: 10 };
+    const row = await runGemm(gemmTiming, 'cpu');
     expect(row.status).toBe('ok');
     expect(row.gflops).toBeCloseTo(67108864 / row.seconds!.median / 1e9, 9);
+    expect(row.readBackSeconds?.n).toBe(2);
+    expect(row.calls).toBe(4);
     expect(row.leakedTensors).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import type {
   SpeedRow,
 } from '../model.js';
 import { STORED_ORIGIN } from '../reference.js';
+import { GEMM_WARMUP_SECONDS } from '../timing.js';
 import type { ZukoReferenceInfo } from '../zukoLive.js';
 import { barChart, dotChart } from './svg.js';
 
@@ -128,13 +129,15 @@ const speedPivotTables = (rows: readonly SpeedRow[], backends: readonly string[]
   });
 
 const gemmTable = (rows: readonly SpeedRow[]): Table => ({
-  header: ['backend', 'matMul 512x256 @ 256x256', 'IQR', 'min', 'GFLOP/s', 'leaks'],
+  header: 'backend|matMul 512x256 @ 256x256|IQR|min|GFLOP/s|+ data()|IQR|leaks'.split('|'),
   rows: rows.map((r) => [
     r.backend,
     r.status === 'ok' ? duration(r.seconds?.median) : failure(r),
     duration(r.seconds?.iqr),
     duration(r.seconds?.min),
     fixed(r.gflops, 2),
+    duration(r.readBackSeconds?.median),
+    duration(r.readBackSeconds?.iqr),
     count(r.leakedTensors),
   ]),
 });
@@ -199,6 +202,7 @@ const speedBlocks = (
   charts(speedCharts(rows, backends)),
   ...speedPivotTables(rows, backends).map(table),
   heading(3, 'GEMM'),
+  text(`Disposed on return, after ${GEMM_WARMUP_SECONDS} s untimed; "+ data()" reads it back.`),
   charts([
     barChart(
       [
@@ -369,15 +373,9 @@ const distillKlText = (s: NonNullable<DistillTraining['student']>): string => {
 
 /** The IAF student's sampling speed-up over the MAF teacher, per size and backend. */
 const speedupTable = (d: DistillReport): Table => ({
-  header: [
-    'dim',
-    'hidden',
-    'transforms',
-    'batch',
-    'backend',
-    'MAF samples/s',
-    'IAF samples/s',
-  ].concat('IAF / MAF', `≥ ${d.speedupThreshold}× at dim 64`),
+  header: 'dim|hidden|transforms|batch|backend|MAF samples/s|IAF samples/s|IAF / MAF'
+    .split('|')
+    .concat(`≥ ${d.speedupThreshold}× at dim 64`),
   rows: d.speedups.map((r) => [
     ...[r.dim, `[${r.hidden.join(', ')}]`, r.transforms, r.batch, r.backend].map(String),
     si(r.mafSamplesPerSecond),
