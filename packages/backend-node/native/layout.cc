@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "kernels.h"
-#include "thread_pool.h"
+#include "parallel_rows.h"
 
 namespace bijective {
 
@@ -43,8 +43,7 @@ void strided_copy(const float* x, float* out, size_t rank, const int64_t* shape,
 }
 
 void softmax(const float* x, float* out, size_t rows, size_t cols) {
-  const size_t threads = pool().size();
-  auto body = [&](size_t begin, size_t end) {
+  parallel_rows(rows, cols, size_t(1) << 13, [&](size_t begin, size_t end) {
     for (size_t r = begin; r < end; ++r) {
       const float* src = x + r * cols;
       float* dst = out + r * cols;
@@ -58,22 +57,7 @@ void softmax(const float* x, float* out, size_t rows, size_t cols) {
       const float inv = float(s);
       for (size_t c = 0; c < cols; ++c) dst[c] = dst[c] / inv;
     }
-  };
-  const size_t total = rows * cols;
-  if (threads <= 1 || total < (size_t(1) << 13) || rows < 2) {
-    body(0, rows);
-    return;
-  }
-  const size_t chunks = std::min(rows, threads * 4);
-  const size_t per = (rows + chunks - 1) / chunks;
-  // Wake sleeping workers only for jobs four times the threshold (see ThreadPool::run).
-  pool().run(
-      chunks,
-      [&](size_t c) {
-        const size_t begin = c * per, end = std::min(rows, begin + per);
-        if (begin < end) body(begin, end);
-      },
-      total >= (size_t(1) << 15));
+  });
 }
 
 }  // namespace bijective

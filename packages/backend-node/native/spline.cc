@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "kernels.h"
-#include "thread_pool.h"
+#include "parallel_rows.h"
 
 namespace bijective {
 namespace {
@@ -29,26 +29,6 @@ struct Knots {
 
 // Coordinates per pool task, and the size below which one thread does all (waking costs more).
 constexpr size_t PARALLEL_COORDS = 1024;
-
-// Runs body(row_begin, row_end) over [0, rows), on the pool when rows·dim is large.
-template <typename Body>
-void parallel_rows(size_t rows, size_t dim, const Body& body) {
-  const size_t threads = pool().size();
-  if (threads <= 1 || rows * dim < PARALLEL_COORDS || rows < 2) {
-    body(size_t(0), rows);
-    return;
-  }
-  const size_t chunks = std::min(rows, threads * 4);
-  const size_t per = (rows + chunks - 1) / chunks;
-  // Wake sleeping workers only from four times the threshold (see ThreadPool::run).
-  pool().run(
-      chunks,
-      [&](size_t c) {
-        const size_t begin = c * per, end = std::min(rows, begin + per);
-        if (begin < end) body(begin, end);
-      },
-      rows * dim >= 4 * PARALLEL_COORDS);
-}
 
 // Softmax of raw[0..K) (soft-clamped first for zuko) into sm, knot positions into edges.
 void knots_of(const float* raw, const SplineSettings& a, double* sm, double* edges) {
@@ -124,7 +104,7 @@ void knots_backward(const SplineSettings& a, const double* sm, size_t k, double 
 void spline(const float* x, const float* raw, float* out, float* lad, float* log_det, size_t rows, size_t dim,
             const SplineSettings& a) {
   const size_t K = a.bins, P = 3 * K - 1;
-  parallel_rows(rows, dim, [&](size_t row_begin, size_t row_end) {
+  parallel_rows(rows, dim, PARALLEL_COORDS, [&](size_t row_begin, size_t row_end) {
   Knots kn(K);
   for (size_t r = row_begin; r < row_end; ++r) {
     double row_sum = 0;
@@ -171,7 +151,7 @@ void spline_grad(const float* x, const float* raw, const float* d_out, const flo
                  const SplineSettings& a) {
   const size_t K = a.bins, P = 3 * K - 1;
   const double L = -std::log(a.min_derivative);
-  parallel_rows(rows, dim, [&](size_t row_begin, size_t row_end) {
+  parallel_rows(rows, dim, PARALLEL_COORDS, [&](size_t row_begin, size_t row_end) {
   Knots kn(K);
   std::fill(d_raw + row_begin * dim * P, d_raw + row_end * dim * P, 0.0f);
   for (size_t r = row_begin; r < row_end; ++r) {

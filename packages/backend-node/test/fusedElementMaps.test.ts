@@ -32,6 +32,55 @@ describe.skipIf(skipReason !== undefined)('fused element-map kernels on native',
   it('match them on a batch large enough for the thread pool', async () =>
     expect(await checkFusedElementMaps('native', { rows: 700, seed: 5 })).toEqual([]));
 
+  // 12,000 x 3 coordinates: past every map's pool threshold and its wake-up one (affine: 8,192 and
+  // 4x that). Each row is one thread's, with the same arithmetic, so the split must change no bit.
+  // (Against the composite ops at this size the spline forward differs at 3 of 36,000 coordinates
+  // by ~1e-4: there the float32 composite loses digits to cancellation; the kernel agrees with a
+  // float64 evaluation to ~2e-6.)
+  it('give the same bits on 1, 2 and 3 threads at a size that wakes the pool', () => {
+    const loaded = loadNativeAddon();
+    if (E.isLeft(loaded)) throw new Error(loaded.left);
+    const a = loaded.right;
+    const [rows, dim, K] = [12000, 3, 8];
+    const filled = (n: number, seed: number, spread: number) =>
+      Float32Array.from({ length: n }, (_, i) => spread * Math.sin(seed * 7919 + i * 0.7));
+    const x = filled(rows * dim, 1, 4);
+    const splineRaw = filled(rows * dim * (3 * K - 1), 2, 1.5);
+    const affineRaw = filled(rows * dim * 2, 3, 3);
+    const [u, v, w] = [filled(rows * dim, 4, 1), filled(rows * dim, 5, 1), filled(rows, 6, 1)];
+    const nan = (n: number) => new Float32Array(n).fill(Number.NaN);
+    const run = (): Float32Array[] =>
+      [false, true].flatMap((inverse) => {
+        const [so, sl, sd] = [nan(rows * dim), nan(rows * dim), nan(rows)];
+        a.spline(x, splineRaw, so, sl, sd, rows, dim, K, 3, 1e-3, 1e-3, false, inverse);
+        const [sdx, sdr] = [nan(rows * dim), nan(splineRaw.length)];
+        a.splineGrad(x, splineRaw, u, v, w, sdx, sdr, rows, dim, K, 3, 1e-3, 1e-3, false, inverse);
+        const [ao, al, ad] = [nan(rows * dim), nan(rows * dim), nan(rows)];
+        a.affine(x, affineRaw, ao, al, ad, rows, dim, 6.9, inverse);
+        const [adx, adr] = [nan(rows * dim), nan(affineRaw.length)];
+        a.affineGrad(x, affineRaw, u, v, w, adx, adr, rows, dim, 6.9, inverse);
+        return [so, sl, sd, sdx, sdr, ao, al, ad, adx, adr];
+      });
+    const original = a.info().threads;
+    try {
+      a.setThreads(1);
+      const expected = run();
+      expect(expected.every((o) => o.every(Number.isFinite))).toBe(true);
+      for (const threads of [2, 3]) {
+        a.setThreads(threads);
+        const got = run();
+        got.forEach((o, k) => {
+          const bad = o.findIndex((value, i) => !Object.is(value, expected[k]![i]));
+          expect(bad < 0 ? 'same' : `output ${k}[${bad}] on ${threads} threads: ${o[bad]}`).toBe(
+            'same',
+          );
+        });
+      }
+    } finally {
+      a.setThreads(original);
+    }
+  });
+
   it('run in a mafSpline training step, which then makes a fraction of the kernel calls', async () => {
     await tf.setBackend('native');
     const def = mafSpline({ dim: 2, hidden: [16, 16], transforms: 3 });
