@@ -8,6 +8,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { type BackendPlugin, cpuBackend, tf } from '@bijective/core';
 import { backendError } from '@bijective/core/backend';
 import { wasmBackend } from '@bijective/backend-wasm';
+import { installFusedFieldTraceKernels } from '@bijective/backend-wasm/kernels';
 import '@tensorflow/tfjs-backend-webgl';
 import type { BackendName } from './protocol.js';
 
@@ -34,7 +35,9 @@ const webglBackend: BackendPlugin = {
 
 /**
  * The plugin for a backend name; `wasmPaths` is the URL of the folder that
- * serves tfjs's three `.wasm` binaries.
+ * serves tfjs's three `.wasm` binaries. wasm opts in to the fused exact-trace
+ * kernel (`extraKernels`): flow matching's density view evaluates the ODE's
+ * exact trace, one kernel call per field evaluation instead of about 125.
  *
  * @example
  * ```ts
@@ -42,4 +45,8 @@ const webglBackend: BackendPlugin = {
  * ```
  */
 export const backendPlugin = (name: BackendName, wasmPaths: string): BackendPlugin =>
-  name === 'wasm' ? wasmBackend({ wasmPaths }) : name === 'webgl' ? webglBackend : cpuBackend;
+  name === 'wasm'
+    ? wasmBackend({ wasmPaths, extraKernels: [installFusedFieldTraceKernels] })
+    : name === 'webgl'
+      ? webglBackend
+      : cpuBackend;

@@ -401,6 +401,7 @@ function onWorker(m: FromWorker): void {
                     ? 'no'
                     : 'no (the page is not cross-origin isolated)'
               }`,
+              `exact-trace kernel: ${d['fieldTraceKernel'] === true ? 'yes' : 'no'}`,
             ]
           : m.backend === 'webgl'
             ? [

@@ -7,6 +7,7 @@
  * optionally the layers.
  */
 import { tf, useBackend } from '@bijective/core';
+import { FUSED_FIELD_TRACE, hasFusedKernel } from '@bijective/core/backend';
 import * as E from 'fp-ts/lib/Either.js';
 import { BOUND } from './datasets.js';
 import { settingsFromConfig } from './flows.js';
@@ -211,7 +212,11 @@ const handle = async (m: ToWorker): Promise<void> => {
         type: 'backend',
         ok: E.isRight(r),
         backend: m.backend,
-        details: { active: tf.getBackend(), ...(plugin.describe?.() ?? {}) },
+        details: {
+          active: tf.getBackend(),
+          fieldTraceKernel: hasFusedKernel(FUSED_FIELD_TRACE),
+          ...(plugin.describe?.() ?? {}),
+        },
         ...(E.isLeft(r) ? { error: r.left.message } : {}),
       });
       return;

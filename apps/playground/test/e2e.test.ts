@@ -23,6 +23,8 @@ const MOONS_STEPS = 400;
 // 0.05); 400 Adam steps at lr 3e-3 reach about -2.08 (zuko's best on this data is about -1.72).
 // -2.4 leaves margin for the backend's rounding.
 const MOONS_THRESHOLD = -2.4;
+/** Flow-matching steps of the exact-trace test: enough for the validation log p to move. */
+const FM_STEPS = 100;
 
 const missing = chromiumMissing();
 
@@ -271,6 +273,26 @@ describe.skipIf(missing !== undefined)(
       );
       expect(after).toBeGreaterThan(before + 0.5);
       await page.screenshot({ path: join(ARTIFACTS, 'draw-390x844.png'), fullPage: true });
+    });
+
+    it('trains flow matching on wasm with the exact-trace kernel, and its density reads a finite log p', async () => {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.goto(
+        `${server.url}#data=moons&seed=0&flow=flowMatching&transforms=8&hidden=64&backend=wasm&lr=0.003&batch=256&steps=${FM_STEPS}`,
+      );
+      await page.waitForSelector('#backend-status[data-backend="wasm"]', { timeout: 60_000 });
+      // The page's wasm plugin opts in through `extraKernels`; the worker reports what registered.
+      expect(await page.textContent('#backend-status')).toContain('exact-trace kernel: yes');
+      const before = await valAtStep(page, 0);
+      await page.click('#train');
+      await waitState(page, 'finished');
+      const after = await valAtStep(page, FM_STEPS);
+      const { text, value } = await hoverLogp(page, 0.3, 0.4);
+      console.log(
+        `moons/flowMatching on wasm: val log p ${before.toFixed(3)} -> ${after.toFixed(3)} after ${FM_STEPS} steps; ${text}`,
+      );
+      expect(after).toBeGreaterThan(before);
+      expect(Number.isFinite(value)).toBe(true);
     });
 
     it('logged no console error', () => {
