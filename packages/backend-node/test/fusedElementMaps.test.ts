@@ -31,17 +31,20 @@ describe.skipIf(skipReason !== undefined)('fused element-map kernels on native',
     expect(await checkFusedElementMaps('native')).toEqual([]));
   it('match them on a batch large enough for the thread pool', async () =>
     expect(await checkFusedElementMaps('native', { rows: 700, seed: 5 })).toEqual([]));
+  // Six coordinates a row: the affine map's four-lane float32 path (SSE2) and its scalar tail.
+  it('match them on rows of six coordinates (four lanes and a tail)', async () =>
+    expect(await checkFusedElementMaps('native', { rows: 300, dim: 6, seed: 9 })).toEqual([]));
 
-  // 12,000 x 3 coordinates: past every map's pool threshold and its wake-up one (affine: 8,192 and
-  // 4x that). Each row is one thread's, with the same arithmetic, so the split must change no bit.
-  // (Against the composite ops at this size the spline forward differs at 3 of 36,000 coordinates
+  // 12,000 x 6 coordinates: past every map's pool threshold and its wake-up one (affine: 8,192 and
+  // 4x that), and through the affine map's four lanes and its tail. Each row is one thread's, with the same arithmetic, so the split must change no bit.
+  // (Against the composite ops at 12,000 x 3 the spline forward differs at 3 of 36,000 coordinates
   // by ~1e-4: there the float32 composite loses digits to cancellation; the kernel agrees with a
   // float64 evaluation to ~2e-6.)
   it('give the same bits on 1, 2 and 3 threads at a size that wakes the pool', () => {
     const loaded = loadNativeAddon();
     if (E.isLeft(loaded)) throw new Error(loaded.left);
     const a = loaded.right;
-    const [rows, dim, K] = [12000, 3, 8];
+    const [rows, dim, K] = [12000, 6, 8];
     const filled = (n: number, seed: number, spread: number) =>
       Float32Array.from({ length: n }, (_, i) => spread * Math.sin(seed * 7919 + i * 0.7));
     const x = filled(rows * dim, 1, 4);

@@ -78,19 +78,23 @@ interface Readout {
   readonly dRaw: Float32Array;
 }
 
-const DIM = 3;
-
-const readout = (c: FusedElementMapCase, inverse: boolean, seed: number, rows: number): Readout => {
+const readout = (
+  c: FusedElementMapCase,
+  inverse: boolean,
+  seed: number,
+  rows: number,
+  dim: number,
+): Readout => {
   const P = c.map.paramsPerDim;
-  const xs = draws(seed, rows * DIM, c.spread);
+  const xs = draws(seed, rows * dim, c.spread);
   // Exact edge cases: on the bound, just outside it, at 0.
   xs[0] = 3;
   xs[1] = -3.0001;
   xs[2] = 0;
-  const x = tf.tensor2d(xs, [rows, DIM]) as Batch;
-  const raw = tf.tensor3d(draws(seed + 1, rows * DIM * P, 1.5), [rows, DIM, P]);
-  const u = tf.tensor2d(draws(seed + 2, rows * DIM, 1), [rows, DIM]);
-  const v = tf.tensor2d(draws(seed + 3, rows * DIM, 1), [rows, DIM]);
+  const x = tf.tensor2d(xs, [rows, dim]) as Batch;
+  const raw = tf.tensor3d(draws(seed + 1, rows * dim * P, 1.5), [rows, dim, P]);
+  const u = tf.tensor2d(draws(seed + 2, rows * dim, 1), [rows, dim]);
+  const v = tf.tensor2d(draws(seed + 3, rows * dim, 1), [rows, dim]);
   const w = tf.tensor1d(draws(seed + 4, rows, 1));
   const run = (a: Batch, r: tf.Tensor3D) => (inverse ? c.map.inverse(a, r) : c.map.forward(a, r));
   const r = run(x, raw);
@@ -116,8 +120,8 @@ const readout = (c: FusedElementMapCase, inverse: boolean, seed: number, rows: n
 };
 
 /** The standard-normal log-density plus `sign · logDet`, and its gradients against `Σ lp · w`. */
-const normalReadout = (sign: 1 | -1, seed: number, rows: number): Float32Array[] => {
-  const z = tf.tensor2d(draws(seed, rows * DIM, 3), [rows, DIM]) as Batch;
+const normalReadout = (sign: 1 | -1, seed: number, rows: number, dim: number): Float32Array[] => {
+  const z = tf.tensor2d(draws(seed, rows * dim, 3), [rows, dim]) as Batch;
   const logDet = tf.tensor1d(draws(seed + 1, rows, 2)) as PerRow;
   const w = tf.tensor1d(draws(seed + 2, rows, 1));
   const lp = standardNormalLogProbWithLogDet(z, logDet, sign);
@@ -166,8 +170,8 @@ const onBound = (c: FusedElementMapCase, i: number): boolean =>
  * spline is steep); spline inputs
  * outside the bound pass through with log-derivative 0; no leaked tensor. A
  * backend that registers a forward kernel without its backward kernel fails.
- * Inputs are `[rows, 3]` (`options.rows`, default 7; raise it to reach a
- * backend's multi-threaded path).
+ * Inputs are `[rows, dim]` (`options.rows`, default 7, and `options.dim`,
+ * default 3; raise them to reach a backend's multi-threaded or vectorised path).
  * Returns the problems (empty when conformant) and restores the active backend.
  *
  * @example
@@ -177,9 +181,10 @@ const onBound = (c: FusedElementMapCase, i: number): boolean =>
  */
 export const checkFusedElementMaps = async (
   backend: string,
-  options: { reference?: string; seed?: number; rows?: number } = {},
+  options: { reference?: string; seed?: number; rows?: number; dim?: number } = {},
 ): Promise<string[]> => {
   const rows = options.rows ?? 7;
+  const dim = options.dim ?? 3;
   const previous = tf.getBackend();
   const problems: string[] = [];
   const seed = options.seed ?? 11;
@@ -194,10 +199,10 @@ export const checkFusedElementMaps = async (
     for (const sign of normal ? ([1, -1] as const) : []) {
       const label = `standard normal + ${sign} · logDet on '${backend}'`;
       await tf.setBackend(options.reference ?? 'cpu');
-      const ref = normalReadout(sign, seed, rows);
+      const ref = normalReadout(sign, seed, rows, dim);
       await tf.setBackend(backend);
       const before = tf.memory().numTensors;
-      const got = normalReadout(sign, seed, rows);
+      const got = normalReadout(sign, seed, rows, dim);
       if (tf.memory().numTensors !== before)
         problems.push(`${label}: ${tf.memory().numTensors - before} leaked tensors`);
       ['logProb', 'd/dz', 'd/dlogDet'].forEach((what, i) =>
@@ -210,10 +215,10 @@ export const checkFusedElementMaps = async (
       for (const inverse of [false, true]) {
         const label = `${c.name} ${inverse ? 'inverse' : 'forward'} on '${backend}'`;
         await tf.setBackend(options.reference ?? 'cpu');
-        const ref = readout(c, inverse, seed, rows);
+        const ref = readout(c, inverse, seed, rows, dim);
         await tf.setBackend(backend);
         const before = tf.memory().numTensors;
-        const got = readout(c, inverse, seed, rows);
+        const got = readout(c, inverse, seed, rows, dim);
         const after = tf.memory().numTensors;
         if (after !== before) problems.push(`${label}: ${after - before} leaked tensors`);
         // The composite inverse solves a quadratic in float32 and loses digits where the spline is
@@ -232,7 +237,7 @@ export const checkFusedElementMaps = async (
           ),
         );
         if (c.kernel === FUSED_SPLINE) {
-          const xs = draws(seed, rows * DIM, c.spread);
+          const xs = draws(seed, rows * dim, c.spread);
           xs[0] = 3;
           xs[1] = -3.0001;
           xs[2] = 0;
