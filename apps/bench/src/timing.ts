@@ -16,8 +16,8 @@ export interface TimingOptions {
 export const GEMM_WARMUP_SECONDS = 0.5;
 
 /**
- * Warm up, then time up to `reps` calls of `run` (which must read its result back, or the timer
- * measures only the queueing); seconds per call and the call count.
+ * Warm up, then time up to `reps` calls of `run` (which must return once its result is computed:
+ * read back on an asynchronous backend, or the timer measures the queueing); seconds and calls.
  */
 export const timeRepeated = async (
   run: () => Promise<void> | void,
