@@ -3,15 +3,11 @@ import {
   FUSED_FIELD_TRACE,
   FUSED_FIELD_TRACE_GRAD,
   type FieldTraceActivation,
+  type FieldTraceOperands,
+  fieldTraceCotangent,
+  fieldTraceOperands,
 } from '@bijective/core/backend';
-import {
-  HeapCalls,
-  type KernelArgs,
-  backendOf,
-  input,
-  installComposed,
-  view,
-} from './heapCalls.js';
+import { HeapCalls, backendOf, installComposed, view } from './heapCalls.js';
 
 /** The wasm kernels the fused field trace is composed of. */
 const PARTS = [
@@ -54,9 +50,6 @@ class Calls extends HeapCalls<Part> {
     return this.run('Sum', { x }, { axis, keepDims: false });
   }
 }
-
-const isActivation = (a: unknown): a is FieldTraceActivation =>
-  a === 'tanh' || a === 'softplus' || a === 'sigmoid' || a === 'swish' || a === 'elu';
 
 /** Everything the forward keeps for the backward, per layer `l`. */
 type Tape = {
@@ -126,44 +119,7 @@ const derivatives = (
   }
 };
 
-/** The operands of either kernel, checked. */
-const operands = (args: KernelArgs, kernel: string) => {
-  const activation = args.attrs?.['activation'];
-  const sizes = args.attrs?.['sizes'];
-  const scaled = args.attrs?.['scaled'];
-  if (!isActivation(activation))
-    throw new Error(`${kernel}: unsupported activation '${String(activation)}'`);
-  if (
-    !Array.isArray(sizes) ||
-    sizes.length < 2 ||
-    !sizes.every((d): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 1) ||
-    sizes[0] !== sizes[sizes.length - 1] ||
-    (scaled !== 0 && scaled !== 1)
-  )
-    throw new Error(`${kernel}: attributes sizes (D … D) and scaled are malformed`);
-  const z = input(args, 'z', kernel);
-  const batch = z.shape[0] ?? 0;
-  if (z.shape.length !== 2 || z.shape[1] !== sizes[0])
-    throw new Error(`${kernel}: z must be [batch, ${sizes[0]}]`);
-  const ws = sizes.slice(0, -1).map((din, l) => {
-    const w = input(args, `w${l}`, kernel);
-    if (w.shape.length !== 2 || w.shape[0] !== din || w.shape[1] !== sizes[l + 1])
-      throw new Error(`${kernel}: w${l} must be [${din}, ${sizes[l + 1]}]`);
-    return w;
-  });
-  const width = sizes.slice(1).reduce((a, b) => a + b, 0);
-  const packed = (key: string): tf.TensorInfo => {
-    const t = input(args, key, kernel);
-    if (t.shape.length !== 2 || t.shape[1] !== width || (t.shape[0] !== 1 && t.shape[0] !== batch))
-      throw new Error(`${kernel}: ${key} must be [1 or ${batch}, ${width}]`);
-    return t;
-  };
-  const s = scaled === 1 ? packed('s') : undefined;
-  const c = packed('c');
-  return { activation, sizes: sizes as number[], z, batch, ws, s, c };
-};
-
-type Operands = ReturnType<typeof operands>;
+type Operands = FieldTraceOperands;
 
 /** Layer `l`'s columns of a packed `[rows, d_1 + … + d_L]` scale or shift. */
 const columns = (k: Calls, o: Operands, packed: tf.TensorInfo, l: number): tf.TensorInfo => {
@@ -237,7 +193,7 @@ const pack = (k: Calls, o: Operands, tape: Tape): tf.TensorInfo => {
 };
 
 const forward: tf.KernelFunc = (args) => {
-  const o = operands(args, FUSED_FIELD_TRACE);
+  const o = fieldTraceOperands(args, FUSED_FIELD_TRACE);
   const k = new Calls(backendOf(args, FUSED_FIELD_TRACE));
   try {
     return k.keep(pack(k, o, runForward(k, o, false)));
@@ -251,12 +207,10 @@ const toRows = (k: Calls, x: tf.TensorInfo, rows: number): tf.TensorInfo =>
   rows === 1 ? view(k.sum(x, [0]), [1, x.shape[1]!]) : x;
 
 const backward: tf.KernelFunc = (args) => {
-  const o = operands(args, FUSED_FIELD_TRACE_GRAD);
-  const dy = input(args, 'dy', FUSED_FIELD_TRACE_GRAD);
+  const o = fieldTraceOperands(args, FUSED_FIELD_TRACE_GRAD);
+  const dy = fieldTraceCotangent(args, o);
   const D = o.sizes[0]!;
   const B = o.batch;
-  if (dy.shape.length !== 2 || dy.shape[0] !== B || dy.shape[1] !== D + 2)
-    throw new Error(`${FUSED_FIELD_TRACE_GRAD}: dy must be [${B}, ${D + 2}]`);
   const k = new Calls(backendOf(args, FUSED_FIELD_TRACE_GRAD));
   try {
     const tape = runForward(k, o, true);

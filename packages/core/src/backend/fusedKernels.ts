@@ -280,7 +280,10 @@ export const FUSED_FIELD_TRACE = 'BijectiveFieldTrace';
 export const FUSED_FIELD_TRACE_GRAD = 'BijectiveFieldTraceGrad';
 
 /** The activations of {@link FUSED_FIELD_TRACE} (continuous's second-order-safe set). */
-export type FieldTraceActivation = 'tanh' | 'softplus' | 'sigmoid' | 'swish' | 'elu';
+export const FIELD_TRACE_ACTIVATIONS = ['tanh', 'softplus', 'sigmoid', 'swish', 'elu'] as const;
+
+/** One of {@link FIELD_TRACE_ACTIVATIONS}. */
+export type FieldTraceActivation = (typeof FIELD_TRACE_ACTIVATIONS)[number];
 
 /** Attributes of {@link FUSED_FIELD_TRACE} and {@link FUSED_FIELD_TRACE_GRAD}. */
 export type FusedFieldTraceAttrs = {

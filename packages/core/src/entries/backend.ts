@@ -28,7 +28,13 @@ export {
   squaredNorm,
   FUSED_FIELD_TRACE,
   FUSED_FIELD_TRACE_GRAD,
+  FIELD_TRACE_ACTIVATIONS,
   type FieldTraceActivation,
   type FusedFieldTraceAttrs,
 } from '../backend/fusedKernels.js';
+export {
+  type FieldTraceOperands,
+  fieldTraceCotangent,
+  fieldTraceOperands,
+} from '../backend/fieldTraceOperands.js';
 export { type KernelProfile, type KernelTally, profileKernels } from '../backend/profileKernels.js';

@@ -2,6 +2,7 @@ import { tf } from '../tf.js';
 import { compareToComposite } from './compareToComposite.js';
 import { mulberry32 } from '../random.js';
 import {
+  FIELD_TRACE_ACTIVATIONS,
   FUSED_FIELD_TRACE,
   FUSED_FIELD_TRACE_GRAD,
   type FieldTraceActivation,
@@ -21,21 +22,13 @@ export interface FusedFieldTraceCase {
   readonly activation: FieldTraceActivation;
 }
 
-const ACTIVATIONS: readonly FieldTraceActivation[] = [
-  'tanh',
-  'softplus',
-  'sigmoid',
-  'swish',
-  'elu',
-];
-
 /**
  * The cases: a two-hidden-layer stack at `D = 2` and `D = 3` and a single
  * linear layer at `D = 1`, with and without scales, shared and per-row
  * terms, for every {@link FieldTraceActivation}.
  */
 export const fusedFieldTraceCases = (): FusedFieldTraceCase[] =>
-  ACTIVATIONS.flatMap((activation) =>
+  FIELD_TRACE_ACTIVATIONS.flatMap((activation) =>
     [
       [2, 7, 5, 2],
       [3, 6, 3],
