@@ -27,8 +27,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { type FlowDef, type Params, disposeParams, tf, useBackend } from '@bijective/core';
-import { adamInit, adamStep, disposeAdam, lossAndGrads } from '@bijective/core/training';
-import { flattenParams, unflattenParams } from '@bijective/core/params';
+import { adamInit, disposeAdam, lossAndGrads, optimizerUpdate } from '@bijective/core/training';
+import { flattenParams } from '@bijective/core/params';
 import {
   FUSED_ADAM_MULTI,
   FUSED_AFFINE,
@@ -146,18 +146,7 @@ const trainCell = (def: FlowDef<Params>, batch: number, dim: number): Cell => {
     label: 'train',
     run: async () => {
       const r = lossAndGrads(params, (p) => tf.neg(tf.mean(def.apply(p).logProb(x))) as tf.Scalar);
-      const next = adamStep(
-        flattenParams(params).map((l) => l.tensor),
-        r.grads,
-        adam,
-        { learningRate: 1e-3 },
-      );
-      tf.dispose(r.grads);
-      disposeAdam(adam);
-      adam = next.state;
-      const old = params;
-      params = unflattenParams(old, next.leaves);
-      disposeParams(old);
+      ({ params, adam } = optimizerUpdate(params, r, adam, { learningRate: 1e-3 }));
       await Promise.resolve();
     },
     dispose: () => (disposeParams(params), disposeAdam(adam), x.dispose()),

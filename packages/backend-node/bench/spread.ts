@@ -23,8 +23,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { type FlowDef, type Params, disposeParams, tf, useBackend } from '@bijective/core';
-import { adamInit, adamStep, disposeAdam, lossAndGrads } from '@bijective/core/training';
-import { flattenParams, unflattenParams } from '@bijective/core/params';
+import { adamInit, disposeAdam, lossAndGrads, optimizerUpdate } from '@bijective/core/training';
+import { flattenParams } from '@bijective/core/params';
 import { presets as autoregressive } from '@bijective/autoregressive';
 import { presets as coupling } from '@bijective/coupling';
 import { nativeBackend } from '../src/index.js';
@@ -107,14 +107,7 @@ const cell = (def: FlowDef<Params>, dim: number, op: 'train' | 'logProb' | 'samp
   const run = async (): Promise<void> => {
     if (op === 'train') {
       const r = lossAndGrads(params, (p) => tf.neg(tf.mean(def.apply(p).logProb(x))) as tf.Scalar);
-      const leaves = flattenParams(params).map((l) => l.tensor);
-      const next = adamStep(leaves, r.grads, adam, { learningRate: 1e-3 });
-      tf.dispose(r.grads);
-      disposeAdam(adam);
-      adam = next.state;
-      const old = params;
-      params = unflattenParams(old, next.leaves);
-      disposeParams(old);
+      ({ params, adam } = optimizerUpdate(params, r, adam, { learningRate: 1e-3 }));
       return;
     }
     const t = tf.tidy(() =>
