@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../src/index.js';
 import { FUSED_ADAM, SQUARED_NORM, hasFusedKernel, squaredNorm } from '../src/entries/backend.js';
-import { expectNoLeaks } from '../src/testing/index.js';
+import { checkFusedElementMaps, expectNoLeaks } from '../src/testing/index.js';
 
 describe('fused kernels: composite fallbacks on cpu', () => {
   beforeAll(async () => {
@@ -24,5 +24,22 @@ describe('fused kernels: composite fallbacks on cpu', () => {
     });
     expect(squaredNorm([]).dataSync()[0]).toBe(0);
     tf.dispose(xs);
+  });
+});
+
+describe('checkFusedElementMaps', () => {
+  it('answers bad sizes with a problem, not a tfjs throw, and leaves the backend as it was', async () => {
+    await tf.setBackend('cpu');
+    expect(await checkFusedElementMaps('cpu', { dim: 0 })).toEqual([
+      'options.dim must be an integer ≥ 1, got 0',
+    ]);
+    expect(await checkFusedElementMaps('cpu', { rows: -3, dim: 2.5 })).toEqual([
+      'options.rows must be an integer ≥ 1, got -3',
+      'options.dim must be an integer ≥ 1, got 2.5',
+    ]);
+    expect(await checkFusedElementMaps('cpu', { rows: 1, dim: 2 })).toEqual([
+      'options.rows × options.dim must be at least 3 (three fixed edge inputs), got 2',
+    ]);
+    expect(tf.getBackend()).toBe('cpu');
   });
 });

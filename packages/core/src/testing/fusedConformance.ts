@@ -185,6 +185,12 @@ export const checkFusedElementMaps = async (
 ): Promise<string[]> => {
   const rows = options.rows ?? 7;
   const dim = options.dim ?? 3;
+  const bad = Object.entries({ rows, dim }).filter(([, v]) => !(Number.isInteger(v) && v >= 1));
+  if (bad.length > 0) return bad.map(([k, v]) => `options.${k} must be an integer ≥ 1, got ${v}`);
+  if (rows * dim < 3)
+    return [
+      `options.rows × options.dim must be at least 3 (three fixed edge inputs), got ${rows * dim}`,
+    ];
   const previous = tf.getBackend();
   const problems: string[] = [];
   const seed = options.seed ?? 11;
