@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { leakProblems, leakSnapshot } from './leaks.js';
 import { compareToComposite } from './compareToComposite.js';
 import { mulberry32 } from '../random.js';
 import {
@@ -159,7 +160,7 @@ export const checkFusedFieldTrace = async (
       const labels = names(refOps);
       tf.dispose([...differentiable(refOps), refOps.dy]);
       await tf.setBackend(backend);
-      const before = [tf.memory().numTensors, tf.backend().numDataIds()];
+      const before = leakSnapshot();
       const ops = operands(c, seed);
       problems.push(
         ...compareToComposite(
@@ -171,11 +172,7 @@ export const checkFusedFieldTrace = async (
         ),
       );
       tf.dispose([...differentiable(ops), ops.dy]);
-      const after = [tf.memory().numTensors, tf.backend().numDataIds()];
-      if (after[0] !== before[0])
-        problems.push(`${c.name}: ${after[0]! - before[0]!} tensors leaked`);
-      if (after[1] !== before[1])
-        problems.push(`${c.name}: ${after[1]! - before[1]!} backend buffers leaked`);
+      problems.push(...leakProblems(c.name, before));
     }
   } finally {
     await tf.setBackend(previous);

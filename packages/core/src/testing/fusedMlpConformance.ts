@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { leakProblems, leakSnapshot } from './leaks.js';
 import { compareToComposite } from './compareToComposite.js';
 import { mulberry32 } from '../random.js';
 import {
@@ -214,7 +215,7 @@ export const checkFusedMlp = async (
       disposeOperands(refOps);
       await tf.setBackend(backend);
       // Tensors the engine tracks, and the backend's own buffers (temporaries a kernel forgot).
-      const before = [tf.memory().numTensors, tf.backend().numDataIds()];
+      const before = leakSnapshot();
       const ops = operands(c, seed);
       problems.push(
         ...compareToComposite(
@@ -236,11 +237,7 @@ export const checkFusedMlp = async (
           ),
         );
       disposeOperands(ops);
-      const after = [tf.memory().numTensors, tf.backend().numDataIds()];
-      if (after[0] !== before[0])
-        problems.push(`${c.name}: ${after[0]! - before[0]!} tensors leaked`);
-      if (after[1] !== before[1])
-        problems.push(`${c.name}: ${after[1]! - before[1]!} backend buffers leaked`);
+      problems.push(...leakProblems(c.name, before));
     }
   } finally {
     await tf.setBackend(previous);

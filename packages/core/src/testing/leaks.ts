@@ -23,6 +23,38 @@ export const expectNoLeaks = async (fn: () => unknown, n = 1): Promise<void> => 
     );
 };
 
+/** The engine's tensor count and the active backend's buffer count, for {@link leakProblems}. */
+export type LeakSnapshot = { readonly tensors: number; readonly buffers: number };
+
+/** Take a {@link LeakSnapshot} of the active backend now. */
+export const leakSnapshot = (): LeakSnapshot => ({
+  tensors: tf.memory().numTensors,
+  buffers: tf.backend().numDataIds(),
+});
+
+/**
+ * What leaked since `before` on the active backend: tensors the engine still tracks and buffers the
+ * backend still holds (a kernel that allocates outside the engine leaks the second kind only).
+ *
+ * @example
+ * ```ts
+ * const before = leakSnapshot();
+ * runKernelUnderTest();
+ * problems.push(...leakProblems('case 1', before));
+ * ```
+ */
+export const leakProblems = (label: string, before: LeakSnapshot): string[] => {
+  const now = leakSnapshot();
+  return [
+    ...(now.tensors === before.tensors
+      ? []
+      : [`${label}: ${now.tensors - before.tensors} tensors leaked`]),
+    ...(now.buffers === before.buffers
+      ? []
+      : [`${label}: ${now.buffers - before.buffers} backend buffers leaked`]),
+  ];
+};
+
 /** Dispose every tensor found in a value (objects, arrays, Either-like `{ right }`). */
 export const disposeDeep = (value: unknown, seen = new Set<unknown>()): void => {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
